@@ -1,0 +1,48 @@
+"""Admin API: partners and their staff logins (methodology factors join here)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from tanhui import api
+from tanhui.partners import service
+from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
+
+app = APIGatewayHttpResolver(enable_validation=True)
+api.install(app)
+
+
+def _admin() -> api.Principal:
+    return api.require_role(api.principal(app), "admin")
+
+
+@app.post("/v1/admin/partners", tags=["admin"])
+def create_partner(body: Annotated[PartnerIn, Body()]) -> Response[PartnerOut]:
+    _admin()
+    partner = service.create_partner(body)
+    return Response(201, api.JSON, partner)
+
+
+@app.get("/v1/admin/partners", tags=["admin"])
+def list_partners(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> PartnerList:
+    _admin()
+    return service.list_partners(limit, cursor)
+
+
+@app.get("/v1/admin/partners/<partner_id>", tags=["admin"])
+def get_partner(partner_id: str) -> PartnerOut:
+    _admin()
+    return service.partner_out(partner_id)
+
+
+@app.post("/v1/admin/partners/<partner_id>/users", tags=["admin"])
+def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Response[StaffOut]:
+    _admin()
+    staff = service.create_staff(partner_id, body)
+    return Response(201, api.JSON, staff)
+
+
+lambda_handler = api.lambda_handler(app)

@@ -1,0 +1,52 @@
+"""Identity API: register (with consent), confirm, login, refresh, me."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from tanhui import api
+from tanhui.identity import service
+from tanhui.identity.schemas import (
+    ConfirmIn,
+    LoginIn,
+    ProfileOut,
+    RefreshIn,
+    RegisteredOut,
+    RegisterIn,
+    TokensOut,
+)
+
+app = APIGatewayHttpResolver(enable_validation=True)
+api.install(app)
+
+
+@app.post("/v1/auth/register", tags=["identity"])
+def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
+    result, created = service.register(body)
+    return Response(
+        status_code=201 if created else 200, content_type=api.JSON, body=result
+    )
+
+
+@app.post("/v1/auth/confirm", tags=["identity"])
+def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
+    service.confirm(body.phone, body.code)
+    return {"confirmed": True}
+
+
+@app.post("/v1/auth/login", tags=["identity"])
+def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
+    return service.tokens_out(service.login(body.phone, body.password))
+
+
+@app.post("/v1/auth/refresh", tags=["identity"])
+def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
+    return service.tokens_out(service.refresh(body.refresh_token))
+
+
+@app.get("/v1/me", tags=["identity"])
+def me() -> ProfileOut:
+    return service.profile(api.principal(app).user_id)
+
+
+lambda_handler = api.lambda_handler(app)

@@ -1,0 +1,230 @@
+"""Creates the template's data, messaging and identity resources on an AWS endpoint (moto).
+
+Every property comes from template.yaml: the table's keys and GSIs, the buckets and their
+S3 -> SQS notification, queues and their redrive policies, the user pool, client and groups,
+the code-signing secret. Nothing here restates the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from infra.local import cfn
+
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass
+class LocalStack:
+    region: str
+    endpoint: str
+    stack_name: str
+    resolver: cfn.Resolver
+    env: dict[str, str] = field(default_factory=dict)
+    queue_urls: dict[str, str] = field(default_factory=dict)  # logical id -> url
+
+
+def _client(service: str, endpoint: str, region: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name=region)
+
+
+def _pick(props: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {n: props[n] for n in names if n in props}
+
+
+def provision(
+    endpoint: str,
+    *,
+    region: str = "us-east-1",
+    stack_name: str = "tanhui-local",
+    parameters: dict[str, str] | None = None,
+    template: dict[str, Any] | None = None,
+) -> LocalStack:
+    template = template or cfn.load_template()
+    pseudo = {
+        "AWS::Region": region,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::StackName": stack_name,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    resolver = cfn.Resolver(template, pseudo, parameters or {})
+    stack = LocalStack(region, endpoint, stack_name, resolver)
+    _secrets(stack, template)
+    _queues(stack, template)
+    _buckets(stack, template)
+    _tables(stack, template)
+    _user_pools(stack, template)
+    stack.env = cfn.function_environment(template, resolver) | {
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ENDPOINT_URL": endpoint,
+        "JWKS_URL": f"{endpoint}/{resolver.ref('UserPool')}/.well-known/jwks.json",
+    }
+    return stack
+
+
+def _physical(stack: LocalStack, logical: str) -> str:
+    return f"{stack.stack_name}-{logical}"
+
+
+def _generate_secret(spec: dict[str, Any]) -> str:
+    alphabet = string.ascii_letters + string.digits
+    if not spec.get("ExcludePunctuation"):
+        alphabet += "!#$%&()*+,-./:;<=>?@[]^_{|}~"
+    value = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if "SecretStringTemplate" not in spec:
+        return value
+    document = json.loads(spec["SecretStringTemplate"])
+    document[spec["GenerateStringKey"]] = value
+    return json.dumps(document)
+
+
+def _secrets(stack: LocalStack, template: dict[str, Any]) -> None:
+    sm = _client("secretsmanager", stack.endpoint, stack.region)
+    for logical, res in cfn.resources_of_type(template, "AWS::SecretsManager::Secret").items():
+        props = res["Properties"]
+        value = props.get("SecretString") or _generate_secret(props.get("GenerateSecretString", {}))
+        arn = sm.create_secret(
+            Name=_physical(stack, logical),
+            SecretString=value,
+            Description=props.get("Description", ""),
+        )["ARN"]
+        stack.resolver.set(logical, Ref=arn, Id=arn)
+
+
+def _queues(stack: LocalStack, template: dict[str, Any]) -> None:
+    sqs = _client("sqs", stack.endpoint, stack.region)
+    queues = cfn.resources_of_type(template, "AWS::SQS::Queue")
+    # Dead-letter queues first: the others' redrive policies point at them.
+    ordered = sorted(queues.items(), key=lambda kv: "RedrivePolicy" in kv[1].get("Properties", {}))
+    for logical, res in ordered:
+        props = stack.resolver.resolve(res.get("Properties", {}))
+        attributes = {
+            k: json.dumps(v)
+            if isinstance(v, dict)
+            else str(v).lower()
+            if isinstance(v, bool)
+            else str(v)
+            for k, v in props.items()
+            if k not in {"QueueName", "Tags"}
+        }
+        name = props.get("QueueName", _physical(stack, logical))
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        stack.resolver.set(logical, Ref=url, Arn=arn, QueueName=name, QueueUrl=url)
+        stack.queue_urls[logical] = url
+
+
+def _buckets(stack: LocalStack, template: dict[str, Any]) -> None:
+    s3 = _client("s3", stack.endpoint, stack.region)
+    for logical, res in cfn.resources_of_type(template, "AWS::S3::Bucket").items():
+        props = stack.resolver.resolve(res.get("Properties", {}))
+        name = props.get("BucketName", _physical(stack, logical).lower())
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if stack.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": stack.region}
+        s3.create_bucket(**kwargs)
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
+            )
+        if "BucketEncryption" in props:
+            rules = [
+                {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(
+                Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules}
+            )
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        queue_configs = props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+        if queue_configs:
+            s3.put_bucket_notification_configuration(
+                Bucket=name,
+                NotificationConfiguration={
+                    "QueueConfigurations": [
+                        {"QueueArn": q["Queue"], "Events": [q["Event"]]} for q in queue_configs
+                    ]
+                },
+            )
+        stack.resolver.set(logical, Ref=name, Arn=f"arn:aws:s3:::{name}")
+
+
+def _tables(stack: LocalStack, template: dict[str, Any]) -> None:
+    ddb = _client("dynamodb", stack.endpoint, stack.region)
+    for logical, res in cfn.resources_of_type(template, "AWS::DynamoDB::Table").items():
+        props = res["Properties"]
+        name = props.get("TableName", _physical(stack, logical))
+        kwargs = _pick(
+            props,
+            "AttributeDefinitions",
+            "KeySchema",
+            "BillingMode",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+            "StreamSpecification",
+        )
+        description = ddb.create_table(TableName=name, **kwargs)["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        stack.resolver.set(logical, Ref=name, Arn=description["TableArn"])
+
+
+def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
+    idp = _client("cognito-idp", stack.endpoint, stack.region)
+    for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPool").items():
+        props = stack.resolver.resolve(
+            {k: v for k, v in res["Properties"].items() if k != "SmsConfiguration"}
+        )
+        pool = idp.create_user_pool(
+            PoolName=props.get("UserPoolName", _physical(stack, logical)),
+            **_pick(
+                props,
+                "Policies",
+                "UsernameAttributes",
+                "AutoVerifiedAttributes",
+                "Schema",
+                "MfaConfiguration",
+            ),
+        )["UserPool"]
+        stack.resolver.set(
+            logical,
+            Ref=pool["Id"],
+            Arn=pool["Arn"],
+            ProviderURL=f"cognito-idp.{stack.region}.amazonaws.com/{pool['Id']}",
+        )
+    for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPoolClient").items():
+        props = stack.resolver.resolve(res["Properties"])
+        client = idp.create_user_pool_client(
+            UserPoolId=props["UserPoolId"],
+            ClientName=props.get("ClientName", logical),
+            **_pick(
+                props,
+                "GenerateSecret",
+                "ExplicitAuthFlows",
+                "PreventUserExistenceErrors",
+                "AccessTokenValidity",
+                "IdTokenValidity",
+                "RefreshTokenValidity",
+                "TokenValidityUnits",
+                "EnableTokenRevocation",
+            ),
+        )["UserPoolClient"]
+        stack.resolver.set(logical, Ref=client["ClientId"])
+    for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPoolGroup").items():
+        props = stack.resolver.resolve(res["Properties"])
+        idp.create_group(**_pick(props, "GroupName", "UserPoolId", "Description", "Precedence"))
+        stack.resolver.set(logical, Ref=props["GroupName"])

@@ -1,0 +1,144 @@
+"""`make run`: the whole backend on one machine.
+
+moto in server mode is the AWS endpoint; resources are created from template.yaml; a local
+gateway serves the HTTP API with the real handlers; a dispatcher feeds SQS messages (S3
+notifications included) to the functions; demo data is seeded. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from typing import Any
+
+from infra.local.cfn import ROOT
+
+LOCAL_DIR = ROOT / ".local"
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((host, port)) != 0
+
+
+class Stack:
+    """The running local stack (also used by the e2e tests)."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        aws_port: int = 4566,
+        port: int = 3000,
+        stack_name: str = "tanhui-local",
+        endpoint: str | None = None,
+    ):
+        self.host, self.aws_port, self.port, self.stack_name = host, aws_port, port, stack_name
+        self.endpoint = endpoint or f"http://{host}:{aws_port}"
+        self.moto: Any = None
+        self.server: Any = None
+        self.dispatcher: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start_aws(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        for k, v in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}.items():
+            os.environ.setdefault(k, v)
+        if not _port_free(self.host, self.aws_port):
+            raise SystemExit(
+                f"port {self.aws_port} is in use: is another `make run` running? "
+                "Set AWS_PORT to use another."
+            )
+        self.moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
+        self.moto.start()
+
+    def provision(self, parameters: dict[str, str] | None = None) -> None:
+        from infra.local.provision import provision
+
+        params = {"AutoConfirmUsers": "true"} | (parameters or {})
+        self.aws = provision(self.endpoint, stack_name=self.stack_name, parameters=params)
+        os.environ.update(self.aws.env)
+
+    def start_api(self) -> None:
+        from werkzeug.serving import make_server
+
+        from infra.local import cfn
+        from infra.local.dispatcher import Dispatcher
+        from infra.local.functions import LocalFunction
+        from infra.local.gateway import LocalGateway
+
+        template = cfn.load_template()
+        functions = {name: LocalFunction(spec) for name, spec in cfn.functions(template).items()}
+        self.gateway = LocalGateway(template, functions)
+        self.server = make_server(self.host, self.port, self.gateway, threaded=True)
+        self.port = self.server.server_port
+        threading.Thread(target=self.server.serve_forever, daemon=True, name="gateway").start()
+        self.dispatcher = Dispatcher(self.aws, template, functions)
+
+    def stop(self) -> None:
+        if self.dispatcher:
+            self.dispatcher.stop()
+        if self.server:
+            self.server.shutdown()
+        if self.moto:
+            self.moto.stop()
+
+
+def _guide(stack: Stack, demo: dict[str, Any]) -> str:
+    t = demo["tourist"]
+    return f"""
+Tanhui is running.
+  API            {stack.url}   (OpenAPI: {stack.url}/openapi.json, Swagger UI: {stack.url}/docs)
+  AWS endpoint   {stack.endpoint}   (moto: DynamoDB, S3, SQS, Cognito, Secrets Manager)
+  Demo logins    {LOCAL_DIR / "demo.json"}
+
+Try:
+  curl -s -X POST {stack.url}/v1/auth/login -H 'content-type: application/json' \\
+       -d '{{"phone": "{t["phone"]}", "password": "{t["password"]}"}}'
+
+Ctrl-C stops everything.
+"""
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    host = os.environ.get("HOST", "127.0.0.1")
+    stack = Stack(
+        host=host,
+        aws_port=int(os.environ.get("AWS_PORT", "4566")),
+        port=int(os.environ.get("PORT", "3000")),
+    )
+    if not _port_free(host, stack.port):
+        raise SystemExit(f"port {stack.port} is in use; set PORT to use another.")
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stack.start_aws()
+    try:
+        stack.provision()
+        stack.start_api()
+        from infra.local.seed import seed
+
+        demo = {"api": stack.url, "aws_endpoint": stack.endpoint} | seed()
+        LOCAL_DIR.mkdir(exist_ok=True)
+        (LOCAL_DIR / "demo.json").write_text(json.dumps(demo, indent=2, ensure_ascii=False))
+        stack.dispatcher.start()
+        print(_guide(stack, demo), flush=True)
+        stopped.wait()
+    finally:
+        print("stopping…", file=sys.stderr)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "layers" / "common"))
+    main()

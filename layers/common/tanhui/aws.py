@@ -1,0 +1,24 @@
+"""boto3 clients, created once per container.
+
+Endpoints follow botocore's own `AWS_ENDPOINT_URL` setting, so the same code talks to moto
+locally and to AWS when deployed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from tanhui.config import get_settings
+
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
+)
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service, region_name=get_settings().region, config=_CONFIG)

@@ -1,0 +1,46 @@
+"""Settings parsed once from the environment (names as in template.yaml's Globals)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str
+    region: str = "cn-north-1"
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    code_keys_secret_id: str = ""
+    upload_bucket: str = ""
+    batch_bucket: str = ""
+    batch_queue_url: str = ""
+    code_base_url: str = "HTTPS://TH.EXAMPLE.CN"
+    auto_confirm_users: bool = False
+    # Where the pool's JWKS lives. Defaults to the Cognito issuer; the local stack points it
+    # at the moto server.
+    jwks_url: str = ""
+    max_body_bytes: int = 64 * 1024
+    metadata_cache_seconds: float = 60.0
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks_endpoint(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    values = {name: env[name.upper()] for name in Settings.model_fields if name.upper() in env}
+    values.setdefault(
+        "region", env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "cn-north-1"
+    )
+    return Settings.model_validate(values)

@@ -1,0 +1,112 @@
+"""Domain errors. Each carries the HTTP status and the stable `code` clients switch on.
+
+Handlers never build error responses themselves: `tanhui.api` maps every `TanhuiError`
+to `{"error": {"code", "message", "request_id"}}` with its status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TanhuiError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    message: str = "The request is not valid."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, details: Any = None):
+        self.message = message or self.message
+        if code:
+            self.code = code
+        self.details = details
+        super().__init__(self.message)
+
+
+class BadRequest(TanhuiError):
+    status, code, message = 400, "bad_request", "The request is not valid."
+
+
+class Unauthorized(TanhuiError):
+    status, code, message = 401, "unauthorized", "A valid bearer token is required."
+
+
+class Forbidden(TanhuiError):
+    status, code, message = 403, "forbidden", "This action is not allowed for your role."
+
+
+class NotFound(TanhuiError):
+    status, code, message = 404, "not_found", "Not found."
+
+
+class Conflict(TanhuiError):
+    status, code, message = 409, "conflict", "The request conflicts with the current state."
+
+
+class Gone(TanhuiError):
+    status, code, message = 410, "gone", "This resource is no longer valid."
+
+
+class PayloadTooLarge(TanhuiError):
+    status, code, message = 413, "payload_too_large", "The request body is too large."
+
+
+class UnsupportedMediaType(TanhuiError):
+    status, code, message = 415, "unsupported_media_type", "Send the body as application/json."
+
+
+class Unprocessable(TanhuiError):
+    status, code, message = 422, "validation_error", "The request body is not valid."
+
+
+class TooManyRequests(TanhuiError):
+    status, code, message = 429, "too_many_requests", "Too many requests."
+
+
+# --- identity -------------------------------------------------------------------------------
+class ConsentRequired(Unprocessable):
+    code, message = "consent_required", "The user must accept the data-collection consent."
+
+
+class WeakPassword(Unprocessable):
+    code, message = "weak_password", "The password does not meet the password policy."
+
+
+class PhoneTaken(Conflict):
+    code, message = "phone_taken", "This phone number is already registered."
+
+
+class InvalidCredentials(Unauthorized):
+    code, message = "invalid_credentials", "Phone number or password is wrong."
+
+
+class NotConfirmed(Forbidden):
+    code, message = "not_confirmed", "Confirm the phone number with the SMS code first."
+
+
+# --- codes and claims -----------------------------------------------------------------------
+class InvalidCode(Unprocessable):
+    code, message = "invalid_code", "This is not a valid Tanhui code."
+
+
+class CodeRevoked(Gone):
+    code, message = "code_revoked", "This code has been revoked by its issuer."
+
+
+class CodeExpired(Gone):
+    code, message = "code_expired", "This code has expired; scan the screen again."
+
+
+class AlreadyClaimed(Conflict):
+    code, message = "already_claimed", "This behaviour has already been claimed."
+
+
+class DailyCapReached(TooManyRequests):
+    code, message = "daily_cap_reached", "The daily limit for this behaviour is reached."
+
+
+class OutOfArea(Unprocessable):
+    code, message = "out_of_area", "The scan location is too far from where the code is displayed."
+
+
+class InsufficientBalance(Conflict):
+    code, message = "insufficient_balance", "The wallet does not hold enough coins."

@@ -1,0 +1,1 @@
+"""Identity: Cognito users, consent, profiles and tokens."""

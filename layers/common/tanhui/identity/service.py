@@ -1,0 +1,229 @@
+"""Registration with consent, login, refresh and profile.
+
+Cognito is written first and holds everything needed to rebuild the account (display name and
+consent ride along as user attributes); the DynamoDB side (profile, wallet, consent record) is
+then *ensured* by one idempotent transaction. A crash between the two is healed by the
+registration retry, the next login, or `GET /v1/me` — a user never stays without a wallet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import jwt
+from pynamodb.exceptions import TransactWriteError
+
+from tanhui import errors
+from tanhui.config import get_settings
+from tanhui.identity import cognito
+from tanhui.identity.cognito import Tokens
+from tanhui.identity.schemas import ConsentOut, ProfileOut, RegisteredOut, RegisterIn, TokensOut
+from tanhui.models.base import TanhuiModel, utc_now
+from tanhui.models.identity import ConsentRecord, UserProfile
+from tanhui.models.transactions import only_condition_failures, transaction
+from tanhui.models.wallet import Wallet
+from tanhui.observability import logger, metrics
+
+
+def tokens_out(tokens: Tokens) -> TokensOut:
+    return TokensOut(**asdict(tokens))
+
+
+def ensure_account(
+    *,
+    user_id: str,
+    phone: str,
+    display_name: str,
+    role: str = "tourist",
+    partner_id: str | None = None,
+    consent_version: str | None = None,
+    consent_at: str | None = None,
+) -> None:
+    """Creates profile (+ wallet and consent record for tourists) once; safe to repeat."""
+    now = utc_now()
+    profile = UserProfile(
+        *UserProfile.key(user_id),
+        user_id=user_id,
+        phone=phone,
+        display_name=display_name,
+        role=role,
+        partner_id=partner_id,
+        consent_version=consent_version,
+        consent_at=consent_at,
+        created_at=now,
+    )
+    try:
+        with transaction() as tx:
+            tx.save(profile, condition=UserProfile.pk.does_not_exist())
+            if role == "tourist":
+                wallet = Wallet(
+                    *Wallet.key(user_id), user_id=user_id, created_at=now, updated_at=now
+                )
+                tx.save(wallet, condition=Wallet.pk.does_not_exist())
+            if consent_version and consent_at:
+                record = ConsentRecord(
+                    *ConsentRecord.key(user_id, consent_at, consent_version),
+                    user_id=user_id,
+                    version=consent_version,
+                    accepted=True,
+                    accepted_at=consent_at,
+                    channel="register",
+                )
+                tx.save(record, condition=ConsentRecord.pk.does_not_exist())
+    except TransactWriteError as exc:
+        if not only_condition_failures(exc):
+            raise
+        # Some of it exists already: a retry. Create what is missing one by one, idempotently.
+        _ensure_each(profile, role, consent_version, consent_at, now)
+
+
+def _ensure_each(
+    profile: UserProfile, role: str, version: str | None, at: str | None, now: str
+) -> None:
+    from pynamodb.exceptions import PutError
+
+    items: list[TanhuiModel] = [profile]
+    if role == "tourist":
+        items.append(
+            Wallet(
+                *Wallet.key(profile.user_id),
+                user_id=profile.user_id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    if version and at:
+        items.append(
+            ConsentRecord(
+                *ConsentRecord.key(profile.user_id, at, version),
+                user_id=profile.user_id,
+                version=version,
+                accepted=True,
+                accepted_at=at,
+                channel="register",
+            )
+        )
+    for item in items:
+        try:
+            item.save(condition=type(item).pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+
+def _ensure_from_cognito(user: cognito.CognitoUser) -> None:
+    a = user.attributes
+    ensure_account(
+        user_id=user.user_id,
+        phone=a.get("phone_number", ""),
+        display_name=a.get("name", ""),
+        consent_version=a.get("custom:consent_version"),
+        consent_at=a.get("custom:consent_at"),
+        role="partner" if a.get("custom:partner_id") else "tourist",
+        partner_id=a.get("custom:partner_id"),
+    )
+
+
+def register(req: RegisterIn) -> tuple[RegisteredOut, bool]:
+    """Returns the registration and whether it is new (201) or a completed retry."""
+    if req.consent is None or not req.consent.accepted:
+        raise errors.ConsentRequired()
+    settings = get_settings()
+    consent_at = utc_now()
+    attributes = {
+        "phone_number": req.phone,
+        "name": req.display_name,
+        "custom:consent_version": req.consent.version,
+        "custom:consent_at": consent_at,
+    }
+    try:
+        user_id = cognito.sign_up(req.phone, req.password, attributes)
+        created = True
+    except cognito.UsernameExists:
+        user_id = _resume_registration(req)
+        created = False
+    else:
+        if settings.auto_confirm_users:
+            cognito.admin_confirm(req.phone)
+        ensure_account(
+            user_id=user_id,
+            phone=req.phone,
+            display_name=req.display_name,
+            consent_version=req.consent.version,
+            consent_at=consent_at,
+        )
+        metrics.add_metric(name="UserRegistered", unit="Count", value=1)
+        logger.info("user registered", extra={"user_id": user_id})
+    if not settings.auto_confirm_users and created:
+        return RegisteredOut(user_id=user_id, confirmation_required=True, tokens=None), True
+    tokens = cognito.password_auth(req.phone, req.password)
+    return RegisteredOut(
+        user_id=user_id, confirmation_required=False, tokens=tokens_out(tokens)
+    ), created
+
+
+def _resume_registration(req: RegisterIn) -> str:
+    """The phone exists in Cognito. The same person retrying (right password) gets the account
+    completed; anyone else gets 409 phone_taken."""
+    user = cognito.get_user(req.phone)
+    if user is None:
+        raise errors.PhoneTaken()
+    if user.confirmed:
+        try:
+            cognito.password_auth(req.phone, req.password)
+        except (errors.InvalidCredentials, errors.Forbidden) as exc:
+            raise errors.PhoneTaken() from exc
+        _ensure_from_cognito(user)
+        return user.user_id
+    # Unconfirmed: nobody can prove the password yet; complete the account from what Cognito
+    # holds (the original registrant's data) and ask for confirmation.
+    _ensure_from_cognito(user)
+    raise errors.PhoneTaken("This phone number is registered and awaits SMS confirmation.")
+
+
+def confirm(phone: str, code: str) -> None:
+    cognito.confirm(phone, code)
+    user = cognito.get_user(phone)
+    if user is not None:
+        _ensure_from_cognito(user)
+
+
+def login(phone: str, password: str) -> Tokens:
+    tokens = cognito.password_auth(phone, password)
+    user_id = jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"]
+    if _profile(user_id) is None:
+        user = cognito.get_user(phone)
+        if user is not None:
+            _ensure_from_cognito(user)
+    return tokens
+
+
+def refresh(refresh_token: str) -> Tokens:
+    return cognito.refresh(refresh_token)
+
+
+def _profile(user_id: str) -> UserProfile | None:
+    try:
+        return UserProfile.get(*UserProfile.key(user_id))
+    except UserProfile.DoesNotExist:
+        return None
+
+
+def profile(user_id: str) -> ProfileOut:
+    item = _profile(user_id)
+    if item is None:
+        raise errors.NotFound("No profile for this user; log in again.", code="profile_not_found")
+    consent = (
+        ConsentOut(version=item.consent_version, accepted_at=item.consent_at)
+        if item.consent_version and item.consent_at
+        else None
+    )
+    return ProfileOut(
+        user_id=item.user_id,
+        phone=item.phone,
+        display_name=item.display_name,
+        role=item.role,
+        partner_id=item.partner_id,
+        consent=consent,
+        created_at=item.created_at,
+    )

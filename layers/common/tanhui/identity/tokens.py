@@ -1,0 +1,44 @@
+"""Verifies Cognito access tokens with pyjwt against the pool's JWKS (keys cached).
+
+API Gateway's JWT authorizer does this in AWS; the local gateway calls `verify` so that the
+handlers receive exactly the claims they would receive there.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jwt
+
+from tanhui import errors
+from tanhui.config import get_settings
+
+
+@cache
+def _jwks(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+
+
+def verify(token: str) -> dict[str, Any]:
+    """Returns the claims of a valid access token of our pool and app client, else Unauthorized."""
+    s = get_settings()
+    try:
+        key = _jwks(s.jwks_endpoint).get_signing_key_from_jwt(token)
+        claims = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            issuer=s.issuer,
+            options={"require": ["exp", "iat", "sub", "iss", "token_use"]},
+            leeway=5,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise errors.Unauthorized("The token has expired.", code="token_expired") from exc
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise errors.Unauthorized("The token is not valid.", code="invalid_token") from exc
+    if claims.get("token_use") != "access":
+        raise errors.Unauthorized("Send the access token.", code="invalid_token")
+    if claims.get("client_id") != s.user_pool_client_id:
+        raise errors.Unauthorized("The token was issued to another client.", code="invalid_token")
+    return claims

@@ -1,0 +1,1 @@
+"""Partner bulk import: files uploaded to S3, received through SQS."""

@@ -1,0 +1,1 @@
+"""PynamoDB models of the single table."""

@@ -1,0 +1,45 @@
+"""Partners (合作方) and their staff logins."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import MapAttribute, UnicodeAttribute
+
+from tanhui.models.base import Gsi1, TanhuiModel
+
+PARTNER_ROLES = ("scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant")
+
+
+def partner_pk(partner_id: str) -> str:
+    return f"PARTNER#{partner_id}"
+
+
+class Partner(TanhuiModel):
+    """pk=PARTNER#<id>, sk=PROFILE; listed through gsi1 (gsi1pk=PARTNERS, gsi1sk=<created>#<id>)."""
+
+    partner_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    contact: MapAttribute = MapAttribute(default=dict)
+    status = UnicodeAttribute(default="active")
+    created_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_listing = Gsi1()
+
+    @staticmethod
+    def key(partner_id: str) -> tuple[str, str]:
+        return partner_pk(partner_id), "PROFILE"
+
+
+class PartnerStaff(TanhuiModel):
+    """pk=PARTNER#<id>, sk=STAFF#<sub>: the partner's logins (a login belongs to one partner)."""
+
+    partner_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(partner_id: str, user_id: str) -> tuple[str, str]:
+        return partner_pk(partner_id), f"STAFF#{user_id}"

@@ -1,0 +1,40 @@
+"""One PynamoDB connection per container for TransactWrite, and cancellation-reason helpers."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from tanhui.models.base import TableMeta
+
+
+@cache
+def connection() -> Connection:
+    return Connection(
+        region=TableMeta.region,
+        host=TableMeta.host,
+        connect_timeout_seconds=TableMeta.connect_timeout_seconds,
+        read_timeout_seconds=TableMeta.read_timeout_seconds,
+        max_retry_attempts=TableMeta.max_retry_attempts,
+    )
+
+
+def transaction(client_request_token: str | None = None) -> TransactWrite:
+    return TransactWrite(connection=connection(), client_request_token=client_request_token)
+
+
+def failed_checks(error: TransactWriteError) -> list[int]:
+    """Positions of the transaction items whose condition failed."""
+    return [
+        i
+        for i, reason in enumerate(error.cancellation_reasons)
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    ]
+
+
+def only_condition_failures(error: TransactWriteError) -> bool:
+    reasons = [r for r in error.cancellation_reasons if r is not None and r.code != "None"]
+    return bool(reasons) and all(r.code == "ConditionalCheckFailed" for r in reasons)

@@ -1,0 +1,25 @@
+"""The wallet: one item per user holding balances. Entries behind it live with the behaviour."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from tanhui.models.base import TanhuiModel
+from tanhui.models.identity import user_pk
+
+
+class Wallet(TanhuiModel):
+    """pk=USER#<sub>, sk=WALLET. Integer balances, never negative (debits are conditional)."""
+
+    user_id = UnicodeAttribute()
+    coins = NumberAttribute(default=0)
+    gco2e = NumberAttribute(default=0)
+    lifetime_coins = NumberAttribute(default=0)
+    lifetime_gco2e = NumberAttribute(default=0)
+    spent_coins = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return user_pk(user_id), "WALLET"

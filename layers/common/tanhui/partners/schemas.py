@@ -1,0 +1,58 @@
+"""Request and response bodies of the partner administration API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from tanhui.identity.schemas import DisplayName, Password, Phone
+
+PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(max_length=80)] | None = None
+    phone: Phone | None = None
+    email: (
+        Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+        | None
+    ) = None
+
+
+class PartnerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+    role: PartnerRole
+    contact: ContactIn
+
+
+class PartnerOut(BaseModel):
+    partner_id: str
+    name: str
+    role: PartnerRole
+    contact: dict
+    status: str
+    created_at: str
+
+
+class PartnerList(BaseModel):
+    items: list[PartnerOut]
+    next_cursor: str | None
+
+
+class StaffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: Phone
+    password: Password
+    display_name: DisplayName
+
+
+class StaffOut(BaseModel):
+    user_id: str
+    partner_id: str
+    phone: str
+    display_name: str
+    created_at: str

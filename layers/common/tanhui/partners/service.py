@@ -1,0 +1,136 @@
+"""Creating partners and their staff logins; resolving which partner a login belongs to."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from pynamodb.exceptions import PutError
+
+from tanhui import errors
+from tanhui.identity import cognito
+from tanhui.identity.service import ensure_account
+from tanhui.models.base import utc_now
+from tanhui.models.identity import UserProfile
+from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.partner import Partner, PartnerStaff
+from tanhui.observability import logger
+from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
+
+LISTING = "PARTNERS"
+
+
+def new_partner_id() -> str:
+    """Partner ids are 3 random bytes in hex: short enough to sit inside every QR token."""
+    return secrets.token_bytes(3).hex().upper()
+
+
+def _out(p: Partner) -> PartnerOut:
+    return PartnerOut(
+        partner_id=p.partner_id,
+        name=p.name,
+        role=p.role,  # type: ignore[arg-type]
+        contact=p.contact.as_dict() if hasattr(p.contact, "as_dict") else dict(p.contact),
+        status=p.status,
+        created_at=p.created_at,
+    )
+
+
+def create_partner(req: PartnerIn) -> PartnerOut:
+    now = utc_now()
+    for _ in range(8):
+        partner_id = new_partner_id()
+        item = Partner(
+            *Partner.key(partner_id),
+            partner_id=partner_id,
+            name=req.name,
+            role=req.role,
+            contact=req.contact.model_dump(exclude_none=True),
+            created_at=now,
+            gsi1pk=LISTING,
+            gsi1sk=f"{now}#{partner_id}",
+        )
+        try:
+            item.save(condition=Partner.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue  # id collision: draw again
+            raise
+        logger.info("partner created", extra={"partner_id": partner_id, "role": req.role})
+        return _out(item)
+    raise errors.Conflict("Could not allocate a partner id; try again.", code="id_exhausted")
+
+
+def get_partner(partner_id: str) -> Partner:
+    try:
+        return Partner.get(*Partner.key(partner_id))
+    except Partner.DoesNotExist as exc:
+        raise errors.NotFound("No such partner.", code="partner_not_found") from exc
+
+
+def partner_out(partner_id: str) -> PartnerOut:
+    return _out(get_partner(partner_id))
+
+
+def list_partners(limit: int, cursor: str | None) -> PartnerList:
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"})
+    page = Partner.by_listing.query(
+        LISTING, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    )
+    items = [_out(p) for p in page]
+    return PartnerList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+
+
+def create_staff(partner_id: str, req: StaffIn) -> StaffOut:
+    partner = get_partner(partner_id)
+    if partner.status != "active":
+        raise errors.Conflict("The partner is not active.", code="partner_inactive")
+    user_id = cognito.create_staff_user(
+        req.phone,
+        req.password,
+        {"phone_number": req.phone, "name": req.display_name, "custom:partner_id": partner_id},
+        group="partner",
+    )
+    ensure_account(
+        user_id=user_id,
+        phone=req.phone,
+        display_name=req.display_name,
+        role="partner",
+        partner_id=partner_id,
+    )
+    now = utc_now()
+    PartnerStaff(
+        *PartnerStaff.key(partner_id, user_id),
+        partner_id=partner_id,
+        user_id=user_id,
+        phone=req.phone,
+        display_name=req.display_name,
+        created_at=now,
+    ).save()
+    return StaffOut(
+        user_id=user_id,
+        partner_id=partner_id,
+        phone=req.phone,
+        display_name=req.display_name,
+        created_at=now,
+    )
+
+
+_staff_cache: dict[str, tuple[float, str]] = {}
+
+
+def partner_of(user_id: str, *, ttl: float = 60.0) -> str:
+    """The partner a staff login belongs to (cached per container)."""
+    hit = _staff_cache.get(user_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    try:
+        profile = UserProfile.get(*UserProfile.key(user_id))
+    except UserProfile.DoesNotExist as exc:
+        raise errors.Forbidden(
+            "This login is not linked to a partner.", code="not_partner_staff"
+        ) from exc
+    if not profile.partner_id:
+        raise errors.Forbidden("This login is not linked to a partner.", code="not_partner_staff")
+    _staff_cache[user_id] = (time.monotonic() + ttl, profile.partner_id)
+    return profile.partner_id

@@ -1,0 +1,143 @@
+"""Test-wide setup: environment before any `tanhui` import, one session-scoped moto server
+built from template.yaml, handlers invoked with real API Gateway v2 events."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support import Api, Session, login, unique_phone
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Pinned in the environment so that a second import of this module keeps the same server.
+AWS_PORT = int(os.environ.setdefault("TANHUI_TEST_AWS_PORT", str(_free_port())))
+ENDPOINT = f"http://127.0.0.1:{AWS_PORT}"
+STACK_NAME = "tanhui-test"
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_REGION="us-east-1",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_ENDPOINT_URL=ENDPOINT,
+    TABLE_NAME=f"{STACK_NAME}-Table",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+    POWERTOOLS_METRICS_NAMESPACE="TanhuiTest",
+    POWERTOOLS_SERVICE_NAME="tanhui",
+    POWERTOOLS_DEV="false",
+)
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[Any]:
+    """One moto server for the whole run, with every resource created from template.yaml."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=AWS_PORT, verbose=False)
+    server.start()
+    from infra.local.provision import provision
+
+    stack = provision(ENDPOINT, stack_name=STACK_NAME, parameters={"AutoConfirmUsers": "true"})
+    os.environ.update(stack.env)
+    from tanhui.config import get_settings
+
+    get_settings.cache_clear()
+    yield stack
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def functions(aws: Any) -> dict[str, Any]:
+    from infra.local import cfn
+    from infra.local.functions import LocalFunction
+
+    template = cfn.load_template()
+    return {name: LocalFunction(spec) for name, spec in cfn.functions(template).items()}
+
+
+@pytest.fixture(scope="session")
+def gateway(functions: dict[str, Any]) -> Any:
+    from infra.local import cfn
+    from infra.local.gateway import LocalGateway
+
+    return LocalGateway(cfn.load_template(), functions)
+
+
+@pytest.fixture(scope="session")
+def api(gateway: Any) -> Api:
+    return Api(gateway)
+
+
+@pytest.fixture
+def register(api: Api):
+    """Factory: a new tourist who accepted consent, logged in."""
+
+    def make(display_name: str = "游客 Tourist") -> Session:
+        phone, password = unique_phone(), "green-trip-2026"
+        reply = api.post(
+            "/v1/auth/register",
+            {
+                "phone": phone,
+                "password": password,
+                "display_name": display_name,
+                "consent": {"version": "2026-11", "accepted": True},
+            },
+        )
+        assert reply.status == 201, reply.body
+        return login(api, phone, password)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def admin(api: Api) -> Session:
+    from tanhui.identity import cognito
+    from tanhui.identity.service import ensure_account
+
+    phone, password = unique_phone(), "operator-2026"
+    user_id = cognito.create_staff_user(
+        phone, password, {"phone_number": phone, "name": "Op"}, group="admin"
+    )
+    ensure_account(user_id=user_id, phone=phone, display_name="Op", role="admin")
+    return login(api, phone, password)
+
+
+@pytest.fixture
+def make_partner(api: Api, admin: Session):
+    """Factory: a partner of `role` created by the admin, with one staff login, logged in."""
+
+    def make(role: str = "hotel", name: str | None = None) -> Session:
+        created = api.post(
+            "/v1/admin/partners",
+            {
+                "name": name or f"{role} {uuid.uuid4().hex[:6]}",
+                "role": role,
+                "contact": {"name": "Ms Chen", "phone": "+8620123456"},
+            },
+            as_=admin,
+        )
+        assert created.status == 201, created.body
+        partner_id = created.body["partner_id"]
+        phone, password = unique_phone(), "partner-pass-1"
+        staff = api.post(
+            f"/v1/admin/partners/{partner_id}/users",
+            {"phone": phone, "password": password, "display_name": "Front desk"},
+            as_=admin,
+        )
+        assert staff.status == 201, staff.body
+        session = login(api, phone, password)
+        session.partner_id = partner_id
+        return session
+
+    return make

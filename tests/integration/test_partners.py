@@ -1,0 +1,92 @@
+"""Admins create partners and staff logins; partners see only themselves."""
+
+import pytest
+
+from tests.support import unique_phone
+
+
+def test_given_admin_when_creating_partner_then_it_is_listed_and_readable(api, admin):
+    created = api.post(
+        "/v1/admin/partners",
+        {
+            "name": "丹霞山景区",
+            "role": "scenic_spot",
+            "contact": {"name": "Li", "email": "li@danxia.cn"},
+        },
+        as_=admin,
+    )
+    assert created.status == 201
+    partner_id = created.body["partner_id"]
+    assert len(partner_id) == 6 and created.body["status"] == "active"
+    got = api.get(f"/v1/admin/partners/{partner_id}", as_=admin)
+    assert got.body["name"] == "丹霞山景区" and got.body["contact"]["email"] == "li@danxia.cn"
+    listed = api.get("/v1/admin/partners", as_=admin, query={"limit": "100"})
+    assert partner_id in [p["partner_id"] for p in listed.body["items"]]
+
+
+def test_given_many_partners_when_paging_then_cursor_walks_all(api, admin, make_partner):
+    make_partner("hotel"), make_partner("merchant")
+    first = api.get("/v1/admin/partners", as_=admin, query={"limit": "1"})
+    assert len(first.body["items"]) == 1 and first.body["next_cursor"]
+    second = api.get(
+        "/v1/admin/partners", as_=admin, query={"limit": "1", "cursor": first.body["next_cursor"]}
+    )
+    assert second.body["items"][0]["partner_id"] != first.body["items"][0]["partner_id"]
+    bad = api.get("/v1/admin/partners", as_=admin, query={"cursor": "garbage!"})
+    assert (bad.status, bad.error_code) == (400, "invalid_cursor")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "role": "bank", "contact": {}},
+        {"name": "", "role": "hotel", "contact": {}},
+        {"name": "x", "role": "hotel"},
+    ],
+)
+def test_given_bad_partner_body_then_422(api, admin, body):
+    reply = api.post("/v1/admin/partners", body, as_=admin)
+    assert (reply.status, reply.error_code) == (422, "validation_error")
+
+
+def test_given_non_admin_when_calling_admin_routes_then_403(api, register, make_partner):
+    tourist, partner = register(), make_partner("hotel")
+    for who in (tourist, partner):
+        reply = api.post(
+            "/v1/admin/partners", {"name": "x", "role": "hotel", "contact": {}}, as_=who
+        )
+        assert (reply.status, reply.error_code) == (403, "forbidden")
+        assert api.get("/v1/admin/partners", as_=who).status == 403
+
+
+def test_given_partner_staff_when_logged_in_then_sees_own_partner_only(api, make_partner):
+    hotel = make_partner("hotel", name="丹霞绿色酒店")
+    assert hotel.claims["cognito:groups"] == ["partner"]
+    me = api.get("/v1/partner/profile", as_=hotel)
+    assert me.status == 200
+    assert (me.body["partner_id"], me.body["role"]) == (hotel.partner_id, "hotel")
+    assert api.get("/v1/me", as_=hotel).body["partner_id"] == hotel.partner_id
+
+
+def test_given_tourist_when_calling_partner_routes_then_403(api, register):
+    assert api.get("/v1/partner/profile", as_=register()).status == 403
+
+
+def test_given_unknown_partner_when_adding_staff_then_404(api, admin):
+    reply = api.post(
+        "/v1/admin/partners/FFFFFF/users",
+        {"phone": unique_phone(), "password": "partner-pass-1", "display_name": "x"},
+        as_=admin,
+    )
+    assert (reply.status, reply.error_code) == (404, "partner_not_found")
+
+
+def test_given_taken_phone_when_adding_staff_then_409(api, admin, make_partner, register):
+    tourist = register()
+    partner = make_partner("merchant")
+    reply = api.post(
+        f"/v1/admin/partners/{partner.partner_id}/users",
+        {"phone": tourist.phone, "password": "partner-pass-1", "display_name": "x"},
+        as_=admin,
+    )
+    assert (reply.status, reply.error_code) == (409, "phone_taken")
