@@ -1,0 +1,1 @@
+"""Claims: a tourist's scan turned into a credit, exactly once."""

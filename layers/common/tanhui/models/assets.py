@@ -1,0 +1,84 @@
+"""Assets (what a partner prints codes for) and code batches.
+
+The asset item is also the revocation switch the claim transaction checks, in the same write
+request: `status = active AND NOT contains(revoked_batches, :batch)`.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+
+from tanhui.models.base import TanhuiModel
+from tanhui.models.partner import partner_pk
+
+# asset kind -> the partner role allowed to create it
+ASSET_KIND_ROLE = {
+    "ticket_product": "scenic_spot",
+    "vehicle": "transport_operator",
+    "hotel_room": "hotel",
+    "product_sku": "manufacturer",
+}
+ASSET_STATUSES = ("active", "retired", "revoked")
+
+
+class GeoFence(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    radius_m = NumberAttribute()
+    required = UnicodeAttribute(default="false")  # "true": claims must send lat/lng
+
+
+class Asset(TanhuiModel):
+    """pk=PARTNER#<partner_id>, sk=ASSET#<asset_id>. asset_id: 6 hex chars (3 bytes, in tokens).
+
+    attributes by kind:
+      ticket_product: {name}
+      vehicle:        {vehicle_type: bus|shuttle|boat, plate, route_km}
+      hotel_room:     {room_number}
+      product_sku:    {sku, gtin, product_name}
+    """
+
+    partner_id = UnicodeAttribute()
+    asset_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()
+    attributes: MapAttribute = MapAttribute(default=dict)
+    status = UnicodeAttribute(default="active")
+    revoked_batches = UnicodeSetAttribute(null=True)
+    geofence = GeoFence(null=True)
+    timezone = UnicodeAttribute(default="Asia/Shanghai")
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(partner_id: str, asset_id: str) -> tuple[str, str]:
+        return partner_pk(partner_id), f"ASSET#{asset_id}"
+
+
+class CodeBatch(TanhuiModel):
+    """pk=PARTNER#<partner_id>, sk=BATCH#<batch_id>: a group of single-use codes (ticket or
+    packaging) generated together, directly (≤1,000) or by the print worker (≤1,000,000)."""
+
+    partner_id = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    asset_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # ticket | packaging
+    count = NumberAttribute()
+    mode = UnicodeAttribute()  # direct | print
+    status = UnicodeAttribute()  # pending | running | done | failed | revoked
+    chunks_total = NumberAttribute(default=0)
+    chunks_done = NumberAttribute(default=0)
+    codes_done = NumberAttribute(default=0)
+    files: MapAttribute = MapAttribute(default=dict)  # chunk number -> {"pdf": key, "csv": key}
+    error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(partner_id: str, batch_id: str) -> tuple[str, str]:
+        return partner_pk(partner_id), f"BATCH#{batch_id}"
