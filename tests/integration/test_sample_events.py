@@ -1,0 +1,54 @@
+"""Every sample event in events/ runs through its function (as `sam local invoke` would).
+
+The folder names the function (functions/<folder>/); known events pin their status, every
+other one must be answered without a server error.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infra.local import cfn
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+EXPECTED = {
+    "identity/register.json": 201,
+    "identity/register_without_consent.json": 422,
+    "identity/refresh.json": 401,
+    "identity/me.json": 404,  # a sample sub with no profile
+    "admin/create_partner.json": 201,
+    "admin/create_partner_as_tourist.json": 403,
+    "partner/profile.json": 403,  # a sample sub that is no partner's staff
+    "docs/openapi.json": 200,
+}
+
+
+def _function_by_folder():
+    out = {}
+    for name, spec in cfn.functions(cfn.load_template()).items():
+        module = spec.code_uri / spec.handler.rpartition(".")[0].replace(".", "/")
+        out[module.parent.name] = name
+    return out
+
+
+SAMPLES = sorted(str(p.relative_to(EVENTS)) for p in EVENTS.rglob("*.json"))
+
+
+def test_every_function_has_a_sample_event():
+    assert set(_function_by_folder()) <= {s.split("/")[0] for s in SAMPLES}
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_sample_event_is_handled(functions, sample):
+    event = json.loads((EVENTS / sample).read_text())
+    function = functions[_function_by_folder()[sample.split("/")[0]]]
+    result = function.invoke(event)
+    if "Records" in event:  # SQS: nothing reported as failed
+        assert result == {"batchItemFailures": []}
+        return
+    assert result["statusCode"] < 500, result
+    if sample in EXPECTED:
+        assert result["statusCode"] == EXPECTED[sample], result["body"]
+    if result["statusCode"] >= 400:
+        assert json.loads(result["body"])["error"]["code"]
