@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import threading
+import warnings
 from typing import Any
 
 from infra.local.cfn import ROOT
@@ -54,8 +55,7 @@ class Stack:
             os.environ.setdefault(k, v)
         if not _port_free(self.host, self.aws_port):
             raise SystemExit(
-                f"port {self.aws_port} is in use: is another `make run` running? "
-                "Set AWS_PORT to use another."
+                f"port {self.aws_port} is in use: is another `make run` running? Set AWS_PORT to use another."
             )
         self.moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
         self.moto.start()
@@ -109,6 +109,7 @@ Ctrl-C stops everything.
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     host = os.environ.get("HOST", "127.0.0.1")

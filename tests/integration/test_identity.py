@@ -34,9 +34,7 @@ def test_given_consent_when_registering_then_profile_wallet_and_consent_record_e
 
 
 @pytest.mark.parametrize("consent", [None, {"version": "2026-11", "accepted": False}])
-def test_given_no_consent_when_registering_then_422_consent_required_and_nothing_created(
-    api, consent
-):
+def test_given_no_consent_when_registering_then_422_consent_required_and_nothing_created(api, consent):
     phone = unique_phone()
     body = register_body(phone)
     if consent is None:
@@ -68,7 +66,10 @@ def test_given_bad_phone_then_422_validation_error(api):
 def test_given_crash_after_cognito_when_client_retries_then_account_completed_once(api):
     phone = unique_phone()
     boom = TransactWriteError("simulated outage")
-    with mock.patch("tanhui.identity.service.transaction", side_effect=boom), pytest.raises(TransactWriteError):
+    with (
+        mock.patch("tanhui.identity.service.transaction", side_effect=boom),
+        pytest.raises(TransactWriteError),
+    ):
         api.post("/v1/auth/register", register_body(phone))  # the invocation dies mid-way
     retry = api.post("/v1/auth/register", register_body(phone))
     assert retry.status == 200, retry.body
