@@ -68,7 +68,7 @@ class CodeBatch(TanhuiModel):
     batch_id = UnicodeAttribute()
     asset_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # ticket | packaging
-    count = NumberAttribute()
+    codes_total = NumberAttribute()  # how many codes the batch holds
     mode = UnicodeAttribute()  # direct | print
     status = UnicodeAttribute()  # pending | running | done | failed | revoked
     chunks_total = NumberAttribute(default=0)
