@@ -40,7 +40,7 @@ def test_resolver_handles_ref_getatt_and_sub():
         == "https://idp.cn-north-1/pool-1"
     )
     assert r.resolve({"Fn::GetAtt": ["UploadQueue", "Arn"]}) == "arn:q"
-    assert r.resolve({"Ref": "CodeBaseUrl"}) == "HTTPS://TH.EXAMPLE.CN"
+    assert r.resolve({"Ref": "CodeBaseUrl"}) == "HTTPS://QR.TANHUI.CN"
 
 
 def test_upload_bucket_notifies_the_queue_the_import_function_reads():

@@ -19,13 +19,14 @@ class Settings(BaseModel):
     upload_bucket: str = ""
     batch_bucket: str = ""
     batch_queue_url: str = ""
-    code_base_url: str = "HTTPS://TH.EXAMPLE.CN"
+    code_base_url: str = "HTTPS://QR.TANHUI.CN"
     auto_confirm_users: bool = False
     # Where the pool's JWKS lives. Defaults to the Cognito issuer; the local stack points it
     # at the moto server.
     jwks_url: str = ""
     max_body_bytes: int = 64 * 1024
     metadata_cache_seconds: float = 60.0
+    rotating_step_seconds: int = 30
 
     @property
     def issuer(self) -> str:

@@ -1,0 +1,1 @@
+"""Signed QR codes: token format, signing keys, rendering, assets and print batches."""
