@@ -46,3 +46,26 @@ def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Re
 
 
 lambda_handler = api.lambda_handler(app)
+
+
+# ------------------------------------------------------------------ methodology factors
+from tanhui.claims import factors  # noqa: E402
+from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions  # noqa: E402
+
+
+@app.put("/v1/admin/factors/<behaviour>", tags=["admin"])
+def put_factor(behaviour: str, body: Annotated[FactorIn, Body()]) -> Response[FactorOut]:
+    who = _admin()
+    return Response(201, api.JSON, factors.create_version(behaviour, body, who.user_id))
+
+
+@app.get("/v1/admin/factors/<behaviour>", tags=["admin"])
+def get_factor_versions(behaviour: str) -> FactorVersions:
+    _admin()
+    return factors.versions(behaviour)
+
+
+@app.get("/v1/admin/factors", tags=["admin"])
+def list_factors() -> FactorList:
+    _admin()
+    return factors.current_all()

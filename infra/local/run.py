@@ -94,11 +94,18 @@ class Stack:
 
 def _guide(stack: Stack, demo: dict[str, Any]) -> str:
     t = demo["tourist"]
-    return f"""
+    from tanhui.codes import render
+
+    room = demo["assets"]["hotel_room"]["codes"][0]["url"]
+    qr = render.terminal(room)
+    return f"""{qr}
+  ↑ the demo hotel room's code: {room}
+
 Tanhui is running.
   API            {stack.url}   (OpenAPI: {stack.url}/openapi.json, Swagger UI: {stack.url}/docs)
   AWS endpoint   {stack.endpoint}   (moto: DynamoDB, S3, SQS, Cognito, Secrets Manager)
-  Demo logins    {LOCAL_DIR / "demo.json"}
+  Demo logins    {LOCAL_DIR / "demo.json"}   (with demo assets and their codes)
+  Code images    {LOCAL_DIR / "codes"}/*.png|svg
 
 Try:
   curl -s -X POST {stack.url}/v1/auth/login -H 'content-type: application/json' \\
@@ -132,6 +139,9 @@ def main() -> None:
         demo = {"api": stack.url, "aws_endpoint": stack.endpoint} | seed()
         LOCAL_DIR.mkdir(exist_ok=True)
         (LOCAL_DIR / "demo.json").write_text(json.dumps(demo, indent=2, ensure_ascii=False))
+        from infra.local.seed import write_images
+
+        write_images(demo["assets"], LOCAL_DIR / "codes")
         stack.dispatcher.start()
         print(_guide(stack, demo), flush=True)
         stopped.wait()

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: an admin, one partner (with a staff login) per role, a tourist.
+"""Demo data for `make run`: an admin, one partner (with a staff login) per role, a tourist,
+one asset of each kind with its codes (URLs in demo.json, PNG/SVG images next to it).
 
 Runs the real domain code, in process, against the freshly provisioned stack, and writes the
 credentials to .local/demo.json (git-ignored).
@@ -38,9 +39,7 @@ def seed() -> dict[str, Any]:
         {"phone_number": ADMIN_PHONE, "name": "Platform admin"},
         group="admin",
     )
-    service.ensure_account(
-        user_id=admin_id, phone=ADMIN_PHONE, display_name="Platform admin", role="admin"
-    )
+    service.ensure_account(user_id=admin_id, phone=ADMIN_PHONE, display_name="Platform admin", role="admin")
     demo: dict[str, Any] = {
         "admin": {"user_id": admin_id, "phone": ADMIN_PHONE, "password": admin_password},
         "partners": {},
@@ -75,4 +74,63 @@ def seed() -> dict[str, Any]:
         "phone": TOURIST_PHONE,
         "password": tourist_password,
     }
+    from tanhui.claims import factors
+
+    demo["factors"] = factors.seed_defaults()
+    demo["assets"] = seed_assets({role: p["partner_id"] for role, p in demo["partners"].items()})
     return demo
+
+
+DEMO_ASSETS = {
+    "scenic_spot": {"kind": "ticket_product", "attributes": {"name": "丹霞山年卡 Annual pass"}},
+    "hotel": {"kind": "hotel_room", "attributes": {"room_number": "1208"}},
+    "transport_operator": {
+        "kind": "vehicle",
+        "attributes": {"vehicle_type": "boat", "plate": "锦江 07 Jinjiang", "route_km": 8.4},
+    },
+    "manufacturer": {
+        "kind": "product_sku",
+        "attributes": {
+            "sku": "BAMBOO-CUP-350",
+            "product_name": "竹纤维水杯 Bamboo cup",
+            "gtin": "6901234567892",
+        },
+    },
+}
+DEMO_SINGLE_USE_CODES = 3
+
+
+def seed_assets(partner_ids: dict[str, str]) -> dict[str, Any]:
+    """One asset of each kind, through the same domain code the API uses."""
+    from tanhui.codes import assets, service
+    from tanhui.codes.schemas import AssetIn, CodesIn
+
+    out: dict[str, Any] = {}
+    for role, body in DEMO_ASSETS.items():
+        partner_id = partner_ids[role]
+        asset = assets.create(partner_id, AssetIn.model_validate(body))
+        count = DEMO_SINGLE_USE_CODES if body["kind"] in ("ticket_product", "product_sku") else 1
+        codes = service.create_codes(partner_id, CodesIn(asset_id=asset.asset_id, count=count))
+        out[asset.kind] = {
+            "partner_role": role,
+            "asset_id": asset.asset_id,
+            "name": asset.name,
+            "batch_id": codes.batch_id,
+            "codes": [{"code_id": c.code_id, "url": c.url, "short": c.short} for c in codes.codes],
+        }
+    return out
+
+
+def write_images(demo_assets: dict[str, Any], folder: Any) -> list[str]:
+    """PNG and SVG of every demo code, named <asset kind>-<n>.png|svg."""
+    from tanhui.codes import render
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, asset in demo_assets.items():
+        for n, code in enumerate(asset["codes"], start=1):
+            for ext, draw in (("png", render.png), ("svg", render.svg)):
+                path = folder / f"{kind}-{n}.{ext}"
+                path.write_bytes(draw(code["url"]))
+                written.append(str(path))
+    return written

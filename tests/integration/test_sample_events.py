@@ -21,6 +21,10 @@ EXPECTED = {
     "admin/create_partner_as_tourist.json": 403,
     "partner/profile.json": 403,  # a sample sub that is no partner's staff
     "docs/openapi.json": 200,
+    "claims/claim_invalid_code.json": 422,
+    "claims/wallet.json": 404,  # a sample sub with no wallet
+    "claims/ledger.json": 200,
+    "admin/list_factors.json": 200,
 }
 
 

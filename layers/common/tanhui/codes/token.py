@@ -24,6 +24,7 @@ A ticket URL with a 20-character base is 71 characters and a packaging URL
 from __future__ import annotations
 
 import binascii
+import hashlib
 import hmac
 import os
 import re
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
+from typing import Any, NamedTuple
 
 from tanhui import errors
 
@@ -87,9 +89,8 @@ _VALID_CHARS = frozenset(_TOKEN_CHARS.values())
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A verified token. `text` is the code id."""
+class Token(NamedTuple):
+    """A verified token. `text` is the code id. (A named tuple: bulk issuing builds millions.)"""
 
     text: str
     kind: Kind
@@ -115,14 +116,31 @@ def _triples() -> list[str]:
     return [a[i >> 10] + a[(i >> 5) & 31] + a[i & 31] for i in range(1 << 15)]
 
 
-_SHIFTS_30 = tuple(range(240 - 15, -1, -15))
-
-
 def _encode(raw: bytes) -> str:
-    if len(raw) == 30:  # the bulk path (single-use codes): 16 table lookups
-        table, n = _triples(), int.from_bytes(raw, "big")
-        return "".join([table[(n >> s) & 0x7FFF] for s in _SHIFTS_30])
     return b32encode(raw).decode("ascii")
+
+
+_SHIFTS_TAIL = tuple(range(135, -1, -15))  # 10 groups of 15 bits below a 10-bit head
+
+
+def _encode_tail(tail: bytes) -> str:
+    """Base32 of 20 bytes (the part of a single-use token after its constant first 10 bytes):
+    11 table lookups instead of 32 alphabet steps in `base64.b32encode`."""
+    table, n = _triples(), int.from_bytes(tail, "big")
+    return table[n >> 150][1:] + "".join([table[(n >> s) & 0x7FFF] for s in _SHIFTS_TAIL])
+
+
+def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+    """HMAC-SHA-256's keyed inner and outer states (RFC 2104), computed once per batch so each
+    code costs two compressions instead of four. Same MAC as `hmac.digest` (tested)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
+
+
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 def _ids(partner_id: str, asset_id: str) -> bytes:
@@ -152,9 +170,7 @@ def issue(
             raise ValueError("a rotating code needs its time step")
         body = step.to_bytes(4, "big")
     payload = bytes((VERSION << 4 | kind, kid)) + _ids(partner_id, asset_id) + body
-    return Token(
-        _sign(key, payload, kind), kind, kid, partner_id.upper(), asset_id.upper(), step=step
-    )
+    return Token(_sign(key, payload, kind), kind, kid, partner_id.upper(), asset_id.upper(), step=step)
 
 
 def issue_serials(
@@ -168,15 +184,20 @@ def issue_serials(
         raise ValueError("batch ids are 6 hex characters")
     partner, asset, batch = partner_id.upper(), asset_id.upper(), batch_id.upper()
     mac_len = _LAYOUT[kind][1]
-    digest = hmac.digest
+    head, carry = _encode(prefix[:10]), prefix[10:]  # 16 constant characters
+    inner, outer = _hmac_pads(key)
+    new = tuple.__new__
     while count > 0:
         n = min(count, 4096)
         pool = os.urandom(SERIAL_BYTES * n)
         for i in range(0, SERIAL_BYTES * n, SERIAL_BYTES):
             serial = pool[i : i + SERIAL_BYTES]
-            payload = prefix + serial
-            text = _encode(payload + digest(key, payload, "sha256")[:mac_len])
-            yield Token(text, kind, kid, partner, asset, batch, serial.hex().upper())
+            h = inner.copy()
+            h.update(prefix + serial)
+            o = outer.copy()
+            o.update(h.digest())
+            text = head + _encode_tail(carry + serial + o.digest()[:mac_len])
+            yield new(Token, (text, kind, kid, partner, asset, batch, serial.hex().upper(), None))
         count -= n
 
 
@@ -208,8 +229,13 @@ def verify(text: str, key_for: KeyLookup) -> Token:
     token = Token(text, kind, raw[1], raw[2:5].hex().upper(), raw[5:8].hex().upper())
     if kind.single_use:
         return Token(
-            text, kind, token.kid, token.partner_id, token.asset_id,
-            batch_id=raw[8:11].hex().upper(), serial=raw[11:19].hex().upper(),
+            text,
+            kind,
+            token.kid,
+            token.partner_id,
+            token.asset_id,
+            batch_id=raw[8:11].hex().upper(),
+            serial=raw[11:19].hex().upper(),
         )
     if kind is Kind.VEHICLE_ROTATING:
         step = int.from_bytes(raw[8:12], "big")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
@@ -74,6 +75,7 @@ class CodeBatch(TanhuiModel):
     chunks_total = NumberAttribute(default=0)
     chunks_done = NumberAttribute(default=0)
     codes_done = NumberAttribute(default=0)
+    done_chunks = NumberSetAttribute(null=True)  # chunk numbers already counted (redelivery-safe)
     files: MapAttribute = MapAttribute(default=dict)  # chunk number -> {"pdf": key, "csv": key}
     error = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

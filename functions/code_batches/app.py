@@ -1,0 +1,30 @@
+"""BatchQueue -> here: prints one chunk of a code batch (CSV and PDF label sheets)."""
+
+import json
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from tanhui.codes import batches
+from tanhui.observability import logger, metrics
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    printed = batches.process_chunk(json.loads(record.body))
+    if printed:
+        metrics.add_metric(name="CodesPrinted", unit=MetricUnit.Count, value=printed)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

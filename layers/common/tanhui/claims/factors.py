@@ -1,0 +1,252 @@
+"""Methodology factors: versioned, immutable numbers that turn one behaviour into gCO2e and coins.
+
+A PUT creates version n+1 with a conditional put (two concurrent PUTs cannot both take n+1).
+The claim uses the newest version whose `effective_from` is not in the future, read through a
+per-container cache; the version number is stored on every credit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from tanhui import errors
+from tanhui.claims import metadata
+from tanhui.claims.schemas import (
+    BEHAVIOURS,
+    SCAN_METHOD,
+    FactorIn,
+    FactorList,
+    FactorOut,
+    FactorVersions,
+)
+from tanhui.models.base import utc_now
+from tanhui.models.factors import FactorVersion, factor_pk
+from tanhui.observability import logger
+
+CACHED_VERSIONS = 10  # newest versions kept per behaviour: enough to switch at effective_from
+GUIDE = "广东省碳普惠制试点建设指南"
+
+
+class UnknownBehaviour(errors.NotFound):
+    code, message = "unknown_behaviour", "No such behaviour."
+
+
+class MethodMismatch(errors.Unprocessable):
+    code, message = "method_mismatch", "This behaviour is computed with a different method."
+
+
+class FactorMissing(errors.Conflict):
+    code, message = "factor_missing", "No methodology factor is in effect for this behaviour yet."
+
+
+class AssetIncomplete(errors.Conflict):
+    code, message = "asset_incomplete", "The asset lacks the data its factor needs (e.g. route_km)."
+
+
+def check_behaviour(behaviour: str) -> str:
+    if behaviour not in BEHAVIOURS:
+        raise UnknownBehaviour(f"Unknown behaviour {behaviour!r}; one of {', '.join(BEHAVIOURS)}.")
+    return behaviour
+
+
+def allowed_method(behaviour: str) -> str:
+    return SCAN_METHOD.get(behaviour, "per_unit")
+
+
+def utc_ms(text: str) -> str:
+    """A validated UTC time in the stored form (milliseconds, `Z`), so versions compare as text."""
+    at = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+# ------------------------------------------------------------------------------ computation
+def in_effect(versions: Iterable[FactorVersion], now_iso: str) -> FactorVersion | None:
+    """The newest version (highest number) whose effective_from is not after `now_iso`."""
+    ready = [v for v in versions if v.effective_from <= now_iso]
+    return max(ready, key=lambda v: int(v.version), default=None)
+
+
+def reduction(factor: FactorVersion, asset_attributes: Mapping[str, Any] | None = None) -> tuple[int, int]:
+    """(coins, gco2e) for one unit of the behaviour. per_ride: route_km × (baseline − eco) g/km."""
+    if factor.method == "per_ride":
+        try:
+            km = float((asset_attributes or {})["route_km"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AssetIncomplete("The vehicle has no route_km; ask its operator to set it.") from exc
+        if not km > 0:
+            raise AssetIncomplete("The vehicle's route_km must be positive.")
+        saved = int(factor.baseline_g_per_km or 0) - int(factor.eco_g_per_km or 0)
+        gco2e = int(km * saved + 0.5)
+    else:
+        gco2e = int(factor.gco2e_per_unit or 0)
+    return int(factor.coins_per_unit), gco2e
+
+
+# ---------------------------------------------------------------------------------- storage
+def out(v: FactorVersion) -> FactorOut:
+    def num(x: Any) -> int | None:
+        return None if x is None else int(x)
+
+    return FactorOut(
+        behaviour=v.behaviour,
+        version=int(v.version),
+        method=v.method,
+        unit=v.unit,
+        gco2e_per_unit=num(v.gco2e_per_unit),
+        baseline_g_per_km=num(v.baseline_g_per_km),
+        eco_g_per_km=num(v.eco_g_per_km),
+        coins_per_unit=int(v.coins_per_unit),
+        daily_cap=int(v.daily_cap),
+        source=v.source,
+        effective_from=v.effective_from,
+        created_at=v.created_at,
+        created_by=v.created_by,
+    )
+
+
+def _newest(behaviour: str, limit: int | None, consistent: bool = False) -> list[FactorVersion]:
+    return list(
+        FactorVersion.query(
+            factor_pk(behaviour),
+            FactorVersion.sk.startswith("VERSION#"),
+            scan_index_forward=False,
+            limit=limit,
+            consistent_read=consistent,
+        )
+    )
+
+
+def create_version(behaviour: str, body: FactorIn, by: str | None, *, now: str | None = None) -> FactorOut:
+    check_behaviour(behaviour)
+    if body.method != allowed_method(behaviour):
+        raise MethodMismatch(f"{behaviour} is computed {allowed_method(behaviour)}, not {body.method}.")
+    created = now or utc_now()
+    for _ in range(10):
+        latest = _newest(behaviour, 1, consistent=True)
+        version = int(latest[0].version) + 1 if latest else 1
+        item = FactorVersion(
+            *FactorVersion.key(behaviour, version),
+            behaviour=behaviour,
+            version=version,
+            **body.model_dump(exclude={"effective_from"}),
+            effective_from=utc_ms(body.effective_from) if body.effective_from else created,
+            created_at=created,
+            created_by=by,
+        )
+        try:
+            item.save(condition=FactorVersion.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue  # another admin took this number: read the newest again
+            raise
+        metadata.forget(("factors", behaviour))
+        logger.info("factor version created", extra={"behaviour": behaviour, "version": version})
+        return out(item)
+    raise errors.Conflict("Another factor change is in progress; try again.", code="version_conflict")
+
+
+def versions(behaviour: str, *, now: str | None = None) -> FactorVersions:
+    check_behaviour(behaviour)
+    items = _newest(behaviour, None)
+    current = in_effect(items, now or utc_now())
+    return FactorVersions(
+        behaviour=behaviour,
+        current_version=int(current.version) if current else None,
+        items=[out(v) for v in items],
+    )
+
+
+def current_all(*, now: str | None = None) -> FactorList:
+    at = now or utc_now()
+    found = (in_effect(_newest(b, CACHED_VERSIONS), at) for b in BEHAVIOURS)
+    return FactorList(items=[out(v) for v in found if v is not None])
+
+
+def factor_for(behaviour: str, now_iso: str) -> FactorVersion:
+    """The version a claim at `now_iso` uses (cached metadata; see `metadata`)."""
+    newest = metadata.cached(("factors", behaviour), lambda: _newest(behaviour, CACHED_VERSIONS))
+    factor = in_effect(newest, now_iso)
+    if factor is None:
+        raise FactorMissing(f"No factor for {behaviour} is in effect; an administrator must set one.")
+    return factor
+
+
+# ------------------------------------------------------------------------------------- seed
+_S3 = "§三(二)3"
+SEED_EFFECTIVE_FROM = "2020-01-01T00:00:00.000Z"  # demo factors apply to any claim time
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "hotel_low_carbon_night": dict(
+        method="per_night", unit="night", gco2e_per_unit=1500, coins_per_unit=2, daily_cap=1,
+        source=f"{GUIDE} {_S3}(1): 植物认养、景区周边酒店低碳住宿减碳量及“碳币”发放由碳普惠平台后台统一配置"
+        "（如低碳住宿1夜发2“碳币”）。gCO2e: demo estimate (no disposables, linen not changed).",
+    ),
+    "ticket_non_disposable": dict(
+        method="per_ticket", unit="ticket", gco2e_per_unit=20, coins_per_unit=1, daily_cap=5,
+        source=f"{GUIDE} {_S3}(2): 考虑非一次门票的碳排放及可使用次数，与传统纸质门票的碳排放进行对比，"
+        "得出购买非一次性门票的减碳量。gCO2e: demo estimate per paper ticket avoided.",
+    ),
+    "eco_vehicle_ride": dict(
+        method="per_ride", unit="ride", baseline_g_per_km=110, eco_g_per_km=30, coins_per_unit=1,
+        daily_cap=10,
+        source=f"{GUIDE} {_S3}(3): 根据环保车（船）与传统燃油车船的人均能耗对比，"
+        "得出乘坐环保车（船）的减碳量。"
+        " g/person-km: demo estimates (fuel tourist coach vs electric shuttle); route km from the vehicle.",
+    ),
+    "low_carbon_product": dict(
+        method="per_item", unit="item", gco2e_per_unit=500, coins_per_unit=2, daily_cap=20,
+        source=f"{GUIDE} §四(二)2(2): 核算低碳认证产品对比同类产品的生命周期减碳量；§四(二)3: "
+        "在试点低碳节能产品的包装上张贴相应二维码，扫码即承认购买行为。gCO2e: demo estimate per SKU item.",
+    ),
+    "plant_adoption": dict(
+        method="per_unit", unit="plant", gco2e_per_unit=10000, coins_per_unit=5, daily_cap=5,
+        source=f"{GUIDE} {_S3}(1) and §三(二)4: 由景区管理处提供认养人姓名、碳普惠账户、认养植物种类…"
+        "定期交给平台运营方录入信息。gCO2e: demo estimate per adopted plant.",
+    ),
+    "product_sale_record": dict(
+        method="per_unit", unit="item", gco2e_per_unit=500, coins_per_unit=2, daily_cap=20,
+        source=f"{GUIDE} §四(二)3: 由销售员记录消费者的购买行为…并定期反馈给平台运营方。"
+        "Same demo reduction as low_carbon_product (one behaviour, either channel).",
+    ),
+    "transit_trip": dict(
+        method="per_unit", unit="trip above the monthly baseline", gco2e_per_unit=300,
+        coins_per_unit=1, daily_cap=100,
+        source=f"{GUIDE} §二(二)2: 乘坐试点公交（总和）高于基准线（如16次/月）的予以鼓励。"
+        "gCO2e: demo estimate per trip above 16 a month.",
+    ),
+    "utility_saving": dict(
+        method="per_unit", unit="kWh", gco2e_per_unit=570, coins_per_unit=1, daily_cap=1000,
+        source=f"{GUIDE} §一(二)3(1): 实际用量与用量标准的差即为节约量。"
+        "节约量与减碳量的兑换因子由碳普惠平台后台统一配置。"
+        "gCO2e: demo grid factor per kWh saved; replace with the current published factor.",
+    ),
+}
+
+
+def seed_defaults(now: str | None = None) -> list[str]:
+    """Version 1 of every behaviour's demo factor, if the behaviour has none. Idempotent.
+    Returns the behaviours it created."""
+    created = now or utc_now()
+    made = []
+    for behaviour, numbers in DEFAULTS.items():
+        item = FactorVersion(
+            *FactorVersion.key(behaviour, 1),
+            behaviour=behaviour,
+            version=1,
+            effective_from=SEED_EFFECTIVE_FROM,
+            created_at=created,
+            created_by="seed",
+            **numbers,
+        )
+        try:
+            item.save(condition=FactorVersion.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue
+            raise
+        metadata.forget(("factors", behaviour))
+        made.append(behaviour)
+    return made

@@ -1,0 +1,151 @@
+"""Request and response bodies of the claim, wallet and factor APIs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# behaviours credited by scanning a code, and those only partner files report
+SCAN_BEHAVIOURS = (
+    "ticket_non_disposable",
+    "eco_vehicle_ride",
+    "hotel_low_carbon_night",
+    "low_carbon_product",
+)
+IMPORT_BEHAVIOURS = ("plant_adoption", "product_sale_record", "transit_trip", "utility_saving")
+BEHAVIOURS = SCAN_BEHAVIOURS + IMPORT_BEHAVIOURS
+Behaviour = Literal[
+    "ticket_non_disposable",
+    "eco_vehicle_ride",
+    "hotel_low_carbon_night",
+    "low_carbon_product",
+    "plant_adoption",
+    "product_sale_record",
+    "transit_trip",
+    "utility_saving",
+]
+Method = Literal["per_ride", "per_night", "per_ticket", "per_item", "per_unit"]
+# the method a scanned behaviour is computed with (import-only behaviours use per_unit)
+SCAN_METHOD = {
+    "ticket_non_disposable": "per_ticket",
+    "eco_vehicle_ride": "per_ride",
+    "hotel_low_carbon_night": "per_night",
+    "low_carbon_product": "per_item",
+}
+UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
+Grams = Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(min_length=1, max_length=512)] = Field(
+        description="The scanned text: a code URL or the bare token"
+    )
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lng: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> ClaimIn:
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("send lat and lng together")
+        return self
+
+
+class WalletOut(BaseModel):
+    coins: int
+    gco2e: int
+    lifetime_coins: int = 0
+    lifetime_gco2e: int = 0
+    spent_coins: int = 0
+    updated_at: str | None = None
+
+
+class ClaimOut(BaseModel):
+    claim_id: str
+    behaviour: str
+    asset: dict
+    coins: int
+    gco2e: int
+    factor_version: int
+    claimed_at: str
+    wallet: WalletOut
+    already_credited: bool = False
+
+
+class LedgerEntryOut(BaseModel):
+    entry_id: str
+    kind: Literal["earn", "spend", "adjust"]
+    behaviour: str | None
+    partner_id: str | None
+    partner_name: str | None
+    asset_id: str | None
+    asset_name: str | None
+    evidence: dict
+    factor_version: int | None
+    coins: int
+    gco2e: int
+    at: str
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerEntryOut]
+    next_cursor: str | None
+
+
+class FactorIn(BaseModel):
+    """A new version of a behaviour's factor. per_ride needs baseline and eco g/km (per person-km;
+    the ride's reduction is route_km × (baseline − eco)); every other method gco2e_per_unit."""
+
+    model_config = ConfigDict(extra="forbid")
+    method: Method
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    gco2e_per_unit: Grams | None = None
+    baseline_g_per_km: Grams | None = None
+    eco_g_per_km: Grams | None = None
+    coins_per_unit: Annotated[int, Field(ge=0, le=1_000_000)]
+    daily_cap: Annotated[int, Field(ge=1, le=1000)]
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    effective_from: UtcTime | None = Field(default=None, description="UTC, e.g. 2026-12-01T00:00:00Z")
+
+    @model_validator(mode="after")
+    def _method_numbers(self) -> FactorIn:
+        if self.method == "per_ride":
+            if self.baseline_g_per_km is None or self.eco_g_per_km is None:
+                raise ValueError("per_ride needs baseline_g_per_km and eco_g_per_km")
+            if self.eco_g_per_km > self.baseline_g_per_km:
+                raise ValueError("eco_g_per_km must not exceed baseline_g_per_km")
+            if self.gco2e_per_unit is not None:
+                raise ValueError("per_ride computes gCO2e from route km; omit gco2e_per_unit")
+        else:
+            if self.gco2e_per_unit is None:
+                raise ValueError(f"{self.method} needs gco2e_per_unit")
+            if self.baseline_g_per_km is not None or self.eco_g_per_km is not None:
+                raise ValueError("baseline_g_per_km and eco_g_per_km belong to per_ride only")
+        return self
+
+
+class FactorOut(BaseModel):
+    behaviour: str
+    version: int
+    method: str
+    unit: str
+    gco2e_per_unit: int | None
+    baseline_g_per_km: int | None
+    eco_g_per_km: int | None
+    coins_per_unit: int
+    daily_cap: int
+    source: str
+    effective_from: str
+    created_at: str
+    created_by: str | None
+
+
+class FactorVersions(BaseModel):
+    behaviour: str
+    current_version: int | None
+    items: list[FactorOut]
+
+
+class FactorList(BaseModel):
+    items: list[FactorOut]

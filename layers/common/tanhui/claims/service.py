@@ -1,0 +1,203 @@
+"""A tourist's scan turned into a credit, exactly once, in one write request.
+
+Before the write only per-container cached metadata is read (keyring, asset, factor, partner
+name). The write is the three-item transaction of `claims.transaction`; its cancellation reasons
+become the refusals. A retry of the same behaviour by the same user is answered with the
+original claim (`already_credited`), found in the failed put's ALL_OLD item.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from tanhui import errors
+from tanhui.claims import factors, keys, metadata
+from tanhui.claims import transaction as tx
+from tanhui.claims.schemas import ClaimIn, ClaimOut
+from tanhui.codes import assets, keyring, token
+from tanhui.codes.token import Kind
+from tanhui.config import get_settings
+from tanhui.models.assets import Asset
+from tanhui.models.behaviour import BehaviourRecord, ledger_pk
+from tanhui.models.transactions import connection
+from tanhui.observability import logger, metrics
+from tanhui.wallet import service as wallets
+
+BEHAVIOUR_OF = {
+    Kind.TICKET: "ticket_non_disposable",
+    Kind.PACKAGING: "low_carbon_product",
+    Kind.VEHICLE: "eco_vehicle_ride",
+    Kind.VEHICLE_ROTATING: "eco_vehicle_ride",
+    Kind.HOTEL_ROOM: "hotel_low_carbon_night",
+}
+ASSET_KIND_OF = {
+    Kind.TICKET: "ticket_product",
+    Kind.PACKAGING: "product_sku",
+    Kind.VEHICLE: "vehicle",
+    Kind.VEHICLE_ROTATING: "vehicle",
+    Kind.HOTEL_ROOM: "hotel_room",
+}
+GPS_SLACK_M = 100.0  # phone location error tolerated beyond the geofence radius
+MAX_ATTEMPTS = 4  # transaction conflicts (another claim on the same item) are retried
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class LocationRequired(errors.Unprocessable):
+    code, message = "location_required", "This code can only be claimed with the phone's location."
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    body: ClaimOut
+    created: bool
+
+
+# ---------------------------------------------------------------------------- pure helpers
+def new_claim_id(at: datetime) -> str:
+    """26 Crockford base32 characters: 48-bit milliseconds then 80 random bits (sorts by time)."""
+    n = (int(at.timestamp() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(n >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def check_location(asset: Asset, lat: float | None, lng: float | None) -> None:
+    """Without a geofence anything goes. Without a location: allowed unless the fence is
+    `required` (then 422 location_required). With one: within radius + GPS slack, else out_of_area."""
+    fence = asset.geofence
+    if fence is None:
+        return
+    if lat is None or lng is None:
+        if str(fence.required).lower() == "true":
+            raise LocationRequired()
+        return
+    if distance_m(float(fence.lat), float(fence.lng), lat, lng) > float(fence.radius_m) + GPS_SLACK_M:
+        raise errors.OutOfArea()
+
+
+def dedup_key(tok: token.Token, user_id: str, at: datetime, timezone: str) -> str:
+    if tok.kind.single_use:
+        assert tok.serial is not None
+        return keys.single_use_code(tok.serial)
+    if tok.kind is Kind.HOTEL_ROOM:
+        return keys.hotel_night(user_id, keys.night_of(at, timezone or keys.DEFAULT_TZ))
+    return keys.vehicle_ride(tok.partner_id, tok.asset_id, user_id, keys.ride_window(at))
+
+
+def _attributes(asset: Asset) -> dict[str, Any]:
+    value: Any = asset.attributes
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value or {})
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _asset_out(record: BehaviourRecord) -> dict[str, Any]:
+    return {
+        "partner_id": record.partner_id,
+        "partner_name": record.partner_name,
+        "asset_id": record.asset_id,
+        "name": record.asset_name,
+    }
+
+
+def _out(record: BehaviourRecord, wallet: Any, *, already: bool) -> ClaimOut:
+    return ClaimOut(
+        claim_id=record.claim_id or "",
+        behaviour=record.behaviour or "",
+        asset=_asset_out(record),
+        coins=int(record.coins),
+        gco2e=int(record.gco2e),
+        factor_version=int(record.factor_version or 0),
+        claimed_at=record.created_at,
+        wallet=wallet,
+        already_credited=already,
+    )
+
+
+# ------------------------------------------------------------------------------------ claim
+def _verified(code: str, at: datetime) -> tuple[token.Token, Asset]:
+    scanned = token.parse_scanned(code)
+    tok = token.verify(scanned.token, keyring.verifying_key)
+    token.check_fresh(tok, at.timestamp(), get_settings().rotating_step_seconds)
+    asset = assets.cached_asset(tok.partner_id, tok.asset_id)
+    if asset is None or asset.kind != ASSET_KIND_OF[tok.kind]:
+        raise errors.InvalidCode()
+    if scanned.gtin is not None and token.gtin14(str(_attributes(asset).get("gtin") or "")) != scanned.gtin:
+        raise errors.InvalidCode()
+    return tok, asset
+
+
+def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimResult:
+    at = at or datetime.now(UTC)
+    now_iso = _iso(at)
+    tok, asset = _verified(body.code, at)
+    check_location(asset, body.lat, body.lng)
+    behaviour = BEHAVIOUR_OF[tok.kind]
+    factor = factors.factor_for(behaviour, now_iso)
+    coins, gco2e = factors.reduction(factor, _attributes(asset))
+    claim_id = new_claim_id(at)
+    record = BehaviourRecord(
+        *BehaviourRecord.key(dedup_key(tok, user_id, at, asset.timezone)),
+        claim_id=claim_id,
+        user_id=user_id,
+        behaviour=behaviour,
+        channel="scan",
+        partner_id=tok.partner_id,
+        partner_name=metadata.partner_name(tok.partner_id),
+        asset_id=tok.asset_id,
+        asset_name=asset.name,
+        evidence={"code_id": tok.text},
+        factor_version=int(factor.version),
+        coins=coins,
+        gco2e=gco2e,
+        occurred_at=now_iso,
+        created_at=now_iso,
+        gsi1pk=ledger_pk(user_id),
+        gsi1sk=f"{now_iso}#{claim_id}",
+    )
+    items = (
+        tx.asset_check(tok.partner_id, tok.asset_id, tok.batch_id),
+        tx.record_put(record),
+        tx.wallet_credit(user_id, behaviour, coins, gco2e, int(factor.daily_cap), at, now_iso),
+    )
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            connection().transact_write_items(
+                condition_check_items=[items[tx.ASSET]],
+                delete_items=[],
+                put_items=[items[tx.RECORD]],
+                update_items=[items[tx.WALLET]],
+            )
+        except TransactWriteError as exc:
+            outcome = tx.refusal(list(exc.cancellation_reasons), user_id, tok.partner_id, tok.asset_id)
+            if isinstance(outcome, tx.Retry) and attempt + 1 < MAX_ATTEMPTS:
+                time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
+                continue
+            if isinstance(outcome, tx.Existing):
+                metrics.add_metric(name="ClaimRepeated", unit="Count", value=1)
+                return ClaimResult(_out(outcome.record, wallets.balance(user_id), already=True), False)
+            if isinstance(outcome, errors.TanhuiError):
+                raise outcome from exc
+            if isinstance(outcome, tx.Retry):
+                raise errors.Conflict("Too many simultaneous claims; scan again.", code="busy") from exc
+            raise
+        break
+    metrics.add_metric(name="ClaimCredited", unit="Count", value=1)
+    logger.info("claim credited", extra={"claim_id": claim_id, "behaviour": behaviour, "coins": coins})
+    return ClaimResult(_out(record, wallets.balance(user_id), already=False), True)

@@ -1,0 +1,128 @@
+"""The claim's one write request, as plain data: three TransactWriteItems entries, no hot item.
+
+    0  ConditionCheck  the asset:  status = active [AND NOT contains(revoked_batches, :batch)]
+    1  Put             the behaviour record at its de-duplication key, attribute_not_exists(pk)
+    2  Update          the user's wallet: credit, lifetime totals, and today's cap counter for
+                       the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`)
+
+`refusal()` turns the cancellation reasons back into what the client is told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pynamodb.exceptions import CancellationReason
+
+from tanhui import errors
+from tanhui.claims.keys import DEFAULT_TZ
+from tanhui.models.assets import Asset
+from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
+from tanhui.models.wallet import Wallet
+
+ASSET, RECORD, WALLET = 0, 1, 2
+CAP_TZ = DEFAULT_TZ  # the cap day is the Asia/Shanghai local date
+CAP_CLEANUP_DAYS = 7  # earlier days' counters of the behaviour are removed on each credit
+RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError"})
+
+
+class WalletMissing(errors.Conflict):
+    code = "wallet_missing"
+    message = "The account is not fully set up; open your profile (GET /v1/me) once, then scan again."
+
+
+def cap_day(at: datetime) -> str:
+    return at.astimezone(ZoneInfo(CAP_TZ)).strftime("%Y%m%d")
+
+
+def cap_attribute(day: str, behaviour: str) -> str:
+    return f"cap_{day}_{behaviour}"
+
+
+def asset_check(partner_id: str, asset_id: str, batch_id: str | None) -> dict[str, Any]:
+    condition = Asset.status == "active"
+    if batch_id is not None:
+        condition &= ~Asset.revoked_batches.contains(batch_id)
+    return Asset.get_operation_kwargs_from_class(*Asset.key(partner_id, asset_id), condition=condition)
+
+
+def record_put(record: BehaviourRecord) -> dict[str, Any]:
+    return record.get_save_kwargs_from_instance(
+        condition=BehaviourRecord.pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
+    )
+
+
+def wallet_credit(
+    user_id: str, behaviour: str, coins: int, gco2e: int, daily_cap: int, at: datetime, now_iso: str
+) -> dict[str, Any]:
+    """Credits and counts in one update; fails if the wallet is missing or today's cap is reached."""
+    pk, sk = Wallet.key(user_id)
+    day = at.astimezone(ZoneInfo(CAP_TZ))
+    stale = [cap_attribute((day - timedelta(days=d)).strftime("%Y%m%d"), behaviour)
+             for d in range(1, CAP_CLEANUP_DAYS + 1)]
+    names = {"#pk": "pk", "#coins": "coins", "#g": "gco2e", "#lc": "lifetime_coins",
+             "#lg": "lifetime_gco2e", "#upd": "updated_at", "#cap": cap_attribute(cap_day(at), behaviour)}
+    names |= {f"#old{i}": name for i, name in enumerate(stale)}
+    return {
+        "TableName": Wallet.Meta.table_name,
+        "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+        "UpdateExpression": (
+            "ADD #coins :coins, #g :g, #lc :coins, #lg :g "
+            "SET #upd = :now, #cap = if_not_exists(#cap, :zero) + :one "
+            "REMOVE " + ", ".join(f"#old{i}" for i in range(len(stale)))
+        ),
+        "ConditionExpression": "attribute_exists(#pk) AND (attribute_not_exists(#cap) OR #cap < :cap)",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {
+            ":coins": {"N": str(coins)},
+            ":g": {"N": str(gco2e)},
+            ":now": {"S": now_iso},
+            ":zero": {"N": "0"},
+            ":one": {"N": "1"},
+            ":cap": {"N": str(daily_cap)},
+        },
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+# ---------------------------------------------------------------------------------- refusals
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """The behaviour is already credited to this caller for this asset: answer with it."""
+
+    record: BehaviourRecord
+
+
+class Retry:
+    """Only contention (another transaction on the same item) or throttling: try again."""
+
+
+def _failed(reason: CancellationReason | None) -> bool:
+    return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+def refusal(
+    reasons: list[CancellationReason | None], user_id: str, partner_id: str, asset_id: str
+) -> errors.TanhuiError | Existing | Retry | None:
+    """What a cancelled claim transaction means, most specific first. None: not understood."""
+    padded = list(reasons) + [None] * (3 - len(reasons))
+    if _failed(padded[RECORD]):
+        raw = padded[RECORD].raw_item if padded[RECORD] else None  # type: ignore[union-attr]
+        if not raw:
+            return errors.AlreadyClaimed()
+        old = BehaviourRecord.from_raw_data(raw)
+        if old.status == STATUS_REVOKED:
+            return errors.CodeRevoked()
+        if old.user_id == user_id and (old.partner_id, old.asset_id) == (partner_id, asset_id):
+            return Existing(old)
+        return errors.AlreadyClaimed()
+    if _failed(padded[ASSET]):
+        return errors.CodeRevoked()
+    if _failed(padded[WALLET]):
+        return WalletMissing() if not padded[WALLET].raw_item else errors.DailyCapReached()  # type: ignore[union-attr]
+    if any(r is not None and r.code in RETRYABLE for r in padded):
+        return Retry()
+    return None

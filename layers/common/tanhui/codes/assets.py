@@ -1,0 +1,195 @@
+"""Assets: what a partner prints codes for (a ticket product, a vehicle, a hotel room, a SKU).
+
+The asset item is also the revocation switch that the claim transaction checks.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from tanhui import errors
+from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, validate_attributes
+from tanhui.config import get_settings
+from tanhui.models.assets import ASSET_KIND_ROLE, Asset, GeoFence
+from tanhui.models.base import utc_now
+from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.partner import partner_pk
+from tanhui.observability import logger
+from tanhui.partners import service as partners
+
+
+class AssetKindNotAllowed(errors.Forbidden):
+    code, message = "asset_kind_not_allowed", "Your partner role cannot register this kind of asset."
+
+
+class AssetNotActive(errors.Conflict):
+    code, message = "asset_not_active", "The asset is retired or revoked."
+
+
+def asset_name(kind: str, attributes: dict[str, Any]) -> str:
+    if kind == "ticket_product":
+        return attributes["name"]
+    if kind == "vehicle":
+        return f"{attributes['vehicle_type']} {attributes['plate']}"
+    if kind == "hotel_room":
+        return f"Room {attributes['room_number']}"
+    return attributes["product_name"]
+
+
+def _plain(value: Any) -> Any:
+    """PynamoDB MapAttribute values -> plain dicts (numbers stay numbers)."""
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return dict(value or {})
+
+
+def out(a: Asset) -> AssetOut:
+    geofence = None
+    if a.geofence is not None:
+        g = a.geofence
+        geofence = {"lat": g.lat, "lng": g.lng, "radius_m": g.radius_m, "required": g.required == "true"}
+    return AssetOut(
+        asset_id=a.asset_id,
+        kind=a.kind,  # type: ignore[arg-type]
+        name=a.name,
+        attributes=_plain(a.attributes),
+        status=a.status,  # type: ignore[arg-type]
+        geofence=geofence,  # type: ignore[arg-type]
+        timezone=a.timezone,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+    )
+
+
+def _geofence(body: AssetIn | AssetPatch) -> GeoFence | None:
+    g = body.geofence
+    if g is None:
+        return None
+    return GeoFence(lat=g.lat, lng=g.lng, radius_m=g.radius_m, required="true" if g.required else "false")
+
+
+def create(partner_id: str, body: AssetIn) -> AssetOut:
+    role = partners.get_partner(partner_id).role
+    if ASSET_KIND_ROLE[body.kind] != role:
+        raise AssetKindNotAllowed(
+            f"A {role} partner cannot register {body.kind} assets "
+            f"(they belong to {ASSET_KIND_ROLE[body.kind]} partners)."
+        )
+    now = utc_now()
+    for _ in range(8):
+        asset_id = secrets.token_bytes(3).hex().upper()
+        item = Asset(
+            *Asset.key(partner_id, asset_id),
+            partner_id=partner_id,
+            asset_id=asset_id,
+            kind=body.kind,
+            name=asset_name(body.kind, body.attributes),
+            attributes=body.attributes,
+            geofence=_geofence(body),
+            timezone=body.timezone or "Asia/Shanghai",
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            item.save(condition=Asset.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue
+            raise
+        logger.info("asset created", extra={"partner_id": partner_id, "asset_id": asset_id})
+        return out(item)
+    raise errors.Conflict("Could not allocate an asset id; try again.", code="id_exhausted")
+
+
+def get(partner_id: str, asset_id: str) -> Asset:
+    """A partner's own asset; another partner's asset does not exist for them (404)."""
+    try:
+        return Asset.get(*Asset.key(partner_id, asset_id.upper()))
+    except Asset.DoesNotExist as exc:
+        raise errors.NotFound("No such asset.", code="asset_not_found") from exc
+
+
+def active_asset(partner_id: str, asset_id: str) -> Asset:
+    asset = get(partner_id, asset_id)
+    if asset.status != "active":
+        raise AssetNotActive(f"The asset is {asset.status}; it cannot get new codes.")
+    return asset
+
+
+def list_assets(partner_id: str, limit: int, cursor: str | None) -> AssetList:
+    start = decode_cursor(cursor, {"pk", "sk"})
+    page = Asset.query(
+        partner_pk(partner_id),
+        Asset.sk.startswith("ASSET#"),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    items = [out(a) for a in page]
+    return AssetList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+
+
+def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
+    asset = get(partner_id, asset_id)
+    actions: list[Action] = [Asset.updated_at.set(utc_now())]
+    if body.attributes is not None:
+        attributes = validate_attributes(asset.kind, _plain(asset.attributes) | body.attributes)
+        actions += [
+            Asset.attributes.set(attributes),
+            Asset.name.set(asset_name(asset.kind, attributes)),
+        ]
+    if body.geofence is not None:
+        actions.append(Asset.geofence.set(_geofence(body)))  # type: ignore[arg-type]
+    if body.timezone is not None:
+        actions.append(Asset.timezone.set(body.timezone))
+    asset.update(actions=actions, condition=Asset.pk.exists())
+    _cache.pop((partner_id, asset.asset_id), None)
+    return out(asset)
+
+
+def set_status(partner_id: str, asset_id: str, status: str) -> AssetOut:
+    """Retire (out of service) or revoke (compromised). Either refuses every claim of the
+    asset's codes from the next write on; neither can be undone to keep claims verifiable."""
+    asset = get(partner_id, asset_id)
+    if asset.status == status:
+        return out(asset)
+    try:
+        asset.update(
+            actions=[Asset.status.set(status), Asset.updated_at.set(utc_now())],
+            condition=Asset.status == "active",
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise AssetNotActive(f"The asset is already {get(partner_id, asset_id).status}.") from exc
+        raise
+    _cache.pop((partner_id, asset.asset_id), None)
+    logger.info("asset status changed", extra={"asset_id": asset.asset_id, "status": status})
+    return out(asset)
+
+
+# ------------------------------------------------------------------ cached metadata (claim path)
+_cache: dict[tuple[str, str], tuple[float, Asset | None]] = {}
+_cache_lock = threading.Lock()
+
+
+def cached_asset(partner_id: str, asset_id: str) -> Asset | None:
+    """The asset as metadata for claims, cached per container for a short TTL. Status here may be
+    stale: revocation is enforced by the claim transaction's condition check, not by this read."""
+    key = (partner_id, asset_id)
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit and hit[0] > now:
+        return hit[1]
+    try:
+        asset: Asset | None = Asset.get(*Asset.key(partner_id, asset_id))
+    except Asset.DoesNotExist:
+        asset = None
+    with _cache_lock:
+        _cache[key] = (now + get_settings().metadata_cache_seconds, asset)
+    return asset

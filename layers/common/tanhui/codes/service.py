@@ -1,0 +1,235 @@
+"""Issuing, rendering and revoking codes. Codes are not stored: the token is the code id and
+verifies by itself; only batches (for revocation and printing) and revocations are written."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from tanhui import errors
+from tanhui.claims.keys import single_use_code
+from tanhui.codes import assets, keyring, render, token
+from tanhui.codes.schemas import CodeOut, CodesIn, CodesOut, RevokedOut, RotatingCodeOut
+from tanhui.config import get_settings
+from tanhui.models.assets import Asset, CodeBatch
+from tanhui.models.base import utc_now
+from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
+from tanhui.models.transactions import transaction
+from tanhui.observability import logger
+
+CODE_PATH = "/v1/partner/codes"
+MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
+
+class StaticAsset(errors.Unprocessable):
+    code = "static_asset"
+    message = "Vehicles and hotel rooms have one static code: request count 1 or GET the asset's code."
+
+
+class NotRotating(errors.Unprocessable):
+    code, message = "not_rotating", "Only vehicle assets have rotating codes."
+
+
+class CodeNotFound(errors.NotFound):
+    code, message = "code_not_found", "No such code."
+
+
+class NotSingleUse(errors.Unprocessable):
+    code = "revoke_asset_instead"
+    message = "Static and rotating codes are revoked with their asset (POST /v1/partner/assets/{id}/revoke)."
+
+
+def _gtin(asset: Asset) -> str | None:
+    attrs = asset.attributes.as_dict() if hasattr(asset.attributes, "as_dict") else dict(asset.attributes)
+    return token.gtin14(attrs.get("gtin"))
+
+
+def url_of(asset: Asset, tok: token.Token) -> str:
+    gtin = _gtin(asset) if tok.kind is token.Kind.PACKAGING else None
+    return token.code_url(get_settings().code_base_url, tok, gtin)
+
+
+def _out(asset: Asset, tok: token.Token) -> CodeOut:
+    link = f"{CODE_PATH}/{tok.text}"
+    return CodeOut(
+        code_id=tok.text,
+        kind=tok.kind.label,
+        url=url_of(asset, tok),
+        short=tok.short,
+        png=f"{link}.png",
+        svg=f"{link}.svg",
+        pdf=f"{link}.pdf",
+    )
+
+
+def static_code(asset: Asset) -> token.Token:
+    kid, key = keyring.keyring().signing_key()
+    return token.issue(token.ASSET_CODE_KIND[asset.kind], kid, key, asset.partner_id, asset.asset_id)
+
+
+def new_batch(asset: Asset, count: int, mode: str, status: str, **extra: Any) -> CodeBatch:
+    """Allocates a 6-hex batch id (it sits in every token of the batch) with a conditional put."""
+    now = utc_now()
+    for _ in range(8):
+        batch_id = secrets.token_bytes(3).hex().upper()
+        batch = CodeBatch(
+            *CodeBatch.key(asset.partner_id, batch_id),
+            partner_id=asset.partner_id,
+            batch_id=batch_id,
+            asset_id=asset.asset_id,
+            kind=token.ASSET_CODE_KIND[asset.kind].label,
+            codes_total=count,
+            mode=mode,
+            status=status,
+            created_at=now,
+            updated_at=now,
+            **extra,
+        )
+        try:
+            batch.save(condition=CodeBatch.pk.does_not_exist())
+            return batch
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    raise errors.Conflict("Could not allocate a batch id; try again.", code="id_exhausted")
+
+
+def create_codes(partner_id: str, body: CodesIn) -> CodesOut:
+    asset = assets.active_asset(partner_id, body.asset_id)
+    kind = token.ASSET_CODE_KIND[asset.kind]
+    if not kind.single_use:
+        if body.count != 1:
+            raise StaticAsset()
+        return CodesOut(
+            asset_id=asset.asset_id,
+            kind=kind.label,
+            batch_id=None,
+            count=1,
+            codes=[_out(asset, static_code(asset))],
+        )
+    batch = new_batch(asset, body.count, mode="direct", status="done", codes_done=body.count)
+    kid, key = keyring.keyring().signing_key()
+    tokens = token.issue_serials(kind, kid, key, partner_id, asset.asset_id, batch.batch_id, body.count)
+    codes = [_out(asset, t) for t in tokens]
+    logger.info("codes issued", extra={"batch_id": batch.batch_id, "count": body.count})
+    return CodesOut(
+        asset_id=asset.asset_id, kind=kind.label, batch_id=batch.batch_id, count=len(codes), codes=codes
+    )
+
+
+def asset_code(partner_id: str, asset_id: str) -> CodeOut:
+    asset = assets.active_asset(partner_id, asset_id)
+    if token.ASSET_CODE_KIND[asset.kind].single_use:
+        raise errors.Unprocessable(
+            "Tickets and packaging get one code per item: POST /v1/partner/codes.", code="single_use_asset"
+        )
+    return _out(asset, static_code(asset))
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rotating_code(partner_id: str, asset_id: str, now: float | None = None) -> RotatingCodeOut:
+    """The code for an on-board screen: valid for its time step (±1 step), so a photo goes stale."""
+    asset = assets.active_asset(partner_id, asset_id)
+    if asset.kind != "vehicle":
+        raise NotRotating()
+    step_seconds = get_settings().rotating_step_seconds
+    step = int(time.time() if now is None else now) // step_seconds
+    kid, key = keyring.keyring().signing_key()
+    tok = token.issue(token.Kind.VEHICLE_ROTATING, kid, key, partner_id, asset.asset_id, step=step)
+    return RotatingCodeOut(
+        **_out(asset, tok).model_dump(),
+        step=step,
+        step_seconds=step_seconds,
+        valid_from=_iso(step * step_seconds),
+        valid_until=_iso((step + 1) * step_seconds),
+    )
+
+
+def own_code(partner_id: str, code_id: str) -> tuple[token.Token, Asset]:
+    """A code issued by the caller's partner (anything else, forged or foreign, is 404)."""
+    try:
+        tok = token.verify(code_id, keyring.verifying_key)
+    except errors.InvalidCode as exc:
+        raise CodeNotFound() from exc
+    if tok.partner_id != partner_id:
+        raise CodeNotFound()
+    try:
+        return tok, assets.get(partner_id, tok.asset_id)
+    except errors.NotFound as exc:
+        raise CodeNotFound() from exc
+
+
+def code_file(partner_id: str, file_name: str) -> tuple[bytes, str]:
+    """`<code id>.png|.svg|.pdf` -> (content, media type)."""
+    code_id, _, ext = file_name.rpartition(".")
+    if ext not in MEDIA_TYPES or not code_id:
+        raise CodeNotFound("Ask for <code id>.png, .svg or .pdf.")
+    tok, asset = own_code(partner_id, code_id)
+    url = url_of(asset, tok)
+    if ext == "png":
+        return render.png(url), MEDIA_TYPES[ext]
+    if ext == "svg":
+        return render.svg(url), MEDIA_TYPES[ext]
+    from tanhui.codes import labels  # reportlab is heavy: only the PDF path pays for it
+
+    return labels.label_sheets([labels.Label(url=url, title=asset.name, short=tok.short)]), MEDIA_TYPES[ext]
+
+
+# ------------------------------------------------------------------------------- revocation
+def revoke_code(partner_id: str, code_id: str, by_user: str) -> RevokedOut:
+    """A tombstone at the code's de-duplication key: the claim's own put fails on it."""
+    tok, _ = own_code(partner_id, code_id)
+    if not tok.kind.single_use or tok.serial is None:
+        raise NotSingleUse()
+    tombstone = BehaviourRecord(
+        *BehaviourRecord.key(single_use_code(tok.serial)),
+        status=STATUS_REVOKED,
+        partner_id=partner_id,
+        asset_id=tok.asset_id,
+        evidence={"code_id": tok.text},
+        revoked_by=by_user,
+        created_at=utc_now(),
+    )
+    try:
+        tombstone.save(condition=BehaviourRecord.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        existing = BehaviourRecord.get(*BehaviourRecord.key(single_use_code(tok.serial)))
+        if existing.status != STATUS_REVOKED:
+            raise errors.Conflict(
+                "The code was already claimed; its credit stands.", code="already_claimed"
+            ) from exc
+    logger.info("code revoked", extra={"partner_id": partner_id, "serial": tok.serial})
+    return RevokedOut(id=tok.text, status="revoked")
+
+
+def revoke_batch(partner_id: str, batch_id: str) -> RevokedOut:
+    """Marks the batch revoked and lists it on its asset, in one transaction: the claim checks
+    `NOT contains(revoked_batches, :batch)` on the asset."""
+    batch_id = batch_id.upper()
+    try:
+        batch = CodeBatch.get(*CodeBatch.key(partner_id, batch_id))
+    except CodeBatch.DoesNotExist as exc:
+        raise errors.NotFound("No such batch.", code="batch_not_found") from exc
+    now = utc_now()
+    with transaction() as tx:
+        tx.update(
+            Asset(*Asset.key(partner_id, batch.asset_id)),
+            actions=[Asset.revoked_batches.add({batch_id}), Asset.updated_at.set(now)],
+            condition=Asset.pk.exists(),
+        )
+        tx.update(
+            batch,
+            actions=[CodeBatch.status.set("revoked"), CodeBatch.updated_at.set(now)],
+            condition=CodeBatch.pk.exists(),
+        )
+    logger.info("batch revoked", extra={"partner_id": partner_id, "batch_id": batch_id})
+    return RevokedOut(id=batch_id, status="revoked")

@@ -1,0 +1,1 @@
+"""Wallets: balances, the ledger behind them, and debits that never go below zero."""

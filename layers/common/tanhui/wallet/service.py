@@ -1,0 +1,119 @@
+"""Wallet balance, the ledger (newest first), and the conditional debit.
+
+Ledger entries are the behaviour records themselves, listed through gsi1
+(gsi1pk=USER#<user>#LEDGER, gsi1sk=<created_at>#<entry id>). A debit writes a `spend` entry and
+takes the coins in one transaction whose wallet condition is `coins >= :n`, so a balance never
+goes negative whatever runs concurrently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from tanhui import errors
+from tanhui.claims.schemas import LedgerEntryOut, LedgerPage, WalletOut
+from tanhui.models.base import utc_now
+from tanhui.models.behaviour import BehaviourRecord, ledger_pk
+from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.transactions import failed_checks, transaction
+from tanhui.models.wallet import Wallet
+
+SPEND_KEY_PREFIX = "BEHAVIOUR#spend#"
+
+
+class WalletNotFound(errors.NotFound):
+    code, message = "wallet_not_found", "No wallet; open your profile (GET /v1/me) once to create it."
+
+
+def _wallet_out(w: Wallet) -> WalletOut:
+    return WalletOut(
+        coins=int(w.coins),
+        gco2e=int(w.gco2e),
+        lifetime_coins=int(w.lifetime_coins),
+        lifetime_gco2e=int(w.lifetime_gco2e),
+        spent_coins=int(w.spent_coins),
+        updated_at=w.updated_at,
+    )
+
+
+def balance(user_id: str) -> WalletOut:
+    """The wallet as it is now (a strongly consistent read)."""
+    try:
+        return _wallet_out(Wallet.get(*Wallet.key(user_id), consistent_read=True))
+    except Wallet.DoesNotExist as exc:
+        raise WalletNotFound() from exc
+
+
+def _entry(r: BehaviourRecord) -> LedgerEntryOut:
+    evidence: Any = r.evidence
+    return LedgerEntryOut(
+        entry_id=r.claim_id or "",
+        kind=r.kind,  # type: ignore[arg-type]
+        behaviour=r.behaviour,
+        partner_id=r.partner_id,
+        partner_name=r.partner_name,
+        asset_id=r.asset_id,
+        asset_name=r.asset_name,
+        evidence=evidence.as_dict() if hasattr(evidence, "as_dict") else dict(evidence or {}),
+        factor_version=None if r.factor_version is None else int(r.factor_version),
+        coins=int(r.coins),
+        gco2e=int(r.gco2e),
+        at=r.created_at,
+    )
+
+
+def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPage:
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"})
+    if start is not None and start.get("gsi1pk") != {"S": ledger_pk(user_id)}:
+        raise errors.BadRequest("The cursor is not valid.", code="invalid_cursor")
+    page = BehaviourRecord.ledger.query(
+        ledger_pk(user_id), scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    )
+    items = [_entry(r) for r in page]
+    return LedgerPage(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+
+
+def debit(user_id: str, coins: int, *, reference: str, description: str | None = None) -> WalletOut:
+    """Takes `coins` from the wallet and records a `spend` entry, once per `reference` (e.g. a
+    redemption id). Raises InsufficientBalance if the wallet holds fewer coins; a repeated
+    reference raises Conflict `already_debited` and takes nothing."""
+    if coins <= 0:
+        raise errors.BadRequest("A debit takes a positive number of coins.", code="invalid_amount")
+    now = utc_now()
+    entry = BehaviourRecord(
+        *BehaviourRecord.key(SPEND_KEY_PREFIX + reference),
+        kind="spend",
+        claim_id=reference,
+        user_id=user_id,
+        behaviour=None,
+        channel="redemption",
+        evidence={"reference": reference, **({"description": description} if description else {})},
+        coins=-coins,
+        gco2e=0,
+        created_at=now,
+        gsi1pk=ledger_pk(user_id),
+        gsi1sk=f"{now}#{reference}",
+    )
+    wallet = Wallet(*Wallet.key(user_id))
+    try:
+        with transaction() as t:
+            t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
+            t.update(
+                wallet,
+                actions=[
+                    Wallet.coins.add(-coins),
+                    Wallet.spent_coins.add(coins),
+                    Wallet.updated_at.set(now),
+                ],
+                condition=Wallet.pk.exists() & (Wallet.coins >= coins),
+            )
+    except TransactWriteError as exc:
+        failed = failed_checks(exc)
+        if 0 in failed:
+            raise errors.Conflict("This debit was already made.", code="already_debited") from exc
+        if 1 in failed:
+            raise errors.InsufficientBalance() from exc
+        raise
+    return balance(user_id)

@@ -1,0 +1,122 @@
+"""Factories and tools for the claim and factor tests: partners, assets and printed codes made
+directly (no dependency on the code API), a DynamoDB request counter, and a lock that makes the
+moto server's DynamoDB writes atomic as DynamoDB's are."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tanhui.codes import keyring, token
+from tanhui.codes.token import Kind
+from tanhui.config import get_settings
+from tanhui.models.assets import Asset, GeoFence
+from tanhui.models.base import TanhuiModel, utc_now
+from tanhui.models.partner import Partner
+from tanhui.models.transactions import connection
+
+ASSET_KIND = {Kind.TICKET: "ticket_product", Kind.PACKAGING: "product_sku", Kind.VEHICLE: "vehicle",
+              Kind.VEHICLE_ROTATING: "vehicle", Kind.HOTEL_ROOM: "hotel_room"}
+ATTRIBUTES = {
+    "ticket_product": {"name": "丹霞山 年卡"},
+    "vehicle": {"vehicle_type": "shuttle", "plate": "粤F·E1234", "route_km": 12.5},
+    "hotel_room": {"room_number": "808"},
+    "product_sku": {"sku": "FR-1", "gtin": "6901234567892", "product_name": "节能冰箱"},
+}
+
+
+def partner_item(role: str = "scenic_spot", name: str | None = None) -> str:
+    partner_id, now = secrets.token_hex(3).upper(), utc_now()
+    Partner(*Partner.key(partner_id), partner_id=partner_id, name=name or f"{role} {partner_id}",
+            role=role, created_at=now, gsi1pk="PARTNERS", gsi1sk=f"{now}#{partner_id}").save()
+    return partner_id
+
+
+def make_asset(
+    partner_id: str, kind: str, *, attributes: dict[str, Any] | None = None,
+    geofence: dict[str, Any] | None = None, timezone: str = "Asia/Shanghai",
+) -> Asset:
+    asset_id, now = secrets.token_hex(3).upper(), utc_now()
+    asset = Asset(
+        *Asset.key(partner_id, asset_id), partner_id=partner_id, asset_id=asset_id, kind=kind,
+        name=f"{kind} {asset_id}", attributes=attributes or ATTRIBUTES[kind],
+        geofence=GeoFence(**geofence) if geofence else None, timezone=timezone,
+        created_at=now, updated_at=now,
+    )
+    asset.save()
+    return asset
+
+
+def single_use(asset: Asset, count: int = 1, batch_id: str | None = None) -> list[str]:
+    kind = Kind.TICKET if asset.kind == "ticket_product" else Kind.PACKAGING
+    kid, key = keyring.keyring().signing_key()
+    batch = batch_id or secrets.token_hex(3).upper()
+    gtin = asset.attributes["gtin"] if kind is Kind.PACKAGING else None
+    tokens = token.issue_serials(kind, kid, key, asset.partner_id, asset.asset_id, batch, count)
+    return [token.code_url(get_settings().code_base_url, t, gtin) for t in tokens]
+
+
+def static(asset: Asset, kind: Kind | None = None, step: int | None = None) -> str:
+    kid, key = keyring.keyring().signing_key()
+    kind = kind or (Kind.HOTEL_ROOM if asset.kind == "hotel_room" else Kind.VEHICLE)
+    return token.code_url(get_settings().code_base_url,
+                          token.issue(kind, kid, key, asset.partner_id, asset.asset_id, step=step))
+
+
+# ------------------------------------------------------------------------ request counting
+def _clients() -> list[Any]:
+    models: list[type] = []
+    todo = list(TanhuiModel.__subclasses__())
+    while todo:
+        m = todo.pop()
+        models.append(m)
+        todo.extend(m.__subclasses__())
+    return [connection().client] + [m._get_connection().connection.client for m in models]
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Counter]:
+    """Counts DynamoDB API calls by operation name (botocore `before-call` events)."""
+    seen: Counter = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        seen[model.name] += 1
+
+    clients = _clients()
+    uid = f"count-{id(seen)}"
+    for c in clients:
+        c.meta.events.register("before-call.dynamodb", count, unique_id=uid)
+    try:
+        yield seen
+    finally:
+        for c in clients:
+            c.meta.events.unregister("before-call.dynamodb", count, unique_id=uid)
+
+
+# ------------------------------------------------------------------------ moto atomicity
+_WRITES = ("transact_write_items", "put_item", "update_item", "delete_item")
+
+
+def make_moto_writes_atomic() -> None:
+    """moto evaluates a transaction's conditions and applies it without a lock, and rolls back a
+    cancelled one by restoring a whole-table copy, so concurrent requests to the threaded server
+    can both pass `attribute_not_exists` or undo each other. DynamoDB is atomic; serialise
+    moto's writes (in this process's server) so concurrency tests test our code, not moto's."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_tanhui_atomic", False):
+        return
+    lock = threading.RLock()
+    for name in _WRITES:
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._tanhui_atomic = True  # type: ignore[attr-defined]

@@ -1,0 +1,298 @@
+"""Claims over the moto server: credits, every refusal, natural idempotency, concurrency."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tanhui import errors
+from tanhui.claims import factors, service
+from tanhui.claims.schemas import ClaimIn, FactorIn
+from tanhui.codes.token import Kind
+from tanhui.config import get_settings
+from tanhui.models.assets import Asset
+from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
+from tanhui.models.wallet import Wallet
+from tanhui.wallet import service as wallets
+
+from tests.integration.claims_support import (
+    dynamodb_calls,
+    make_asset,
+    make_moto_writes_atomic,
+    partner_item,
+    single_use,
+    static,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ready(aws):
+    make_moto_writes_atomic()
+    factors.seed_defaults()
+
+
+def claim(api, who, code, **extra):
+    return api.post("/v1/claims", {"code": code, **extra}, as_=who)
+
+
+def current(behaviour):
+    return factors.factor_for(behaviour, "9999-12-31T00:00:00Z")
+
+
+# ------------------------------------------------------------------------------- credits
+def test_given_ticket_code_when_tourist_claims_then_credited_once_with_factor_and_ledger(api, register):
+    tourist = register()
+    pid = partner_item("scenic_spot", name="丹霞山景区")
+    asset = make_asset(pid, "ticket_product")
+    [code] = single_use(asset)
+    f = current("ticket_non_disposable")
+
+    reply = claim(api, tourist, code)
+
+    assert reply.status == 201, reply.body
+    body = reply.body
+    assert (body["behaviour"], body["coins"], body["gco2e"], body["factor_version"]) == (
+        "ticket_non_disposable", f.coins_per_unit, f.gco2e_per_unit, f.version)
+    assert body["wallet"]["coins"] == f.coins_per_unit and body["already_credited"] is False
+    assert body["asset"] == {"partner_id": pid, "partner_name": "丹霞山景区",
+                             "asset_id": asset.asset_id, "name": asset.name}
+    wallet = api.get("/v1/me/wallet", as_=tourist).body
+    assert (wallet["coins"], wallet["gco2e"], wallet["lifetime_coins"]) == (
+        f.coins_per_unit, f.gco2e_per_unit, f.coins_per_unit)
+    [entry] = api.get("/v1/me/ledger", as_=tourist).body["items"]
+    assert entry["entry_id"] == body["claim_id"] and entry["kind"] == "earn"
+    assert entry["partner_name"] == "丹霞山景区" and entry["factor_version"] == f.version
+    assert entry["evidence"]["code_id"] == code.rsplit("/", 1)[1]
+
+
+def test_given_vehicle_code_then_reduction_is_route_km_times_saved_g_per_km(api, register):
+    tourist = register()
+    asset = make_asset(partner_item("transport_operator"), "vehicle")
+    f = current("eco_vehicle_ride")
+    reply = claim(api, tourist, static(asset))
+    assert reply.status == 201, reply.body
+    assert reply.body["gco2e"] == round(12.5 * (f.baseline_g_per_km - f.eco_g_per_km))
+
+
+def test_given_packaging_code_then_gtin_must_match_the_sku(api, register):
+    tourist = register()
+    asset = make_asset(partner_item("manufacturer"), "product_sku")
+    good, other = single_use(asset, 2)
+    assert claim(api, tourist, good).status == 201
+    forged = other.replace("/01/06901234567892/", "/01/06901234567893/")
+    reply = claim(api, tourist, forged)
+    assert (reply.status, reply.error_code) == (422, "invalid_code")
+
+
+# ------------------------------------------------------------------ idempotency and de-dup
+def test_given_same_ticket_rescanned_by_owner_then_original_claim_without_a_write(api, register):
+    tourist = register()
+    [code] = single_use(make_asset(partner_item(), "ticket_product"))
+    first = claim(api, tourist, code)
+    with dynamodb_calls() as calls:
+        again = claim(api, tourist, code)
+    assert again.status == 200 and again.body["already_credited"] is True
+    assert again.body["claim_id"] == first.body["claim_id"]
+    assert again.body["wallet"]["coins"] == first.body["wallet"]["coins"]
+    assert calls["TransactWriteItems"] == 1 and sum(calls.values()) == 2  # the failed put + wallet read
+    assert len(api.get("/v1/me/ledger", as_=tourist).body["items"]) == 1
+
+
+def test_given_ticket_claimed_when_another_tourist_scans_then_409(api, register):
+    [code] = single_use(make_asset(partner_item(), "ticket_product"))
+    assert claim(api, register(), code).status == 201
+    reply = claim(api, register(), code)
+    assert (reply.status, reply.error_code) == (409, "already_claimed")
+
+
+def test_given_hotel_room_when_one_guest_scans_twice_and_roommate_scans_then_each_credited_once(
+    api, register
+):
+    guest, roommate = register(), register()
+    pid = partner_item("hotel")
+    room = make_asset(pid, "hotel_room")
+    code = static(room)
+    first, repeat, other = claim(api, guest, code), claim(api, guest, code), claim(api, roommate, code)
+    assert (first.status, repeat.status, other.status) == (201, 200, 201)
+    assert repeat.body["claim_id"] == first.body["claim_id"]
+    assert first.body["coins"] == current("hotel_low_carbon_night").coins_per_unit
+    assert api.get("/v1/me/wallet", as_=guest).body["coins"] == first.body["coins"]
+    # the same night in another room (or hotel) is the same behaviour: refused
+    elsewhere = claim(api, guest, static(make_asset(partner_item("hotel"), "hotel_room")))
+    assert (elsewhere.status, elsewhere.error_code) == (409, "already_claimed")
+
+
+def test_given_hotel_scans_around_noon_then_night_rolls_over_at_12_local(register):
+    user = register().user_id
+    room = make_asset(partner_item("hotel"), "hotel_room")
+    code = static(room)
+    evening = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai: night of 11-03
+    morning = evening + timedelta(hours=13, minutes=59)  # 11:59 next day: still night of 11-03
+    noon = evening + timedelta(hours=14)  # 12:00: night of 11-04
+    a = service.claim(user, ClaimIn(code=code), at=evening)
+    b = service.claim(user, ClaimIn(code=code), at=morning)
+    c = service.claim(user, ClaimIn(code=code), at=noon)
+    assert (a.created, b.created, c.created) == (True, False, True)
+    assert b.body.claim_id == a.body.claim_id != c.body.claim_id
+
+
+def test_given_static_and_rotating_codes_of_one_vehicle_then_one_credit_per_30_minutes(register):
+    user = register().user_id
+    bus = make_asset(partner_item("transport_operator"), "vehicle")
+    at = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+    step = int(at.timestamp()) // get_settings().rotating_step_seconds
+    first = service.claim(user, ClaimIn(code=static(bus)), at=at)
+    rotating = static(bus, Kind.VEHICLE_ROTATING, step=step)
+    same_window = service.claim(user, ClaimIn(code=rotating), at=at + timedelta(seconds=10))
+    next_window = service.claim(user, ClaimIn(code=static(bus)), at=at + timedelta(minutes=30))
+    assert (first.created, same_window.created, next_window.created) == (True, False, True)
+
+
+# -------------------------------------------------------------------------------- refusals
+@pytest.mark.parametrize("text", ["", "hello", "HTTPS://QR.TANHUI.CN/Q/" + "A" * 48, "x" * 600])
+def test_given_malformed_code_then_422(api, register, text):
+    reply = claim(api, register(), text)
+    assert reply.status == 422 and reply.error_code in ("invalid_code", "validation_error")
+
+
+def test_given_tampered_or_unknown_asset_code_then_422_invalid_code(api, register):
+    tourist = register()
+    asset = make_asset(partner_item(), "ticket_product")
+    [code] = single_use(asset)
+    last = code[-1]
+    tampered = code[:-1] + ("B" if last == "A" else "A")
+    assert claim(api, tourist, tampered).error_code == "invalid_code"
+    ghost = Asset(partner_id=asset.partner_id, asset_id="ABCDEF", kind="ticket_product",
+                  attributes={}, timezone="Asia/Shanghai")
+    [unknown] = single_use(ghost)
+    reply = claim(api, tourist, unknown)
+    assert (reply.status, reply.error_code) == (422, "invalid_code")
+
+
+def test_given_revocations_then_410_code_revoked(api, register):
+    tourist = register()
+    pid = partner_item()
+    tickets = make_asset(pid, "ticket_product")
+    one, two = single_use(tickets, 2, batch_id="B0B0B0")
+    [kept] = single_use(tickets, 1, batch_id="C0C0C0")
+    # a revoked single code: a tombstone at its key
+    serial_key = service.dedup_key(service._verified(one, datetime.now(UTC))[0], "", datetime.now(UTC), "")
+    BehaviourRecord(*BehaviourRecord.key(serial_key), status=STATUS_REVOKED, created_at="x").save()
+    assert (claim(api, tourist, one).status, claim(api, tourist, one).error_code) == (410, "code_revoked")
+    # a revoked batch, listed on the asset
+    tickets.update(actions=[Asset.revoked_batches.add({"B0B0B0"})])
+    assert claim(api, tourist, two).error_code == "code_revoked"
+    assert claim(api, tourist, kept).status == 201
+    # a revoked asset
+    room = make_asset(partner_item("hotel"), "hotel_room")
+    room.update(actions=[Asset.status.set("revoked")])
+    reply = claim(api, tourist, static(room))
+    assert (reply.status, reply.error_code) == (410, "code_revoked")
+    wallet = api.get("/v1/me/wallet", as_=tourist).body
+    assert wallet["coins"] == current("ticket_non_disposable").coins_per_unit
+
+
+def test_given_rotating_code_outside_its_step_then_410_code_expired(api, register):
+    bus = make_asset(partner_item("transport_operator"), "vehicle")
+    old_step = int(datetime.now(UTC).timestamp()) // get_settings().rotating_step_seconds - 5
+    reply = claim(api, register(), static(bus, Kind.VEHICLE_ROTATING, step=old_step))
+    assert (reply.status, reply.error_code) == (410, "code_expired")
+
+
+def test_given_geofence_then_location_checked(api, register):
+    tourist = register()
+    fence = {"lat": 25.02, "lng": 113.73, "radius_m": 500}
+    bus = make_asset(partner_item("transport_operator"), "vehicle", geofence=fence)
+    required = make_asset(partner_item("hotel"), "hotel_room", geofence={**fence, "required": "true"})
+    far = claim(api, tourist, static(bus), lat=23.13, lng=113.26)  # Guangzhou
+    assert (far.status, far.error_code) == (422, "out_of_area")
+    assert claim(api, tourist, static(required)).error_code == "location_required"
+    assert claim(api, tourist, static(bus), lat=25.021, lng=113.731).status == 201
+    assert claim(api, tourist, static(required), lat=25.02, lng=113.73).status == 201
+    half = api.post("/v1/claims", {"code": static(bus), "lat": 25.0}, as_=tourist)
+    assert half.error_code == "validation_error"
+
+
+def test_given_partner_or_admin_token_then_403(api, make_partner, admin):
+    [code] = single_use(make_asset(partner_item(), "ticket_product"))
+    for who in (make_partner("hotel"), admin):
+        reply = claim(api, who, code)
+        assert (reply.status, reply.error_code) == (403, "forbidden")
+        assert api.get("/v1/me/wallet", as_=who).status == 403
+
+
+def test_given_user_without_wallet_then_409_wallet_missing():
+    [code] = single_use(make_asset(partner_item(), "ticket_product"))
+    with pytest.raises(errors.TanhuiError) as refused:
+        service.claim("no-such-user", ClaimIn(code=code))
+    assert (refused.value.status, refused.value.code) == (409, "wallet_missing")
+
+
+def test_given_daily_cap_when_claims_race_then_exactly_cap_credited(register, admin):
+    user = register().user_id
+    cap = current("low_carbon_product")
+    factors.create_version("low_carbon_product", FactorIn(
+        method="per_item", unit="item", gco2e_per_unit=int(cap.gco2e_per_unit), coins_per_unit=2,
+        daily_cap=3, source="test: cap of 3"), admin.user_id)
+    codes = single_use(make_asset(partner_item("manufacturer"), "product_sku"), 12)
+
+    def attempt(code):
+        try:
+            return service.claim(user, ClaimIn(code=code)).created
+        except errors.DailyCapReached:
+            return "cap"
+
+    with ThreadPoolExecutor(12) as pool:
+        outcomes = list(pool.map(attempt, codes))
+    assert outcomes.count(True) == 3 and outcomes.count("cap") == 9
+    wallet = Wallet.get(*Wallet.key(user), consistent_read=True)
+    assert int(wallet.coins) == 6
+
+
+def test_given_50_threads_claiming_one_ticket_then_exactly_one_credit(register):
+    users = [register().user_id for _ in range(5)]
+    [code] = single_use(make_asset(partner_item(), "ticket_product"))
+
+    def attempt(i):
+        try:
+            return service.claim(users[i % 5], ClaimIn(code=code)).created
+        except errors.AlreadyClaimed:
+            return "taken"
+
+    with ThreadPoolExecutor(50) as pool:
+        outcomes = list(pool.map(attempt, range(50)))
+    assert outcomes.count(True) == 1
+    winner = next(u for u in users if int(Wallet.get(*Wallet.key(u), consistent_read=True).coins) > 0)
+    credited = [u for u in users if int(Wallet.get(*Wallet.key(u), consistent_read=True).coins) > 0]
+    assert credited == [winner]
+    # the winner's own repeats got the original claim (False); everyone else 409
+    assert outcomes.count(False) + outcomes.count("taken") == 49
+
+
+# ---------------------------------------------------------------------- wallet and ledger
+def test_given_several_credits_then_ledger_pages_newest_first(api, register):
+    tourist = register()
+    codes = single_use(make_asset(partner_item(), "ticket_product"), 3)
+    ids = [claim(api, tourist, c).body["claim_id"] for c in codes]
+    first = api.get("/v1/me/ledger", as_=tourist, query={"limit": "2"})
+    assert [e["entry_id"] for e in first.body["items"]] == ids[::-1][:2]
+    rest = api.get("/v1/me/ledger", as_=tourist, query={"limit": "2", "cursor": first.body["next_cursor"]})
+    assert [e["entry_id"] for e in rest.body["items"]] == ids[:1]
+    other = api.get("/v1/me/ledger", as_=register(), query={"cursor": first.body["next_cursor"]})
+    assert (other.status, other.error_code) == (400, "invalid_cursor")
+
+
+def test_given_debit_then_balance_never_negative(register):
+    user = register().user_id
+    for c in single_use(make_asset(partner_item(), "ticket_product"), 2):
+        service.claim(user, ClaimIn(code=c))
+    coins = int(Wallet.get(*Wallet.key(user)).coins)
+    with pytest.raises(errors.InsufficientBalance):
+        wallets.debit(user, coins + 1, reference="R-too-much")
+    after = wallets.debit(user, coins, reference="R-all")
+    assert (after.coins, after.spent_coins) == (0, coins)
+    with pytest.raises(errors.Conflict):
+        wallets.debit(user, 1, reference="R-all")
+    kinds = [e.kind for e in wallets.ledger(user).items]
+    assert kinds[0] == "spend" and wallets.ledger(user).items[0].coins == -coins
