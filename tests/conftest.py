@@ -44,6 +44,9 @@ def aws() -> Iterator[Any]:
     """One moto server for the whole run, with every resource created from template.yaml."""
     from moto.server import ThreadedMotoServer
 
+    from infra.local.moto_atomic import make_moto_writes_atomic
+
+    make_moto_writes_atomic()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=AWS_PORT, verbose=False)
     server.start()
     from infra.local.provision import provision

@@ -29,9 +29,7 @@ class Reply:
 
     @property
     def error_code(self) -> str | None:
-        return (
-            (self.body or {}).get("error", {}).get("code") if isinstance(self.body, dict) else None
-        )
+        return (self.body or {}).get("error", {}).get("code") if isinstance(self.body, dict) else None
 
 
 class Api:
@@ -101,3 +99,39 @@ def login(api: Any, phone: str, password: str) -> Session:
         reply.body["refresh_token"],
         claims,
     )
+
+
+# ---------------------------------------------------------------------------- QR decoding
+def decode_qr(image: Any) -> str:
+    """The text of the QR in a grayscale image (numpy array), or "" if none is read. OpenCV's
+    classic detector misses about one symbol in 200 that its ArUco-based detector finds (and the
+    other way round); a symbol counts as scannable when either reads it, as a phone app retries
+    frames."""
+    import cv2
+
+    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+        text = detector.detectAndDecode(image)[0]
+        if text:
+            return text
+    return ""
+
+
+def decode_png(data: bytes) -> str:
+    import cv2
+    import numpy as np
+
+    return decode_qr(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE))
+
+
+def page_image(doc: Any, page_no: int) -> Any:
+    """A page of a pypdfium2 document as a grayscale array at 300 dpi."""
+    return doc[page_no].render(scale=300 / 72, grayscale=True).to_numpy()
+
+
+def scan_label(image: Any, slot: int) -> str:
+    """The text of label `slot`'s QR on a rendered label-sheet page."""
+    from tanhui.codes import labels
+
+    h, w = image.shape[:2]
+    left, top, right, bottom = labels.qr_box(slot)
+    return decode_qr(image[int(top * h) : int(bottom * h), int(left * w) : int(right * w)])

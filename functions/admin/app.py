@@ -1,10 +1,12 @@
-"""Admin API: partners and their staff logins (methodology factors join here)."""
+"""Admin API: partners, their staff logins, and methodology factors."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api
+from tanhui.claims import factors
+from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
 from tanhui.partners import service
 from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
 
@@ -45,12 +47,7 @@ def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Re
     return Response(201, api.JSON, staff)
 
 
-lambda_handler = api.lambda_handler(app)
-
-
 # ------------------------------------------------------------------ methodology factors
-from tanhui.claims import factors  # noqa: E402
-from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions  # noqa: E402
 
 
 @app.put("/v1/admin/factors/<behaviour>", tags=["admin"])
@@ -69,3 +66,6 @@ def get_factor_versions(behaviour: str) -> FactorVersions:
 def list_factors() -> FactorList:
     _admin()
     return factors.current_all()
+
+
+lambda_handler = api.lambda_handler(app)

@@ -57,6 +57,9 @@ class Stack:
             raise SystemExit(
                 f"port {self.aws_port} is in use: is another `make run` running? Set AWS_PORT to use another."
             )
+        from infra.local.moto_atomic import make_moto_writes_atomic
+
+        make_moto_writes_atomic()
         self.moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
         self.moto.start()
 

@@ -5,7 +5,6 @@ moto server's DynamoDB writes atomic as DynamoDB's are."""
 from __future__ import annotations
 
 import secrets
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,28 +94,3 @@ def dynamodb_calls() -> Iterator[Counter]:
     finally:
         for c in clients:
             c.meta.events.unregister("before-call.dynamodb", count, unique_id=uid)
-
-
-# ------------------------------------------------------------------------ moto atomicity
-_WRITES = ("transact_write_items", "put_item", "update_item", "delete_item")
-
-
-def make_moto_writes_atomic() -> None:
-    """moto evaluates a transaction's conditions and applies it without a lock, and rolls back a
-    cancelled one by restoring a whole-table copy, so concurrent requests to the threaded server
-    can both pass `attribute_not_exists` or undo each other. DynamoDB is atomic; serialise
-    moto's writes (in this process's server) so concurrency tests test our code, not moto's."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend, "_tanhui_atomic", False):
-        return
-    lock = threading.RLock()
-    for name in _WRITES:
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        setattr(DynamoDBBackend, name, locked)
-    DynamoDBBackend._tanhui_atomic = True  # type: ignore[attr-defined]

@@ -19,7 +19,6 @@ from tanhui.wallet import service as wallets
 from tests.integration.claims_support import (
     dynamodb_calls,
     make_asset,
-    make_moto_writes_atomic,
     partner_item,
     single_use,
     static,
@@ -28,7 +27,6 @@ from tests.integration.claims_support import (
 
 @pytest.fixture(scope="module", autouse=True)
 def _ready(aws):
-    make_moto_writes_atomic()
     factors.seed_defaults()
 
 

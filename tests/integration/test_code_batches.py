@@ -15,7 +15,7 @@ import pytest
 from tanhui.codes import batches, keyring, labels, token
 from tanhui.models.assets import CodeBatch
 
-from tests.unit.test_labels import page_image, scan_label
+from tests.support import page_image, scan_label
 
 SKU = {
     "kind": "product_sku",

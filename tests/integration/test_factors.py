@@ -10,7 +10,6 @@ from tanhui.claims.schemas import FactorIn
 
 from tests.integration.claims_support import (
     make_asset,
-    make_moto_writes_atomic,
     partner_item,
     single_use,
 )
@@ -21,7 +20,6 @@ PLANT = {"method": "per_unit", "unit": "plant", "gco2e_per_unit": 9000, "coins_p
 
 @pytest.fixture(scope="module", autouse=True)
 def _ready(aws):
-    make_moto_writes_atomic()
     factors.seed_defaults()
 
 

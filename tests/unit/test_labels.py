@@ -5,10 +5,11 @@ import io
 import subprocess
 import sys
 
-import cv2
 import pypdfium2 as pdfium
 import pytest
 from tanhui.codes import labels, token
+
+from tests.support import page_image, scan_label
 
 KEY = b"k" * 32
 BASE = "HTTPS://QR.TANHUI.CN"
@@ -17,27 +18,6 @@ TITLE = "有机绿茶 Organic green tea 500g"
 
 def _tokens(n, kind=token.Kind.PACKAGING):
     return list(token.issue_serials(kind, 1, KEY, "0A1B2C", "3D4E5F", "ABC123", n))
-
-
-DETECTORS = (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco())
-
-
-def page_image(doc, page_no):
-    return doc[page_no].render(scale=300 / 72, grayscale=True).to_numpy()  # 300 dpi
-
-
-def scan_label(image, slot) -> str:
-    """The text of label `slot`'s QR on a rendered page. OpenCV's classic detector misses about
-    one symbol in 200 that its ArUco-based detector finds (and the other way round), so a label
-    counts as scannable when either reads it, as a phone app retries frames."""
-    h, w = image.shape[:2]
-    left, top, right, bottom = labels.qr_box(slot)
-    crop = image[int(top * h) : int(bottom * h), int(left * w) : int(right * w)]
-    for detector in DETECTORS:
-        text = detector.detectAndDecode(crop)[0]
-        if text:
-            return text
-    return ""
 
 
 def _decode_pages(pdf_bytes, count):

@@ -9,16 +9,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from tanhui.config import get_settings
-
-_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
-)
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, region_name=get_settings().region, config=_CONFIG)
+    # boto3 (and s3transfer behind it) is imported on first use, not at cold start: the claim
+    # path talks to DynamoDB through PynamoDB's botocore client.
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+    return boto3.client(service, region_name=get_settings().region, config=config)

@@ -45,6 +45,11 @@ CSV_HEADER = ("code_id", "url", "short", "serial", "batch")
 
 _DARK_RUNS = re.compile(b"\x01+")
 
+# Print runs use one fixed data mask instead of scoring all eight per code: 3-4x faster sheets
+# (5,000 labels in seconds, not half a minute). Any mask decodes; the penalty scoring only avoids
+# occasional finder-like patterns, and decoding 960 sheet labels with OpenCV showed no difference.
+PRINT_MASK = 3
+
 
 @dataclass(frozen=True, slots=True)
 class Label:
@@ -92,7 +97,7 @@ def _fit(text: str, font: str, size: float, min_size: float, width: float) -> tu
 
 def _draw_label(pdf: Canvas, label: Label, x: float, y: float, fitted: dict[str, tuple[str, float]]) -> None:
     """One label in the cell whose bottom-left corner is (x, y)."""
-    matrix = render.qr(label.url).matrix
+    matrix = render.qr(label.url, mask=PRINT_MASK).matrix
     module = QR_BOX / (len(matrix) + 2 * render.QUIET_ZONE)
     qx = x + (CELL_W - QR_BOX) / 2
     qy = y + CELL_H - QR_TOP - QR_BOX
