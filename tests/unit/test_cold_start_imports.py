@@ -1,0 +1,34 @@
+"""Cold-start guard: the claim function's init imports only what the claim path needs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = (
+    "reportlab",
+    "segno",
+    "qrcode",
+    "jwt",
+    "cryptography",
+    "boto3",
+    "tanhui.codes.labels",
+    "tanhui.identity",
+    "tanhui.partners",
+)
+
+
+def test_given_claims_function_when_imported_then_no_rendering_identity_or_boto3_modules_load():
+    probe = (
+        "import importlib.util, json, sys\n"
+        f"spec = importlib.util.spec_from_file_location('app', {str(ROOT / 'functions/claims/app.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    env = {
+        "PYTHONPATH": str(ROOT / "layers" / "common"),
+        "TABLE_NAME": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
