@@ -17,7 +17,13 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
-    printed = batches.process_chunk(json.loads(record.body))
+    body = json.loads(record.body)
+    try:
+        printed = batches.process_chunk(body)
+    except Exception:
+        if int(record.attributes.approximate_receive_count) >= batches.MAX_RECEIVES:
+            batches.give_up(body, "it failed on every delivery and went to the dead-letter queue")
+        raise
     if printed:
         metrics.add_metric(name="CodesPrinted", unit=MetricUnit.Count, value=printed)
 

@@ -8,15 +8,18 @@ import io
 import json
 import math
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pypdfium2 as pdfium
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from tanhui.codes import batches, keyring, labels, token
 from tanhui.models.assets import CodeBatch
 
 from tests.support import page_image, scan_label
 
+ROOT = Path(__file__).resolve().parents[2]
 SKU = {
     "kind": "product_sku",
     "attributes": {"sku": "ECO-CUP-2", "product_name": "竹纤维水杯 Bamboo cup", "gtin": "6901234567892"},
@@ -166,3 +169,29 @@ def test_given_ticket_batch_when_printed_then_labels_carry_ticket_urls(api, make
     assert (first, last, pages) == (rows[0]["url"], rows[-1]["url"], 2)
     text = pdfium.PdfDocument(download(body["files"][0]["pdf_url"]))[0].get_textpage().get_text_range()
     assert "西湖游船 Lake cruise" in text and rows[0]["short"] in text
+
+
+def test_given_chunk_failing_on_its_last_delivery_then_batch_is_marked_failed(
+    api, make_partner, functions, monkeypatch
+):
+    spot = make_partner("scenic_spot")
+    asset_id = new_asset(api, spot, TICKET)
+    batch = api.post("/v1/partner/code-batches", {"asset_id": asset_id, "count": 5}, as_=spot).body
+    event = json.loads((ROOT / "events" / "code_batches" / "chunk.json").read_text())
+    record = event["Records"][0]
+    record["body"] = json.dumps(
+        {"partner_id": spot.partner_id, "batch_id": batch["batch_id"], "chunk": 1, "count": 5}
+    )
+
+    def bucket_down(*_args, **_kwargs):
+        raise RuntimeError("S3 is unavailable")
+
+    monkeypatch.setattr(batches, "_put", bucket_down)
+    worker = functions["CodeBatchFunction"]
+    for receive, status in (("1", "running"), ("3", "failed")):
+        record["attributes"]["ApproximateReceiveCount"] = receive
+        with pytest.raises(BatchProcessingError):  # the whole (one-record) batch failed: retry it
+            worker.invoke(event)
+        body = api.get(f"/v1/partner/code-batches/{batch['batch_id']}", as_=spot).body
+        assert body["status"] == status, body
+    assert "dead-letter" in body["error"]

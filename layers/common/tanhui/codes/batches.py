@@ -32,6 +32,8 @@ MAX_CODES = 1_000_000
 SQS_BATCH = 10  # entries per SendMessageBatch call
 LINK_SECONDS = 3600
 OPEN_STATUSES = ("pending", "running")
+# template.yaml BatchQueue RedrivePolicy.maxReceiveCount: the last delivery before the DLQ
+MAX_RECEIVES = 3
 
 HexId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{6}$", to_upper=True)]
 
@@ -191,6 +193,18 @@ def process_chunk(message_body: dict) -> int:
         _set_status(batch, "done")
     logger.info("chunk printed", extra=context | {"codes": job.count})
     return job.count
+
+
+def give_up(message_body: dict, reason: str) -> None:
+    """The chunk's last delivery failed (it goes to the dead-letter queue next): the batch is marked
+    failed so its owner sees it instead of a batch `running` forever."""
+    job = ChunkJob.model_validate(message_body)
+    try:
+        batch = CodeBatch.get(*CodeBatch.key(job.partner_id, job.batch_id))
+    except CodeBatch.DoesNotExist:
+        return
+    _set_status(batch, "failed", error=f"Chunk {job.chunk} could not be printed: {reason}")
+    logger.error("print batch failed", extra={"batch_id": job.batch_id, "chunk": job.chunk})
 
 
 def _put(key: str, body: bytes, content_type: str) -> str:
