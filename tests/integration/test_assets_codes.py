@@ -188,3 +188,36 @@ def test_given_codes_when_code_and_batch_revoked_then_tombstone_and_asset_list_h
 def test_given_tourist_when_calling_partner_routes_then_403(api, register):
     tourist = register()
     assert api.post("/v1/partner/assets", ROOM, as_=tourist).status == 403
+
+
+def test_given_key_rotation_when_old_kid_retired_then_old_codes_stop_verifying(api, hotel, aws):
+    import json
+
+    import boto3
+    from tanhui import errors
+
+    secrets_manager = boto3.client("secretsmanager")
+    secret_id = aws.env["CODE_KEYS_SECRET_ID"]
+    original = secrets_manager.get_secret_value(SecretId=secret_id)["SecretString"]
+    old_key = json.loads(original)["k1"]
+    room = new_asset(api, hotel, ROOM)
+    old = api.get(f"/v1/partner/assets/{room['asset_id']}/code", as_=hotel).body["code_id"]
+    try:
+        rotated = {"active_kid": 2, "keys": {"1": old_key, "2": "n" * 48}}
+        secrets_manager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(rotated))
+        keyring.clear_cache()
+        new = api.get(f"/v1/partner/assets/{room['asset_id']}/code", as_=hotel).body["code_id"]
+        assert token.verify(new, keyring.verifying_key).kid == 2
+        assert token.verify(old, keyring.verifying_key).kid == 1  # printed codes keep working
+
+        secrets_manager.put_secret_value(
+            SecretId=secret_id, SecretString=json.dumps(rotated | {"retired": [1]})
+        )
+        keyring.clear_cache()
+        with pytest.raises(errors.InvalidCode):
+            token.verify(old, keyring.verifying_key)
+        assert api.get(f"/v1/partner/codes/{old}.png", as_=hotel).error_code == "code_not_found"
+        assert token.verify(new, keyring.verifying_key).kid == 2
+    finally:
+        secrets_manager.put_secret_value(SecretId=secret_id, SecretString=original)
+        keyring.clear_cache()
