@@ -65,14 +65,17 @@ def item_bytes(value: dict) -> int:
     return sum(len(k.encode()) + size(v) for k, v in value.items())
 
 
-def cold(code: str, runs: int = 5) -> float:
+def cold(*codes: str, runs: int = 7) -> list[float]:
+    """Median seconds each snippet reports in fresh interpreters, run in alternation so a load
+    spike on the shared host hits both sides of the ratio."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'common'}:{ROOT}"}
-    times = []
+    times: list[list[float]] = [[] for _ in codes]
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                             check=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
+        for code, seen in zip(codes, times, strict=True):
+            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                 check=True)
+            seen.append(float(out.stdout.strip().splitlines()[-1]))
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -161,11 +164,13 @@ def main() -> None:
 
     # 3: cold init
     app = ROOT / "functions" / "claims" / "app.py"
-    import_s = cold("import time,importlib.util as u;t=time.perf_counter();"
-                    f"s=u.spec_from_file_location('app',{str(app)!r});m=u.module_from_spec(s);"
-                    "s.loader.exec_module(m);print(time.perf_counter()-t)")
-    boto_s = cold("import time;t=time.perf_counter();import boto3;boto3.client('dynamodb');"
-                  "print(time.perf_counter()-t)")
+    import_s, boto_s = cold(
+        "import time,importlib.util as u;t=time.perf_counter();"
+        f"s=u.spec_from_file_location('app',{str(app)!r});m=u.module_from_spec(s);"
+        "s.loader.exec_module(m);print(time.perf_counter()-t)",
+        "import time;t=time.perf_counter();import boto3;boto3.client('dynamodb');"
+        "print(time.perf_counter()-t)",
+    )
 
     # 4: cost from the actual items
     raw = connection().client
