@@ -20,6 +20,8 @@ EXPECTED = {
     "admin/create_partner.json": 201,
     "admin/create_partner_as_tourist.json": 403,
     "partner/profile.json": 403,  # a sample sub that is no partner's staff
+    "partner/create_asset.json": 403,
+    "partner/create_code_batch.json": 403,
     "docs/openapi.json": 200,
     "claims/claim_invalid_code.json": 422,
     "claims/wallet.json": 404,  # a sample sub with no wallet
