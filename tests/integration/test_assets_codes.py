@@ -221,3 +221,19 @@ def test_given_key_rotation_when_old_kid_retired_then_old_codes_stop_verifying(a
     finally:
         secrets_manager.put_secret_value(SecretId=secret_id, SecretString=original)
         keyring.clear_cache()
+
+
+def test_given_phone_camera_opens_code_url_then_landing_page_hands_it_to_the_app(api, make_partner):
+    from urllib.parse import quote
+
+    maker = make_partner("manufacturer")
+    sku = new_asset(api, maker, SKU)
+    code = api.post("/v1/partner/codes", {"asset_id": sku["asset_id"]}, as_=maker).body["codes"][0]
+    path = code["url"].removeprefix("HTTPS://QR.TANHUI.CN")
+    page = api.get(path)  # public: no token
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "扫码领碳币" in page.body and "tanhui://claim?code=" + quote(code["url"], safe="") in page.body
+    assert code["short"] in page.body
+    forged = path[:-1] + ("A" if path[-1] != "A" else "B")
+    bad = api.get(forged)
+    assert bad.status == 404 and "Not a valid code" in bad.body
