@@ -103,6 +103,7 @@ def _guide(stack: Stack, demo: dict[str, Any]) -> str:
     qr = render.terminal(room)
     return f"""{qr}
   ↑ the demo hotel room's code: {room}
+    its landing page, as a phone camera opens it: {stack.url}{room[room.index("/Q/"):]}
 
 Tanhui is running.
   API            {stack.url}   (OpenAPI: {stack.url}/openapi.json, Swagger UI: {stack.url}/docs)
