@@ -8,13 +8,12 @@ per-container cache; the version number is stored on every credit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from tanhui import errors
-from tanhui.claims import metadata
+from tanhui import cache, errors
 from tanhui.claims.schemas import (
     BEHAVIOURS,
     SCAN_METHOD,
@@ -23,7 +22,7 @@ from tanhui.claims.schemas import (
     FactorOut,
     FactorVersions,
 )
-from tanhui.models.base import utc_now
+from tanhui.models.base import iso_ms, utc_now
 from tanhui.models.factors import FactorVersion, factor_pk
 from tanhui.observability import logger
 
@@ -59,8 +58,7 @@ def allowed_method(behaviour: str) -> str:
 
 def utc_ms(text: str) -> str:
     """A validated UTC time in the stored form (milliseconds, `Z`), so versions compare as text."""
-    at = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso_ms(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 # ------------------------------------------------------------------------------ computation
@@ -143,7 +141,7 @@ def create_version(behaviour: str, body: FactorIn, by: str | None, *, now: str |
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 continue  # another admin took this number: read the newest again
             raise
-        metadata.forget(("factors", behaviour))
+        cache.forget(("factors", behaviour))
         logger.info("factor version created", extra={"behaviour": behaviour, "version": version})
         return out(item)
     raise errors.Conflict("Another factor change is in progress; try again.", code="version_conflict")
@@ -167,8 +165,8 @@ def current_all(*, now: str | None = None) -> FactorList:
 
 
 def factor_for(behaviour: str, now_iso: str) -> FactorVersion:
-    """The version a claim at `now_iso` uses (cached metadata; see `metadata`)."""
-    newest = metadata.cached(("factors", behaviour), lambda: _newest(behaviour, CACHED_VERSIONS))
+    """The version a claim at `now_iso` uses (cached metadata; see `tanhui.cache`)."""
+    newest = cache.cached(("factors", behaviour), lambda: _newest(behaviour, CACHED_VERSIONS))
     factor = in_effect(newest, now_iso)
     if factor is None:
         raise FactorMissing(f"No factor for {behaviour} is in effect; an administrator must set one.")
@@ -247,6 +245,6 @@ def seed_defaults(now: str | None = None) -> list[str]:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 continue
             raise
-        metadata.forget(("factors", behaviour))
+        cache.forget(("factors", behaviour))
         made.append(behaviour)
     return made

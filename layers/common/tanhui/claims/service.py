@@ -26,6 +26,7 @@ from tanhui.codes import assets, keyring, token
 from tanhui.codes.token import Kind
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset
+from tanhui.models.base import iso_ms, plain
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.transactions import connection
 from tanhui.observability import logger, metrics
@@ -98,15 +99,6 @@ def dedup_key(tok: token.Token, user_id: str, at: datetime, timezone: str) -> st
     return keys.vehicle_ride(tok.partner_id, tok.asset_id, user_id, keys.ride_window(at))
 
 
-def _attributes(asset: Asset) -> dict[str, Any]:
-    value: Any = asset.attributes
-    return value.as_dict() if hasattr(value, "as_dict") else dict(value or {})
-
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _asset_out(record: BehaviourRecord) -> dict[str, Any]:
     return {
         "partner_id": record.partner_id,
@@ -138,19 +130,22 @@ def _verified(code: str, at: datetime) -> tuple[token.Token, Asset]:
     asset = assets.cached_asset(tok.partner_id, tok.asset_id)
     if asset is None or asset.kind != ASSET_KIND_OF[tok.kind]:
         raise errors.InvalidCode()
-    if scanned.gtin is not None and token.gtin14(str(_attributes(asset).get("gtin") or "")) != scanned.gtin:
+    if (
+        scanned.gtin is not None
+        and token.gtin14(str(plain(asset.attributes).get("gtin") or "")) != scanned.gtin
+    ):
         raise errors.InvalidCode()
     return tok, asset
 
 
 def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimResult:
     at = at or datetime.now(UTC)
-    now_iso = _iso(at)
+    now_iso = iso_ms(at)
     tok, asset = _verified(body.code, at)
     check_location(asset, body.lat, body.lng)
     behaviour = BEHAVIOUR_OF[tok.kind]
     factor = factors.factor_for(behaviour, now_iso)
-    coins, gco2e = factors.reduction(factor, _attributes(asset))
+    coins, gco2e = factors.reduction(factor, plain(asset.attributes))
     claim_id = new_claim_id(at)
     record = BehaviourRecord(
         *BehaviourRecord.key(dedup_key(tok, user_id, at, asset.timezone)),

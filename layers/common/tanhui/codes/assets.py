@@ -5,19 +5,15 @@ The asset item is also the revocation switch that the claim transaction checks.
 
 from __future__ import annotations
 
-import secrets
-import threading
-import time
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from tanhui import errors
+from tanhui import cache, errors
 from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, validate_attributes
-from tanhui.config import get_settings
 from tanhui.models.assets import ASSET_KIND_ROLE, Asset, GeoFence
-from tanhui.models.base import utc_now
+from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import partner_pk
 from tanhui.observability import logger
@@ -41,13 +37,6 @@ def asset_name(kind: str, attributes: dict[str, Any]) -> str:
     return attributes["product_name"]
 
 
-def _plain(value: Any) -> Any:
-    """PynamoDB MapAttribute values -> plain dicts (numbers stay numbers)."""
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    return dict(value or {})
-
-
 def out(a: Asset) -> AssetOut:
     geofence = None
     if a.geofence is not None:
@@ -57,7 +46,7 @@ def out(a: Asset) -> AssetOut:
         asset_id=a.asset_id,
         kind=a.kind,  # type: ignore[arg-type]
         name=a.name,
-        attributes=_plain(a.attributes),
+        attributes=plain(a.attributes),
         status=a.status,  # type: ignore[arg-type]
         geofence=geofence,  # type: ignore[arg-type]
         timezone=a.timezone,
@@ -83,9 +72,8 @@ def create(partner_id: str, body: AssetIn) -> AssetOut:
             f"(they belong to {ASSET_KIND_ROLE[body.kind]} partners)."
         )
     now = utc_now()
-    for _ in range(8):
-        asset_id = secrets.token_bytes(3).hex().upper()
-        item = Asset(
+    item = save_with_fresh_id(
+        lambda asset_id: Asset(
             *Asset.key(partner_id, asset_id),
             partner_id=partner_id,
             asset_id=asset_id,
@@ -97,15 +85,11 @@ def create(partner_id: str, body: AssetIn) -> AssetOut:
             created_at=now,
             updated_at=now,
         )
-        try:
-            item.save(condition=Asset.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                continue
-            raise
-        logger.info("asset created", extra={"partner_id": partner_id, "asset_id": asset_id})
-        return out(item)
-    raise errors.Conflict("Could not allocate an asset id; try again.", code="id_exhausted")
+    )
+    if item is None:
+        raise errors.Conflict("Could not allocate an asset id; try again.", code="id_exhausted")
+    logger.info("asset created", extra={"partner_id": partner_id, "asset_id": item.asset_id})
+    return out(item)
 
 
 def get(partner_id: str, asset_id: str) -> Asset:
@@ -140,7 +124,7 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     asset = get(partner_id, asset_id)
     actions: list[Action] = [Asset.updated_at.set(utc_now())]
     if body.attributes is not None:
-        attributes = validate_attributes(asset.kind, _plain(asset.attributes) | body.attributes)
+        attributes = validate_attributes(asset.kind, plain(asset.attributes) | body.attributes)
         actions += [
             Asset.attributes.set(attributes),
             Asset.name.set(asset_name(asset.kind, attributes)),
@@ -150,7 +134,7 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     if body.timezone is not None:
         actions.append(Asset.timezone.set(body.timezone))
     asset.update(actions=actions, condition=Asset.pk.exists())
-    _cache.pop((partner_id, asset.asset_id), None)
+    cache.forget(("asset", partner_id, asset.asset_id))
     return out(asset)
 
 
@@ -169,28 +153,20 @@ def set_status(partner_id: str, asset_id: str, status: str) -> AssetOut:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise AssetNotActive(f"The asset is already {get(partner_id, asset_id).status}.") from exc
         raise
-    _cache.pop((partner_id, asset.asset_id), None)
+    cache.forget(("asset", partner_id, asset.asset_id))
     logger.info("asset status changed", extra={"asset_id": asset.asset_id, "status": status})
     return out(asset)
 
 
 # ------------------------------------------------------------------ cached metadata (claim path)
-_cache: dict[tuple[str, str], tuple[float, Asset | None]] = {}
-_cache_lock = threading.Lock()
-
-
 def cached_asset(partner_id: str, asset_id: str) -> Asset | None:
     """The asset as metadata for claims, cached per container for a short TTL. Status here may be
     stale: revocation is enforced by the claim transaction's condition check, not by this read."""
-    key = (partner_id, asset_id)
-    hit = _cache.get(key)
-    now = time.monotonic()
-    if hit and hit[0] > now:
-        return hit[1]
-    try:
-        asset: Asset | None = Asset.get(*Asset.key(partner_id, asset_id))
-    except Asset.DoesNotExist:
-        asset = None
-    with _cache_lock:
-        _cache[key] = (now + get_settings().metadata_cache_seconds, asset)
-    return asset
+
+    def load() -> Asset | None:
+        try:
+            return Asset.get(*Asset.key(partner_id, asset_id))
+        except Asset.DoesNotExist:
+            return None
+
+    return cache.cached(("asset", partner_id, asset_id), load)

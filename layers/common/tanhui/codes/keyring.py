@@ -99,8 +99,9 @@ def keyring() -> Keyring:
 def verifying_key(kid: int) -> bytes | None:
     """Key lookup for `token.verify`. An unknown kid re-reads the secret (at most every 30 s),
     so a key added by rotation verifies before the cache would expire."""
-    key = _cache.get().verifying_key(kid)
-    if key is None and kid not in _cache.get().retired:
+    ring = _cache.get()
+    key = ring.verifying_key(kid)
+    if key is None and kid not in ring.retired:
         key = _cache.get(max_age=UNKNOWN_KID_REFRESH_SECONDS).verifying_key(kid)
     return key
 

@@ -3,7 +3,6 @@ verifies by itself; only batches (for revocation and printing) and revocations a
 
 from __future__ import annotations
 
-import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from tanhui.codes import assets, keyring, render, token
 from tanhui.codes.schemas import CodeOut, CodesIn, CodesOut, RevokedOut, RotatingCodeOut
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset, CodeBatch
-from tanhui.models.base import utc_now
+from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.transactions import transaction
 from tanhui.observability import logger
@@ -44,8 +43,7 @@ class NotSingleUse(errors.Unprocessable):
 
 
 def _gtin(asset: Asset) -> str | None:
-    attrs = asset.attributes.as_dict() if hasattr(asset.attributes, "as_dict") else dict(asset.attributes)
-    return token.gtin14(attrs.get("gtin"))
+    return token.gtin14(plain(asset.attributes).get("gtin"))
 
 
 def url_of(asset: Asset, tok: token.Token) -> str:
@@ -72,11 +70,10 @@ def static_code(asset: Asset) -> token.Token:
 
 
 def new_batch(asset: Asset, count: int, mode: str, status: str, **extra: Any) -> CodeBatch:
-    """Allocates a 6-hex batch id (it sits in every token of the batch) with a conditional put."""
+    """A batch item under a fresh 6-hex batch id (it sits in every token of the batch)."""
     now = utc_now()
-    for _ in range(8):
-        batch_id = secrets.token_bytes(3).hex().upper()
-        batch = CodeBatch(
+    batch = save_with_fresh_id(
+        lambda batch_id: CodeBatch(
             *CodeBatch.key(asset.partner_id, batch_id),
             partner_id=asset.partner_id,
             batch_id=batch_id,
@@ -89,13 +86,10 @@ def new_batch(asset: Asset, count: int, mode: str, status: str, **extra: Any) ->
             updated_at=now,
             **extra,
         )
-        try:
-            batch.save(condition=CodeBatch.pk.does_not_exist())
-            return batch
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    raise errors.Conflict("Could not allocate a batch id; try again.", code="id_exhausted")
+    )
+    if batch is None:
+        raise errors.Conflict("Could not allocate a batch id; try again.", code="id_exhausted")
+    return batch
 
 
 def create_codes(partner_id: str, body: CodesIn) -> CodesOut:

@@ -7,16 +7,29 @@ create tables. Keys are prefixed strings: `pk`/`sk`, plus `gsi1pk`/`gsi1sk` for 
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 
+def iso_ms(at: datetime) -> str:
+    """UTC ISO-8601 with `Z`, millisecond precision: the stored form of every time (sorts as text)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def utc_now() -> str:
-    """UTC ISO-8601 with `Z`, millisecond precision: sorts as text."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso_ms(datetime.now(UTC))
+
+
+def plain(value: Any) -> dict[str, Any]:
+    """A MapAttribute's value as a plain dict (items read back hold MapAttribute instances)."""
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value or {})
 
 
 class TableMeta:
@@ -44,3 +57,22 @@ class TanhuiModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     expires_at = NumberAttribute(null=True)
+
+
+M = TypeVar("M", bound=TanhuiModel)
+
+
+def save_with_fresh_id(build: Callable[[str], M], *, attempts: int = 8) -> M | None:
+    """Saves `build(id)` under a fresh random id of 3 bytes (6 upper-case hex characters: short
+    enough to sit inside QR tokens), drawing again when the key is taken. None if every draw
+    collided (the caller says so in its own words)."""
+    for _ in range(attempts):
+        item = build(secrets.token_bytes(3).hex().upper())
+        try:
+            item.save(condition=type(item).pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue
+            raise
+        return item
+    return None

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 import time
-
-from pynamodb.exceptions import PutError
 
 from tanhui import errors
 from tanhui.identity import cognito
 from tanhui.identity.service import ensure_account
-from tanhui.models.base import utc_now
+from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.identity import UserProfile
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import Partner, PartnerStaff
@@ -20,17 +17,12 @@ from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn,
 LISTING = "PARTNERS"
 
 
-def new_partner_id() -> str:
-    """Partner ids are 3 random bytes in hex: short enough to sit inside every QR token."""
-    return secrets.token_bytes(3).hex().upper()
-
-
 def _out(p: Partner) -> PartnerOut:
     return PartnerOut(
         partner_id=p.partner_id,
         name=p.name,
         role=p.role,  # type: ignore[arg-type]
-        contact=p.contact.as_dict() if hasattr(p.contact, "as_dict") else dict(p.contact),
+        contact=plain(p.contact),
         status=p.status,
         created_at=p.created_at,
     )
@@ -38,9 +30,8 @@ def _out(p: Partner) -> PartnerOut:
 
 def create_partner(req: PartnerIn) -> PartnerOut:
     now = utc_now()
-    for _ in range(8):
-        partner_id = new_partner_id()
-        item = Partner(
+    item = save_with_fresh_id(  # 3-byte ids: short enough to sit inside every QR token
+        lambda partner_id: Partner(
             *Partner.key(partner_id),
             partner_id=partner_id,
             name=req.name,
@@ -50,15 +41,11 @@ def create_partner(req: PartnerIn) -> PartnerOut:
             gsi1pk=LISTING,
             gsi1sk=f"{now}#{partner_id}",
         )
-        try:
-            item.save(condition=Partner.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                continue  # id collision: draw again
-            raise
-        logger.info("partner created", extra={"partner_id": partner_id, "role": req.role})
-        return _out(item)
-    raise errors.Conflict("Could not allocate a partner id; try again.", code="id_exhausted")
+    )
+    if item is None:
+        raise errors.Conflict("Could not allocate a partner id; try again.", code="id_exhausted")
+    logger.info("partner created", extra={"partner_id": item.partner_id, "role": req.role})
+    return _out(item)
 
 
 def get_partner(partner_id: str) -> Partner:
@@ -127,9 +114,7 @@ def partner_of(user_id: str, *, ttl: float = 60.0) -> str:
     try:
         profile = UserProfile.get(*UserProfile.key(user_id))
     except UserProfile.DoesNotExist as exc:
-        raise errors.Forbidden(
-            "This login is not linked to a partner.", code="not_partner_staff"
-        ) from exc
+        raise errors.Forbidden("This login is not linked to a partner.", code="not_partner_staff") from exc
     if not profile.partner_id:
         raise errors.Forbidden("This login is not linked to a partner.", code="not_partner_staff")
     _staff_cache[user_id] = (time.monotonic() + ttl, profile.partner_id)

@@ -8,13 +8,11 @@ goes negative whatever runs concurrently.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.exceptions import TransactWriteError
 
 from tanhui import errors
 from tanhui.claims.schemas import LedgerEntryOut, LedgerPage, WalletOut
-from tanhui.models.base import utc_now
+from tanhui.models.base import plain, utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.transactions import failed_checks, transaction
@@ -47,7 +45,6 @@ def balance(user_id: str) -> WalletOut:
 
 
 def _entry(r: BehaviourRecord) -> LedgerEntryOut:
-    evidence: Any = r.evidence
     return LedgerEntryOut(
         entry_id=r.claim_id or "",
         kind=r.kind,  # type: ignore[arg-type]
@@ -56,7 +53,7 @@ def _entry(r: BehaviourRecord) -> LedgerEntryOut:
         partner_name=r.partner_name,
         asset_id=r.asset_id,
         asset_name=r.asset_name,
-        evidence=evidence.as_dict() if hasattr(evidence, "as_dict") else dict(evidence or {}),
+        evidence=plain(r.evidence),
         factor_version=None if r.factor_version is None else int(r.factor_version),
         coins=int(r.coins),
         gco2e=int(r.gco2e),
