@@ -237,18 +237,9 @@ def verify(text: str, key_for: KeyLookup) -> Token:
         raise errors.InvalidCode()
     token = Token(text, kind, raw[1], raw[2:5].hex().upper(), raw[5:8].hex().upper())
     if kind.single_use:
-        return Token(
-            text,
-            kind,
-            token.kid,
-            token.partner_id,
-            token.asset_id,
-            batch_id=raw[8:11].hex().upper(),
-            serial=raw[11:19].hex().upper(),
-        )
+        return token._replace(batch_id=raw[8:11].hex().upper(), serial=raw[11:19].hex().upper())
     if kind is Kind.VEHICLE_ROTATING:
-        step = int.from_bytes(raw[8:12], "big")
-        return Token(text, kind, token.kid, token.partner_id, token.asset_id, step=step)
+        return token._replace(step=int.from_bytes(raw[8:12], "big"))
     return token
 
 
