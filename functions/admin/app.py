@@ -11,7 +11,7 @@ from tanhui.partners import service
 from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
 
 app = APIGatewayHttpResolver(enable_validation=True)
-api.install(app)
+api.install(app, allow=("admin",))
 
 
 def _admin() -> api.Principal:

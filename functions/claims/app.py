@@ -10,7 +10,7 @@ from tanhui.claims.schemas import ClaimIn, ClaimOut, LedgerPage, WalletOut
 from tanhui.wallet import service as wallet
 
 app = APIGatewayHttpResolver(enable_validation=True)
-api.install(app)
+api.install(app, allow=("tourist",))
 
 
 def _tourist() -> str:

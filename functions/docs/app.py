@@ -8,7 +8,7 @@ from tanhui import api
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent
 
 app = APIGatewayHttpResolver(enable_validation=True)
-api.install(app)
+api.install(app, allow=(api.PUBLIC,))
 app.configure_openapi_merge(
     path=str(FUNCTIONS_DIR),
     pattern="app.py",

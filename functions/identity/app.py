@@ -17,10 +17,11 @@ from tanhui.identity.schemas import (
 )
 
 app = APIGatewayHttpResolver(enable_validation=True)
-api.install(app)
+api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
 
 
 @app.post("/v1/auth/register", tags=["identity"])
+@api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
     result, created = service.register(body)
     return Response(
@@ -29,17 +30,20 @@ def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
 
 
 @app.post("/v1/auth/confirm", tags=["identity"])
+@api.allow(api.PUBLIC)
 def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
     service.confirm(body.phone, body.code)
     return {"confirmed": True}
 
 
 @app.post("/v1/auth/login", tags=["identity"])
+@api.allow(api.PUBLIC)
 def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
     return service.tokens_out(service.login(body.phone, body.password))
 
 
 @app.post("/v1/auth/refresh", tags=["identity"])
+@api.allow(api.PUBLIC)
 def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
     return service.tokens_out(service.refresh(body.refresh_token))
 

@@ -5,7 +5,7 @@ from tanhui import api
 from tanhui.codes import landing
 
 app = APIGatewayHttpResolver(enable_validation=True)
-api.install(app)
+api.install(app, allow=(api.PUBLIC,))
 
 HTML = "text/html; charset=utf-8"
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}

@@ -22,7 +22,7 @@ from tanhui.partners import service as partners
 from tanhui.partners.schemas import PartnerOut
 
 app = APIGatewayHttpResolver(enable_validation=True)
-api.install(app)
+api.install(app, allow=("partner",))
 
 
 def _staff() -> tuple[str, api.Principal]:

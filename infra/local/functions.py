@@ -41,8 +41,9 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
-    module_path, _, attribute = spec.handler.rpartition(".")
+def load_module(spec: FunctionSpec) -> Any:
+    """The function's handler module, freshly imported (as a new container would)."""
+    module_path = spec.handler.rpartition(".")[0]
     file = Path(spec.code_uri) / (module_path.replace(".", "/") + ".py")
     if str(LAYER) not in sys.path:
         sys.path.insert(0, str(LAYER))
@@ -53,7 +54,11 @@ def _load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
     module_spec.loader.exec_module(module)
-    return getattr(module, attribute)
+    return module
+
+
+def _load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
+    return getattr(load_module(spec), spec.handler.rpartition(".")[2])
 
 
 class LocalFunction:

@@ -3,6 +3,22 @@
 For each request it finds the route the template declares, verifies the bearer token as the
 HTTP API's Cognito JWT authorizer would (signature, issuer, client, token_use, expiry), builds
 an API Gateway v2 event and invokes the function's handler.
+
+What the gateway answers itself, and what API Gateway (HTTP API) does in the same case:
+
+- request line + headers over 10,240 bytes (a hard HTTP API quota), or one header line over
+  64 KB (the HTTP server's limit): 431 `headers_too_large`. HTTP API refuses such a request
+  before routing with its own 4xx body; the function never runs.
+- body over 10 MB (the payload quota): 413 `payload_too_large`; HTTP API: 413
+  `{"message": "Request Entity Too Large"}`.
+- no route: 404 `route_not_found`; HTTP API: 404 `{"message": "Not Found"}`.
+- the JWT authorizer refuses: 401 `unauthorized`; HTTP API: 401 `{"message": "Unauthorized"}`.
+- the function crashed (no response at all): 500 `{"message": "Internal Server Error"}`, exactly
+  what HTTP API sends.
+
+The first four answer in the Tanhui error shape so local clients see one shape. A function's own
+response, its 500 `internal_error` included, is passed through untouched, so a local run never
+shows an error body that production cannot produce.
 """
 
 from __future__ import annotations
@@ -13,6 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from infra.local import cfn
@@ -37,20 +54,53 @@ def _compile(path: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+GATEWAY_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "route_not_found",
+    413: "payload_too_large",
+    414: "headers_too_large",
+    431: "headers_too_large",
+}
+
+
+def _error_json(status: int, message: str) -> str:
+    code = GATEWAY_CODES.get(status, "bad_request")
+    return json.dumps({"error": {"code": code, "message": message, "request_id": None}})
+
+
 def _gateway_error(status: int, message: str) -> Response:
-    """API Gateway's own answers (no route, authorizer refusal, function crash)."""
-    code = {
-        401: "unauthorized",
-        404: "route_not_found",
-        413: "payload_too_large",
-        500: "internal_error",
-    }.get(status, "error")
-    body = {"error": {"code": code, "message": message, "request_id": None}}
-    return Response(json.dumps(body), status=status, content_type="application/json")
+    """The gateway's own refusals (table above), before any function runs."""
+    return Response(_error_json(status, message), status=status, content_type="application/json")
+
+
+def _crashed() -> Response:
+    """What API Gateway answers when the integration fails: not our error shape."""
+    body = json.dumps({"message": "Internal Server Error"})
+    return Response(body, status=500, content_type="application/json")
+
+
+class JsonErrorRequestHandler(WSGIRequestHandler):
+    """The HTTP server's own refusals (a header line over 64 KB: 431, a malformed request
+    line: 400) in the JSON error shape instead of http.server's HTML page."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code < 400 or code in (204, 304):  # pragma: no cover - http.server never does this
+            return super().send_error(code, message, explain)
+        body = _error_json(code, message or self.responses.get(code, ("Error",))[0]).encode()
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(code, message)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 class LocalGateway:
     MAX_BODY = 10 * 1024 * 1024  # the HTTP API payload limit
+    MAX_HEADERS = 10_240  # the HTTP API limit on the request line and header values together
 
     def __init__(self, template: dict[str, Any], functions: dict[str, LocalFunction]):
         # Literal segments win over parameters, as in API Gateway.
@@ -77,6 +127,9 @@ class LocalGateway:
         if found is None:
             return _gateway_error(404, "Not Found")
         route, params = found
+        head = len(request.method) + len(request.full_path) + 10  # "GET /path HTTP/1.1"
+        if head + sum(len(k) + len(v) for k, v in request.headers.items()) > self.MAX_HEADERS:
+            return _gateway_error(431, "Request Header Fields Too Large")
         if (request.content_length or 0) > self.MAX_BODY:
             return _gateway_error(413, "Request Entity Too Large")
         claims = None
@@ -107,7 +160,7 @@ class LocalGateway:
             import traceback
 
             traceback.print_exc()
-            return _gateway_error(500, "Internal Server Error")
+            return _crashed()
         return _to_response(result)
 
 

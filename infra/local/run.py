@@ -76,12 +76,14 @@ class Stack:
         from infra.local import cfn
         from infra.local.dispatcher import Dispatcher
         from infra.local.functions import LocalFunction
-        from infra.local.gateway import LocalGateway
+        from infra.local.gateway import JsonErrorRequestHandler, LocalGateway
 
         template = cfn.load_template()
         functions = {name: LocalFunction(spec) for name, spec in cfn.functions(template).items()}
         self.gateway = LocalGateway(template, functions)
-        self.server = make_server(self.host, self.port, self.gateway, threaded=True)
+        self.server = make_server(
+            self.host, self.port, self.gateway, threaded=True, request_handler=JsonErrorRequestHandler
+        )
         self.port = self.server.server_port
         threading.Thread(target=self.server.serve_forever, daemon=True, name="gateway").start()
         self.dispatcher = Dispatcher(self.aws, template, functions)

@@ -3,24 +3,47 @@
 A handler module does::
 
     app = APIGatewayHttpResolver(enable_validation=True)
-    api.install(app)
+    api.install(app, allow=("partner",))          # who may call this resolver's routes
 
     @app.post("/v1/things")
     def create(body: ThingIn) -> ...:
         return things.create(api.principal(app), body)
 
+    @app.get("/v1/things/public")
+    @api.allow(api.PUBLIC)                       # a route's own declaration wins over the default
+    def public_things() -> ...: ...
+
     lambda_handler = api.lambda_handler(app)
+
+**Roles.** Every route declares who may call it: the resolver's default (`install(app,
+allow=...)`) or the route's own `@api.allow(...)` placed *under* `@app.<method>(...)`. Roles are
+`"tourist"`, `"partner"`, `"admin"` (`api.ROLES` = any signed-in user) or `api.PUBLIC` (no token:
+the template's route has `Authorizer: NONE`). `lambda_handler` matches the route and checks the
+caller's role *before* anything reads the body (401 without a valid access token, 403 for another
+role), so a tourist posting half a body to an admin route gets 403, not the schema. A route with no
+declaration is refused (500, logged) and fails `tests/unit/test_route_roles.py`, which walks every
+route of every function. Handlers still call `api.principal(app)` for the caller's id.
+
+**Bodies.** Before routing, a JSON body is checked once: size (413), media type (415), valid UTF-8,
+parseable JSON without NaN, numbers of more than 4,300 digits or nesting deeper than
+`MAX_JSON_DEPTH` (422 `validation_error`), so no body reaches pydantic that can crash it.
+
+**Errors.** Every `TanhuiError` becomes `{"error": {"code", "message", "request_id", "details?"}}`
+with its status; request validation 422 `validation_error` with `details`; anything unmapped is
+logged with the request id and answered 500 `internal_error` in the same shape (`internal_error`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,6 +54,14 @@ from tanhui.observability import logger, metrics
 
 JSON = "application/json"
 ROLES = ("admin", "partner", "tourist")
+PUBLIC = "public"
+MAX_JSON_DEPTH = 32
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ALLOWED_ATTR = "__tanhui_allowed__"
+_DEFAULT_ALLOWED: weakref.WeakKeyDictionary[APIGatewayHttpResolver, frozenset[str]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def error_body(code: str, message: str, request_id: str | None, details: Any = None) -> str:
@@ -48,18 +79,19 @@ def error_response(
     )
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-            "problem": e.get("msg", ""),
-        }
-        for e in exc.errors()
-    ]
+def internal_error(exc: BaseException, request_id: str | None) -> tuple[int, str]:
+    """The one answer to an exception nobody mapped: logged with its trace, 500 in our shape."""
+    logger.exception("unhandled error", extra={"request_id": request_id, "error_type": type(exc).__name__})
+    return 500, error_body("internal_error", "Something went wrong on our side.", request_id)
 
 
-def install(app: APIGatewayHttpResolver) -> APIGatewayHttpResolver:
-    """Adds the shared error handling to a handler module's resolver."""
+def install(
+    app: APIGatewayHttpResolver, allow: Iterable[str] | None = None
+) -> APIGatewayHttpResolver:
+    """Adds the shared error handling to a handler module's resolver; `allow` is the roles its
+    routes admit unless a route declares its own with `@allow(...)`."""
+    if allow is not None:
+        _DEFAULT_ALLOWED[app] = _roles(allow)
 
     def request_id() -> str | None:
         return app.current_event.request_context.request_id
@@ -72,10 +104,15 @@ def install(app: APIGatewayHttpResolver) -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(exc: RequestValidationError):
-        details = _validation_details(exc)
+        details = errors.validation_details(exc.errors())
         return error_response(
             422, "validation_error", "The request is not valid.", request_id(), details
         )
+
+    @app.exception_handler(Exception)
+    def on_unmapped(exc: Exception):
+        status, body = internal_error(exc, request_id())
+        return Response(status_code=status, content_type=JSON, body=body)
 
     @app.not_found
     def on_unknown_route(_exc: Exception):
@@ -84,8 +121,90 @@ def install(app: APIGatewayHttpResolver) -> APIGatewayHttpResolver:
     return app
 
 
+# ------------------------------------------------------------------------------------- roles
+def _roles(roles: Iterable[str]) -> frozenset[str]:
+    declared = frozenset(roles)
+    unknown = declared - set(ROLES) - {PUBLIC}
+    if not declared or unknown or (PUBLIC in declared and len(declared) > 1):
+        raise ValueError(f"declare PUBLIC alone or roles among {ROLES}, not {sorted(declared)}")
+    return declared
+
+
+def allow(*roles: str) -> Callable[[F], F]:
+    """Declares who may call one route; place it under `@app.<method>(...)`."""
+    declared = _roles(roles)
+
+    def mark(func: F) -> F:
+        setattr(func, _ALLOWED_ATTR, declared)
+        return func
+
+    return mark
+
+
+def routes(app: APIGatewayHttpResolver) -> list[Route]:
+    """Every route registered on the resolver, in the order it matches them."""
+    return [*app._static_routes, *app._dynamic_routes]
+
+
+def allowed_roles(app: APIGatewayHttpResolver, route: Route) -> frozenset[str] | None:
+    """The roles `route` admits (its own declaration, else the resolver's), None if undeclared."""
+    return getattr(route.func, _ALLOWED_ATTR, None) or _DEFAULT_ALLOWED.get(app)
+
+
+def _route_of(app: APIGatewayHttpResolver, event: dict[str, Any]) -> Route | None:
+    """The route the resolver will run for `event`, matched the way it matches."""
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
+    path = event.get("rawPath") or "/"
+    for route in routes(app):
+        if route.method == method and route.rule.match(path):
+            return route
+    return None
+
+
+def _authorise(app: APIGatewayHttpResolver, route: Route, event: dict[str, Any]) -> None:
+    allowed = allowed_roles(app, route)
+    if allowed is None:
+        raise RuntimeError(f"route {route.method} {route.path} declares no roles")
+    if PUBLIC in allowed:
+        return
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    require_role(principal_of(authorizer.get("jwt", {}).get("claims")), *allowed)
+
+
+# ---------------------------------------------------------------------------------- bodies
+def _reject_value(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _unparseable(body: str) -> str | None:
+    """Why the JSON body cannot be handed to the resolver, or None if it can."""
+    try:
+        value = json.loads(body, parse_constant=_reject_value)
+    except RecursionError:
+        return "The JSON is nested too deeply."
+    except json.JSONDecodeError as exc:
+        return f"The body is not valid JSON: {exc.msg} at position {exc.pos}."
+    except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
+        return f"The body is not acceptable JSON: {str(exc).split(';')[0]}."
+    if _too_deep(value):
+        return f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep."
+    return None
+
+
 def _reject(event: dict[str, Any]) -> errors.TanhuiError | None:
-    """Transport checks done before routing: body size (413) and content type (415)."""
+    """Transport checks done before routing: body size (413), content type (415), UTF-8 and
+    JSON that Python and pydantic can take (422)."""
     body = event.get("body")
     if not body:
         return None
@@ -102,6 +221,11 @@ def _reject(event: dict[str, Any]) -> errors.TanhuiError | None:
             event["isBase64Encoded"] = False
         except (ValueError, UnicodeDecodeError):
             return errors.BadRequest("The body is not valid UTF-8.")
+    problem = _unparseable(event["body"])
+    if problem is not None:
+        return errors.Unprocessable(
+            "The request is not valid.", details=[{"field": "", "problem": problem}]
+        )
     return None
 
 
@@ -109,16 +233,25 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        rejected = _reject(event)
-        if rejected is not None:
-            request_id = (event.get("requestContext") or {}).get("requestId")
-            return {
-                "statusCode": rejected.status,
-                "headers": {"Content-Type": JSON},
-                "body": error_body(rejected.code, rejected.message, request_id),
-                "isBase64Encoded": False,
-            }
-        return app.resolve(event, context)
+        request_id = (event.get("requestContext") or {}).get("requestId")
+        try:
+            route = _route_of(app, event)
+            if route is not None:
+                _authorise(app, route, event)
+            rejected = _reject(event)
+            if rejected is not None:
+                raise rejected
+            return app.resolve(event, context)
+        except errors.TanhuiError as exc:
+            status, body = exc.status, error_body(exc.code, exc.message, request_id, exc.details)
+        except Exception as exc:
+            status, body = internal_error(exc, request_id)
+        return {
+            "statusCode": status,
+            "headers": {"Content-Type": JSON},
+            "body": body,
+            "isBase64Encoded": False,
+        }
 
     return handler
 
@@ -150,11 +283,15 @@ def parse_groups(raw: Any) -> frozenset[str]:
     return frozenset(g.strip().strip('"') for g in text.replace(",", " ").split() if g.strip())
 
 
-def principal(app: APIGatewayHttpResolver) -> Principal:
-    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+def principal_of(claims: dict[str, Any] | None) -> Principal:
+    claims = claims or {}
     if not claims.get("sub") or claims.get("token_use", "access") != "access":
         raise errors.Unauthorized()
     return Principal(user_id=claims["sub"], groups=parse_groups(claims.get("cognito:groups")))
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    return principal_of(app.current_event.request_context.authorizer.jwt_claim)
 
 
 def require_role(who: Principal, *roles: str) -> Principal:

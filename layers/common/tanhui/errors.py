@@ -6,6 +6,7 @@ to `{"error": {"code", "message", "request_id"}}` with its status.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -20,6 +21,17 @@ class TanhuiError(Exception):
             self.code = code
         self.details = details
         super().__init__(self.message)
+
+
+def validation_details(problems: Sequence[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """`{field, problem}` per pydantic error (request validation or a model validated later)."""
+    return [
+        {
+            "field": ".".join(str(p) for p in (*prefix, *e.get("loc", ())) if p != "body"),
+            "problem": e.get("msg", ""),
+        }
+        for e in problems
+    ]
 
 
 class BadRequest(TanhuiError):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from tanhui.request_models import RequestModel
 
 # behaviours credited by scanning a code, and those only partner files report
 SCAN_BEHAVIOURS = (
@@ -37,8 +39,7 @@ UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:
 Grams = Annotated[int, Field(ge=0, le=100_000_000)]
 
 
-class ClaimIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ClaimIn(RequestModel):
     code: Annotated[str, StringConstraints(min_length=1, max_length=512)] = Field(
         description="The scanned text: a code URL or the bare token"
     )
@@ -93,11 +94,10 @@ class LedgerPage(BaseModel):
     next_cursor: str | None
 
 
-class FactorIn(BaseModel):
+class FactorIn(RequestModel):
     """A new version of a behaviour's factor. per_ride needs baseline and eco g/km (per person-km;
     the ride's reduction is route_km × (baseline − eco)); every other method gco2e_per_unit."""
 
-    model_config = ConfigDict(extra="forbid")
     method: Method
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
     gco2e_per_unit: Grams | None = None

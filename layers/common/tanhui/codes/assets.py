@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
@@ -108,7 +109,9 @@ def active_asset(partner_id: str, asset_id: str) -> Asset:
 
 
 def list_assets(partner_id: str, limit: int, cursor: str | None) -> AssetList:
-    start = decode_cursor(cursor, {"pk", "sk"})
+    start = decode_cursor(
+        cursor, {"pk", "sk"}, equal={"pk": partner_pk(partner_id)}, prefix={"sk": "ASSET#"}
+    )
     page = Asset.query(
         partner_pk(partner_id),
         Asset.sk.startswith("ASSET#"),
@@ -124,7 +127,11 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     asset = get(partner_id, asset_id)
     actions: list[Action] = [Asset.updated_at.set(utc_now())]
     if body.attributes is not None:
-        attributes = validate_attributes(asset.kind, plain(asset.attributes) | body.attributes)
+        try:
+            attributes = validate_attributes(asset.kind, plain(asset.attributes) | body.attributes)
+        except ValidationError as exc:  # the same 422 as POST gives for these attributes
+            details = errors.validation_details(exc.errors(), prefix=("attributes",))
+            raise errors.Unprocessable("The request is not valid.", details=details) from exc
         actions += [
             Asset.attributes.set(attributes),
             Asset.name.set(asset_name(asset.kind, attributes)),

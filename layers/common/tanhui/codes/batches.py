@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
@@ -26,6 +26,7 @@ from tanhui.config import get_settings
 from tanhui.models.assets import CodeBatch
 from tanhui.models.base import utc_now
 from tanhui.observability import logger
+from tanhui.request_models import RequestModel
 
 CHUNK_CODES = 5_000
 MAX_CODES = 1_000_000
@@ -47,8 +48,7 @@ class BatchNotFound(errors.NotFound):
     code, message = "batch_not_found", "No such code batch."
 
 
-class CodeBatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CodeBatchIn(RequestModel):
     asset_id: HexId
     count: Annotated[int, Field(ge=1, le=MAX_CODES, strict=True)]
 

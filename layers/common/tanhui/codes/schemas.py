@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from tanhui.request_models import RequestModel
 
 AssetKind = Literal["ticket_product", "vehicle", "hotel_room", "product_sku"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -19,25 +21,21 @@ def gtin_check_digit_ok(gtin: str) -> bool:
     return (10 - total % 10) % 10 == check
 
 
-class TicketProductAttributes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TicketProductAttributes(RequestModel):
     name: Text  # e.g. "年卡 Annual pass"
 
 
-class VehicleAttributes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class VehicleAttributes(RequestModel):
     vehicle_type: Literal["bus", "shuttle", "boat"]
     plate: Text  # plate number or the boat's name
     route_km: Annotated[float, Field(gt=0, le=1000)]
 
 
-class HotelRoomAttributes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class HotelRoomAttributes(RequestModel):
     room_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 
 
-class ProductSkuAttributes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProductSkuAttributes(RequestModel):
     sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     product_name: Text
     gtin: Annotated[str, StringConstraints(pattern=r"^(\d{8}|\d{12,14})$")] | None = None
@@ -62,15 +60,14 @@ def validate_attributes(kind: str, attributes: dict[str, Any]) -> dict[str, Any]
     return ATTRIBUTES_BY_KIND[kind].model_validate(attributes).model_dump(exclude_none=True)
 
 
-class GeoFenceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class GeoFenceIn(RequestModel):
     lat: Annotated[float, Field(ge=-90, le=90)]
     lng: Annotated[float, Field(ge=-180, le=180)]
     radius_m: Annotated[int, Field(ge=10, le=50_000)]
     required: bool = False
 
 
-class _Placement(BaseModel):
+class _Placement(RequestModel):
     geofence: GeoFenceIn | None = None
     timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
 
@@ -90,7 +87,6 @@ class AssetIn(_Placement):
     """`attributes` by kind — ticket_product: {name}; vehicle: {vehicle_type, plate, route_km};
     hotel_room: {room_number}; product_sku: {sku, product_name, gtin?}."""
 
-    model_config = ConfigDict(extra="forbid")
     kind: AssetKind
     attributes: dict[str, Any]
 
@@ -101,7 +97,6 @@ class AssetIn(_Placement):
 
 
 class AssetPatch(_Placement):
-    model_config = ConfigDict(extra="forbid")
     attributes: dict[str, Any] | None = None
 
 
@@ -123,8 +118,7 @@ class AssetList(BaseModel):
 
 
 # ----------------------------------------------------------------------------------- codes
-class CodesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CodesIn(RequestModel):
     asset_id: HexId
     count: Annotated[int, Field(ge=1, le=1000)] = 1
 

@@ -4,40 +4,38 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
+
+from tanhui.request_models import RequestModel
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConsentIn(Strict):
+class ConsentIn(RequestModel):
     version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     accepted: bool
 
 
-class RegisterIn(Strict):
+class RegisterIn(RequestModel):
     phone: Phone = Field(description="E.164 phone number, e.g. +8613800138000")
     password: Password
     display_name: DisplayName
     consent: ConsentIn | None = None
 
 
-class ConfirmIn(Strict):
+class ConfirmIn(RequestModel):
     phone: Phone
     code: Annotated[str, StringConstraints(min_length=1, max_length=16)]
 
 
-class LoginIn(Strict):
+class LoginIn(RequestModel):
     phone: Phone
     password: Password
 
 
-class RefreshIn(Strict):
+class RefreshIn(RequestModel):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 

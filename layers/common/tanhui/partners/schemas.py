@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from tanhui.identity.schemas import DisplayName, Password, Phone
+from tanhui.request_models import RequestModel
 
 PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactIn(RequestModel):
     name: Annotated[str, StringConstraints(max_length=80)] | None = None
     phone: Phone | None = None
     email: (
@@ -22,8 +22,7 @@ class ContactIn(BaseModel):
     ) = None
 
 
-class PartnerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PartnerIn(RequestModel):
     name: Name
     role: PartnerRole
     contact: ContactIn
@@ -43,8 +42,7 @@ class PartnerList(BaseModel):
     next_cursor: str | None
 
 
-class StaffIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StaffIn(RequestModel):
     phone: Phone
     password: Password
     display_name: DisplayName

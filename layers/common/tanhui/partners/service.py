@@ -60,7 +60,7 @@ def partner_out(partner_id: str) -> PartnerOut:
 
 
 def list_partners(limit: int, cursor: str | None) -> PartnerList:
-    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"})
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": LISTING})
     page = Partner.by_listing.query(
         LISTING, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )

@@ -62,9 +62,7 @@ def _entry(r: BehaviourRecord) -> LedgerEntryOut:
 
 
 def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPage:
-    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"})
-    if start is not None and start.get("gsi1pk") != {"S": ledger_pk(user_id)}:
-        raise errors.BadRequest("The cursor is not valid.", code="invalid_cursor")
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": ledger_pk(user_id)})
     page = BehaviourRecord.ledger.query(
         ledger_pk(user_id), scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )

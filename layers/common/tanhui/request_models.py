@@ -1,0 +1,10 @@
+"""The base of every request body model: strict types (no "100" for 100, no "yes" for true,
+no 1.0 for 1) and no unknown fields. `tests/unit/test_route_roles.py` checks every route's body."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
