@@ -27,7 +27,7 @@ def create_partner(body: Annotated[PartnerIn, Body()]) -> Response[PartnerOut]:
 
 @app.get("/v1/admin/partners", tags=["admin"])
 def list_partners(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: api.PageLimit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> PartnerList:
     _admin()

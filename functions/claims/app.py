@@ -30,7 +30,7 @@ def my_wallet() -> WalletOut:
 
 @app.get("/v1/me/ledger", tags=["claims"])
 def my_ledger(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: api.PageLimit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> LedgerPage:
     return wallet.ledger(_tourist(), limit, cursor)

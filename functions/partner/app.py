@@ -47,7 +47,7 @@ def create_asset(body: Annotated[AssetIn, Body()]) -> Response[AssetOut]:
 
 @app.get("/v1/partner/assets", tags=["assets"])
 def list_assets(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: api.PageLimit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AssetList:
     return assets.list_assets(_partner_id(), limit, cursor)

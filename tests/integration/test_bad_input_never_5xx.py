@@ -164,3 +164,14 @@ def test_given_ledger_cursor_at_own_partition_with_bad_key_types_then_400(api, r
         cursor = _b64({"pk": forged, "sk": forged, "gsi1pk": own, "gsi1sk": forged})
         reply = api.get("/v1/me/ledger", as_=tourist, query={"cursor": cursor})
         assert (reply.status, reply.error_code) == (400, "invalid_cursor"), (forged, reply.body)
+
+
+@pytest.mark.parametrize("path, who", [
+    ("/v1/me/ledger", "tourist"), ("/v1/partner/assets", "hotel"), ("/v1/admin/partners", "admin"),
+])
+def test_given_limit_not_in_plain_digits_when_listing_then_422(api, admin, register, make_partner, path, who):
+    session = {"tourist": register, "hotel": lambda: make_partner("hotel"), "admin": lambda: admin}[who]()
+    for limit in ("1.0", "+5", " 5", "5_0", "true", "0", "101"):
+        reply = api.get(path, as_=session, query={"limit": limit})
+        assert (reply.status, reply.error_code) == (422, "validation_error"), (limit, reply.body)
+    assert api.get(path, as_=session, query={"limit": "7"}).status == 200

@@ -37,16 +37,19 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BeforeValidator
 
 from tanhui import errors
 from tanhui.config import get_settings
@@ -62,6 +65,16 @@ _ALLOWED_ATTR = "__tanhui_allowed__"
 _DEFAULT_ALLOWED: weakref.WeakKeyDictionary[APIGatewayHttpResolver, frozenset[str]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _plain_digits(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,9}", value):
+        raise ValueError("send a whole number in plain digits")
+    return value
+
+
+# A page size in the query string: plain digits only ("1.0", "+5", " 5", "5_0" are refused).
+PageLimit = Annotated[int, BeforeValidator(_plain_digits), Query(ge=1, le=100)]
 
 
 def error_body(code: str, message: str, request_id: str | None, details: Any = None) -> str:

@@ -1,5 +1,6 @@
 """The base of every request body model: strict types (no "100" for 100, no "yes" for true,
-no 1.0 for 1) and no unknown fields. `tests/unit/test_route_roles.py` checks every route's body."""
+no 1.0 for 1) and no unknown fields. `tests/unit/test_route_roles.py` checks every route's body.
+(Query strings are text by nature: `tanhui.api.PageLimit` takes plain digits only.)"""
 
 from __future__ import annotations
 
