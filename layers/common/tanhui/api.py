@@ -24,13 +24,16 @@ role), so a tourist posting half a body to an admin route gets 403, not the sche
 declaration is refused (500, logged) and fails `tests/unit/test_route_roles.py`, which walks every
 route of every function. Handlers still call `api.principal(app)` for the caller's id.
 
-**Bodies.** Before routing, a JSON body is checked once: size (413), media type (415), valid UTF-8,
-parseable JSON without NaN, numbers of more than 4,300 digits or nesting deeper than
-`MAX_JSON_DEPTH` (422 `validation_error`), so no body reaches pydantic that can crash it.
+**Bodies.** After the role check and before the resolver parses it, a body is checked once: size
+(413), media type (415), valid UTF-8, JSON without NaN, numbers of more than 4,300 digits or
+nesting deeper than `MAX_JSON_DEPTH` (422 `validation_error`), so no body reaches the parser or
+pydantic that can crash them. Body models derive from `tanhui.request_models.RequestModel`.
+
+**Query strings.** A page size is `limit: api.PageLimit = 20` (plain digits, 1–100).
 
 **Errors.** Every `TanhuiError` becomes `{"error": {"code", "message", "request_id", "details?"}}`
 with its status; request validation 422 `validation_error` with `details`; anything unmapped is
-logged with the request id and answered 500 `internal_error` in the same shape (`internal_error`).
+logged with the request id and answered 500 `internal_error` in the same shape.
 """
 
 from __future__ import annotations
