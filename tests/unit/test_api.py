@@ -149,8 +149,10 @@ def test_require_role_refuses_other_roles():
         b'{"name": NaN}',
         b'{"name": Infinity}',
         b'{"name": "x", "deep": ' + b"[" * 40 + b"]" * 40 + b"}",  # valid JSON, absurdly deep
+        b'[{"name": "x"}]',  # Powertools would validate the first item as the body
+        b'"x"',
     ],
-    ids=["1000-nested", "5000-digits", "nan", "infinity", "40-deep"],
+    ids=["1000-nested", "5000-digits", "nan", "infinity", "40-deep", "array", "string"],
 )
 def test_given_body_python_cannot_take_when_posted_then_422_json_not_500(raw):
     status, body = call("POST", "/things", raw=raw)

@@ -25,8 +25,9 @@ declaration is refused (500, logged) and fails `tests/unit/test_route_roles.py`,
 route of every function. Handlers still call `api.principal(app)` for the caller's id.
 
 **Bodies.** After the role check and before the resolver parses it, a body is checked once: size
-(413), media type (415), valid UTF-8, JSON without NaN, numbers of more than 4,300 digits or
-nesting deeper than `MAX_JSON_DEPTH` (422 `validation_error`), so no body reaches the parser or
+(413), media type (415), valid UTF-8, a JSON object (not an array: Powertools would validate its
+first item) without NaN, numbers of more than 4,300 digits or nesting deeper than
+`MAX_JSON_DEPTH` (422 `validation_error`), so no body reaches the parser or
 pydantic that can crash them. Body models derive from `tanhui.request_models.RequestModel`.
 
 **Query strings.** A page size is `limit: api.PageLimit = 20` (plain digits, 1–100).
@@ -213,6 +214,8 @@ def _unparseable(body: str) -> str | None:
         return f"The body is not valid JSON: {exc.msg} at position {exc.pos}."
     except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
         return f"The body is not acceptable JSON: {str(exc).split(';')[0]}."
+    if not isinstance(value, dict):  # Powertools would take a list's first item for the model
+        return "The body must be a JSON object."
     if _too_deep(value):
         return f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep."
     return None
