@@ -98,7 +98,11 @@ def error_response(
 
 def internal_error(exc: BaseException, request_id: str | None) -> tuple[int, str]:
     """The one answer to an exception nobody mapped: logged with its trace, 500 in our shape."""
-    logger.exception("unhandled error", extra={"request_id": request_id, "error_type": type(exc).__name__})
+    logger.exception(
+        "unhandled error",
+        exc_info=exc,
+        extra={"request_id": request_id, "error_type": type(exc).__name__},
+    )
     return 500, error_body("internal_error", "Something went wrong on our side.", request_id)
 
 
@@ -222,7 +226,7 @@ def _unparseable(body: str) -> str | None:
 
 
 def _reject(event: dict[str, Any]) -> errors.TanhuiError | None:
-    """Transport checks done before routing: body size (413), content type (415), UTF-8 and
+    """Checks before the resolver parses the body: size (413), content type (415), UTF-8 and
     JSON that Python and pydantic can take (422)."""
     body = event.get("body")
     if not body:
