@@ -175,3 +175,25 @@ def test_given_limit_not_in_plain_digits_when_listing_then_422(api, admin, regis
         reply = api.get(path, as_=session, query={"limit": limit})
         assert (reply.status, reply.error_code) == (422, "validation_error"), (limit, reply.body)
     assert api.get(path, as_=session, query={"limit": "7"}).status == 200
+
+
+# ------------------------------------------------------- the role before the body (issue 9.7)
+def test_given_wrong_role_with_incomplete_body_then_403_before_the_schema(
+    api, admin, register, make_partner
+):
+    tourist, hotel = register(), make_partner("hotel")
+    for method, path, who in [
+        ("POST", "/v1/admin/partners", tourist),
+        ("PUT", "/v1/admin/factors/hotel_low_carbon_night", hotel),
+        ("POST", "/v1/partner/assets", tourist),
+        ("POST", "/v1/partner/code-batches", admin),
+        ("POST", "/v1/claims", hotel),
+    ]:
+        reply = api.call(method, path, {}, as_=who)
+        assert (reply.status, reply.error_code) == (403, "forbidden"), (path, reply.body)
+        assert "details" not in reply.body["error"]
+        assert api.call(method, path, raw=b"[" * 1000, as_=who).status == 403
+        anonymous = api.call(method, path, {})
+        assert (anonymous.status, anonymous.error_code) == (401, "unauthorized"), path
+    reply = api.post("/v1/admin/partners", {}, as_=admin)
+    assert (reply.status, reply.error_code) == (422, "validation_error")
