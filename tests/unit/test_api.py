@@ -148,11 +148,12 @@ def test_require_role_refuses_other_roles():
         b'{"name": "x", "n": ' + b"7" * 5000 + b"}",  # ValueError: more than 4,300 digits
         b'{"name": NaN}',
         b'{"name": Infinity}',
+        b'{"name": "x", "n": 1e400}',  # parses as infinity
         b'{"name": "x", "deep": ' + b"[" * 40 + b"]" * 40 + b"}",  # valid JSON, absurdly deep
         b'[{"name": "x"}]',  # Powertools would validate the first item as the body
         b'"x"',
     ],
-    ids=["1000-nested", "5000-digits", "nan", "infinity", "40-deep", "array", "string"],
+    ids=["1000-nested", "5000-digits", "nan", "infinity", "1e400", "40-deep", "array", "string"],
 )
 def test_given_body_python_cannot_take_when_posted_then_422_json_not_500(raw):
     status, body = call("POST", "/things", raw=raw)

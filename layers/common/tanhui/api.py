@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import weakref
 from collections.abc import Callable, Iterable
@@ -197,6 +198,13 @@ def _reject_value(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON number")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as infinity
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
 def _too_deep(value: Any) -> bool:
     stack = [(value, 1)]
     while stack:
@@ -211,12 +219,12 @@ def _too_deep(value: Any) -> bool:
 def _unparseable(body: str) -> str | None:
     """Why the JSON body cannot be handed to the resolver, or None if it can."""
     try:
-        value = json.loads(body, parse_constant=_reject_value)
+        value = json.loads(body, parse_constant=_reject_value, parse_float=_finite)
     except RecursionError:
         return "The JSON is nested too deeply."
     except json.JSONDecodeError as exc:
         return f"The body is not valid JSON: {exc.msg} at position {exc.pos}."
-    except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
+    except ValueError as exc:  # NaN/Infinity, 1e400, or an integer too long to convert
         return f"The body is not acceptable JSON: {str(exc).split(';')[0]}."
     if not isinstance(value, dict):  # Powertools would take a list's first item for the model
         return "The body must be a JSON object."
