@@ -88,7 +88,7 @@ CCF = CancellationReason(code="ConditionalCheckFailed")
     [
         ([None, _record(status="revoked"), None], errors.CodeRevoked),
         ([None, _record(user_id="other", partner_id="P", asset_id="A"), None], errors.AlreadyClaimed),
-        ([None, _record(user_id="me", partner_id="P", asset_id="B"), None], errors.AlreadyClaimed),
+        ([None, _record(user_id="me", partner_id="P", asset_id="B"), None], tx.Existing),  # other room
         ([None, _record(user_id="me", partner_id="P", asset_id="A"), None], tx.Existing),
         ([CCF, None, None], errors.CodeRevoked),
         ([None, None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],

@@ -91,7 +91,7 @@ def wallet_credit(
 # ---------------------------------------------------------------------------------- refusals
 @dataclass(frozen=True, slots=True)
 class Existing:
-    """The behaviour is already credited to this caller for this asset: answer with it."""
+    """The behaviour is already credited to this caller (by any code or channel): answer with it."""
 
     record: BehaviourRecord
 
@@ -116,7 +116,7 @@ def refusal(
         old = BehaviourRecord.from_raw_data(raw)
         if old.status == STATUS_REVOKED:
             return errors.CodeRevoked()
-        if old.user_id == user_id and (old.partner_id, old.asset_id) == (partner_id, asset_id):
+        if old.user_id == user_id:  # the key is the behaviour: e.g. the night, whichever room
             return Existing(old)
         return errors.AlreadyClaimed()
     if _failed(padded[ASSET]):
