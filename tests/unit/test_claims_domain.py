@@ -91,8 +91,11 @@ CCF = CancellationReason(code="ConditionalCheckFailed")
         ([None, _record(user_id="me", partner_id="P", asset_id="B"), None], tx.Existing),  # other room
         ([None, _record(user_id="me", partner_id="P", asset_id="A"), None], tx.Existing),
         ([CCF, None, None], errors.CodeRevoked),
-        ([None, None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],
+        ([None, None, CancellationReason(code="ConditionalCheckFailed",
+                                         raw_item={"pk": {"S": "x"}, "consent_version": {"S": "v"}})],
          errors.DailyCapReached),
+        ([None, None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],
+         errors.ConsentNotGiven),
         ([None, None, CCF], tx.WalletMissing),
         ([None, CancellationReason(code="TransactionConflict"), None], tx.Retry),
         ([CCF, _record(user_id="me", partner_id="P", asset_id="A"), CCF], tx.Existing),
