@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.iam import DynamoDBRecorder
+from tests.log_secrets import LogSecretsWatch
 from tests.support import Api, Session, login, unique_phone
 
 
@@ -40,8 +41,18 @@ os.environ.update(
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def log_secrets() -> Iterator[LogSecretsWatch]:
+    """Every log line of the run; at the end none may hold a key, password or token."""
+    watch = LogSecretsWatch()
+    watch.start()
+    yield watch
+    watch.stop()
+    assert watch.leaks() == [], "secrets in log lines"
+
+
 @pytest.fixture(scope="session")
-def aws() -> Iterator[Any]:
+def aws(log_secrets: LogSecretsWatch) -> Iterator[Any]:
     """One moto server for the whole run, with every resource created from template.yaml."""
     from moto.server import ThreadedMotoServer
 

@@ -27,6 +27,18 @@ def cognito_attributes(version: str, at: str) -> dict[str, str]:
     return {COGNITO_VERSION: version, COGNITO_AT: at}
 
 
+def record(user_id: str, version: str, at: str, channel: str) -> ConsentRecord:
+    """The append-only record of one consent: who agreed to which version, when, through what."""
+    return ConsentRecord(
+        *ConsentRecord.key(user_id, at, version),
+        user_id=user_id,
+        version=version,
+        accepted=True,
+        accepted_at=at,
+        channel=channel,
+    )
+
+
 def require_consent(user_id: str) -> None:
     """403 consent_required unless the user's wallet carries a consent (one strongly consistent
     read of one attribute)."""
@@ -47,17 +59,9 @@ def give(user_id: str, req: ConsentIn, *, channel: str = "api") -> ConsentOut:
         raise errors.ConsentRequired()
     at = utc_now()
     cognito.set_attributes(user_id, cognito_attributes(req.version, at))
-    record = ConsentRecord(
-        *ConsentRecord.key(user_id, at, req.version),
-        user_id=user_id,
-        version=req.version,
-        accepted=True,
-        accepted_at=at,
-        channel=channel,
-    )
     try:
         with transaction() as tx:
-            tx.save(record, condition=ConsentRecord.pk.does_not_exist())
+            tx.save(record(user_id, req.version, at, channel), condition=ConsentRecord.pk.does_not_exist())
             tx.update(
                 UserProfile(*UserProfile.key(user_id)),
                 actions=[UserProfile.consent_version.set(req.version), UserProfile.consent_at.set(at)],

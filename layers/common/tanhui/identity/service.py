@@ -1,7 +1,8 @@
 """Registration with consent, login, refresh and profile.
 
-Cognito is written first and holds everything needed to rebuild the account (display name and
-consent ride along as user attributes); the DynamoDB side (profile, wallet, consent record) is
+Cognito is written first and holds everything needed to rebuild the account (the display name
+rides along at sign-up, consent is then written server side: the app client may not write it);
+the DynamoDB side (profile, wallet, consent record) is
 then *ensured* by one idempotent transaction. A crash between the two is healed by the
 registration retry, the next login, or `GET /v1/me` — a user never stays without a wallet.
 """
@@ -60,14 +61,7 @@ def ensure_account(
                 tx.save(_wallet(user_id, consent_version, consent_at, now),
                         condition=Wallet.pk.does_not_exist())
             if consent_version and consent_at:
-                record = ConsentRecord(
-                    *ConsentRecord.key(user_id, consent_at, consent_version),
-                    user_id=user_id,
-                    version=consent_version,
-                    accepted=True,
-                    accepted_at=consent_at,
-                    channel="register",
-                )
+                record = consent.record(user_id, consent_version, consent_at, "register")
                 tx.save(record, condition=ConsentRecord.pk.does_not_exist())
     except TransactWriteError as exc:
         if not only_condition_failures(exc):
@@ -98,16 +92,7 @@ def _ensure_each(
     if role == "tourist":
         items.append(_wallet(profile.user_id, version, at, now))
     if version and at:
-        items.append(
-            ConsentRecord(
-                *ConsentRecord.key(profile.user_id, at, version),
-                user_id=profile.user_id,
-                version=version,
-                accepted=True,
-                accepted_at=at,
-                channel="register",
-            )
-        )
+        items.append(consent.record(profile.user_id, version, at, "register"))
     for item in items:
         try:
             item.save(condition=type(item).pk.does_not_exist())
