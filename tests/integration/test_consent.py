@@ -11,7 +11,7 @@ from tanhui.claims import factors
 from tanhui.config import get_settings
 from tanhui.identity import consent
 from tanhui.identity.cognito import _cognito
-from tanhui.models.identity import ConsentRecord
+from tanhui.models.identity import ConsentRecord, UserProfile
 
 from tests.integration.claims_support import make_asset, partner_item, static
 from tests.support import login, unique_phone
@@ -90,4 +90,16 @@ def test_given_partner_id_attribute_on_a_tourist_then_me_says_tourist_and_partne
     intruder = login(api, phone, PASSWORD)
     me = api.get("/v1/me", as_=intruder).body
     assert (me["role"], me["partner_id"]) == ("tourist", None)
+    stored = UserProfile.get(*UserProfile.key(intruder.user_id))  # what login completed
+    assert (stored.role, stored.partner_id) == ("tourist", None)
     assert api.get("/v1/partner/profile", as_=intruder).status == 403
+
+
+def test_given_a_tourists_access_token_when_updating_partner_id_then_cognito_refuses(register, make_partner):
+    tourist, victim = register(), make_partner("hotel")
+    with pytest.raises(ClientError) as refused:
+        _cognito().update_user_attributes(
+            AccessToken=tourist.access_token,
+            UserAttributes=[{"Name": "custom:partner_id", "Value": victim.partner_id}],
+        )
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
