@@ -67,11 +67,16 @@ def sign_up(phone: str, password: str, attributes: dict[str, str]) -> str:
 
 def set_attributes(username: str, attributes: dict[str, str]) -> None:
     """Writes attributes the app client may not write (consent, partner): server side only."""
-    _cognito().admin_update_user_attributes(
-        UserPoolId=get_settings().user_pool_id,
-        Username=username,
-        UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
-    )
+    try:
+        _cognito().admin_update_user_attributes(
+            UserPoolId=get_settings().user_pool_id,
+            Username=username,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+    except ClientError as exc:
+        if _code(exc) == "UserNotFoundException":  # deleted while its access token still lives
+            raise errors.NotFound("No such user; log in again.", code="profile_not_found") from exc
+        raise
 
 
 def admin_confirm(phone: str) -> None:
