@@ -70,13 +70,14 @@ class DynamoDBRecorder:
         botocore.client.BaseClient._make_api_call = recording  # type: ignore[method-assign]
 
     def ungranted(self, template: dict[str, Any]) -> dict[str, list[tuple[str, bool]]]:
+        """function -> the (action, on an index) it used that the template does not grant it."""
         grants = dynamodb_grants(template)
-        return {
+        missing = {
             fn: sorted(
                 (action, index)
                 for action, index in used
                 if action not in grants[fn]["actions"] or (index and not grants[fn]["index"])
             )
             for fn, used in self.seen.items()
-            if any(a not in grants[fn]["actions"] or (i and not grants[fn]["index"]) for a, i in used)
         }
+        return {fn: calls for fn, calls in missing.items() if calls}

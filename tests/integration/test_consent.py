@@ -59,6 +59,19 @@ def test_given_account_without_consent_then_claims_403_until_consent_given(api):
     assert credited.status == 201 and credited.body["wallet"]["coins"] > 0
 
 
+def test_given_account_without_consent_when_registering_again_with_consent_then_it_earns(api):
+    phone = unique_phone()
+    sign_up_around_the_api(phone)
+    user = login(api, phone, PASSWORD)  # profile and wallet exist, without consent
+    body = {"phone": phone, "password": PASSWORD, "display_name": "direct",
+            "consent": {"version": "2026-11", "accepted": True}}
+    again = api.post("/v1/auth/register", body)
+    assert again.status == 200 and again.body["user_id"] == user.user_id
+    assert api.get("/v1/me", as_=user).body["consent"]["version"] == "2026-11"
+    code = static(make_asset(partner_item("hotel"), "hotel_room"))
+    assert api.post("/v1/claims", {"code": code}, as_=user).status == 201
+
+
 def test_given_consent_not_accepted_or_caller_not_a_tourist_then_refused(api, register, make_partner):
     declined = api.post("/v1/me/consent", {"version": "2026-11", "accepted": False}, as_=register())
     assert (declined.status, declined.error_code) == (422, "consent_required")

@@ -2,9 +2,9 @@
 
 Cognito is written first and holds everything needed to rebuild the account (the display name
 rides along at sign-up, consent is then written server side: the app client may not write it);
-the DynamoDB side (profile, wallet, consent record) is
-then *ensured* by one idempotent transaction. A crash between the two is healed by the
-registration retry, the next login, or `GET /v1/me` — a user never stays without a wallet.
+the DynamoDB side (profile, wallet, consent record) is then *ensured* by one idempotent
+transaction. A crash between the two is healed by the registration retry, the next login, or
+`GET /v1/me` — a user never stays without a wallet.
 """
 
 from __future__ import annotations
@@ -182,12 +182,12 @@ def _resume_registration(req: RegisterIn) -> str:
             tokens = cognito.password_auth(req.phone, req.password)
         except (errors.InvalidCredentials, errors.Forbidden) as exc:
             raise errors.PhoneTaken() from exc
-        if consent.COGNITO_VERSION not in user.attributes and req.consent is not None:
-            # the same person, consenting again: a crash may have come before consent was written
-            written = consent.cognito_attributes(req.consent.version, utc_now())
-            cognito.set_attributes(req.phone, written)
-            user = cognito.CognitoUser(user.user_id, user.confirmed, user.attributes | written)
-        _ensure_from_cognito(user, _groups(tokens))
+        groups = _groups(tokens)
+        _ensure_from_cognito(user, groups)
+        if not groups and consent.COGNITO_VERSION not in user.attributes and req.consent is not None:
+            # the same person, consenting now (an account made without consent, or a crash
+            # before consent was written): put it in force
+            consent.give(user.user_id, req.consent, channel="register")
         return user.user_id
     # Unconfirmed: nobody can prove the password yet; complete the account from what Cognito
     # holds (the original registrant's data) and ask for confirmation.
@@ -228,7 +228,7 @@ def profile(user_id: str, role: str) -> ProfileOut:
     item = _profile(user_id)
     if item is None:
         raise errors.NotFound("No profile for this user; log in again.", code="profile_not_found")
-    consent = (
+    given = (
         ConsentOut(version=item.consent_version, accepted_at=item.consent_at)
         if item.consent_version and item.consent_at
         else None
@@ -239,6 +239,6 @@ def profile(user_id: str, role: str) -> ProfileOut:
         display_name=item.display_name,
         role=role,
         partner_id=item.partner_id if role == "partner" else None,
-        consent=consent,
+        consent=given,
         created_at=item.created_at,
     )
