@@ -103,7 +103,7 @@ CCF = CancellationReason(code="ConditionalCheckFailed")
     ],
 )
 def test_given_cancellation_reasons_then_mapped_to_refusals(reasons, expected):
-    assert isinstance(tx.refusal(reasons, "me", "P", "A"), expected)
+    assert isinstance(tx.refusal(reasons, "me"), expected)
 
 
 def test_given_wallet_credit_then_cap_counter_is_todays_shanghai_date_and_old_days_removed():

@@ -111,7 +111,7 @@ def _failed(reason: CancellationReason | None) -> bool:
 
 
 def refusal(
-    reasons: list[CancellationReason | None], user_id: str, partner_id: str, asset_id: str
+    reasons: list[CancellationReason | None], user_id: str
 ) -> errors.TanhuiError | Existing | Retry | None:
     """What a cancelled claim transaction means, most specific first. None: not understood."""
     padded = list(reasons) + [None] * (3 - len(reasons))
