@@ -120,7 +120,8 @@ def main() -> None:
     now = utc_now()
     with Wallet.batch_write() as batch:
         for u in users:
-            batch.save(Wallet(*Wallet.key(u), user_id=u, created_at=now, updated_at=now))
+            batch.save(Wallet(*Wallet.key(u), user_id=u, consent_version="bench", consent_at=now,
+                              created_at=now, updated_at=now))
 
     def event(user: str, code: str) -> dict:
         return http_event("POST", "/v1/claims", route_key="POST /v1/claims",

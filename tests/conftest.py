@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.iam import DynamoDBRecorder
+from tests.log_secrets import LogSecretsWatch
 from tests.support import Api, Session, login, unique_phone
 
 
@@ -39,14 +41,26 @@ os.environ.update(
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def log_secrets() -> Iterator[LogSecretsWatch]:
+    """Every log line of the run; at the end none may hold a key, password or token."""
+    watch = LogSecretsWatch()
+    watch.start()
+    yield watch
+    watch.stop()
+    assert watch.leaks() == [], "secrets in log lines"
+
+
 @pytest.fixture(scope="session")
-def aws() -> Iterator[Any]:
+def aws(log_secrets: LogSecretsWatch) -> Iterator[Any]:
     """One moto server for the whole run, with every resource created from template.yaml."""
     from moto.server import ThreadedMotoServer
 
     from infra.local.moto_atomic import make_moto_writes_atomic
+    from infra.local.moto_cognito import make_moto_cognito_honour_write_attributes
 
     make_moto_writes_atomic()
+    make_moto_cognito_honour_write_attributes()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=AWS_PORT, verbose=False)
     server.start()
     from infra.local.provision import provision
@@ -61,12 +75,17 @@ def aws() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def functions(aws: Any) -> dict[str, Any]:
+def functions(aws: Any) -> Iterator[dict[str, Any]]:
     from infra.local import cfn
     from infra.local.functions import LocalFunction
 
     template = cfn.load_template()
-    return {name: LocalFunction(spec) for name, spec in cfn.functions(template).items()}
+    found = {name: LocalFunction(spec) for name, spec in cfn.functions(template).items()}
+    recorder = DynamoDBRecorder()
+    recorder.install(found)
+    yield found
+    # least privilege holds: every DynamoDB action a handler used is granted to its function
+    assert recorder.ungranted(template) == {}, "a function used DynamoDB actions template.yaml does not grant"
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from tanhui import api
 from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
@@ -19,10 +19,12 @@ def _admin() -> api.Principal:
 
 
 @app.post("/v1/admin/partners", tags=["admin"])
-def create_partner(body: Annotated[PartnerIn, Body()]) -> Response[PartnerOut]:
-    _admin()
-    partner = service.create_partner(body)
-    return Response(201, api.JSON, partner)
+def create_partner(
+    body: Annotated[PartnerIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+) -> Response[PartnerOut]:
+    who = _admin()
+    outcome = service.create_partner_once(body, who.user_id, idempotency_key)
+    return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 
 
 @app.get("/v1/admin/partners", tags=["admin"])

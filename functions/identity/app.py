@@ -1,13 +1,15 @@
-"""Identity API: register (with consent), confirm, login, refresh, me."""
+"""Identity API: register (with consent), confirm, login, refresh, me, consent."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from tanhui import api
-from tanhui.identity import service
+from tanhui.identity import consent, service
 from tanhui.identity.schemas import (
     ConfirmIn,
+    ConsentIn,
+    ConsentOut,
     LoginIn,
     ProfileOut,
     RefreshIn,
@@ -50,7 +52,14 @@ def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
 
 @app.get("/v1/me", tags=["identity"])
 def me() -> ProfileOut:
-    return service.profile(api.principal(app).user_id)
+    who = api.principal(app)
+    return service.profile(who.user_id, who.role)
+
+
+@app.post("/v1/me/consent", tags=["identity"])
+@api.allow("tourist")
+def give_consent(body: Annotated[ConsentIn, Body()]) -> ConsentOut:
+    return consent.give(api.principal(app).user_id, body)
 
 
 lambda_handler = api.lambda_handler(app)

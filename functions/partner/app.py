@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from tanhui import api
 from tanhui.codes import assets, batches, service
 from tanhui.codes.batches import CodeBatchIn, CodeBatchOut
@@ -112,8 +112,12 @@ def revoke_code(code_id: str) -> RevokedOut:
 
 # ----------------------------------------------------------------------------- print batches
 @app.post("/v1/partner/code-batches", tags=["codes"])
-def create_code_batch(body: Annotated[CodeBatchIn, Body()]) -> Response[CodeBatchOut]:
-    return Response(202, api.JSON, batches.create_print_batch(_partner_id(), body))
+def create_code_batch(
+    body: Annotated[CodeBatchIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+) -> Response[CodeBatchOut]:
+    partner_id, who = _staff()
+    outcome = batches.create_print_batch_once(partner_id, who.user_id, body, idempotency_key)
+    return Response(202 if outcome.created else 200, api.JSON, outcome.value)
 
 
 @app.get("/v1/partner/code-batches/<batch_id>", tags=["codes"])

@@ -221,6 +221,8 @@ def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
                 "RefreshTokenValidity",
                 "TokenValidityUnits",
                 "EnableTokenRevocation",
+                "ReadAttributes",
+                "WriteAttributes",  # moto stores it; moto_cognito makes it enforced
             ),
         )["UserPoolClient"]
         stack.resolver.set(logical, Ref=client["ClientId"])

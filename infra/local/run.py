@@ -58,8 +58,10 @@ class Stack:
                 f"port {self.aws_port} is in use: is another `make run` running? Set AWS_PORT to use another."
             )
         from infra.local.moto_atomic import make_moto_writes_atomic
+        from infra.local.moto_cognito import make_moto_cognito_honour_write_attributes
 
         make_moto_writes_atomic()
+        make_moto_cognito_honour_write_attributes()
         self.moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
         self.moto.start()
 

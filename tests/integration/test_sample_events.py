@@ -17,6 +17,7 @@ EXPECTED = {
     "identity/register_without_consent.json": 422,
     "identity/refresh.json": 401,
     "identity/me.json": 404,  # a sample sub with no profile
+    "identity/give_consent.json": 404,  # the same sample sub: no such user
     "admin/create_partner.json": 201,
     "admin/create_partner_as_tourist.json": 403,
     "partner/profile.json": 403,  # a sample sub that is no partner's staff

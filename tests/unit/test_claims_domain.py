@@ -88,11 +88,14 @@ CCF = CancellationReason(code="ConditionalCheckFailed")
     [
         ([None, _record(status="revoked"), None], errors.CodeRevoked),
         ([None, _record(user_id="other", partner_id="P", asset_id="A"), None], errors.AlreadyClaimed),
-        ([None, _record(user_id="me", partner_id="P", asset_id="B"), None], errors.AlreadyClaimed),
+        ([None, _record(user_id="me", partner_id="P", asset_id="B"), None], tx.Existing),  # other room
         ([None, _record(user_id="me", partner_id="P", asset_id="A"), None], tx.Existing),
         ([CCF, None, None], errors.CodeRevoked),
-        ([None, None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],
+        ([None, None, CancellationReason(code="ConditionalCheckFailed",
+                                         raw_item={"pk": {"S": "x"}, "consent_version": {"S": "v"}})],
          errors.DailyCapReached),
+        ([None, None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],
+         errors.ConsentNotGiven),
         ([None, None, CCF], tx.WalletMissing),
         ([None, CancellationReason(code="TransactionConflict"), None], tx.Retry),
         ([CCF, _record(user_id="me", partner_id="P", asset_id="A"), CCF], tx.Existing),
@@ -100,7 +103,7 @@ CCF = CancellationReason(code="ConditionalCheckFailed")
     ],
 )
 def test_given_cancellation_reasons_then_mapped_to_refusals(reasons, expected):
-    assert isinstance(tx.refusal(reasons, "me", "P", "A"), expected)
+    assert isinstance(tx.refusal(reasons, "me"), expected)
 
 
 def test_given_wallet_credit_then_cap_counter_is_todays_shanghai_date_and_old_days_removed():

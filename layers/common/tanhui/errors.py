@@ -79,6 +79,10 @@ class ConsentRequired(Unprocessable):
     code, message = "consent_required", "The user must accept the data-collection consent."
 
 
+class ConsentNotGiven(Forbidden):
+    code, message = "consent_required", "Give the data-collection consent first: POST /v1/me/consent."
+
+
 class WeakPassword(Unprocessable):
     code, message = "weak_password", "The password does not meet the password policy."
 

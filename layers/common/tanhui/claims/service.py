@@ -180,7 +180,7 @@ def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimRe
                 update_items=[items[tx.WALLET]],
             )
         except TransactWriteError as exc:
-            outcome = tx.refusal(list(exc.cancellation_reasons), user_id, tok.partner_id, tok.asset_id)
+            outcome = tx.refusal(list(exc.cancellation_reasons), user_id)
             if isinstance(outcome, tx.Retry) and attempt + 1 < MAX_ATTEMPTS:
                 time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
                 continue

@@ -2,8 +2,9 @@
 
     0  ConditionCheck  the asset:  status = active [AND NOT contains(revoked_batches, :batch)]
     1  Put             the behaviour record at its de-duplication key, attribute_not_exists(pk)
-    2  Update          the user's wallet: credit, lifetime totals, and today's cap counter for
-                       the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`)
+    2  Update          the user's wallet, if it carries the user's consent: credit, lifetime
+                       totals, and today's cap counter for the behaviour (a top-level attribute
+                       `cap_<YYYYMMDD>_<behaviour>`)
 
 `refusal()` turns the cancellation reasons back into what the client is told.
 """
@@ -27,6 +28,7 @@ ASSET, RECORD, WALLET = 0, 1, 2
 CAP_TZ = DEFAULT_TZ  # the cap day is the Asia/Shanghai local date
 CAP_CLEANUP_DAYS = 7  # earlier days' counters of the behaviour are removed on each credit
 RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError"})
+CONSENT = Wallet.consent_version.attr_name  # no consent on the wallet: nothing is credited
 
 
 class WalletMissing(errors.Conflict):
@@ -64,7 +66,8 @@ def wallet_credit(
     stale = [cap_attribute((day - timedelta(days=d)).strftime("%Y%m%d"), behaviour)
              for d in range(1, CAP_CLEANUP_DAYS + 1)]
     names = {"#pk": "pk", "#coins": "coins", "#g": "gco2e", "#lc": "lifetime_coins",
-             "#lg": "lifetime_gco2e", "#upd": "updated_at", "#cap": cap_attribute(cap_day(at), behaviour)}
+             "#lg": "lifetime_gco2e", "#upd": "updated_at", "#cap": cap_attribute(cap_day(at), behaviour),
+             "#consent": CONSENT}
     names |= {f"#old{i}": name for i, name in enumerate(stale)}
     return {
         "TableName": Wallet.Meta.table_name,
@@ -74,7 +77,10 @@ def wallet_credit(
             "SET #upd = :now, #cap = if_not_exists(#cap, :zero) + :one "
             "REMOVE " + ", ".join(f"#old{i}" for i in range(len(stale)))
         ),
-        "ConditionExpression": "attribute_exists(#pk) AND (attribute_not_exists(#cap) OR #cap < :cap)",
+        "ConditionExpression": (
+            "attribute_exists(#pk) AND attribute_exists(#consent) "
+            "AND (attribute_not_exists(#cap) OR #cap < :cap)"
+        ),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": {
             ":coins": {"N": str(coins)},
@@ -91,7 +97,7 @@ def wallet_credit(
 # ---------------------------------------------------------------------------------- refusals
 @dataclass(frozen=True, slots=True)
 class Existing:
-    """The behaviour is already credited to this caller for this asset: answer with it."""
+    """The behaviour is already credited to this caller (by any code or channel): answer with it."""
 
     record: BehaviourRecord
 
@@ -105,7 +111,7 @@ def _failed(reason: CancellationReason | None) -> bool:
 
 
 def refusal(
-    reasons: list[CancellationReason | None], user_id: str, partner_id: str, asset_id: str
+    reasons: list[CancellationReason | None], user_id: str
 ) -> errors.TanhuiError | Existing | Retry | None:
     """What a cancelled claim transaction means, most specific first. None: not understood."""
     padded = list(reasons) + [None] * (3 - len(reasons))
@@ -116,13 +122,16 @@ def refusal(
         old = BehaviourRecord.from_raw_data(raw)
         if old.status == STATUS_REVOKED:
             return errors.CodeRevoked()
-        if old.user_id == user_id and (old.partner_id, old.asset_id) == (partner_id, asset_id):
+        if old.user_id == user_id:  # the key is the behaviour: e.g. the night, whichever room
             return Existing(old)
         return errors.AlreadyClaimed()
     if _failed(padded[ASSET]):
         return errors.CodeRevoked()
     if _failed(padded[WALLET]):
-        return WalletMissing() if not padded[WALLET].raw_item else errors.DailyCapReached()  # type: ignore[union-attr]
+        wallet = padded[WALLET].raw_item  # type: ignore[union-attr]
+        if not wallet:
+            return WalletMissing()
+        return errors.DailyCapReached() if CONSENT in wallet else errors.ConsentNotGiven()
     if any(r is not None and r.code in RETRYABLE for r in padded):
         return Retry()
     return None

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from tanhui import errors
+from tanhui import errors, idempotency
 from tanhui.aws import client
 from tanhui.codes import assets, keyring, labels, service, token
 from tanhui.config import get_settings
@@ -111,6 +111,18 @@ def create_print_batch(partner_id: str, body: CodeBatchIn) -> CodeBatchOut:
     queued = {"partner_id": partner_id, "batch_id": batch.batch_id, "codes": body.count, "chunks": len(sizes)}
     logger.info("print batch queued", extra=queued)
     return _out(batch, links=False)
+
+
+def create_print_batch_once(
+    partner_id: str, caller: str, body: CodeBatchIn, key: str | None
+) -> idempotency.Outcome[CodeBatchOut]:
+    """A retried request with the same `Idempotency-Key` gets the batch the first one made."""
+    return idempotency.once(
+        "code-batches", caller, key, body,
+        create=lambda: create_print_batch(partner_id, body),
+        id_of=lambda out: out.batch_id,
+        replay=lambda batch_id: batch_status(partner_id, batch_id),
+    )
 
 
 def _enqueue(batch: CodeBatch, sizes: list[int]) -> None:

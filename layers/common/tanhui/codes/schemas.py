@@ -145,7 +145,11 @@ class RotatingCodeOut(CodeOut):
     step: int
     step_seconds: int
     valid_from: str
-    valid_until: str
+    valid_until: str = Field(description="End of the code's own step: the screen shows the next code")
+    accepted_until: str = Field(
+        description="A claim of this code is accepted until this time (exclusive): one step of "
+        "tolerance for a slow scan"
+    )
 
 
 class RevokedOut(BaseModel):

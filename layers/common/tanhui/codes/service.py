@@ -143,6 +143,7 @@ def rotating_code(partner_id: str, asset_id: str, now: float | None = None) -> R
         step_seconds=step_seconds,
         valid_from=_iso(step * step_seconds),
         valid_until=_iso((step + 1) * step_seconds),
+        accepted_until=_iso(token.accepted_until(step, step_seconds)),
     )
 
 

@@ -243,7 +243,17 @@ def verify(text: str, key_for: KeyLookup) -> Token:
     return token
 
 
-def check_fresh(token: Token, now: float, step_seconds: int, tolerance_steps: int = 1) -> None:
+ROTATING_TOLERANCE_STEPS = 1  # a rotating code is accepted one step either side of its own
+
+
+def accepted_until(step: int, step_seconds: int) -> int:
+    """The first unix second at which a rotating code of `step` is no longer accepted."""
+    return (step + ROTATING_TOLERANCE_STEPS + 1) * step_seconds
+
+
+def check_fresh(
+    token: Token, now: float, step_seconds: int, tolerance_steps: int = ROTATING_TOLERANCE_STEPS
+) -> None:
     """A rotating code is accepted within ±`tolerance_steps` of the current step."""
     if token.kind is not Kind.VEHICLE_ROTATING or token.step is None:
         return

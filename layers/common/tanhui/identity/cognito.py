@@ -65,6 +65,20 @@ def sign_up(phone: str, password: str, attributes: dict[str, str]) -> str:
     return response["UserSub"]
 
 
+def set_attributes(username: str, attributes: dict[str, str]) -> None:
+    """Writes attributes the app client may not write (consent, partner): server side only."""
+    try:
+        _cognito().admin_update_user_attributes(
+            UserPoolId=get_settings().user_pool_id,
+            Username=username,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+    except ClientError as exc:
+        if _code(exc) == "UserNotFoundException":  # deleted while its access token still lives
+            raise errors.NotFound("No such user; log in again.", code="profile_not_found") from exc
+        raise
+
+
 def admin_confirm(phone: str) -> None:
     _cognito().admin_confirm_sign_up(UserPoolId=get_settings().user_pool_id, Username=phone)
 

@@ -1,9 +1,10 @@
 """Registration with consent, login, refresh and profile.
 
-Cognito is written first and holds everything needed to rebuild the account (display name and
-consent ride along as user attributes); the DynamoDB side (profile, wallet, consent record) is
-then *ensured* by one idempotent transaction. A crash between the two is healed by the
-registration retry, the next login, or `GET /v1/me` — a user never stays without a wallet.
+Cognito is written first and holds everything needed to rebuild the account (the display name
+rides along at sign-up, consent is then written server side: the app client may not write it);
+the DynamoDB side (profile, wallet, consent record) is then *ensured* by one idempotent
+transaction. A crash between the two is healed by the registration retry, the next login, or
+`GET /v1/me` — a user never stays without a wallet.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from pynamodb.exceptions import TransactWriteError
 
 from tanhui import errors
 from tanhui.config import get_settings
-from tanhui.identity import cognito
+from tanhui.identity import cognito, consent
 from tanhui.identity.cognito import Tokens
 from tanhui.identity.schemas import ConsentOut, ProfileOut, RegisteredOut, RegisterIn, TokensOut
 from tanhui.models.base import TanhuiModel, utc_now
 from tanhui.models.identity import ConsentRecord, UserProfile
+from tanhui.models.partner import PartnerStaff
 from tanhui.models.transactions import only_condition_failures, transaction
 from tanhui.models.wallet import Wallet
 from tanhui.observability import logger, metrics
@@ -56,25 +58,29 @@ def ensure_account(
         with transaction() as tx:
             tx.save(profile, condition=UserProfile.pk.does_not_exist())
             if role == "tourist":
-                wallet = Wallet(
-                    *Wallet.key(user_id), user_id=user_id, created_at=now, updated_at=now
-                )
-                tx.save(wallet, condition=Wallet.pk.does_not_exist())
+                tx.save(_wallet(user_id, consent_version, consent_at, now),
+                        condition=Wallet.pk.does_not_exist())
             if consent_version and consent_at:
-                record = ConsentRecord(
-                    *ConsentRecord.key(user_id, consent_at, consent_version),
-                    user_id=user_id,
-                    version=consent_version,
-                    accepted=True,
-                    accepted_at=consent_at,
-                    channel="register",
-                )
+                record = consent.record(user_id, consent_version, consent_at, "register")
                 tx.save(record, condition=ConsentRecord.pk.does_not_exist())
     except TransactWriteError as exc:
         if not only_condition_failures(exc):
             raise
         # Some of it exists already: a retry. Create what is missing one by one, idempotently.
         _ensure_each(profile, role, consent_version, consent_at, now)
+
+
+def _wallet(user_id: str, consent_version: str | None, consent_at: str | None, now: str) -> Wallet:
+    """A new wallet; it carries the consent given at registration (credits require one)."""
+    consented = bool(consent_version and consent_at)
+    return Wallet(
+        *Wallet.key(user_id),
+        user_id=user_id,
+        consent_version=consent_version if consented else None,
+        consent_at=consent_at if consented else None,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _ensure_each(
@@ -84,25 +90,9 @@ def _ensure_each(
 
     items: list[TanhuiModel] = [profile]
     if role == "tourist":
-        items.append(
-            Wallet(
-                *Wallet.key(profile.user_id),
-                user_id=profile.user_id,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        items.append(_wallet(profile.user_id, version, at, now))
     if version and at:
-        items.append(
-            ConsentRecord(
-                *ConsentRecord.key(profile.user_id, at, version),
-                user_id=profile.user_id,
-                version=version,
-                accepted=True,
-                accepted_at=at,
-                channel="register",
-            )
-        )
+        items.append(consent.record(profile.user_id, version, at, "register"))
     for item in items:
         try:
             item.save(condition=type(item).pk.does_not_exist())
@@ -111,17 +101,39 @@ def _ensure_each(
                 raise
 
 
-def _ensure_from_cognito(user: cognito.CognitoUser) -> None:
+def _role(user: cognito.CognitoUser, groups: frozenset[str]) -> tuple[str, str | None]:
+    """Role from the token's groups only; a partner login's partner from its staff record (an
+    attribute a client managed to write proves nothing)."""
+    if "admin" in groups:
+        return "admin", None
+    if "partner" not in groups:
+        return "tourist", None
+    claimed = user.attributes.get("custom:partner_id") or ""
+    try:
+        PartnerStaff.get(*PartnerStaff.key(claimed, user.user_id))
+    except PartnerStaff.DoesNotExist:
+        return "partner", None
+    return "partner", claimed
+
+
+def _ensure_from_cognito(user: cognito.CognitoUser, groups: frozenset[str] = frozenset()) -> None:
     a = user.attributes
+    role, partner_id = _role(user, groups)
     ensure_account(
         user_id=user.user_id,
         phone=a.get("phone_number", ""),
         display_name=a.get("name", ""),
-        consent_version=a.get("custom:consent_version"),
-        consent_at=a.get("custom:consent_at"),
-        role="partner" if a.get("custom:partner_id") else "tourist",
-        partner_id=a.get("custom:partner_id"),
+        consent_version=a.get(consent.COGNITO_VERSION),
+        consent_at=a.get(consent.COGNITO_AT),
+        role=role,
+        partner_id=partner_id,
     )
+
+
+def _groups(tokens: Tokens) -> frozenset[str]:
+    """The groups in an access token Cognito has just issued to us (no need to verify it)."""
+    claims = jwt.decode(tokens.access_token, options={"verify_signature": False})
+    return frozenset(claims.get("cognito:groups") or ())
 
 
 def register(req: RegisterIn) -> tuple[RegisteredOut, bool]:
@@ -130,14 +142,11 @@ def register(req: RegisterIn) -> tuple[RegisteredOut, bool]:
         raise errors.ConsentRequired()
     settings = get_settings()
     consent_at = utc_now()
-    attributes = {
-        "phone_number": req.phone,
-        "name": req.display_name,
-        "custom:consent_version": req.consent.version,
-        "custom:consent_at": consent_at,
-    }
+    # the app client may write only these; consent is written server side, below
+    attributes = {"phone_number": req.phone, "name": req.display_name}
     try:
         user_id = cognito.sign_up(req.phone, req.password, attributes)
+        cognito.set_attributes(req.phone, consent.cognito_attributes(req.consent.version, consent_at))
         created = True
     except cognito.UsernameExists:
         user_id = _resume_registration(req)
@@ -170,10 +179,15 @@ def _resume_registration(req: RegisterIn) -> str:
         raise errors.PhoneTaken()
     if user.confirmed:
         try:
-            cognito.password_auth(req.phone, req.password)
+            tokens = cognito.password_auth(req.phone, req.password)
         except (errors.InvalidCredentials, errors.Forbidden) as exc:
             raise errors.PhoneTaken() from exc
-        _ensure_from_cognito(user)
+        groups = _groups(tokens)
+        _ensure_from_cognito(user, groups)
+        if not groups and consent.COGNITO_VERSION not in user.attributes and req.consent is not None:
+            # the same person, consenting now (an account made without consent, or a crash
+            # before consent was written): put it in force
+            consent.give(user.user_id, req.consent, channel="register")
         return user.user_id
     # Unconfirmed: nobody can prove the password yet; complete the account from what Cognito
     # holds (the original registrant's data) and ask for confirmation.
@@ -194,7 +208,7 @@ def login(phone: str, password: str) -> Tokens:
     if _profile(user_id) is None:
         user = cognito.get_user(phone)
         if user is not None:
-            _ensure_from_cognito(user)
+            _ensure_from_cognito(user, _groups(tokens))
     return tokens
 
 
@@ -209,11 +223,12 @@ def _profile(user_id: str) -> UserProfile | None:
         return None
 
 
-def profile(user_id: str) -> ProfileOut:
+def profile(user_id: str, role: str) -> ProfileOut:
+    """The caller's profile; `role` is the verified token's (its groups), never a stored claim."""
     item = _profile(user_id)
     if item is None:
         raise errors.NotFound("No profile for this user; log in again.", code="profile_not_found")
-    consent = (
+    given = (
         ConsentOut(version=item.consent_version, accepted_at=item.consent_at)
         if item.consent_version and item.consent_at
         else None
@@ -222,8 +237,8 @@ def profile(user_id: str) -> ProfileOut:
         user_id=item.user_id,
         phone=item.phone,
         display_name=item.display_name,
-        role=item.role,
-        partner_id=item.partner_id,
-        consent=consent,
+        role=role,
+        partner_id=item.partner_id if role == "partner" else None,
+        consent=given,
         created_at=item.created_at,
     )

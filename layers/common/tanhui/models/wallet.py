@@ -17,6 +17,9 @@ class Wallet(TanhuiModel):
     lifetime_coins = NumberAttribute(default=0)
     lifetime_gco2e = NumberAttribute(default=0)
     spent_coins = NumberAttribute(default=0)
+    # the consent in force (用户授权): credits are conditional on it, inside their own write
+    consent_version = UnicodeAttribute(null=True)
+    consent_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tanhui import errors
+from tanhui import errors, idempotency
 from tanhui.identity import cognito
 from tanhui.identity.service import ensure_account
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
@@ -46,6 +46,14 @@ def create_partner(req: PartnerIn) -> PartnerOut:
         raise errors.Conflict("Could not allocate a partner id; try again.", code="id_exhausted")
     logger.info("partner created", extra={"partner_id": item.partner_id, "role": req.role})
     return _out(item)
+
+
+def create_partner_once(req: PartnerIn, caller: str, key: str | None) -> idempotency.Outcome[PartnerOut]:
+    """A retried request with the same `Idempotency-Key` gets the partner the first one made."""
+    return idempotency.once(
+        "partners", caller, key, req,
+        create=lambda: create_partner(req), id_of=lambda out: out.partner_id, replay=partner_out,
+    )
 
 
 def get_partner(partner_id: str) -> Partner:

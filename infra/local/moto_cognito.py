@@ -1,0 +1,46 @@
+"""moto's Cognito, made to honour an app client's `WriteAttributes` as Cognito does.
+
+moto stores the client's WriteAttributes but lets SignUp and UpdateUserAttributes write any
+attribute. Cognito refuses those calls with NotAuthorizedException ("A client attempted to write
+unauthorized attribute"), which is what keeps `custom:partner_id` and consent server-side only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+UNAUTHORIZED = "A client attempted to write unauthorized attribute"
+
+
+def _check(client: Any, attributes: list[dict[str, str]] | None) -> None:
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+
+    allowed = client.extended_config.get("WriteAttributes") if client is not None else None
+    if allowed is None:
+        return
+    if any(a["Name"] not in allowed for a in attributes or []):
+        raise NotAuthorizedError(UNAUTHORIZED)
+
+
+def make_moto_cognito_honour_write_attributes() -> None:
+    """Patches moto's Cognito backend in this process (idempotent)."""
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    if getattr(CognitoIdpBackend, "_tanhui_write_attributes", False):
+        return
+    sign_up, update = CognitoIdpBackend.sign_up, CognitoIdpBackend.update_user_attributes
+
+    def checked_sign_up(self: Any, client_id: str, username: str, password: str, attributes: Any) -> Any:
+        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+        _check(pool.clients[client_id] if pool else None, attributes)
+        return sign_up(self, client_id, username, password, attributes)
+
+    def checked_update(self: Any, access_token: str, attributes: Any) -> Any:
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                _check(pool.clients.get(pool.access_tokens[access_token][0]), attributes)
+        return update(self, access_token, attributes)
+
+    CognitoIdpBackend.sign_up = checked_sign_up  # type: ignore[method-assign]
+    CognitoIdpBackend.update_user_attributes = checked_update  # type: ignore[method-assign]
+    CognitoIdpBackend._tanhui_write_attributes = True  # type: ignore[attr-defined]

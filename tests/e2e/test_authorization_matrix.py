@@ -1,0 +1,203 @@
+"""Every route in template.yaml × every kind of caller → the expected status, over the local
+gateway (its JWT authorizer included). Resources belong to `partner`; `partner2` has the same
+partner role and must neither read nor change them; tourists only ever see their own wallet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.local import cfn
+from tests.support import login, unique_phone
+
+CALLERS = ("anonymous", "tourist", "tourist2", "partner", "partner2", "admin")
+TICKET = {"kind": "ticket_product", "attributes": {"name": "年卡 Annual pass"}}
+PARTNER_BODY = {"name": "矩阵景区", "role": "scenic_spot", "contact": {"name": "Ms Chen"}}
+FACTOR = {"method": "per_night", "unit": "night", "gco2e_per_unit": 1, "coins_per_unit": 1,
+          "daily_cap": 1, "source": "matrix", "effective_from": "2099-01-01T00:00:00Z"}
+
+
+def row(anonymous: int, tourist: int, partner: int, partner2: int, admin: int) -> dict[str, int]:
+    return {"anonymous": anonymous, "tourist": tourist, "tourist2": tourist, "partner": partner,
+            "partner2": partner2, "admin": admin}
+
+
+TOURIST_ONLY = row(401, 200, 403, 403, 403)
+ADMIN_ONLY = row(401, 403, 403, 403, 200)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(CALLERS, status)
+
+
+# route key -> (method, path with {placeholders}, body or a callable making one, expected statuses)
+MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
+    # public: identity with bodies that fail validation, docs, code landing pages
+    "POST /v1/auth/register": ("POST", "/v1/auth/register", {}, everyone(422)),
+    "POST /v1/auth/confirm": ("POST", "/v1/auth/confirm", {}, everyone(422)),
+    "POST /v1/auth/login": ("POST", "/v1/auth/login", {}, everyone(422)),
+    "POST /v1/auth/refresh": ("POST", "/v1/auth/refresh", {}, everyone(422)),
+    "GET /openapi.json": ("GET", "/openapi.json", None, everyone(200)),
+    "GET /docs": ("GET", "/docs", None, everyone(200)),
+    "GET /Q/{code}": ("GET", "/Q/{code}", None, everyone(200)),
+    "GET /01/{gtin}/21/{code}": ("GET", "/01/06901234567892/21/AAAAAAAAAAAA", None, everyone(404)),
+    # a tourist's own account
+    "GET /v1/me": ("GET", "/v1/me", None, row(401, 200, 200, 200, 200)),
+    "POST /v1/me/consent": ("POST", "/v1/me/consent", {"version": "2026-11", "accepted": True},
+                            TOURIST_ONLY),
+    "POST /v1/claims": ("POST", "/v1/claims", {"code": "{claim_url}"}, row(401, 201, 403, 403, 403)),
+    "GET /v1/me/wallet": ("GET", "/v1/me/wallet", None, TOURIST_ONLY),
+    "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
+    # platform operators
+    "POST /v1/admin/partners": ("POST", "/v1/admin/partners", PARTNER_BODY, row(401, 403, 403, 403, 201)),
+    "GET /v1/admin/partners": ("GET", "/v1/admin/partners", None, ADMIN_ONLY),
+    "GET /v1/admin/partners/{partner_id}": ("GET", "/v1/admin/partners/{partner_id}", None, ADMIN_ONLY),
+    "POST /v1/admin/partners/{partner_id}/users": (
+        "POST", "/v1/admin/partners/{partner_id}/users",
+        lambda: {"phone": unique_phone(), "password": "partner-pass-1", "display_name": "M"},
+        row(401, 403, 403, 403, 201)),
+    "PUT /v1/admin/factors/{behaviour}": ("PUT", "/v1/admin/factors/no_such_behaviour", FACTOR,
+                                          row(401, 403, 403, 403, 404)),
+    "GET /v1/admin/factors/{behaviour}": ("GET", "/v1/admin/factors/hotel_low_carbon_night", None,
+                                          ADMIN_ONLY),
+    "GET /v1/admin/factors": ("GET", "/v1/admin/factors", None, ADMIN_ONLY),
+    # a partner's own resources: partner2 (same role) gets 404, as if they did not exist
+    "GET /v1/partner/profile": ("GET", "/v1/partner/profile", None, row(401, 403, 200, 200, 403)),
+    "POST /v1/partner/assets": ("POST", "/v1/partner/assets", TICKET, row(401, 403, 201, 201, 403)),
+    "GET /v1/partner/assets": ("GET", "/v1/partner/assets", None, row(401, 403, 200, 200, 403)),
+    "GET /v1/partner/assets/{asset_id}": ("GET", "/v1/partner/assets/{asset}", None,
+                                          row(401, 403, 200, 404, 403)),
+    "PATCH /v1/partner/assets/{asset_id}": ("PATCH", "/v1/partner/assets/{asset}",
+                                            {"attributes": {"name": "{caller}"}},
+                                            row(401, 403, 200, 404, 403)),
+    "DELETE /v1/partner/assets/{asset_id}": ("DELETE", "/v1/partner/assets/{retire_asset}", None,
+                                             row(401, 403, 200, 404, 403)),
+    "POST /v1/partner/assets/{asset_id}/revoke": ("POST", "/v1/partner/assets/{revoke_asset}/revoke", None,
+                                                  row(401, 403, 200, 404, 403)),
+    "GET /v1/partner/assets/{asset_id}/code": ("GET", "/v1/partner/assets/{room}/code", None,
+                                               row(401, 403, 200, 404, 403)),
+    "GET /v1/partner/assets/{asset_id}/rotating-code": ("GET", "/v1/partner/assets/{asset}/rotating-code",
+                                                        None, row(401, 403, 422, 404, 403)),
+    "POST /v1/partner/codes": ("POST", "/v1/partner/codes", {"asset_id": "{asset}", "count": 1},
+                               row(401, 403, 201, 404, 403)),
+    "GET /v1/partner/codes/{code_file}": ("GET", "/v1/partner/codes/{code}.png", None,
+                                          row(401, 403, 200, 404, 403)),
+    "POST /v1/partner/codes/{code_id}/revoke": ("POST", "/v1/partner/codes/{revoke_code}/revoke", None,
+                                                row(401, 403, 200, 404, 403)),
+    "POST /v1/partner/code-batches": ("POST", "/v1/partner/code-batches", {"asset_id": "{asset}", "count": 1},
+                                      row(401, 403, 202, 404, 403)),
+    "GET /v1/partner/code-batches/{batch_id}": ("GET", "/v1/partner/code-batches/{batch}", None,
+                                                row(401, 403, 200, 404, 403)),
+    "POST /v1/partner/code-batches/{batch_id}/revoke": (
+        "POST", "/v1/partner/code-batches/{revoke_batch}/revoke", None, row(401, 403, 200, 404, 403)),
+}
+
+
+def test_every_route_in_the_template_is_in_the_matrix():
+    routes = {r.route_key for r in cfn.http_routes(cfn.load_template())}
+    assert set(MATRIX) == routes
+
+
+def _fill(value: Any, names: dict[str, str]) -> Any:
+    if callable(value):
+        value = value()
+    if isinstance(value, str):
+        return value.format(**names) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    return value
+
+
+def _tourist(api: Any) -> Any:
+    phone = unique_phone()
+    body = {"phone": phone, "password": "green-trip-2026", "display_name": "T",
+            "consent": {"version": "2026-11", "accepted": True}}
+    assert api.post("/v1/auth/register", body).status == 201
+    return login(api, phone, "green-trip-2026")
+
+
+def _partner(api: Any, admin: Any, role: str) -> Any:
+    partner_id = api.post("/v1/admin/partners", PARTNER_BODY | {"role": role}, as_=admin).body["partner_id"]
+    phone = unique_phone()
+    staff = {"phone": phone, "password": "partner-pass-1", "display_name": "Desk"}
+    assert api.post(f"/v1/admin/partners/{partner_id}/users", staff, as_=admin).status == 201
+    session = login(api, phone, "partner-pass-1")
+    session.partner_id = partner_id
+    return session
+
+
+@pytest.fixture(scope="module")
+def world(http, api, admin) -> dict[str, Any]:
+    from tanhui.claims import factors
+
+    def register() -> Any:
+        return _tourist(api)
+
+    def make_partner(role: str) -> Any:
+        return _partner(api, admin, role)
+
+    factors.seed_defaults()
+    partner, partner2 = make_partner("scenic_spot"), make_partner("scenic_spot")
+    hotel = make_partner("hotel")
+    tokens = {"anonymous": None, "tourist": register().access_token, "tourist2": register().access_token,
+              "partner": partner.access_token, "partner2": partner2.access_token, "admin": admin.access_token}
+
+    def made(method: str, path: str, body: Any, who: Any) -> dict[str, Any]:
+        status, out, _ = http.request(method, path, body, token=who.access_token)
+        assert status in (200, 201, 202), out
+        return out
+
+    asset, retire, revoke = (
+        made("POST", "/v1/partner/assets", TICKET, partner)["asset_id"] for _ in range(3)
+    )
+    codes = made("POST", "/v1/partner/codes", {"asset_id": asset, "count": 2}, partner)
+    batch = made("POST", "/v1/partner/code-batches", {"asset_id": asset, "count": 1}, partner)["batch_id"]
+    revoke_batch = made("POST", "/v1/partner/code-batches", {"asset_id": asset, "count": 1}, partner)
+    rooms = [
+        made("POST", "/v1/partner/assets", {"kind": "hotel_room", "attributes": {"room_number": n}}, hotel)
+        for n in ("9", "1")
+    ]
+    room_url = made("GET", f"/v1/partner/assets/{rooms[0]['asset_id']}/code", None, hotel)["url"]
+    names = {"asset": asset, "retire_asset": retire, "revoke_asset": revoke,
+             "code": codes["codes"][0]["code_id"], "revoke_code": codes["codes"][1]["code_id"],
+             "batch": batch, "revoke_batch": revoke_batch["batch_id"], "partner_id": partner.partner_id,
+             "claim_url": room_url, "room": rooms[1]["asset_id"]}  # static codes need a room: the hotel's
+    return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel}
+
+
+@pytest.mark.parametrize("route_key", sorted(MATRIX))
+def test_given_each_caller_then_route_answers_as_the_matrix_says(http, world, route_key):
+    method, path, body, expected = MATRIX[route_key]
+    got = {}
+    for caller in CALLERS:
+        names = world["names"] | {"caller": caller}
+        if route_key == "GET /v1/partner/assets/{asset_id}/code":  # a hotel room: the hotel's own
+            token = world["hotel"].access_token if caller == "partner" else world["tokens"][caller]
+        else:
+            token = world["tokens"][caller]
+        status, reply, _ = http.request(method, _fill(path, names), _fill(body, names), token=token)
+        got[caller] = status
+        if status >= 400 and path.startswith("/v1/"):  # landing pages answer with HTML pages
+            assert isinstance(reply, dict) and reply["error"]["code"], (route_key, caller, reply)
+    assert got == expected
+
+
+def test_given_another_partner_of_the_same_role_then_nothing_of_the_first_is_listed_or_changed(
+    http, world
+):
+    names, tokens = world["names"], world["tokens"]
+    listed = http.get("/v1/partner/assets", token=tokens["partner2"])[1]["items"]
+    assert names["asset"] not in {a["asset_id"] for a in listed}
+    http.request("PATCH", f"/v1/partner/assets/{names['asset']}", {"attributes": {"name": "hijacked"}},
+                 token=tokens["partner2"])
+    mine = http.get(f"/v1/partner/assets/{names['asset']}", token=tokens["partner"])[1]
+    assert mine["name"] != "hijacked" and mine["status"] == "active"
+
+
+def test_given_a_tourists_claim_then_another_tourist_sees_none_of_it(http, world):
+    tokens, url = world["tokens"], world["names"]["claim_url"]
+    http.post("/v1/claims", {"code": url}, token=tokens["tourist"])
+    mine = http.get("/v1/me/ledger", token=tokens["tourist"])[1]["items"]
+    theirs = http.get("/v1/me/ledger", token=tokens["tourist2"])[1]["items"]
+    assert mine and not ({e["entry_id"] for e in mine} & {e["entry_id"] for e in theirs})

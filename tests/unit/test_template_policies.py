@@ -1,0 +1,48 @@
+"""What template.yaml grants: CORS for every method a route uses, least-privilege DynamoDB
+actions per function, and which Cognito attributes the public app client may write."""
+
+from infra.local import cfn
+
+TEMPLATE = cfn.load_template()
+RESOURCES = TEMPLATE["Resources"]
+
+
+def test_cors_allows_every_method_a_route_uses():
+    allowed = set(RESOURCES["HttpApi"]["Properties"]["CorsConfiguration"]["AllowMethods"])
+    used = {r.route_key.split()[0] for r in cfn.http_routes(TEMPLATE)}
+    assert used - allowed == set()
+
+
+# What each function's code does to the table (PynamoDB calls traced through its handler and the
+# domain modules it reaches; the integration run checks every call it makes is granted).
+DYNAMODB_ALLOWED = {
+    # profiles, wallets and consent: get, conditional puts, the consent update
+    "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem"}, False),
+    # partners (listed through gsi1), staff profiles, factor versions (query + conditional put),
+    # idempotency keys (put, read, take over, release)
+    "AdminFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
+    # assets, codes, tombstones, batches (no index), idempotency keys
+    "PartnerFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
+    # the print worker reads and moves its batch on
+    "CodeBatchFunction": ({"GetItem", "UpdateItem"}, False),
+    # the claim transaction, cached metadata reads, wallet and the ledger (gsi1)
+    "ClaimsFunction": ({"GetItem", "Query", "ConditionCheckItem", "PutItem", "UpdateItem"}, True),
+    # records each uploaded file once
+    "ImportFunction": ({"PutItem"}, False),
+}
+
+
+def test_no_function_gets_a_sam_table_policy_and_each_only_its_own_dynamodb_actions():
+    from tests.iam import dynamodb_grants
+
+    grants = dynamodb_grants(TEMPLATE)
+    assert {fn: g["sam_policies"] for fn, g in grants.items() if g["sam_policies"]} == {}
+    granted = {fn: (g["actions"], g["index"]) for fn, g in grants.items() if g["actions"]}
+    assert granted == DYNAMODB_ALLOWED
+
+
+def test_app_client_cannot_write_consent_or_partner_attributes():
+    client = RESOURCES["UserPoolClient"]["Properties"]
+    custom = {f"custom:{a['Name']}" for a in RESOURCES["UserPool"]["Properties"]["Schema"]
+              if a["Name"] not in {"phone_number", "name"}}
+    assert custom and custom & set(client["WriteAttributes"]) == set()
