@@ -4,11 +4,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
-from tanhui import api
+from tanhui import api, errors, idempotency
 from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
+from tanhui.openapi import responses
 from tanhui.partners import service
 from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
+
+PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
+IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 api.install(app, allow=("admin",))
@@ -18,7 +22,15 @@ def _admin() -> api.Principal:
     return api.require_role(api.principal(app), "admin")
 
 
-@app.post("/v1/admin/partners", tags=["admin"])
+@app.post(
+    "/v1/admin/partners",
+    tags=["admin"],
+    summary="Register a partner",
+    description="Creates a scenic spot, hotel, bus operator or retailer that can then issue codes. "
+    "With an `Idempotency-Key` header a retry answers 200 with the partner first created.",
+    responses=responses(201, "Created.", replay="The same Idempotency-Key again: the partner it created.",
+                        raises=[*IDEMPOTENCY_KEY, (errors.Conflict, "id_exhausted")]),
+)
 def create_partner(
     body: Annotated[PartnerIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
 ) -> Response[PartnerOut]:
@@ -27,7 +39,13 @@ def create_partner(
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 
 
-@app.get("/v1/admin/partners", tags=["admin"])
+@app.get(
+    "/v1/admin/partners",
+    tags=["admin"],
+    summary="List partners",
+    description="Every partner, newest first, a page at a time (`cursor` of the previous page).",
+    responses=responses(raises=[(errors.BadRequest, "invalid_cursor")]),
+)
 def list_partners(
     limit: api.PageLimit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
@@ -36,13 +54,28 @@ def list_partners(
     return service.list_partners(limit, cursor)
 
 
-@app.get("/v1/admin/partners/<partner_id>", tags=["admin"])
+@app.get(
+    "/v1/admin/partners/<partner_id>",
+    tags=["admin"],
+    summary="Get a partner",
+    description="One partner's profile and status.",
+    responses=responses(raises=[PARTNER_NOT_FOUND]),
+)
 def get_partner(partner_id: str) -> PartnerOut:
     _admin()
     return service.partner_out(partner_id)
 
 
-@app.post("/v1/admin/partners/<partner_id>/users", tags=["admin"])
+@app.post(
+    "/v1/admin/partners/<partner_id>/users",
+    tags=["admin"],
+    summary="Create a staff login for a partner",
+    description="A phone-number login in the `partner` group, linked to this partner; it can "
+    "sign in at once with the given password.",
+    responses=responses(201, "Created.", raises=[
+        PARTNER_NOT_FOUND, (errors.Conflict, "partner_inactive"), errors.PhoneTaken, errors.WeakPassword,
+    ]),
+)
 def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Response[StaffOut]:
     _admin()
     staff = service.create_staff(partner_id, body)
@@ -52,19 +85,39 @@ def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Re
 # ------------------------------------------------------------------ methodology factors
 
 
-@app.put("/v1/admin/factors/<behaviour>", tags=["admin"])
+@app.put(
+    "/v1/admin/factors/<behaviour>",
+    tags=["admin"],
+    summary="Set a behaviour's methodology factor",
+    description="Adds a new version of the coins and grams CO2e a behaviour earns, effective from "
+    "its `effective_from`; earlier versions stay for the claims made under them.",
+    responses=responses(201, "The new version.", raises=[
+        factors.UnknownBehaviour, factors.MethodMismatch, (errors.Conflict, "version_conflict"),
+    ]),
+)
 def put_factor(behaviour: str, body: Annotated[FactorIn, Body()]) -> Response[FactorOut]:
     who = _admin()
     return Response(201, api.JSON, factors.create_version(behaviour, body, who.user_id))
 
 
-@app.get("/v1/admin/factors/<behaviour>", tags=["admin"])
+@app.get(
+    "/v1/admin/factors/<behaviour>",
+    tags=["admin"],
+    summary="A behaviour's factor versions",
+    description="Every version of one behaviour's factor and which is in effect now.",
+    responses=responses(raises=[factors.UnknownBehaviour]),
+)
 def get_factor_versions(behaviour: str) -> FactorVersions:
     _admin()
     return factors.versions(behaviour)
 
 
-@app.get("/v1/admin/factors", tags=["admin"])
+@app.get(
+    "/v1/admin/factors",
+    tags=["admin"],
+    summary="Factors in effect",
+    description="The factor version in effect now for each behaviour.",
+)
 def list_factors() -> FactorList:
     _admin()
     return factors.current_all()

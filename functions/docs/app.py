@@ -1,11 +1,27 @@
-"""OpenAPI document merged from every HTTP function, and Swagger UI."""
+"""OpenAPI document merged from every HTTP function (this one included), and Swagger UI.
 
+Each route documents itself (summary, description, `responses=` in its decorator; security and the
+standard errors from its roles, see `tanhui.openapi`). Built on the first request, then kept:
+request bodies of the sample events in events/ become the operations' examples, and the
+Powertools' own `{"detail": [...]}` 422 is dropped.
+"""
+
+import json
 from pathlib import Path
+from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from tanhui import api
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from tanhui import api, openapi
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent
+EVENTS_DIR = FUNCTIONS_DIR.parent / "events"  # present in the repository, not in the package
+TITLE, VERSION = "Tanhui API", "1.0.0"
+DESCRIPTION = """Carbon-inclusion (碳普惠) rewards: codes, claims, wallets, partners.
+
+**Authorize** with the `access_token` of `POST /v1/auth/login`; routes with a lock need it.
+Every error is `{"error": {"code", "message", "request_id", "details?"}}`: each response lists
+the codes the route answers with that status (one example per code)."""
 
 app = APIGatewayHttpResolver(enable_validation=True)
 api.install(app, allow=(api.PUBLIC,))
@@ -13,17 +29,82 @@ app.configure_openapi_merge(
     path=str(FUNCTIONS_DIR),
     pattern="app.py",
     recursive=True,
-    exclude=["**/docs/**"],
-    title="Tanhui API",
-    version="1.0.0",
-    description="Carbon-inclusion (碳普惠) rewards: codes, claims, wallets, partners.",
+    exclude=["**/__pycache__/**"],
+    title=TITLE,
+    version=VERSION,
+    description=DESCRIPTION,
+    security_schemes=openapi.SECURITY_SCHEMES,
+    on_conflict="error",
 )
-app.enable_swagger(path="/docs", title="Tanhui API", version="1.0.0")
 
 
-@app.get("/openapi.json", include_in_schema=False)
-def openapi() -> dict:
-    return app.get_openapi_merge_schema()
+def _documented(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    document()  # Swagger UI embeds the merged document: complete it first
+    return next_middleware(app)
+
+
+app.enable_swagger(path="/docs", title=TITLE, version=VERSION, middlewares=[_documented])
+_swagger = next(route for route in api.routes(app) if route.path == "/docs")
+_swagger.include_in_schema = True
+_swagger.summary = "Swagger UI"
+_swagger.description = "This document, browsable and callable (Authorize with a bearer token)."
+_swagger.responses = openapi.responses(200, "An HTML page.", content={"text/html": {}})
+
+
+@app.get(
+    "/openapi.json",
+    summary="The OpenAPI document",
+    description="OpenAPI 3.1 document of every route of the API, merged from each function.",
+    responses=openapi.responses(200, "This document.", content={openapi.JSON: {}}),
+)
+def openapi_document() -> dict:
+    return document()
+
+
+def document() -> dict[str, Any]:
+    doc = app.get_openapi_merge_schema()  # built once per container, then cached
+    if not doc.get("x-completed"):
+        _add_request_examples(doc["paths"])
+        _drop_powertools_validation_errors(doc["paths"])
+        _drop_unused_components(doc)
+        doc["x-completed"] = True
+    return doc
+
+
+def _add_request_examples(paths: dict[str, Any]) -> None:
+    """Each sample event's JSON body is an example of its route's request body."""
+    for file in sorted(EVENTS_DIR.glob("*/*.json")):
+        event = json.loads(file.read_text(encoding="utf-8"))
+        method, _, path = str(event.get("routeKey", "")).partition(" ")
+        operation = paths.get(path, {}).get(method.lower())
+        media = ((operation or {}).get("requestBody") or {}).get("content", {}).get(openapi.JSON)
+        if media is None or not event.get("body") or event.get("isBase64Encoded"):
+            continue
+        example = {"summary": f"events/{file.parent.name}/{file.name}", "value": json.loads(event["body"])}
+        media.setdefault("examples", {})[file.stem] = example
+
+
+def _drop_powertools_validation_errors(paths: dict[str, Any]) -> None:
+    """Powertools documents a 422 `{"detail": [...]}` on every route; routes that can answer 422
+    document our error body instead, and a route without body or query parameters cannot."""
+    for operations in paths.values():
+        for operation in operations.values():
+            response = operation["responses"].get(422) or operation["responses"].get("422") or {}
+            if "HTTPValidationError" in json.dumps(response, default=str):
+                operation["responses"].pop(422, None)
+                operation["responses"].pop("422", None)
+
+
+def _drop_unused_components(doc: dict[str, Any]) -> None:
+    """Drops the schemas nothing refers to (Powertools' validation-error ones)."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps({k: v for k, v in doc.items() if k != "components"} | {"s": schemas}, default=str)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
 
 
 lambda_handler = api.lambda_handler(app)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from tanhui import api
+from tanhui import api, errors
 from tanhui.identity import consent, service
 from tanhui.identity.schemas import (
     ConfirmIn,
@@ -17,12 +17,25 @@ from tanhui.identity.schemas import (
     RegisterIn,
     TokensOut,
 )
+from tanhui.openapi import responses
+
+PROFILE_NOT_FOUND = (errors.NotFound, "profile_not_found")
 
 app = APIGatewayHttpResolver(enable_validation=True)
 api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
 
 
-@app.post("/v1/auth/register", tags=["identity"])
+@app.post(
+    "/v1/auth/register",
+    tags=["identity"],
+    summary="Sign up as a tourist",
+    description="Creates the login (phone number and password) and records the data-collection "
+    "consent, which is required. An SMS code follows: confirm it with /v1/auth/confirm. Sending "
+    "the same registration again before confirming answers 200.",
+    responses=responses(201, "Registered; confirm the SMS code next.",
+                        replay="The same registration again: it stands.",
+                        raises=[errors.ConsentRequired, errors.PhoneTaken, errors.WeakPassword]),
+)
 @api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
     result, created = service.register(body)
@@ -31,32 +44,68 @@ def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
     )
 
 
-@app.post("/v1/auth/confirm", tags=["identity"])
+@app.post(
+    "/v1/auth/confirm",
+    tags=["identity"],
+    summary="Confirm the phone number",
+    description="Checks the SMS code sent at registration; the login can then sign in.",
+    responses=responses(raises=[
+        (errors.Unprocessable, "invalid_confirmation_code"), (errors.Conflict, "already_confirmed"),
+    ]),
+)
 @api.allow(api.PUBLIC)
 def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
     service.confirm(body.phone, body.code)
     return {"confirmed": True}
 
 
-@app.post("/v1/auth/login", tags=["identity"])
+@app.post(
+    "/v1/auth/login",
+    tags=["identity"],
+    summary="Sign in",
+    description="Exchanges phone number and password for tokens; send `access_token` as "
+    "`Authorization: Bearer …` (Swagger UI: Authorize) to the routes with a lock.",
+    responses=responses(raises=[
+        errors.InvalidCredentials, errors.NotConfirmed, (errors.Forbidden, "password_reset_required"),
+        (errors.Forbidden, "challenge_required"), PROFILE_NOT_FOUND,
+    ]),
+)
 @api.allow(api.PUBLIC)
 def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
     return service.tokens_out(service.login(body.phone, body.password))
 
 
-@app.post("/v1/auth/refresh", tags=["identity"])
+@app.post(
+    "/v1/auth/refresh",
+    tags=["identity"],
+    summary="Renew the access token",
+    description="Exchanges the `refresh_token` of a sign-in for a fresh access token.",
+    responses=responses(raises=[(errors.Unauthorized, "invalid_refresh_token")]),
+)
 @api.allow(api.PUBLIC)
 def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
     return service.tokens_out(service.refresh(body.refresh_token))
 
 
-@app.get("/v1/me", tags=["identity"])
+@app.get(
+    "/v1/me",
+    tags=["identity"],
+    summary="My profile",
+    description="The caller's profile and role (tourist, partner or admin), as its token says.",
+    responses=responses(raises=[PROFILE_NOT_FOUND]),
+)
 def me() -> ProfileOut:
     who = api.principal(app)
     return service.profile(who.user_id, who.role)
 
 
-@app.post("/v1/me/consent", tags=["identity"])
+@app.post(
+    "/v1/me/consent",
+    tags=["identity"],
+    summary="Give the data-collection consent",
+    description="Records the tourist's consent (version and time); claims need it.",
+    responses=responses(raises=[errors.ConsentRequired, PROFILE_NOT_FOUND]),
+)
 @api.allow("tourist")
 def give_consent(body: Annotated[ConsentIn, Body()]) -> ConsentOut:
     return consent.give(api.principal(app).user_id, body)

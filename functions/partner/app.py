@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
-from tanhui import api
+from tanhui import api, errors, idempotency
 from tanhui.codes import assets, batches, service
 from tanhui.codes.batches import CodeBatchIn, CodeBatchOut
 from tanhui.codes.schemas import (
@@ -18,8 +18,15 @@ from tanhui.codes.schemas import (
     RevokedOut,
     RotatingCodeOut,
 )
+from tanhui.openapi import Raises, responses
 from tanhui.partners import service as partners
 from tanhui.partners.schemas import PartnerOut
+
+STAFF: tuple[Raises, ...] = ((errors.Forbidden, "not_partner_staff"),)  # every route: whose staff?
+ASSET = (*STAFF, (errors.NotFound, "asset_not_found"))
+ACTIVE_ASSET = (*ASSET, assets.AssetNotActive)
+CURSOR = (errors.BadRequest, "invalid_cursor")
+IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 api.install(app, allow=("partner",))
@@ -34,18 +41,39 @@ def _partner_id() -> str:
     return _staff()[0]
 
 
-@app.get("/v1/partner/profile", tags=["partner"])
+@app.get(
+    "/v1/partner/profile",
+    tags=["partner"],
+    summary="My partner's profile",
+    description="The partner the signed-in staff login belongs to.",
+    responses=responses(raises=[*STAFF, (errors.NotFound, "partner_not_found")]),
+)
 def profile() -> PartnerOut:
     return partners.partner_out(_partner_id())
 
 
 # ------------------------------------------------------------------------------------ assets
-@app.post("/v1/partner/assets", tags=["assets"])
+@app.post(
+    "/v1/partner/assets",
+    tags=["assets"],
+    summary="Register an asset",
+    description="Something codes are issued for: a ticket product, hotel room, vehicle or product "
+    "SKU, with the attributes its `kind` takes and an optional geofence for claims.",
+    responses=responses(201, "Created.", raises=[
+        *STAFF, assets.AssetKindNotAllowed, (errors.Conflict, "id_exhausted"),
+    ]),
+)
 def create_asset(body: Annotated[AssetIn, Body()]) -> Response[AssetOut]:
     return Response(201, api.JSON, assets.create(_partner_id(), body))
 
 
-@app.get("/v1/partner/assets", tags=["assets"])
+@app.get(
+    "/v1/partner/assets",
+    tags=["assets"],
+    summary="List my assets",
+    description="The partner's assets, a page at a time (`cursor` of the previous page).",
+    responses=responses(raises=[*STAFF, CURSOR]),
+)
 def list_assets(
     limit: api.PageLimit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
@@ -53,38 +81,85 @@ def list_assets(
     return assets.list_assets(_partner_id(), limit, cursor)
 
 
-@app.get("/v1/partner/assets/<asset_id>", tags=["assets"])
+@app.get(
+    "/v1/partner/assets/<asset_id>",
+    tags=["assets"],
+    summary="Get an asset",
+    description="One of the partner's assets, with its status.",
+    responses=responses(raises=ASSET),
+)
 def get_asset(asset_id: str) -> AssetOut:
     return assets.out(assets.get(_partner_id(), asset_id))
 
 
-@app.patch("/v1/partner/assets/<asset_id>", tags=["assets"])
+@app.patch(
+    "/v1/partner/assets/<asset_id>",
+    tags=["assets"],
+    summary="Update an asset",
+    description="Changes the name, attributes, geofence or time zone; the kind stays.",
+    responses=responses(raises=ASSET),
+)
 def update_asset(asset_id: str, body: Annotated[AssetPatch, Body()]) -> AssetOut:
     return assets.update(_partner_id(), asset_id, body)
 
 
-@app.delete("/v1/partner/assets/<asset_id>", tags=["assets"])
+@app.delete(
+    "/v1/partner/assets/<asset_id>",
+    tags=["assets"],
+    summary="Retire an asset",
+    description="Takes the asset out of service: its codes are refused from now on (final).",
+    responses=responses(raises=[*ASSET, assets.AssetNotActive]),
+)
 def retire_asset(asset_id: str) -> AssetOut:
     return assets.set_status(_partner_id(), asset_id, "retired")
 
 
-@app.post("/v1/partner/assets/<asset_id>/revoke", tags=["assets"])
+@app.post(
+    "/v1/partner/assets/<asset_id>/revoke",
+    tags=["assets"],
+    summary="Revoke an asset",
+    description="For a compromised asset: every code of it is refused from now on (final).",
+    responses=responses(raises=[*ASSET, assets.AssetNotActive]),
+)
 def revoke_asset(asset_id: str) -> AssetOut:
     return assets.set_status(_partner_id(), asset_id, "revoked")
 
 
-@app.get("/v1/partner/assets/<asset_id>/code", tags=["codes"])
+@app.get(
+    "/v1/partner/assets/<asset_id>/code",
+    tags=["codes"],
+    summary="An asset's standing code",
+    description="The one code of a hotel room or vehicle, to print and display; tickets and "
+    "packaging get one code per item instead (POST /v1/partner/codes).",
+    responses=responses(raises=[*ACTIVE_ASSET, (errors.Unprocessable, "single_use_asset")]),
+)
 def asset_code(asset_id: str) -> CodeOut:
     return service.asset_code(_partner_id(), asset_id)
 
 
-@app.get("/v1/partner/assets/<asset_id>/rotating-code", tags=["codes"])
+@app.get(
+    "/v1/partner/assets/<asset_id>/rotating-code",
+    tags=["codes"],
+    summary="A vehicle's current rotating code",
+    description="The code a vehicle's screen shows now and when it changes; a screenshot of an "
+    "old one expires.",
+    responses=responses(raises=[*ACTIVE_ASSET, service.NotRotating]),
+)
 def rotating_code(asset_id: str) -> RotatingCodeOut:
     return service.rotating_code(_partner_id(), asset_id)
 
 
 # ------------------------------------------------------------------------------------- codes
-@app.post("/v1/partner/codes", tags=["codes"])
+@app.post(
+    "/v1/partner/codes",
+    tags=["codes"],
+    summary="Issue single-use codes",
+    description="Up to a few hundred one-per-item codes for a ticket product or product SKU, "
+    "answered at once; for larger print runs use /v1/partner/code-batches.",
+    responses=responses(201, "Issued.", raises=[
+        *ACTIVE_ASSET, service.StaticAsset, (errors.Conflict, "id_exhausted"),
+    ]),
+)
 def create_codes(body: Annotated[CodesIn, Body()]) -> Response[CodesOut]:
     return Response(201, api.JSON, service.create_codes(_partner_id(), body))
 
@@ -92,26 +167,48 @@ def create_codes(body: Annotated[CodesIn, Body()]) -> Response[CodesOut]:
 @app.get(
     "/v1/partner/codes/<code_file>",
     tags=["codes"],
-    responses={
-        200: {
-            "description": "`<code id>.png`, `.svg` or `.pdf` (a printable label)",
-            "content": {"image/png": {}, "image/svg+xml": {}, "application/pdf": {}},
-        }
-    },
+    summary="A code as an image or label",
+    description="`<code id>.png` or `.svg` renders the QR code; `.pdf` a printable label.",
+    responses=responses(
+        200,
+        "The image or label.",
+        content={"image/png": {}, "image/svg+xml": {}, "application/pdf": {}},
+        raises=[*STAFF, service.CodeNotFound],
+    ),
 )
 def code_file(code_file: str):  # binary body: no response model to validate
     content, media_type = service.code_file(_partner_id(), code_file)
     return Response(200, media_type, content, headers={"Cache-Control": "private, max-age=300"})
 
 
-@app.post("/v1/partner/codes/<code_id>/revoke", tags=["codes"])
+@app.post(
+    "/v1/partner/codes/<code_id>/revoke",
+    tags=["codes"],
+    summary="Revoke a single-use code",
+    description="Refuses any later claim of this code (a lost or stolen ticket); a code already "
+    "claimed keeps its credit.",
+    responses=responses(raises=[
+        *STAFF, service.CodeNotFound, service.NotSingleUse, (errors.Conflict, "already_claimed"),
+    ]),
+)
 def revoke_code(code_id: str) -> RevokedOut:
     partner_id, who = _staff()
     return service.revoke_code(partner_id, code_id, who.user_id)
 
 
 # ----------------------------------------------------------------------------- print batches
-@app.post("/v1/partner/code-batches", tags=["codes"])
+@app.post(
+    "/v1/partner/code-batches",
+    tags=["codes"],
+    summary="Order a print batch of codes",
+    description="Queues the printing of many single-use codes (CSV and PDF label sheets); poll "
+    "GET /v1/partner/code-batches/{batch_id} for the files. With an `Idempotency-Key` header a "
+    "retry answers 200 with the batch first ordered.",
+    responses=responses(202, "Accepted: printing has started.",
+                        replay="The same Idempotency-Key again: the batch it ordered.",
+                        raises=[*ACTIVE_ASSET, batches.UnprintableAssetKind, *IDEMPOTENCY_KEY,
+                                (errors.Conflict, "id_exhausted")]),
+)
 def create_code_batch(
     body: Annotated[CodeBatchIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
 ) -> Response[CodeBatchOut]:
@@ -120,12 +217,24 @@ def create_code_batch(
     return Response(202 if outcome.created else 200, api.JSON, outcome.value)
 
 
-@app.get("/v1/partner/code-batches/<batch_id>", tags=["codes"])
+@app.get(
+    "/v1/partner/code-batches/<batch_id>",
+    tags=["codes"],
+    summary="A print batch's progress",
+    description="How many codes are printed, and links to the CSV and PDF files once ready.",
+    responses=responses(raises=[*STAFF, batches.BatchNotFound]),
+)
 def get_code_batch(batch_id: str) -> CodeBatchOut:
     return batches.batch_status(_partner_id(), batch_id)
 
 
-@app.post("/v1/partner/code-batches/<batch_id>/revoke", tags=["codes"])
+@app.post(
+    "/v1/partner/code-batches/<batch_id>/revoke",
+    tags=["codes"],
+    summary="Revoke a whole batch",
+    description="Refuses every later claim of the batch's codes (a lost print run).",
+    responses=responses(raises=[*STAFF, (errors.NotFound, "batch_not_found")]),
+)
 def revoke_code_batch(batch_id: str) -> RevokedOut:
     return service.revoke_batch(_partner_id(), batch_id)
 

@@ -56,7 +56,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
-from tanhui import errors
+from tanhui import errors, openapi
 from tanhui.config import get_settings
 from tanhui.observability import logger, metrics
 
@@ -114,6 +114,7 @@ def install(
     routes admit unless a route declares its own with `@allow(...)`."""
     if allow is not None:
         _DEFAULT_ALLOWED[app] = _roles(allow)
+    app.configure_openapi(security_schemes=openapi.SECURITY_SCHEMES)
 
     def request_id() -> str | None:
         return app.current_event.request_context.request_id
@@ -260,7 +261,18 @@ def _reject(event: dict[str, Any]) -> errors.TanhuiError | None:
     return None
 
 
+def document_routes(app: APIGatewayHttpResolver) -> None:
+    """Adds to each route's OpenAPI entry what its roles imply (`tanhui.openapi.document`)."""
+    for route in routes(app):
+        roles = allowed_roles(app, route) or frozenset()
+        protected = bool(roles) and PUBLIC not in roles
+        openapi.document(route, roles, protected=protected, any_role=roles >= set(ROLES))
+
+
 def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict]:
+    """The function's handler; call it once, after the module has registered its routes."""
+    document_routes(app)
+
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

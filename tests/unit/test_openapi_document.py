@@ -1,0 +1,129 @@
+"""The OpenAPI document DocsFunction serves is the truth about the API: it validates, lists exactly
+the template's routes, and documents security, statuses, errors and examples as the routes behave."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from infra.local import cfn
+from infra.local.functions import LambdaContext, load_module
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = cfn.load_template()
+ROUTES = cfn.http_routes(TEMPLATE)
+ERROR_REF = "#/components/schemas/ErrorResponse"
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    docs = load_module(cfn.functions(TEMPLATE)["DocsFunction"])
+    event = json.loads((ROOT / "events/docs/openapi.json").read_text())
+    reply = docs.lambda_handler(event, LambdaContext("DocsFunction"))
+    assert reply["statusCode"] == 200, reply["body"][:500]
+    return json.loads(reply["body"])
+
+
+def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{method.upper()} {path}": operation
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def test_given_the_served_document_then_it_validates_against_the_openapi_schema(doc):
+    validate(doc)  # raises on the first violation
+    assert doc["openapi"].startswith("3.1")
+
+
+def test_given_template_routes_then_each_is_documented_and_nothing_else_is(doc):
+    in_template = {route.route_key for route in ROUTES}
+    documented = set(operations(doc))
+    assert in_template - documented == set(), "routes with no OpenAPI entry (include_in_schema?)"
+    assert documented - in_template == set(), "documented routes template.yaml does not declare"
+
+
+def test_given_routes_then_protected_ones_need_the_bearer_jwt_and_public_ones_nothing(doc):
+    scheme = doc["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+    assert "security" not in doc  # no global requirement: each operation says
+    ops = operations(doc)
+    for route in ROUTES:
+        operation = ops[route.route_key]
+        if route.authorized:
+            assert operation.get("security") == [{"bearerAuth": []}], route.route_key
+            assert {"401", "500"} <= set(operation["responses"]), route.route_key
+        else:
+            assert "security" not in operation, route.route_key
+            assert "`unauthorized`" not in json.dumps(operation["responses"]), route.route_key
+
+
+def test_given_every_operation_then_it_has_a_summary_and_a_description_of_its_own(doc):
+    for key, operation in operations(doc).items():
+        path = key.split(" ", 1)[1]
+        summary, description = operation.get("summary", ""), operation.get("description", "")
+        assert summary and path not in summary and not summary.startswith(("GET ", "POST ")), key
+        assert len(description.split("\n\nRoles:")[0]) >= 30, key
+
+
+@pytest.mark.parametrize(
+    ("route_key", "statuses"),
+    [
+        ("POST /v1/claims", {"201", "200"}),
+        ("POST /v1/auth/register", {"201", "200"}),
+        ("POST /v1/admin/partners", {"201", "200"}),
+        ("POST /v1/partner/code-batches", {"202", "200"}),
+        ("POST /v1/partner/assets", {"201"}),
+        ("PUT /v1/admin/factors/{behaviour}", {"201"}),
+        ("GET /v1/me/wallet", {"200"}),
+    ],
+)
+def test_given_a_route_then_its_real_success_statuses_are_documented(doc, route_key, statuses):
+    responses = operations(doc)[route_key]["responses"]
+    assert {s for s in responses if s.startswith("2")} == statuses
+
+
+def test_given_every_error_response_then_it_is_our_error_body_with_one_example_per_code(doc):
+    assert "HTTPValidationError" not in json.dumps(doc) and '"detail"' not in json.dumps(doc)
+    error = doc["components"]["schemas"]["ErrorBody"]
+    assert {"code", "message", "request_id"} <= set(error["required"])
+    for key, operation in operations(doc).items():
+        for status, response in operation["responses"].items():
+            if int(status) < 400 or "text/html" in response.get("content", {}):
+                continue
+            media = response["content"]["application/json"]
+            assert media["schema"] == {"$ref": ERROR_REF}, (key, status)
+            for code, example in media["examples"].items():
+                assert example["value"]["error"]["code"] == code, (key, status)
+                assert f"`{code}`" in response["description"], (key, status)
+
+
+def test_given_the_claim_route_then_its_domain_codes_are_documented_under_their_status(doc):
+    responses = operations(doc)["POST /v1/claims"]["responses"]
+    codes = {s: set(r["content"]["application/json"]["examples"]) for s, r in responses.items() if s >= "4"}
+    assert {"invalid_code", "out_of_area", "location_required", "validation_error"} <= codes["422"]
+    assert {"code_expired", "code_revoked"} <= codes["410"]
+    assert {"already_claimed", "busy"} <= codes["409"]
+    assert codes["429"] == {"daily_cap_reached"}
+    assert codes["403"] == {"forbidden", "consent_required"}
+    assert {"unauthorized"} == codes["401"] and {"internal_error"} == codes["500"]
+    assert {"payload_too_large"} == codes["413"] and {"unsupported_media_type"} == codes["415"]
+
+
+def test_given_sample_events_with_a_body_then_each_is_an_example_of_its_route(doc):
+    ops = operations(doc)
+    found = 0
+    for file in sorted((ROOT / "events").glob("*/*.json")):
+        event = json.loads(file.read_text())
+        if not event.get("body") or event.get("routeKey") not in ops:
+            continue
+        media = ops[event["routeKey"]]["requestBody"]["content"]["application/json"]
+        assert media["examples"][file.stem]["value"] == json.loads(event["body"]), file.name
+        found += 1
+    assert found >= 8
+
