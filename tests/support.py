@@ -38,6 +38,23 @@ class Api:
 
     def __init__(self, gateway: Any):
         self.gateway = gateway
+        self._resolvers: dict[str, Any] = {}
+
+    def assert_documented(self, function: str, method: str, path: str, reply: Reply) -> None:
+        """An error code a route answers in a test is one its OpenAPI entry lists for that status."""
+        from tanhui import api, openapi
+
+        from infra.local.functions import load_module
+
+        if function not in self._resolvers:
+            self._resolvers[function] = load_module(self.gateway.functions[function].spec).app
+        app = self._resolvers[function]
+        route = next(r for r in api.routes(app) if r.method == method and r.openapi_path == path)
+        documented = openapi.documented_codes(route, reply.status)
+        assert reply.error_code in documented, (
+            f"{method} {path} answered {reply.status} {reply.error_code}: add it to the route's "
+            f"responses=openapi.responses(raises=...) (documented: {sorted(documented)})"
+        )
 
     def call(
         self,
@@ -74,7 +91,10 @@ class Api:
             parsed = json.loads(text) if text else None
         except ValueError:
             parsed = text
-        return Reply(result["statusCode"], parsed, result.get("headers") or {})
+        reply = Reply(result["statusCode"], parsed, result.get("headers") or {})
+        if reply.status >= 400 and reply.error_code is not None:  # not the landing pages' HTML
+            self.assert_documented(route.function, route.method, route.path, reply)
+        return reply
 
     get = lambda self, path, **kw: self.call("GET", path, **kw)  # noqa: E731
     post = lambda self, path, body=None, **kw: self.call("POST", path, body, **kw)  # noqa: E731

@@ -6,6 +6,7 @@ request bodies of the sample events in events/ become the operations' examples, 
 Powertools' own `{"detail": [...]}` 422 is dropped.
 """
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,13 @@ def openapi_document() -> dict:
     return document()
 
 
+@functools.cache
 def document() -> dict[str, Any]:
-    doc = app.get_openapi_merge_schema()  # built once per container, then cached
-    if not doc.get("x-completed"):
-        _add_request_examples(doc["paths"])
-        _drop_powertools_validation_errors(doc["paths"])
-        _drop_unused_components(doc)
-        doc["x-completed"] = True
+    """The merged document, completed in place: Powertools keeps it for Swagger UI too."""
+    doc = app.get_openapi_merge_schema()
+    _add_request_examples(doc["paths"])
+    _tidy_responses(doc["paths"])
+    _drop_unused_components(doc)
     return doc
 
 
@@ -84,15 +85,17 @@ def _add_request_examples(paths: dict[str, Any]) -> None:
         media.setdefault("examples", {})[file.stem] = example
 
 
-def _drop_powertools_validation_errors(paths: dict[str, Any]) -> None:
-    """Powertools documents a 422 `{"detail": [...]}` on every route; routes that can answer 422
-    document our error body instead, and a route without body or query parameters cannot."""
+def _tidy_responses(paths: dict[str, Any]) -> None:
+    """Responses in status order, without the 422 `{"detail": [...]}` Powertools puts on every
+    route: routes that can answer 422 document our error body, the others cannot answer it."""
     for operations in paths.values():
         for operation in operations.values():
-            response = operation["responses"].get(422) or operation["responses"].get("422") or {}
-            if "HTTPValidationError" in json.dumps(response, default=str):
-                operation["responses"].pop(422, None)
-                operation["responses"].pop("422", None)
+            responses = operation["responses"]
+            generated = responses.get(422) or responses.get("422") or {}
+            if "HTTPValidationError" in json.dumps(generated, default=str):
+                responses.pop(422, None)
+                responses.pop("422", None)
+            operation["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
 
 
 def _drop_unused_components(doc: dict[str, Any]) -> None:
