@@ -32,6 +32,10 @@ pydantic that can crash them. Body models derive from `tanhui.request_models.Req
 
 **Query strings.** A page size is `limit: api.PageLimit = 20` (plain digits, 1–100).
 
+**Reference.** A route's decorator carries its `summary=`, `description=` and
+`responses=openapi.responses(...)` (success statuses, domain errors); `lambda_handler(app)` adds
+what its roles and parameters imply (bearer JWT, 401/403/413/415/422/500), see `tanhui.openapi`.
+
 **Errors.** Every `TanhuiError` becomes `{"error": {"code", "message", "request_id", "details?"}}`
 with its status; request validation 422 `validation_error` with `details`; anything unmapped is
 logged with the request id and answered 500 `internal_error` in the same shape.

@@ -34,7 +34,9 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "The Cognito access token from POST /v1/auth/login (`access_token`).",
+        "description": "The Cognito access token from POST /v1/auth/login (`access_token`). "
+        "API Gateway's JWT authorizer refuses a missing or invalid one before any function runs: "
+        'in AWS with its own 401 `{"message": "Unauthorized"}`, locally in the error shape.',
     }
 }
 JSON = "application/json"
