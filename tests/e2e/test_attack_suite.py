@@ -66,6 +66,10 @@ def assert_error_shape(status: int, content_type: str, raw: bytes, context: Any)
 def operations(http) -> list[Any]:
     status, doc, _ = http.get("/openapi.json")
     assert status == 200
+    for item in doc["paths"].values():  # generated from the schemas alone: the request examples
+        for operation in item.values():  # are the sample events (fixed phone numbers), which
+            for media in (operation.get("requestBody") or {}).get("content", {}).values():
+                media.pop("examples", None)  # test_sample_events sends on a fresh state
     return [result.ok() for result in schemathesis.openapi.from_dict(doc).get_all_operations()]
 
 
