@@ -44,7 +44,9 @@ def _documented(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) ->
     return next_middleware(app)
 
 
-app.enable_swagger(path="/docs", title=TITLE, version=VERSION, middlewares=[_documented])
+app.enable_swagger(
+    path="/docs", title=TITLE, version=VERSION, middlewares=[_documented], persist_authorization=True
+)
 _swagger = next(route for route in api.routes(app) if route.path == "/docs")
 _swagger.include_in_schema = True
 _swagger.summary = "Swagger UI"

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from openapi_spec_validator import validate
+from tanhui import api, errors, openapi
+from tanhui.request_models import RequestModel
 
 from infra.local import cfn
 from infra.local.functions import LambdaContext, load_module
@@ -127,3 +131,42 @@ def test_given_sample_events_with_a_body_then_each_is_an_example_of_its_route(do
         found += 1
     assert found >= 8
 
+
+
+class ThingIn(RequestModel):
+    name: str
+
+
+def test_given_a_new_route_then_its_roles_and_parameters_complete_its_declared_errors():
+    app = APIGatewayHttpResolver(enable_validation=True)
+    api.install(app, allow=("partner",))
+
+    @app.post("/things", summary="Make a thing", description="Makes a thing for the partner.",
+              responses=openapi.responses(201, "Made.", raises=[(errors.Conflict, "busy")]))
+    def make(body: Annotated[ThingIn, Body()]) -> dict:
+        return {}
+
+    @app.get("/things/public", summary="Public things", description="Anyone may list them.")
+    @api.allow(api.PUBLIC)
+    def public() -> dict:
+        return {}
+
+    @app.get("/me/things", summary="My things", description="Any signed-in user's things.")
+    @api.allow(*api.ROLES)
+    def mine() -> dict:
+        return {}
+
+    api.lambda_handler(app)
+    made, listed, own = api.routes(app)[0], api.routes(app)[1], api.routes(app)[2]
+    codes = {status: openapi.documented_codes(made, status) for status in made.responses}
+    assert codes == {
+        201: set(), 400: {"bad_request"}, 401: {"unauthorized"}, 403: {"forbidden"}, 409: {"busy"},
+        413: {"payload_too_large"}, 415: {"unsupported_media_type"}, 422: {"validation_error"},
+        500: {"internal_error"},
+    }
+    assert made.security == [{"bearerAuth": []}] and made.description.endswith("Roles: partner.")
+    assert set(listed.responses) == {200, 500} and listed.security is None
+    assert set(own.responses) == {200, 401, 500}  # every role may call it: no 403
+    schema = app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
+    conflict = schema["paths"]["/things"]["post"]["responses"]["409"]["content"]["application/json"]
+    assert conflict["schema"] == {"$ref": ERROR_REF} and set(conflict["examples"]) == {"busy"}

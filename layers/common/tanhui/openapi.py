@@ -120,7 +120,7 @@ def _parameter_kinds(func: Any) -> set[str]:
     from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 
     kinds: set[str] = set()
-    for param in inspect.signature(func).parameters.values():
+    for param in inspect.signature(func, eval_str=True).parameters.values():  # as Powertools reads it
         annotation = param.annotation
         annotated = typing.get_origin(annotation) is typing.Annotated
         metadata = typing.get_args(annotation)[1:] if annotated else ()
