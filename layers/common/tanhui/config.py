@@ -25,6 +25,8 @@ class Settings(BaseModel):
     # at the moto server.
     jwks_url: str = ""
     max_body_bytes: int = 64 * 1024
+    # Age of the per-container metadata cache (assets, factors, partner names): also how long a
+    # retired/revoked asset or a revoked batch may still be claimed on a warm container.
     metadata_cache_seconds: float = 60.0
     rotating_step_seconds: int = 30
 

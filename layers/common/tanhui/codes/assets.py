@@ -1,6 +1,7 @@
 """Assets: what a partner prints codes for (a ticket product, a vehicle, a hotel room, a SKU).
 
-The asset item is also the revocation switch that the claim transaction checks.
+The asset item is also the revocation switch (status, revoked batches) that claims read from
+the per-container metadata cache.
 """
 
 from __future__ import annotations
@@ -160,8 +161,9 @@ def set_status(partner_id: str, asset_id: str, status: str) -> AssetOut:
 
 # ------------------------------------------------------------------ cached metadata (claim path)
 def cached_asset(partner_id: str, asset_id: str) -> Asset | None:
-    """The asset as metadata for claims, cached per container for a short TTL. Status here may be
-    stale: revocation is enforced by the claim transaction's condition check, not by this read."""
+    """The asset as metadata for claims, cached per container for `metadata_cache_seconds`. Claims
+    refuse a retired/revoked asset or a revoked batch from this copy, so those revocations reach
+    a warm container within that age (a single code's revocation is immediate: a tombstone)."""
 
     def load() -> Asset | None:
         try:
