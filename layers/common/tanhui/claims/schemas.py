@@ -33,11 +33,20 @@ SCAN_METHOD = {
     "hotel_low_carbon_night": "per_night",
     "low_carbon_product": "per_item",
 }
+
+
+class Schema(BaseModel):
+    """A request or response body. Its validator is built on first use, not at import: the claim
+    function's cold start does not pay for the admin's factor models."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
 Grams = Annotated[int, Field(ge=0, le=100_000_000)]
 
 
-class ClaimIn(BaseModel):
+class ClaimIn(Schema):
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(min_length=1, max_length=512)] = Field(
         description="The scanned text: a code URL or the bare token"
@@ -52,7 +61,7 @@ class ClaimIn(BaseModel):
         return self
 
 
-class WalletOut(BaseModel):
+class WalletOut(Schema):
     coins: int
     gco2e: int
     lifetime_coins: int = 0
@@ -61,7 +70,7 @@ class WalletOut(BaseModel):
     updated_at: str | None = None
 
 
-class ClaimOut(BaseModel):
+class ClaimOut(Schema):
     claim_id: str
     behaviour: str
     asset: dict
@@ -73,7 +82,7 @@ class ClaimOut(BaseModel):
     already_credited: bool = False
 
 
-class LedgerEntryOut(BaseModel):
+class LedgerEntryOut(Schema):
     entry_id: str
     kind: Literal["earn", "spend", "adjust"]
     behaviour: str | None
@@ -88,12 +97,12 @@ class LedgerEntryOut(BaseModel):
     at: str
 
 
-class LedgerPage(BaseModel):
+class LedgerPage(Schema):
     items: list[LedgerEntryOut]
     next_cursor: str | None
 
 
-class FactorIn(BaseModel):
+class FactorIn(Schema):
     """A new version of a behaviour's factor. per_ride needs baseline and eco g/km (per person-km;
     the ride's reduction is route_km × (baseline − eco)); every other method gco2e_per_unit."""
 
@@ -125,7 +134,7 @@ class FactorIn(BaseModel):
         return self
 
 
-class FactorOut(BaseModel):
+class FactorOut(Schema):
     behaviour: str
     version: int
     method: str
@@ -141,11 +150,11 @@ class FactorOut(BaseModel):
     created_by: str | None
 
 
-class FactorVersions(BaseModel):
+class FactorVersions(Schema):
     behaviour: str
     current_version: int | None
     items: list[FactorOut]
 
 
-class FactorList(BaseModel):
+class FactorList(Schema):
     items: list[FactorOut]
