@@ -36,8 +36,8 @@ SCAN_METHOD = {
 
 
 class Schema(BaseModel):
-    """A request or response body. Its validator is built on first use, not at import: the claim
-    function's cold start does not pay for the admin's factor models."""
+    """A request or response body. Its validator is built on first use, not at import, so a cold
+    start builds only what its invocations use (the claim function never builds the factor models)."""
 
     model_config = ConfigDict(defer_build=True)
 
