@@ -1,4 +1,5 @@
-"""Test helpers shared by integration and e2e tests (factories live in conftest.py)."""
+"""Test helpers shared by integration and e2e tests (fixtures live in conftest.py; item factories
+shared with the benches in tests/factories.py)."""
 
 from __future__ import annotations
 

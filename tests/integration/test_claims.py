@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tanhui import errors
+from tanhui import cache, errors
 from tanhui.claims import factors, service
 from tanhui.claims.schemas import ClaimIn, FactorIn
+from tanhui.codes import service as codes_service
 from tanhui.codes.token import Kind
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset
-from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.wallet import Wallet
 from tanhui.wallet import service as wallets
 
-from tests.integration.claims_support import (
+from tests.factories import (
     dynamodb_calls,
     make_asset,
     partner_item,
+    recorded_claims,
     single_use,
     static,
+    written_keys,
 )
 
 
@@ -170,27 +173,102 @@ def test_given_tampered_or_unknown_asset_code_then_422_invalid_code(api, registe
     assert (reply.status, reply.error_code) == (422, "invalid_code")
 
 
-def test_given_revocations_then_410_code_revoked(api, register):
+class Clock:
+    """The metadata cache's clock, moved by hand: cache ages without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(cache, "clock", fake)
+    return fake
+
+
+def test_given_single_code_revoked_then_its_claim_is_refused_at_once(api, register, clock):
     tourist = register()
     pid = partner_item()
-    tickets = make_asset(pid, "ticket_product")
-    one, two = single_use(tickets, 2, batch_id="B0B0B0")
-    [kept] = single_use(tickets, 1, batch_id="C0C0C0")
-    # a revoked single code: a tombstone at its key
-    serial_key = service.dedup_key(service._verified(one, datetime.now(UTC))[0], "", datetime.now(UTC), "")
-    BehaviourRecord(*BehaviourRecord.key(serial_key), status=STATUS_REVOKED, created_at="x").save()
-    assert (claim(api, tourist, one).status, claim(api, tourist, one).error_code) == (410, "code_revoked")
-    # a revoked batch, listed on the asset
-    tickets.update(actions=[Asset.revoked_batches.add({"B0B0B0"})])
-    assert claim(api, tourist, two).error_code == "code_revoked"
-    assert claim(api, tourist, kept).status == 201
-    # a revoked asset
-    room = make_asset(partner_item("hotel"), "hotel_room")
-    room.update(actions=[Asset.status.set("revoked")])
-    reply = claim(api, tourist, static(room))
+    one, two = single_use(make_asset(pid, "ticket_product"), 2)
+    assert claim(api, tourist, two).status == 201  # the asset is now cached in this container
+    codes_service.revoke_code(pid, one.rsplit("/", 1)[1], "staff")  # a tombstone at its key
+    reply = claim(api, tourist, one)  # same instant: no cache age involved
     assert (reply.status, reply.error_code) == (410, "code_revoked")
-    wallet = api.get("/v1/me/wallet", as_=tourist).body
-    assert wallet["coins"] == current("ticket_non_disposable").coins_per_unit
+
+
+def test_given_batch_revoked_elsewhere_then_refused_once_the_cached_asset_is_cache_age_old(
+    api, register, clock
+):
+    delay = get_settings().metadata_cache_seconds
+    tourist = register()
+    pid = partner_item()
+    asset = make_asset(pid, "ticket_product")
+    batch = codes_service.new_batch(asset, 3, "direct", "done")
+    first, during, after = single_use(asset, 3, batch_id=batch.batch_id)
+    [other_batch] = single_use(asset, 1)
+    assert claim(api, tourist, first).status == 201  # the asset is now cached in this container
+    codes_service.revoke_batch(pid, batch.batch_id)  # by the partner function: another container
+
+    clock.advance(delay - 0.001)
+    assert claim(api, tourist, during).status == 201  # within the documented delay
+    clock.advance(0.001)
+    reply = claim(api, tourist, after)
+    assert (reply.status, reply.error_code) == (410, "code_revoked")
+    assert claim(api, tourist, other_batch).status == 201
+
+
+@pytest.mark.parametrize("status", ["retired", "revoked"])
+def test_given_asset_retired_or_revoked_elsewhere_then_refused_once_the_cached_asset_is_cache_age_old(
+    api, register, clock, status
+):
+    delay = get_settings().metadata_cache_seconds
+    tourist = register()
+    room = make_asset(partner_item("hotel"), "hotel_room")
+    code = static(room)
+    assert claim(api, tourist, code).status == 201  # the asset is now cached in this container
+    room.update(actions=[Asset.status.set(status)])  # what set_status writes, from another container
+
+    clock.advance(delay - 0.001)
+    assert claim(api, register(), code).status == 201  # within the documented delay
+    clock.advance(0.001)
+    reply = claim(api, register(), code)
+    assert (reply.status, reply.error_code) == (410, "code_revoked")
+
+
+def test_given_default_settings_then_revocation_delay_is_at_most_60_seconds():
+    assert 0 < get_settings().metadata_cache_seconds <= 60
+
+
+ROLE = {"ticket_product": "scenic_spot", "product_sku": "manufacturer", "vehicle": "transport_operator",
+        "hotel_room": "hotel"}
+
+
+@pytest.mark.parametrize("kind", list(ROLE))
+def test_given_any_code_when_claimed_then_the_transaction_holds_only_the_record_and_the_wallet(
+    register, kind
+):
+    user = register().user_id
+    asset = make_asset(partner_item(ROLE[kind]), kind)
+    code = single_use(asset)[0] if kind in ("ticket_product", "product_sku") else static(asset)
+    at = datetime.now(UTC)
+
+    with recorded_claims() as sent:
+        assert service.claim(user, ClaimIn(code=code), at=at).created
+
+    tok, _ = service._verified(code, at)
+    [call] = sent.calls
+    assert written_keys(call) == [
+        ("Put", service.dedup_key(tok, user, at, asset.timezone), "BEHAVIOUR"),
+        ("Update", f"USER#{user}", "WALLET"),
+    ]
+    assert not any(pk.startswith(("PARTNER#", "FACTOR#")) for _, pk, _ in written_keys(call))
 
 
 def test_given_rotating_code_outside_its_step_then_410_code_expired(api, register):

@@ -13,7 +13,7 @@ from tanhui.identity import consent
 from tanhui.identity.cognito import _cognito
 from tanhui.models.identity import ConsentRecord, UserProfile
 
-from tests.integration.claims_support import make_asset, partner_item, static
+from tests.factories import make_asset, partner_item, static
 from tests.support import login, unique_phone
 
 PASSWORD = "green-trip-2026"

@@ -8,7 +8,7 @@ import pytest
 from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn
 
-from tests.integration.claims_support import (
+from tests.factories import (
     make_asset,
     partner_item,
     single_use,

@@ -11,7 +11,7 @@ from tanhui.claims import factors, service
 from tanhui.claims.schemas import ClaimIn
 from tanhui.codes import service as codes
 
-from tests.integration.claims_support import make_asset, partner_item
+from tests.factories import make_asset, partner_item
 
 
 @pytest.fixture(scope="module", autouse=True)

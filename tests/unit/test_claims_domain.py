@@ -86,20 +86,20 @@ CCF = CancellationReason(code="ConditionalCheckFailed")
 @pytest.mark.parametrize(
     ("reasons", "expected"),
     [
-        ([None, _record(status="revoked"), None], errors.CodeRevoked),
-        ([None, _record(user_id="other", partner_id="P", asset_id="A"), None], errors.AlreadyClaimed),
-        ([None, _record(user_id="me", partner_id="P", asset_id="B"), None], tx.Existing),  # other room
-        ([None, _record(user_id="me", partner_id="P", asset_id="A"), None], tx.Existing),
-        ([CCF, None, None], errors.CodeRevoked),
-        ([None, None, CancellationReason(code="ConditionalCheckFailed",
-                                         raw_item={"pk": {"S": "x"}, "consent_version": {"S": "v"}})],
+        ([_record(status="revoked"), None], errors.CodeRevoked),
+        ([_record(user_id="other", partner_id="P", asset_id="A"), None], errors.AlreadyClaimed),
+        ([_record(user_id="me", partner_id="P", asset_id="B"), None], tx.Existing),  # other room
+        ([_record(user_id="me", partner_id="P", asset_id="A"), None], tx.Existing),
+        ([CCF, None], errors.AlreadyClaimed),
+        ([None, CancellationReason(code="ConditionalCheckFailed",
+                                   raw_item={"pk": {"S": "x"}, "consent_version": {"S": "v"}})],
          errors.DailyCapReached),
-        ([None, None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],
+        ([None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],
          errors.ConsentNotGiven),
-        ([None, None, CCF], tx.WalletMissing),
-        ([None, CancellationReason(code="TransactionConflict"), None], tx.Retry),
-        ([CCF, _record(user_id="me", partner_id="P", asset_id="A"), CCF], tx.Existing),
-        ([None, CancellationReason(code="ValidationError"), None], type(None)),
+        ([None, CCF], tx.WalletMissing),
+        ([CancellationReason(code="TransactionConflict"), None], tx.Retry),
+        ([_record(user_id="me", partner_id="P", asset_id="A"), CCF], tx.Existing),
+        ([CancellationReason(code="ValidationError"), None], type(None)),
     ],
 )
 def test_given_cancellation_reasons_then_mapped_to_refusals(reasons, expected):

@@ -13,6 +13,7 @@ HEAVY = (
     "cryptography",
     "boto3",
     "tanhui.codes.labels",
+    "tanhui.codes.schemas",
     "tanhui.identity",
     "tanhui.partners",
 )
@@ -30,5 +31,24 @@ def test_given_claims_function_when_imported_then_no_rendering_identity_or_boto3
         "TABLE_NAME": "t",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_given_claims_function_when_imported_then_no_tanhui_pydantic_model_is_built_yet():
+    probe = (
+        "import importlib.util, json, sys\n"
+        f"spec = importlib.util.spec_from_file_location('app', {str(ROOT / 'functions/claims/app.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "import pydantic\n"
+        "def every(c):\n"
+        "    for sub in c.__subclasses__():\n"
+        "        yield sub; yield from every(sub)\n"
+        "built = {m.__module__ + '.' + m.__name__ for m in every(pydantic.BaseModel)\n"
+        "         if m.__module__.startswith('tanhui') and m.__pydantic_complete__}\n"
+        "print(json.dumps(sorted(built)))\n"
+    )
+    env = {"PYTHONPATH": str(ROOT / "layers" / "common"), "TABLE_NAME": "t",
+           "AWS_DEFAULT_REGION": "us-east-1"}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

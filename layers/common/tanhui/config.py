@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     table_name: str
     region: str = "cn-north-1"
@@ -25,6 +25,8 @@ class Settings(BaseModel):
     # at the moto server.
     jwks_url: str = ""
     max_body_bytes: int = 64 * 1024
+    # Age of the per-container metadata cache (assets, factors, partner names): also how long a
+    # retired/revoked asset or a revoked batch may still be claimed on a warm container.
     metadata_cache_seconds: float = 60.0
     rotating_step_seconds: int = 30
 

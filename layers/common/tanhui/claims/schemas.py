@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tanhui.request_models import RequestModel
 
@@ -35,6 +35,15 @@ SCAN_METHOD = {
     "hotel_low_carbon_night": "per_night",
     "low_carbon_product": "per_item",
 }
+
+
+class Schema(BaseModel):
+    """A request or response body. Its validator is built on first use, not at import, so a cold
+    start builds only what its invocations use (the claim function never builds the factor models)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
 Grams = Annotated[int, Field(ge=0, le=100_000_000)]
 
@@ -53,7 +62,7 @@ class ClaimIn(RequestModel):
         return self
 
 
-class WalletOut(BaseModel):
+class WalletOut(Schema):
     coins: int
     gco2e: int
     lifetime_coins: int = 0
@@ -62,7 +71,7 @@ class WalletOut(BaseModel):
     updated_at: str | None = None
 
 
-class ClaimOut(BaseModel):
+class ClaimOut(Schema):
     claim_id: str
     behaviour: str
     asset: dict
@@ -74,7 +83,7 @@ class ClaimOut(BaseModel):
     already_credited: bool = False
 
 
-class LedgerEntryOut(BaseModel):
+class LedgerEntryOut(Schema):
     entry_id: str
     kind: Literal["earn", "spend", "adjust"]
     behaviour: str | None
@@ -89,7 +98,7 @@ class LedgerEntryOut(BaseModel):
     at: str
 
 
-class LedgerPage(BaseModel):
+class LedgerPage(Schema):
     items: list[LedgerEntryOut]
     next_cursor: str | None
 
@@ -125,7 +134,7 @@ class FactorIn(RequestModel):
         return self
 
 
-class FactorOut(BaseModel):
+class FactorOut(Schema):
     behaviour: str
     version: int
     method: str
@@ -141,11 +150,11 @@ class FactorOut(BaseModel):
     created_by: str | None
 
 
-class FactorVersions(BaseModel):
+class FactorVersions(Schema):
     behaviour: str
     current_version: int | None
     items: list[FactorOut]
 
 
-class FactorList(BaseModel):
+class FactorList(Schema):
     items: list[FactorOut]

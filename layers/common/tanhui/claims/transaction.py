@@ -1,11 +1,12 @@
-"""The claim's one write request, as plain data: three TransactWriteItems entries, no hot item.
+"""The claim's one write request, as plain data: two TransactWriteItems entries, no shared item.
 
-    0  ConditionCheck  the asset:  status = active [AND NOT contains(revoked_batches, :batch)]
-    1  Put             the behaviour record at its de-duplication key, attribute_not_exists(pk)
-    2  Update          the user's wallet, if it carries the user's consent: credit, lifetime
-                       totals, and today's cap counter for the behaviour (a top-level attribute
-                       `cap_<YYYYMMDD>_<behaviour>`)
+    0  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
+    1  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, and
+               today's cap counter for the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`)
 
+Both keys belong to one user or one printed code, never to an asset, partner or factor: claims of
+different users never write or condition-check the same item (unless they scan the same code).
+Asset and batch revocation is refused before the write, from the cached asset (`claims.service`).
 `refusal()` turns the cancellation reasons back into what the client is told.
 """
 
@@ -20,11 +21,10 @@ from pynamodb.exceptions import CancellationReason
 
 from tanhui import errors
 from tanhui.claims.keys import DEFAULT_TZ
-from tanhui.models.assets import Asset
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.wallet import Wallet
 
-ASSET, RECORD, WALLET = 0, 1, 2
+RECORD, WALLET = 0, 1
 CAP_TZ = DEFAULT_TZ  # the cap day is the Asia/Shanghai local date
 CAP_CLEANUP_DAYS = 7  # earlier days' counters of the behaviour are removed on each credit
 RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError"})
@@ -42,13 +42,6 @@ def cap_day(at: datetime) -> str:
 
 def cap_attribute(day: str, behaviour: str) -> str:
     return f"cap_{day}_{behaviour}"
-
-
-def asset_check(partner_id: str, asset_id: str, batch_id: str | None) -> dict[str, Any]:
-    condition = Asset.status == "active"
-    if batch_id is not None:
-        condition &= ~Asset.revoked_batches.contains(batch_id)
-    return Asset.get_operation_kwargs_from_class(*Asset.key(partner_id, asset_id), condition=condition)
 
 
 def record_put(record: BehaviourRecord) -> dict[str, Any]:
@@ -114,7 +107,7 @@ def refusal(
     reasons: list[CancellationReason | None], user_id: str
 ) -> errors.TanhuiError | Existing | Retry | None:
     """What a cancelled claim transaction means, most specific first. None: not understood."""
-    padded = list(reasons) + [None] * (3 - len(reasons))
+    padded = list(reasons) + [None] * (2 - len(reasons))
     if _failed(padded[RECORD]):
         raw = padded[RECORD].raw_item if padded[RECORD] else None  # type: ignore[union-attr]
         if not raw:
@@ -125,8 +118,6 @@ def refusal(
         if old.user_id == user_id:  # the key is the behaviour: e.g. the night, whichever room
             return Existing(old)
         return errors.AlreadyClaimed()
-    if _failed(padded[ASSET]):
-        return errors.CodeRevoked()
     if _failed(padded[WALLET]):
         wallet = padded[WALLET].raw_item  # type: ignore[union-attr]
         if not wallet:

@@ -1,23 +1,27 @@
 """Assets: what a partner prints codes for (a ticket product, a vehicle, a hotel room, a SKU).
 
-The asset item is also the revocation switch that the claim transaction checks.
+The asset item is also the revocation switch (status, revoked batches) that claims read from
+the per-container metadata cache.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from tanhui import cache, errors
-from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, validate_attributes
 from tanhui.models.assets import ASSET_KIND_ROLE, Asset, GeoFence
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import partner_pk
 from tanhui.observability import logger
+
+if TYPE_CHECKING:  # the request/response models are built on the partner API's paths only, not
+    # on the claim path that reads `cached_asset` (cold start)
+    from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch
 
 
 class AssetKindNotAllowed(errors.Forbidden):
@@ -39,6 +43,8 @@ def asset_name(kind: str, attributes: dict[str, Any]) -> str:
 
 
 def out(a: Asset) -> AssetOut:
+    from tanhui.codes.schemas import AssetOut
+
     geofence = None
     if a.geofence is not None:
         g = a.geofence
@@ -119,6 +125,8 @@ def list_assets(partner_id: str, limit: int, cursor: str | None) -> AssetList:
         page_size=limit,
         last_evaluated_key=start,
     )
+    from tanhui.codes.schemas import AssetList
+
     items = [out(a) for a in page]
     return AssetList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
@@ -127,6 +135,8 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     asset = get(partner_id, asset_id)
     actions: list[Action] = [Asset.updated_at.set(utc_now())]
     if body.attributes is not None:
+        from tanhui.codes.schemas import validate_attributes
+
         try:
             attributes = validate_attributes(asset.kind, plain(asset.attributes) | body.attributes)
         except ValidationError as exc:  # the same 422 as POST gives for these attributes
@@ -167,8 +177,9 @@ def set_status(partner_id: str, asset_id: str, status: str) -> AssetOut:
 
 # ------------------------------------------------------------------ cached metadata (claim path)
 def cached_asset(partner_id: str, asset_id: str) -> Asset | None:
-    """The asset as metadata for claims, cached per container for a short TTL. Status here may be
-    stale: revocation is enforced by the claim transaction's condition check, not by this read."""
+    """The asset as metadata for claims, cached per container for `metadata_cache_seconds`. Claims
+    refuse a retired/revoked asset or a revoked batch from this copy, so those revocations reach
+    a warm container within that age (a single code's revocation is immediate: a tombstone)."""
 
     def load() -> Asset | None:
         try:

@@ -207,8 +207,8 @@ def revoke_code(partner_id: str, code_id: str, by_user: str) -> RevokedOut:
 
 
 def revoke_batch(partner_id: str, batch_id: str) -> RevokedOut:
-    """Marks the batch revoked and lists it on its asset, in one transaction: the claim checks
-    `NOT contains(revoked_batches, :batch)` on the asset."""
+    """Marks the batch revoked and lists it on its asset, in one transaction: claims refuse codes
+    of a batch listed on the (cached) asset, within the metadata cache age."""
     batch_id = batch_id.upper()
     try:
         batch = CodeBatch.get(*CodeBatch.key(partner_id, batch_id))

@@ -1,7 +1,7 @@
 """Assets (what a partner prints codes for) and code batches.
 
-The asset item is also the revocation switch the claim transaction checks, in the same write
-request: `status = active AND NOT contains(revoked_batches, :batch)`.
+The asset item is also the revocation switch claims read from the per-container metadata cache
+(`status = active`, batch not in `revoked_batches`); it is never part of the claim's write.
 """
 
 from __future__ import annotations

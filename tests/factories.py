@@ -1,6 +1,6 @@
-"""Factories and tools for the claim and factor tests: partners, assets and printed codes made
-directly (no dependency on the code API), a DynamoDB request counter, and a lock that makes the
-moto server's DynamoDB writes atomic as DynamoDB's are."""
+"""Factories and tools shared by tests and benches: partners, assets and printed codes made
+directly (no dependency on the code API), a template-declared function loaded as a warm container,
+a DynamoDB request counter, and a recording stand-in for the claim's transaction connection."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from tanhui.codes import keyring, token
 from tanhui.codes.token import Kind
@@ -94,3 +95,48 @@ def dynamodb_calls() -> Iterator[Counter]:
     finally:
         for c in clients:
             c.meta.events.unregister("before-call.dynamodb", count, unique_id=uid)
+
+
+# ------------------------------------------------------------------------------- functions
+def function(logical_id: str) -> Any:
+    """A function declared in template.yaml, loaded as one warm container (`.invoke(event)`)."""
+    from infra.local import cfn
+    from infra.local.functions import LocalFunction
+
+    return LocalFunction(cfn.functions(cfn.load_template())[logical_id])
+
+
+# ------------------------------------------------------------------ recording transactions
+class RecordingConnection:
+    """Stands in for the claim path's `connection()`: keeps each TransactWriteItems call's items,
+    then sends them on to `forward` (a real connection) or, without one, answers as DynamoDB does
+    when the transaction succeeds."""
+
+    def __init__(self, forward: Any = None):
+        self.forward = forward
+        self.calls: list[dict[str, list[dict[str, Any]]]] = []
+
+    def transact_write_items(self, **items: Any) -> Any:
+        self.calls.append(items)
+        return self.forward.transact_write_items(**items) if self.forward is not None else {}
+
+
+def written_keys(call: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, str]]:
+    """(operation, pk, sk) of every item a TransactWriteItems call writes or condition-checks."""
+    ops = {"condition_check_items": "ConditionCheck", "put_items": "Put", "update_items": "Update",
+           "delete_items": "Delete"}
+    found = []
+    for arg, op in ops.items():
+        for item in call.get(arg) or []:
+            key = item.get("Key") or item["Item"]
+            found.append((op, key["pk"]["S"], key["sk"]["S"]))
+    return found
+
+
+@contextmanager
+def recorded_claims(*, forward: bool = True) -> Iterator[RecordingConnection]:
+    """Records the transactions `tanhui.claims.service.claim` sends (and still sends them, unless
+    `forward=False`)."""
+    recorder = RecordingConnection(connection() if forward else None)
+    with mock.patch("tanhui.claims.service.connection", return_value=recorder):
+        yield recorder

@@ -1,0 +1,50 @@
+"""The per-container metadata cache: its age is a setting, and it is the documented delay of asset
+and batch revocation on the claim path."""
+
+from __future__ import annotations
+
+import pytest
+from tanhui import cache
+from tanhui.config import get_settings
+
+
+@pytest.fixture
+def cache_age(monkeypatch):
+    """Sets METADATA_CACHE_SECONDS for one test, with a hand-moved clock and an empty cache."""
+    now = [1000.0]
+    monkeypatch.setattr(cache, "clock", lambda: now[0])
+    cache.clear()
+
+    def configure(seconds: str) -> list[float]:
+        monkeypatch.setenv("METADATA_CACHE_SECONDS", seconds)
+        get_settings.cache_clear()
+        return now
+
+    yield configure
+    cache.clear()
+    get_settings.cache_clear()
+
+
+def test_given_no_setting_then_cached_metadata_is_at_most_60_seconds_old(monkeypatch):
+    monkeypatch.delenv("METADATA_CACHE_SECONDS", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert get_settings().metadata_cache_seconds == 60
+    finally:
+        get_settings.cache_clear()
+
+
+def test_given_a_configured_age_when_it_passes_then_the_entry_is_loaded_again(cache_age):
+    now = cache_age("15")
+    loads: list[str] = []
+
+    def load() -> str:
+        loads.append("asset")
+        return f"version {len(loads)}"
+
+    assert cache.cached(("asset", "P", "A"), load) == "version 1"
+    now[0] += 14.999
+    assert cache.cached(("asset", "P", "A"), load) == "version 1"  # still within the age
+    now[0] += 0.001
+    assert cache.cached(("asset", "P", "A"), load) == "version 2"  # at the age: read again
+    assert len(loads) == 2
