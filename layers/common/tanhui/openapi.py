@@ -24,7 +24,7 @@ import typing
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tanhui import errors
 
@@ -47,6 +47,8 @@ Raises = type[errors.TanhuiError] | tuple[type[errors.TanhuiError], str]
 
 
 class ErrorBody(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built with the document, not at a cold start
+
     code: str = Field(description="Stable code to switch on; the route's codes are its examples.")
     message: str = Field(description="Human-readable; may change.")
     request_id: str | None = Field(description="Quote it when reporting a problem.")
@@ -57,6 +59,8 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     """Every 4xx and 5xx answer of the API."""
+
+    model_config = ConfigDict(defer_build=True)
 
     error: ErrorBody
 
