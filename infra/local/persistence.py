@@ -14,6 +14,7 @@ a kill -9 loses at most the last interval and never leaves a half-written file.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import pickle
 import threading
@@ -99,6 +100,7 @@ class _Pickler(pickle.Pickler):
 
 
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+logger = logging.getLogger(__name__)
 
 
 def _load_private_key(pem: bytes) -> Any:
@@ -216,7 +218,10 @@ class StateKeeper:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
-            self.save()
+            try:
+                self.save()
+            except Exception:  # a full disk, say: the last good state stays; try again next time
+                logger.exception("could not save the local state to %s", self.path)
 
     def save(self) -> bool:
         """Writes a snapshot if anything changed since the last one; True if it wrote one."""
