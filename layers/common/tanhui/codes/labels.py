@@ -1,13 +1,12 @@
 """Print files for a batch of codes: PDF label sheets and a CSV for variable-data printers.
 
 Sheets are A4, 4 columns x 6 rows (24 labels a page). Each label holds the QR, drawn as vector
-rectangles straight from the segno matrix (one rectangle per horizontal run of dark modules, in
-a 32 mm box that includes the 4-module quiet zone), then the asset name, the short reference
+rectangles straight from the `qrcode` matrix (one rectangle per horizontal run of dark modules,
+in a 32 mm box that includes the 4-module quiet zone), then the asset name, the short reference
 and the call to action. reportlab is imported inside the functions that need it, so code paths
 that only sign or claim never load it.
 
-Label QRs are `render.qr` symbols (level M, segno's best of the eight data masks, as ISO/IEC
-18004 asks). That mask evaluation is most of the time a label takes: see bench/codes.py.
+Label QRs are `render.qr` symbols (level M) with the fixed `PRINT_MASK`: see bench/codes.py.
 """
 
 from __future__ import annotations
@@ -58,9 +57,10 @@ class Label:
     short: str  # the human-readable reference printed under the QR
 
 
-def qr_ops(matrix: Sequence[bytes | bytearray]) -> str:
-    """PDF path operators filling the dark modules of a segno matrix in module units, origin at
-    the bottom-left corner of the quiet zone (the caller scales and places it)."""
+def qr_ops(matrix: Sequence[Sequence[bool]]) -> str:
+    """PDF path operators filling the dark modules of a QR matrix (rows of booleans, no quiet
+    zone) in module units, origin at the bottom-left corner of the quiet zone (the caller scales
+    and places it)."""
     size = len(matrix)
     top = size - 1 + render.QUIET_ZONE
     ops = []
@@ -97,7 +97,7 @@ def _fit(text: str, font: str, size: float, min_size: float, width: float) -> tu
 
 def _draw_label(pdf: Canvas, label: Label, x: float, y: float, fitted: dict[str, tuple[str, float]]) -> None:
     """One label in the cell whose bottom-left corner is (x, y)."""
-    matrix = render.qr(label.url, mask=PRINT_MASK).matrix
+    matrix = render.qr(label.url, mask=PRINT_MASK).modules
     module = QR_BOX / (len(matrix) + 2 * render.QUIET_ZONE)
     qx = x + (CELL_W - QR_BOX) / 2
     qy = y + CELL_H - QR_TOP - QR_BOX
