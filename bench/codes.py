@@ -4,7 +4,7 @@ in one run on one core. No AWS: a fixed in-memory key. Run: `python bench/codes.
     (a) signed single-use codes/s (token.issue_serials) vs bare hmac.digest over same-size payloads
     (b) render.png / render.svg vs the bare qrcode library (`qrcode.make`) on the same URL
     (c) QR version at error correction M of every code kind's URL (20-character base URL)
-    (d) PDF label sheets: labels/s, and the share of it spent encoding the QRs
+    (d) PDF label sheets (Chinese font embedded): labels/s, and the share spent encoding the QRs
 """
 
 from __future__ import annotations
