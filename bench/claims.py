@@ -107,8 +107,9 @@ def load_model() -> None:
     from unittest import mock
 
     from tanhui.claims import service
-    from tanhui.claims.schemas import ClaimIn, WalletOut
-    from tanhui.codes.assets import cached_asset
+    from tanhui.claims.metadata import asset as cached_asset
+    from tanhui.claims.schemas import ClaimIn
+    from tanhui.wallet.schemas import WalletOut
 
     from tests.factories import make_asset, partner_item, recorded_claims, single_use, static, written_keys
 
@@ -198,12 +199,12 @@ def main() -> None:
 
     from tanhui.claims import factors, service
     from tanhui.claims import transaction as tx
-    from tanhui.claims.schemas import WalletOut
     from tanhui.models.base import utc_now
     from tanhui.models.behaviour import BehaviourRecord
     from tanhui.models.transactions import connection
     from tanhui.models.wallet import Wallet
     from tanhui.observability import metrics
+    from tanhui.wallet.schemas import WalletOut
 
     from infra.local.events import http_event
     from tests.factories import (

@@ -7,10 +7,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors
 from tanhui.claims import service
 from tanhui.claims.factors import AssetIncomplete, FactorMissing
-from tanhui.claims.schemas import ClaimIn, ClaimOut, LedgerPage, WalletOut
+from tanhui.claims.schemas import ClaimIn, ClaimOut
 from tanhui.claims.transaction import WalletMissing
 from tanhui.openapi import responses
 from tanhui.wallet import service as wallet
+from tanhui.wallet.schemas import LedgerPage, WalletOut
 
 app = APIGatewayHttpResolver(enable_validation=True)
 api.install(app, allow=("tourist",))

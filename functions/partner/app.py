@@ -5,6 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from tanhui import api, errors, idempotency
+from tanhui.claims import revocation
 from tanhui.codes import assets, batches, service
 from tanhui.codes.batches import CodeBatchIn, CodeBatchOut
 from tanhui.codes.schemas import (
@@ -188,12 +189,12 @@ def code_file(code_file: str):  # binary body: no response model to validate
     description="Refuses any later claim of this code (a lost or stolen ticket); a code already "
     "claimed keeps its credit.",
     responses=responses(raises=[
-        *STAFF, service.CodeNotFound, service.NotSingleUse, (errors.Conflict, "already_claimed"),
+        *STAFF, service.CodeNotFound, revocation.NotSingleUse, (errors.Conflict, "already_claimed"),
     ]),
 )
 def revoke_code(code_id: str) -> RevokedOut:
     partner_id, who = _staff()
-    return service.revoke_code(partner_id, code_id, who.user_id)
+    return revocation.revoke_code(partner_id, code_id, who.user_id)
 
 
 # ----------------------------------------------------------------------------- print batches

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from tanhui import cache, errors
-from tanhui.claims import factors, service
+from tanhui.claims import factors, revocation, service
 from tanhui.claims.schemas import ClaimIn, FactorIn
 from tanhui.codes import service as codes_service
 from tanhui.codes.token import Kind
@@ -198,7 +198,7 @@ def test_given_single_code_revoked_then_its_claim_is_refused_at_once(api, regist
     pid = partner_item()
     one, two = single_use(make_asset(pid, "ticket_product"), 2)
     assert claim(api, tourist, two).status == 201  # the asset is now cached in this container
-    codes_service.revoke_code(pid, one.rsplit("/", 1)[1], "staff")  # a tombstone at its key
+    revocation.revoke_code(pid, one.rsplit("/", 1)[1], "staff")  # a tombstone at its key
     reply = claim(api, tourist, one)  # same instant: no cache age involved
     assert (reply.status, reply.error_code) == (410, "code_revoked")
 

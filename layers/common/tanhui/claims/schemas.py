@@ -1,12 +1,14 @@
-"""Request and response bodies of the claim, wallet and factor APIs."""
+"""Request and response bodies of the claim and factor APIs (the wallet's: `tanhui.wallet.schemas`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from tanhui.request_models import RequestModel
+from tanhui.response_models import ResponseModel
+from tanhui.wallet.schemas import WalletOut
 
 # behaviours credited by scanning a code, and those only partner files report
 SCAN_BEHAVIOURS = (
@@ -37,13 +39,6 @@ SCAN_METHOD = {
 }
 
 
-class Schema(BaseModel):
-    """A request or response body. Its validator is built on first use, not at import, so a cold
-    start builds only what its invocations use (the claim function never builds the factor models)."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
 UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
 Grams = Annotated[int, Field(ge=0, le=100_000_000)]
 
@@ -62,16 +57,7 @@ class ClaimIn(RequestModel):
         return self
 
 
-class WalletOut(Schema):
-    coins: int
-    gco2e: int
-    lifetime_coins: int = 0
-    lifetime_gco2e: int = 0
-    spent_coins: int = 0
-    updated_at: str | None = None
-
-
-class ClaimOut(Schema):
+class ClaimOut(ResponseModel):
     claim_id: str
     behaviour: str
     asset: dict
@@ -81,26 +67,6 @@ class ClaimOut(Schema):
     claimed_at: str
     wallet: WalletOut
     already_credited: bool = False
-
-
-class LedgerEntryOut(Schema):
-    entry_id: str
-    kind: Literal["earn", "spend", "adjust"]
-    behaviour: str | None
-    partner_id: str | None
-    partner_name: str | None
-    asset_id: str | None
-    asset_name: str | None
-    evidence: dict
-    factor_version: int | None
-    coins: int
-    gco2e: int
-    at: str
-
-
-class LedgerPage(Schema):
-    items: list[LedgerEntryOut]
-    next_cursor: str | None
 
 
 class FactorIn(RequestModel):
@@ -134,7 +100,7 @@ class FactorIn(RequestModel):
         return self
 
 
-class FactorOut(Schema):
+class FactorOut(ResponseModel):
     behaviour: str
     version: int
     method: str
@@ -150,11 +116,11 @@ class FactorOut(Schema):
     created_by: str | None
 
 
-class FactorVersions(Schema):
+class FactorVersions(ResponseModel):
     behaviour: str
     current_version: int | None
     items: list[FactorOut]
 
 
-class FactorList(Schema):
+class FactorList(ResponseModel):
     items: list[FactorOut]

@@ -11,12 +11,12 @@ from __future__ import annotations
 from pynamodb.exceptions import TransactWriteError
 
 from tanhui import errors
-from tanhui.claims.schemas import LedgerEntryOut, LedgerPage, WalletOut
 from tanhui.models.base import plain, utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.transactions import failed_checks, transaction
 from tanhui.models.wallet import Wallet
+from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
 
 SPEND_KEY_PREFIX = "BEHAVIOUR#spend#"
 
