@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from tanhui import errors, idempotency
+from tanhui import cache, errors, idempotency
 from tanhui.identity import cognito
 from tanhui.identity.service import ensure_account
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
@@ -15,6 +13,10 @@ from tanhui.observability import logger
 from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
 
 LISTING = "PARTNERS"
+
+
+class NotPartnerStaff(errors.Forbidden):
+    code, message = "not_partner_staff", "This login is not linked to a partner."
 
 
 def _out(p: Partner) -> PartnerOut:
@@ -111,19 +113,18 @@ def create_staff(partner_id: str, req: StaffIn) -> StaffOut:
     )
 
 
-_staff_cache: dict[str, tuple[float, str]] = {}
+def partner_of(user_id: str) -> str:
+    """The partner a staff login belongs to (cached per container for `metadata_cache_seconds`:
+    a login is linked to one partner for good)."""
 
+    def load() -> str:
+        try:
+            profile = UserProfile.get(*UserProfile.key(user_id))
+        except UserProfile.DoesNotExist as exc:
+            raise NotPartnerStaff() from exc
+        if not profile.partner_id:
+            raise NotPartnerStaff()
+        return profile.partner_id
 
-def partner_of(user_id: str, *, ttl: float = 60.0) -> str:
-    """The partner a staff login belongs to (cached per container)."""
-    hit = _staff_cache.get(user_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    try:
-        profile = UserProfile.get(*UserProfile.key(user_id))
-    except UserProfile.DoesNotExist as exc:
-        raise errors.Forbidden("This login is not linked to a partner.", code="not_partner_staff") from exc
-    if not profile.partner_id:
-        raise errors.Forbidden("This login is not linked to a partner.", code="not_partner_staff")
-    _staff_cache[user_id] = (time.monotonic() + ttl, profile.partner_id)
-    return profile.partner_id
+    partner_id: str = cache.cached(("partner_of", user_id), load)
+    return partner_id
