@@ -15,8 +15,8 @@ PACKAGE = LAYER / "tanhui"
 
 # bottom first: a part may import only the parts listed before it (README "Layout" draws it)
 ORDER = (
-    "config", "errors", "observability", "request_models", "response_models", "aws", "cache",
-    "openapi", "api", "models", "idempotency", "identity", "partners", "codes", "wallet",
+    "config", "errors", "observability", "request_models", "aws", "cache", "openapi", "api",
+    "models", "response_models", "idempotency", "identity", "partners", "codes", "wallet",
     "claims", "imports",
 )
 

@@ -5,8 +5,16 @@ models). `from_attributes=True`: a response model reads a PynamoDB item directly
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from tanhui.models.base import plain
 
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(defer_build=True, from_attributes=True)
+
+
+# a MapAttribute of an item read back, as the plain object it holds
+Map = Annotated[dict[str, Any], BeforeValidator(plain)]

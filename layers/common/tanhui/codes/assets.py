@@ -41,21 +41,7 @@ def asset_name(kind: str, attributes: dict[str, Any]) -> str:
 
 
 def out(a: Asset) -> AssetOut:
-    geofence = None
-    if a.geofence is not None:
-        g = a.geofence
-        geofence = {"lat": g.lat, "lng": g.lng, "radius_m": g.radius_m, "required": g.required == "true"}
-    return AssetOut(
-        asset_id=a.asset_id,
-        kind=a.kind,  # type: ignore[arg-type]
-        name=a.name,
-        attributes=plain(a.attributes),
-        status=a.status,  # type: ignore[arg-type]
-        geofence=geofence,  # type: ignore[arg-type]
-        timezone=a.timezone,
-        created_at=a.created_at,
-        updated_at=a.updated_at,
-    )
+    return AssetOut.model_validate(a)
 
 
 def _geofence(body: AssetIn | AssetPatch) -> GeoFence | None:

@@ -27,6 +27,7 @@ from tanhui.models.assets import CodeBatch
 from tanhui.models.base import utc_now
 from tanhui.observability import logger
 from tanhui.request_models import RequestModel
+from tanhui.response_models import ResponseModel
 
 CHUNK_CODES = 5_000
 MAX_CODES = 1_000_000
@@ -59,7 +60,7 @@ class BatchFiles(BaseModel):
     pdf_url: str
 
 
-class CodeBatchOut(BaseModel):
+class CodeBatchOut(ResponseModel):
     batch_id: str
     asset_id: str
     kind: Literal["ticket", "packaging"]
@@ -274,17 +275,4 @@ def _out(batch: CodeBatch, *, links: bool) -> CodeBatchOut:
                     pdf_url=_link(chunk_key(batch.partner_id, batch.batch_id, chunk, "pdf")),
                 )
             )
-    return CodeBatchOut(
-        batch_id=batch.batch_id,
-        asset_id=batch.asset_id,
-        kind=batch.kind,  # type: ignore[arg-type]
-        status=batch.status,
-        codes_total=int(batch.codes_total),
-        codes_done=int(batch.codes_done),
-        chunks_total=int(batch.chunks_total),
-        chunks_done=int(batch.chunks_done),
-        files=files,
-        error=batch.error,
-        created_at=batch.created_at,
-        updated_at=batch.updated_at,
-    )
+    return CodeBatchOut.model_validate({**batch.attribute_values, "files": files})

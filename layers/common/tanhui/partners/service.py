@@ -5,7 +5,7 @@ from __future__ import annotations
 from tanhui import cache, errors, idempotency
 from tanhui.identity import cognito
 from tanhui.identity.service import ensure_account
-from tanhui.models.base import plain, save_with_fresh_id, utc_now
+from tanhui.models.base import save_with_fresh_id, utc_now
 from tanhui.models.identity import UserProfile
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import Partner, PartnerStaff
@@ -17,17 +17,6 @@ LISTING = "PARTNERS"
 
 class NotPartnerStaff(errors.Forbidden):
     code, message = "not_partner_staff", "This login is not linked to a partner."
-
-
-def _out(p: Partner) -> PartnerOut:
-    return PartnerOut(
-        partner_id=p.partner_id,
-        name=p.name,
-        role=p.role,  # type: ignore[arg-type]
-        contact=plain(p.contact),
-        status=p.status,
-        created_at=p.created_at,
-    )
 
 
 def create_partner(req: PartnerIn) -> PartnerOut:
@@ -47,7 +36,7 @@ def create_partner(req: PartnerIn) -> PartnerOut:
     if item is None:
         raise errors.Conflict("Could not allocate a partner id; try again.", code="id_exhausted")
     logger.info("partner created", extra={"partner_id": item.partner_id, "role": req.role})
-    return _out(item)
+    return PartnerOut.model_validate(item)
 
 
 def create_partner_once(req: PartnerIn, caller: str, key: str | None) -> idempotency.Outcome[PartnerOut]:
@@ -66,7 +55,7 @@ def get_partner(partner_id: str) -> Partner:
 
 
 def partner_out(partner_id: str) -> PartnerOut:
-    return _out(get_partner(partner_id))
+    return PartnerOut.model_validate(get_partner(partner_id))
 
 
 def list_partners(limit: int, cursor: str | None) -> PartnerList:
@@ -74,7 +63,7 @@ def list_partners(limit: int, cursor: str | None) -> PartnerList:
     page = Partner.by_listing.query(
         LISTING, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
-    items = [_out(p) for p in page]
+    items = [PartnerOut.model_validate(p) for p in page]
     return PartnerList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 

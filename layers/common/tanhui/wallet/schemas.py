@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from tanhui.response_models import ResponseModel
+from pydantic import AliasChoices, Field
+
+from tanhui.response_models import Map, ResponseModel
 
 
 class WalletOut(ResponseModel):
@@ -17,18 +19,20 @@ class WalletOut(ResponseModel):
 
 
 class LedgerEntryOut(ResponseModel):
-    entry_id: str
+    """An entry of the ledger, read from its behaviour record (`claim_id` is the entry's id)."""
+
+    entry_id: str = Field(validation_alias=AliasChoices("entry_id", "claim_id"))
     kind: Literal["earn", "spend", "adjust"]
     behaviour: str | None
     partner_id: str | None
     partner_name: str | None
     asset_id: str | None
     asset_name: str | None
-    evidence: dict
+    evidence: Map
     factor_version: int | None
     coins: int
     gco2e: int
-    at: str
+    at: str = Field(validation_alias=AliasChoices("at", "created_at"))
 
 
 class LedgerPage(ResponseModel):
