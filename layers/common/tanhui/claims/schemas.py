@@ -19,16 +19,6 @@ SCAN_BEHAVIOURS = (
 )
 IMPORT_BEHAVIOURS = ("plant_adoption", "product_sale_record", "transit_trip", "utility_saving")
 BEHAVIOURS = SCAN_BEHAVIOURS + IMPORT_BEHAVIOURS
-Behaviour = Literal[
-    "ticket_non_disposable",
-    "eco_vehicle_ride",
-    "hotel_low_carbon_night",
-    "low_carbon_product",
-    "plant_adoption",
-    "product_sale_record",
-    "transit_trip",
-    "utility_saving",
-]
 Method = Literal["per_ride", "per_night", "per_ticket", "per_item", "per_unit"]
 # the method a scanned behaviour is computed with (import-only behaviours use per_unit)
 SCAN_METHOD = {
