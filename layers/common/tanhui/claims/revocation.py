@@ -9,8 +9,8 @@ from pynamodb.exceptions import PutError
 
 from tanhui import errors
 from tanhui.claims.keys import single_use_code
+from tanhui.codes.issuing import own_code
 from tanhui.codes.schemas import RevokedOut
-from tanhui.codes.service import own_code
 from tanhui.models.base import utc_now
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.observability import logger

@@ -19,7 +19,7 @@ from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import partner_pk
 from tanhui.observability import logger
-from tanhui.partners import service as partners
+from tanhui.partners import registry as partners
 
 
 class AssetKindNotAllowed(errors.Forbidden):

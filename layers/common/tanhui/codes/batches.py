@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 
 from tanhui import errors, idempotency
 from tanhui.aws import client
-from tanhui.codes import assets, keyring, labels, service, token
+from tanhui.codes import assets, issuing, keyring, labels, token
 from tanhui.config import get_settings
 from tanhui.models.assets import CodeBatch
 from tanhui.models.base import utc_now
@@ -102,7 +102,7 @@ def create_print_batch(partner_id: str, body: CodeBatchIn) -> CodeBatchOut:
             f"{asset.kind} assets have one static code; print batches hold ticket or packaging codes."
         )
     sizes = chunk_sizes(body.count)
-    batch = service.new_batch(asset, body.count, mode="print", status="pending", chunks_total=len(sizes))
+    batch = issuing.new_batch(asset, body.count, mode="print", status="pending", chunks_total=len(sizes))
     try:
         _enqueue(batch, sizes)
     except Exception:
@@ -185,7 +185,7 @@ def process_chunk(message_body: dict) -> int:
     kid, key = keyring.keyring().signing_key()
     kind = token.Kind[batch.kind.upper()]
     codes = [
-        (t, service.url_of(asset, t))
+        (t, issuing.url_of(asset, t))
         for t in token.issue_serials(kind, kid, key, job.partner_id, batch.asset_id, job.batch_id, job.count)
     ]
     sheets = labels.label_sheets(

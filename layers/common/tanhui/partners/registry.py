@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tanhui import cache, errors, idempotency
 from tanhui.identity import cognito
-from tanhui.identity.service import ensure_account
+from tanhui.identity.users import ensure_account
 from tanhui.models.base import save_with_fresh_id, utc_now
 from tanhui.models.identity import UserProfile
 from tanhui.models.pages import decode_cursor, encode_cursor

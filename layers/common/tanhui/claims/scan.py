@@ -33,7 +33,7 @@ from tanhui.models.base import iso_ms, plain
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.transactions import connection
 from tanhui.observability import logger, metrics
-from tanhui.wallet import service as wallets
+from tanhui.wallet import account as wallets
 
 BEHAVIOUR_OF = {
     Kind.TICKET: "ticket_non_disposable",
