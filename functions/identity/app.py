@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from tanhui import api, errors
-from tanhui.identity import consent, service
+from tanhui.identity import consent, users
 from tanhui.identity.schemas import (
     ConfirmIn,
     ConsentIn,
@@ -38,7 +38,7 @@ api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
 )
 @api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
-    result, created = service.register(body)
+    result, created = users.register(body)
     return Response(
         status_code=201 if created else 200, content_type=api.JSON, body=result
     )
@@ -55,7 +55,7 @@ def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
 )
 @api.allow(api.PUBLIC)
 def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
-    service.confirm(body.phone, body.code)
+    users.confirm(body.phone, body.code)
     return {"confirmed": True}
 
 
@@ -72,7 +72,7 @@ def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
 )
 @api.allow(api.PUBLIC)
 def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
-    return service.tokens_out(service.login(body.phone, body.password))
+    return users.tokens_out(users.login(body.phone, body.password))
 
 
 @app.post(
@@ -84,7 +84,7 @@ def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
 )
 @api.allow(api.PUBLIC)
 def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
-    return service.tokens_out(service.refresh(body.refresh_token))
+    return users.tokens_out(users.refresh(body.refresh_token))
 
 
 @app.get(
@@ -96,7 +96,7 @@ def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
 )
 def me() -> ProfileOut:
     who = api.principal(app)
-    return service.profile(who.user_id, who.role)
+    return users.profile(who.user_id, who.role)
 
 
 @app.post(

@@ -1,12 +1,14 @@
-"""Request and response bodies of the claim, wallet and factor APIs."""
+"""Request and response bodies of the claim and factor APIs (the wallet's: `tanhui.wallet.schemas`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from tanhui.request_models import RequestModel
+from tanhui.response_models import ResponseModel
+from tanhui.wallet.schemas import WalletOut
 
 # behaviours credited by scanning a code, and those only partner files report
 SCAN_BEHAVIOURS = (
@@ -17,16 +19,6 @@ SCAN_BEHAVIOURS = (
 )
 IMPORT_BEHAVIOURS = ("plant_adoption", "product_sale_record", "transit_trip", "utility_saving")
 BEHAVIOURS = SCAN_BEHAVIOURS + IMPORT_BEHAVIOURS
-Behaviour = Literal[
-    "ticket_non_disposable",
-    "eco_vehicle_ride",
-    "hotel_low_carbon_night",
-    "low_carbon_product",
-    "plant_adoption",
-    "product_sale_record",
-    "transit_trip",
-    "utility_saving",
-]
 Method = Literal["per_ride", "per_night", "per_ticket", "per_item", "per_unit"]
 # the method a scanned behaviour is computed with (import-only behaviours use per_unit)
 SCAN_METHOD = {
@@ -35,13 +27,6 @@ SCAN_METHOD = {
     "hotel_low_carbon_night": "per_night",
     "low_carbon_product": "per_item",
 }
-
-
-class Schema(BaseModel):
-    """A request or response body. Its validator is built on first use, not at import, so a cold
-    start builds only what its invocations use (the claim function never builds the factor models)."""
-
-    model_config = ConfigDict(defer_build=True)
 
 
 UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
@@ -62,16 +47,7 @@ class ClaimIn(RequestModel):
         return self
 
 
-class WalletOut(Schema):
-    coins: int
-    gco2e: int
-    lifetime_coins: int = 0
-    lifetime_gco2e: int = 0
-    spent_coins: int = 0
-    updated_at: str | None = None
-
-
-class ClaimOut(Schema):
+class ClaimOut(ResponseModel):
     claim_id: str
     behaviour: str
     asset: dict
@@ -81,26 +57,6 @@ class ClaimOut(Schema):
     claimed_at: str
     wallet: WalletOut
     already_credited: bool = False
-
-
-class LedgerEntryOut(Schema):
-    entry_id: str
-    kind: Literal["earn", "spend", "adjust"]
-    behaviour: str | None
-    partner_id: str | None
-    partner_name: str | None
-    asset_id: str | None
-    asset_name: str | None
-    evidence: dict
-    factor_version: int | None
-    coins: int
-    gco2e: int
-    at: str
-
-
-class LedgerPage(Schema):
-    items: list[LedgerEntryOut]
-    next_cursor: str | None
 
 
 class FactorIn(RequestModel):
@@ -134,7 +90,7 @@ class FactorIn(RequestModel):
         return self
 
 
-class FactorOut(Schema):
+class FactorOut(ResponseModel):
     behaviour: str
     version: int
     method: str
@@ -150,11 +106,11 @@ class FactorOut(Schema):
     created_by: str | None
 
 
-class FactorVersions(Schema):
+class FactorVersions(ResponseModel):
     behaviour: str
     current_version: int | None
     items: list[FactorOut]
 
 
-class FactorList(Schema):
+class FactorList(ResponseModel):
     items: list[FactorOut]

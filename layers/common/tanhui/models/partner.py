@@ -6,8 +6,6 @@ from pynamodb.attributes import MapAttribute, UnicodeAttribute
 
 from tanhui.models.base import Gsi1, TanhuiModel
 
-PARTNER_ROLES = ("scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant")
-
 
 def partner_pk(partner_id: str) -> str:
     return f"PARTNER#{partner_id}"
