@@ -29,7 +29,7 @@ ACTIVE_ASSET = (*ASSET, assets.AssetNotActive)
 CURSOR = (errors.BadRequest, "invalid_cursor")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("partner",))
 
 

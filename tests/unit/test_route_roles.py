@@ -90,3 +90,8 @@ def test_given_every_route_body_then_model_and_nested_models_are_strict(resolver
         or m.model_config.get("extra") != "forbid"
     ]
     assert not loose, f"request models must derive from RequestModel: {sorted(loose)}"
+
+
+def test_given_every_function_then_its_resolver_writes_readable_utf8(resolvers):
+    escaping = [name for name, app in resolvers.items() if app._serializer({"n": "丹霞"}) != '{"n":"丹霞"}']
+    assert not escaping, "pass serializer=api.to_json to the resolver"
