@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from tanhui.imports import inbox
-from tanhui.observability import logger, metrics
+from tanhui.observability import log_invocations, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -28,7 +28,7 @@ def record_handler(record: SQSRecord) -> None:
             metrics.add_metric(name="PartnerFileReceived", unit="Count", value=1)
 
 
-@logger.inject_lambda_context
+@log_invocations()
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(

@@ -68,7 +68,7 @@ from pydantic import BeforeValidator
 
 from tanhui import errors, openapi
 from tanhui.config import get_settings
-from tanhui.observability import logger, metrics
+from tanhui.observability import log_invocations, logger, metrics
 
 JSON = "application/json"
 ROLES = ("admin", "partner", "tourist")
@@ -287,7 +287,7 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     """The function's handler; call it once, after the module has registered its routes."""
     document_routes(app)
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @log_invocations(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId")
