@@ -21,9 +21,6 @@ class Settings(BaseModel):
     batch_queue_url: str = ""
     code_base_url: str = "HTTPS://QR.TANHUI.CN"
     auto_confirm_users: bool = False
-    # Where the pool's JWKS lives. Defaults to the Cognito issuer; the local stack points it
-    # at the moto server.
-    jwks_url: str = ""
     max_body_bytes: int = 64 * 1024
     # Age of the per-container metadata cache (assets, factors, partner names): also how long a
     # retired/revoked asset or a revoked batch may still be claimed on a warm container.
@@ -33,10 +30,6 @@ class Settings(BaseModel):
     @property
     def issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
-
-    @property
-    def jwks_endpoint(self) -> str:
-        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
 
 
 @lru_cache(maxsize=1)
