@@ -13,6 +13,9 @@ class Settings(BaseModel):
 
     table_name: str
     region: str = "cn-north-1"
+    # DynamoDB's endpoint where it is not AWS's (botocore's AWS_ENDPOINT_URL_DYNAMODB or
+    # AWS_ENDPOINT_URL: the local stack's moto server)
+    dynamodb_endpoint: str | None = None
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     code_keys_secret_id: str = ""
@@ -39,4 +42,7 @@ def get_settings() -> Settings:
     values.setdefault(
         "region", env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "cn-north-1"
     )
+    endpoint = env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        values.setdefault("dynamodb_endpoint", endpoint)
     return Settings.model_validate(values)
