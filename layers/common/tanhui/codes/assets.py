@@ -48,7 +48,7 @@ def _geofence(body: AssetIn | AssetPatch) -> GeoFence | None:
     g = body.geofence
     if g is None:
         return None
-    return GeoFence(lat=g.lat, lng=g.lng, radius_m=g.radius_m, required="true" if g.required else "false")
+    return GeoFence(lat=g.lat, lng=g.lng, radius_m=g.radius_m, required=g.required)
 
 
 def create(partner_id: str, body: AssetIn) -> AssetOut:
