@@ -102,13 +102,16 @@ DEMO_SINGLE_USE_CODES = 3
 
 def seed_assets(partner_ids: dict[str, str]) -> dict[str, Any]:
     """One asset of each kind, through the same domain code the API uses."""
+    from pydantic import TypeAdapter
     from tanhui.codes import assets, issuing
     from tanhui.codes.schemas import AssetIn, CodesIn
+
+    asset_in = TypeAdapter(AssetIn)  # a union discriminated on `kind`
 
     out: dict[str, Any] = {}
     for role, body in DEMO_ASSETS.items():
         partner_id = partner_ids[role]
-        asset = assets.create(partner_id, AssetIn.model_validate(body))
+        asset = assets.create(partner_id, asset_in.validate_python(body))
         count = DEMO_SINGLE_USE_CODES if body["kind"] in ("ticket_product", "product_sku") else 1
         codes = issuing.create_codes(partner_id, CodesIn(asset_id=asset.asset_id, count=count))
         out[asset.kind] = {

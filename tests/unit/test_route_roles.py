@@ -72,7 +72,7 @@ def _nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
 
 
 def test_given_every_route_body_then_model_and_nested_models_are_strict(resolvers):
-    from tanhui.codes.schemas import ATTRIBUTES_BY_KIND
+    from tanhui.codes.schemas import KindAttributes
 
     bodies = [
         model
@@ -81,7 +81,7 @@ def test_given_every_route_body_then_model_and_nested_models_are_strict(resolver
         for model in _models(param.type_)
     ]
     assert len(bodies) >= 12
-    models = {m for body in [*bodies, *ATTRIBUTES_BY_KIND.values()] for m in _nested_models(body)}
+    models = {m for body in [*bodies, *_models(KindAttributes)] for m in _nested_models(body)}
     loose = [
         m.__name__
         for m in models

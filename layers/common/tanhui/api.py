@@ -66,7 +66,7 @@ from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
-from tanhui import errors, openapi
+from tanhui import errors, openapi, request_models
 from tanhui.config import get_settings
 from tanhui.observability import log_invocations, logger, metrics
 
@@ -141,7 +141,7 @@ def install(
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(exc: RequestValidationError):
-        details = errors.validation_details(exc.errors())
+        details = errors.validation_details(exc.errors(), tags=request_models.union_tags())
         return error_response(
             422, "validation_error", "The request is not valid.", request_id(), details
         )

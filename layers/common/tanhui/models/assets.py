@@ -6,7 +6,10 @@ The asset item is also the revocation switch claims read from the per-container 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
+    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     NumberSetAttribute,
@@ -26,11 +29,21 @@ ASSET_KIND_ROLE = {
 }
 
 
+class BooleanOrTextAttribute(BooleanAttribute):
+    """A boolean, written as one; reads also the "true"/"false" strings items of earlier
+    versions hold (a state `make run` kept in .local/, or a table on AWS)."""
+
+    def get_value(self, value: dict[str, Any]) -> Any:
+        if "S" in value:
+            return value["S"].strip().lower() == "true"
+        return super().get_value(value)
+
+
 class GeoFence(MapAttribute):
     lat = NumberAttribute()
     lng = NumberAttribute()
     radius_m = NumberAttribute()
-    required = UnicodeAttribute(default="false")  # "true": claims must send lat/lng
+    required = BooleanOrTextAttribute(default=False)  # claims must send lat/lng
 
 
 class Asset(TanhuiModel):
