@@ -108,6 +108,8 @@ class Stack:
 
         template = cfn.load_template()
         functions = {name: LocalFunction(spec) for name, spec in cfn.functions(template).items()}
+        for function in functions.values():  # before any request or message can need one
+            function.load()
         self.gateway = LocalGateway(template, functions)
         self.server = make_server(
             self.host, self.port, self.gateway, threaded=True, request_handler=JsonErrorRequestHandler
