@@ -1,5 +1,13 @@
 """Loads the real Lambda handlers declared in template.yaml and invokes them as Lambda would:
-one invocation at a time per function (as one warm container), with a LambdaContext."""
+one invocation at a time per function (as one warm container), with a LambdaContext.
+
+Unlike Lambda's containers, these share one process, so their init phases (the imports of each
+handler module) are taken one at a time: two threads importing packages with import cycles at once
+(Powertools has them) can see each other's modules half-initialised, and CPython then raises
+`ImportError: cannot import name ... from partially initialized module` or a `KeyError` from
+`_find_and_load` in one of them. `make run` loads every handler before it serves (`load`), so a
+request and the SQS dispatcher never import at the same time.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +24,7 @@ from typing import Any
 from infra.local.cfn import ROOT, FunctionSpec
 
 LAYER = ROOT / "layers" / "common"
-# One import at a time: two functions' first invocations in two threads (the gateway's and the
-# dispatcher's) importing the same package at once can see it half initialised.
-_IMPORTING = threading.Lock()
+_INIT = threading.RLock()  # one init phase (handler import) at a time in the process
 
 
 @dataclass
@@ -45,7 +51,13 @@ class LambdaContext:
 
 
 def load_module(spec: FunctionSpec) -> Any:
-    """The function's handler module, freshly imported (as a new container would)."""
+    """The function's handler module, freshly imported (as a new container would); never while
+    another thread imports one."""
+    with _INIT:
+        return _import(spec)
+
+
+def _import(spec: FunctionSpec) -> Any:
     module_path = spec.handler.rpartition(".")[0]
     file = Path(spec.code_uri) / (module_path.replace(".", "/") + ".py")
     if str(LAYER) not in sys.path:
@@ -70,10 +82,18 @@ class LocalFunction:
         self._handler: Callable[[dict[str, Any], Any], Any] | None = None
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        """The init phase: imports the handler if it is not yet (the first invoke does it too)."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> Callable[[dict[str, Any], Any], Any]:
+        if self._handler is None:
+            self._handler = _load_handler(self.spec)
+        return self._handler
+
     def invoke(self, event: dict[str, Any]) -> Any:
         with self._lock:
-            if self._handler is None:
-                with _IMPORTING:
-                    self._handler = _load_handler(self.spec)
+            handler = self._load()
             context = LambdaContext(self.spec.logical_id, self.spec.memory, self.spec.timeout)
-            return self._handler(event, context)
+            return handler(event, context)

@@ -108,6 +108,8 @@ class Stack:
 
         template = cfn.load_template()
         functions = {name: LocalFunction(spec) for name, spec in cfn.functions(template).items()}
+        for function in functions.values():  # before any request or message can need one
+            function.load()
         self.gateway = LocalGateway(template, functions)
         self.server = make_server(
             self.host, self.port, self.gateway, threaded=True, request_handler=JsonErrorRequestHandler
@@ -164,6 +166,16 @@ Ctrl-C stops everything.
 """
 
 
+def wait_until(stopped: threading.Event, tick: float = 0.5) -> None:
+    """Until Ctrl-C or SIGTERM set `stopped`. Not one untimed `stopped.wait()`: Python runs a
+    signal's handler in the main thread only, and a signal the kernel gave to another thread (or
+    that came just before the main thread blocked) does not wake a main thread blocked on a lock,
+    so that wait never ended and `make run` ignored its Ctrl-C. Waking every `tick` lets the
+    handler run."""
+    while not stopped.wait(tick):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m infra.local.run", description=__doc__)
     parser.add_argument(
@@ -211,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         stack.keeper.start(seeded)
         stack.dispatcher.start()
         print(_guide(stack, demo, state), flush=True)
-        stopped.wait()
+        wait_until(stopped)
     finally:
         print("stopping…", file=sys.stderr)
         stack.stop()

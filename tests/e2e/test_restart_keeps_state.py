@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from tests.support import unique_phone
 
 READY = "Tanhui is running."
 START_TIMEOUT = 120.0
+ACCESS_LOG = re.compile(r'^\S+ - - \[[^]]*\] "')  # werkzeug's one line per request
 
 
 class MakeRun:
@@ -68,13 +72,32 @@ class MakeRun:
         demo: dict[str, Any] = json.loads(self.demo_path.read_text())
         return demo
 
+    def output(self, last: int = 80) -> str:
+        """The run's last lines of its own (tracebacks, function logs), without the access log."""
+        own = [line for line in self.lines if not ACCESS_LOG.match(line)]
+        return "".join(own[-last:])
+
+    @contextmanager
+    def diagnosed(self) -> Iterator[MakeRun]:
+        """A failed assertion (or any error) inside says what the server printed."""
+        try:
+            yield self
+        except (Exception, pytest.fail.Exception) as exc:  # pytest.fail raises a BaseException
+            flags = " ".join(str(a) for a in self.proc.args[3:]) or "no flags"  # type: ignore[index]
+            exc.add_note(f"--- make run ({flags}): its last lines but the access log ---\n{self.output()}")
+            raise
+
     def banner_state(self) -> str:
         return next(line for line in self.lines if line.strip().startswith("State"))
 
     def interrupt(self) -> int:
-        """Ctrl-C, and its exit status."""
+        """Ctrl-C, and its exit status; a run that ignores it is killed, not left behind."""
         self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout=60)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail("make run did not stop within 60 s of its Ctrl-C")
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -101,77 +124,93 @@ def test_given_a_claim_when_make_run_restarts_then_logins_wallet_ledger_and_code
 
     # Given a first run, a new tourist and a claim of a printed single-use code
     first = MakeRun(local, port, aws_port)
-    try:
-        demo = first.wait_ready()
-        assert "new" in first.banner_state()
-        status, _, _ = first.http.post(
-            "/v1/auth/register",
-            {
-                "phone": phone,
-                "password": password,
-                "display_name": "回头客 Returning",
-                "consent": {"version": "2026-11", "accepted": True},
-            },
-        )
-        assert status == 201
-        status, tokens = _login(first.http, phone, password)
-        old_access = tokens["access_token"]
-        ticket, product = (demo["assets"][k]["codes"][0]["url"] for k in ("ticket_product", "product_sku"))
-        status, claim, _ = first.http.post("/v1/claims", {"code": ticket}, token=old_access)
-        assert status == 201, claim
-    finally:
-        # When it is stopped with Ctrl-C
-        assert first.interrupt() == 0
+    with first.diagnosed():
+        try:
+            demo = first.wait_ready()
+            assert "new" in first.banner_state()
+            status, body, _ = first.http.post(
+                "/v1/auth/register",
+                {
+                    "phone": phone,
+                    "password": password,
+                    "display_name": "回头客 Returning",
+                    "consent": {"version": "2026-11", "accepted": True},
+                },
+            )
+            assert status == 201, body
+            status, tokens = _login(first.http, phone, password)
+            assert status == 200, tokens
+            old_access = tokens["access_token"]
+            assets = demo["assets"]
+            ticket, product = (assets[k]["codes"][0]["url"] for k in ("ticket_product", "product_sku"))
+            status, claim, _ = first.http.post("/v1/claims", {"code": ticket}, token=old_access)
+            assert status == 201, claim
+        finally:
+            # When it is stopped with Ctrl-C
+            assert first.interrupt() == 0
 
     # Then the next run reuses the state: same demo logins, passwords, partners and codes
     second = MakeRun(local, port, aws_port)
-    try:
-        assert second.wait_ready() == demo
-        assert "reused" in second.banner_state()
-        status, tokens = _login(second.http, phone, password)
-        assert status == 200, tokens
-        access = tokens["access_token"]
-        status, wallet, _ = second.http.get("/v1/me/wallet", token=access)
-        assert status == 200 and wallet["coins"] == claim["coins"] > 0
-        status, ledger, _ = second.http.get("/v1/me/ledger", token=access)
-        assert [e["entry_id"] for e in ledger["items"]] == [claim["claim_id"]]
-        status, again, _ = second.http.post("/v1/claims", {"code": ticket}, token=access)
-        assert status == 200 and again["already_credited"] is True and again["claim_id"] == claim["claim_id"]
-        status, _, _ = second.http.get(ticket[ticket.index("/Q/") :])
-        assert status == 200  # the landing page of a code printed in the first run
-        # a token the first run issued still verifies (moto's pool key is kept with the pool)
-        assert second.http.get("/v1/me", token=old_access)[0] == 200
-        status, admin = _login(second.http, demo["admin"]["phone"], demo["admin"]["password"])
-        status, partners, _ = second.http.get("/v1/admin/partners?limit=50", token=admin["access_token"])
-        assert len(partners["items"]) == len(demo["partners"])  # seeded once, not again
+    with second.diagnosed():
+        try:
+            assert second.wait_ready() == demo
+            assert "reused" in second.banner_state()
+            status, tokens = _login(second.http, phone, password)
+            assert status == 200, tokens
+            access = tokens["access_token"]
+            status, wallet, _ = second.http.get("/v1/me/wallet", token=access)
+            assert status == 200, wallet
+            assert wallet["coins"] == claim["coins"] > 0
+            status, ledger, _ = second.http.get("/v1/me/ledger", token=access)
+            assert status == 200, ledger
+            assert [e["entry_id"] for e in ledger["items"]] == [claim["claim_id"]]
+            status, again, _ = second.http.post("/v1/claims", {"code": ticket}, token=access)
+            assert status == 200, again
+            assert again["already_credited"] is True and again["claim_id"] == claim["claim_id"]
+            status, page, _ = second.http.get(ticket[ticket.index("/Q/") :])
+            assert status == 200, page  # the landing page of a code printed in the first run
+            # a token the first run issued still verifies (moto's pool key is kept with the pool)
+            status, me, _ = second.http.get("/v1/me", token=old_access)
+            assert status == 200, me
+            status, admin = _login(second.http, demo["admin"]["phone"], demo["admin"]["password"])
+            assert status == 200, admin
+            status, partners, _ = second.http.get("/v1/admin/partners?limit=50", token=admin["access_token"])
+            assert status == 200, partners
+            assert len(partners["items"]) == len(demo["partners"])  # seeded once, not again
 
-        # and a kill -9 after the last save loses nothing of it
-        status, late, _ = second.http.post("/v1/claims", {"code": product}, token=access)
-        assert status == 201, late
-        _wait_for_a_save(state, after=time.time_ns())
-    finally:
-        second.kill()
+            # and a kill -9 after the last save loses nothing of it
+            status, late, _ = second.http.post("/v1/claims", {"code": product}, token=access)
+            assert status == 201, late
+            _wait_for_a_save(state, after=time.time_ns())
+        finally:
+            second.kill()
 
     third = MakeRun(local, port, aws_port)
-    try:
-        third.wait_ready()
-        status, tokens = _login(third.http, phone, password)
-        assert status == 200
-        status, ledger, _ = third.http.get("/v1/me/ledger", token=tokens["access_token"])
-        assert {e["entry_id"] for e in ledger["items"]} == {claim["claim_id"], late["claim_id"]}
-    finally:
-        assert third.interrupt() == 0
+    with third.diagnosed():
+        try:
+            third.wait_ready()
+            status, tokens = _login(third.http, phone, password)
+            assert status == 200, tokens
+            status, ledger, _ = third.http.get("/v1/me/ledger", token=tokens["access_token"])
+            assert status == 200, ledger
+            assert {e["entry_id"] for e in ledger["items"]} == {claim["claim_id"], late["claim_id"]}
+        finally:
+            assert third.interrupt() == 0
 
     # and --fresh (make reset, make run FRESH=1) starts over: new users, new signing key
     fresh = MakeRun(local, port, aws_port, "--fresh")
-    try:
-        new_demo = fresh.wait_ready()
-        assert "new" in fresh.banner_state()
-        status, body = _login(fresh.http, phone, password)
-        assert status == 401 and body["error"]["code"] == "invalid_credentials"
-        tourist = new_demo["tourist"]
-        status, tokens = _login(fresh.http, tourist["phone"], tourist["password"])
-        status, body, _ = fresh.http.post("/v1/claims", {"code": ticket}, token=tokens["access_token"])
-        assert status == 422 and body["error"]["code"] == "invalid_code"
-    finally:
-        assert fresh.interrupt() == 0
+    with fresh.diagnosed():
+        try:
+            new_demo = fresh.wait_ready()
+            assert "new" in fresh.banner_state()
+            status, body = _login(fresh.http, phone, password)
+            assert status == 401, body
+            assert body["error"]["code"] == "invalid_credentials"
+            tourist = new_demo["tourist"]
+            status, tokens = _login(fresh.http, tourist["phone"], tourist["password"])
+            assert status == 200, tokens
+            status, body, _ = fresh.http.post("/v1/claims", {"code": ticket}, token=tokens["access_token"])
+            assert status == 422, body
+            assert body["error"]["code"] == "invalid_code"
+        finally:
+            assert fresh.interrupt() == 0
