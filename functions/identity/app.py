@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from tanhui import api, errors
 from tanhui.identity import consent, service
+from tanhui.imports import pending
 from tanhui.identity.schemas import (
     ConfirmIn,
     ConsentIn,
@@ -39,6 +40,8 @@ api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
 @api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
     result, created = service.register(body)
+    if result.tokens is not None:  # confirmed: rows a partner reported for this phone are theirs
+        pending.settle_quietly(result.user_id)
     return Response(
         status_code=201 if created else 200, content_type=api.JSON, body=result
     )
@@ -55,7 +58,9 @@ def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
 )
 @api.allow(api.PUBLIC)
 def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
-    service.confirm(body.phone, body.code)
+    user_id = service.confirm(body.phone, body.code)
+    if user_id is not None:
+        pending.settle_quietly(user_id)
     return {"confirmed": True}
 
 
@@ -72,7 +77,9 @@ def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
 )
 @api.allow(api.PUBLIC)
 def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
-    return service.tokens_out(service.login(body.phone, body.password))
+    tokens = service.login(body.phone, body.password)
+    pending.settle_quietly(service.user_of(tokens))
+    return service.tokens_out(tokens)
 
 
 @app.post(
@@ -108,7 +115,9 @@ def me() -> ProfileOut:
 )
 @api.allow("tourist")
 def give_consent(body: Annotated[ConsentIn, Body()]) -> ConsentOut:
-    return consent.give(api.principal(app).user_id, body)
+    given = consent.give(api.principal(app).user_id, body)
+    pending.settle_quietly(api.principal(app).user_id)
+    return given
 
 
 lambda_handler = api.lambda_handler(app)

@@ -195,16 +195,24 @@ def _resume_registration(req: RegisterIn) -> str:
     raise errors.PhoneTaken("This phone number is registered and awaits SMS confirmation.")
 
 
-def confirm(phone: str, code: str) -> None:
+def confirm(phone: str, code: str) -> str | None:
+    """Confirms the phone; returns the user's id."""
     cognito.confirm(phone, code)
     user = cognito.get_user(phone)
     if user is not None:
         _ensure_from_cognito(user)
+        return user.user_id
+    return None
+
+
+def user_of(tokens: Tokens) -> str:
+    """The user id in an access token Cognito has just issued to us."""
+    return str(jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"])
 
 
 def login(phone: str, password: str) -> Tokens:
     tokens = cognito.password_auth(phone, password)
-    user_id = jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"]
+    user_id = user_of(tokens)
     if _profile(user_id) is None:
         user = cognito.get_user(phone)
         if user is not None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
 from tanhui.models.base import Gsi1, TanhuiModel
 
-PARTNER_ROLES = ("scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant")
+PARTNER_ROLES = ("scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant", "utility",
+                 "property_manager", "recycler")
 
 
 def partner_pk(partner_id: str) -> str:
@@ -21,6 +22,8 @@ class Partner(TanhuiModel):
     role = UnicodeAttribute()
     contact: MapAttribute = MapAttribute(default=dict)
     status = UnicodeAttribute(default="active")
+    # issuance supervision (发放监管): coins its files may issue a month; None = no quota set
+    monthly_coin_quota = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()

@@ -9,7 +9,8 @@ from pydantic import BaseModel, StringConstraints
 from tanhui.identity.schemas import DisplayName, Password, Phone
 from tanhui.request_models import RequestModel
 
-PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant"]
+PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant", "utility",
+                      "property_manager", "recycler"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
