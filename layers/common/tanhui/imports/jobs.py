@@ -38,7 +38,7 @@ from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, Impor
 from tanhui.models.base import iso_ms, sortable_id, utc_now
 from tanhui.models.imports import COUNTS, ImportJob, import_sk
 from tanhui.models.pages import decode_cursor, encode_cursor
-from tanhui.models.partner import partner_pk
+from tanhui.models.partner import Partner, partner_pk
 from tanhui.observability import logger
 
 MAX_BYTES = 256 * 1024 * 1024
@@ -173,6 +173,10 @@ def _job_for(partner_id: str, file_type: str, import_id: str | None, name: str, 
             return None
         return job if job.object_key == key else None
     # copied straight into the bucket: one job per object version, whoever is notified first
+    try:
+        Partner.get(*Partner.key(partner_id), attributes_to_get=["pk"])
+    except Partner.DoesNotExist:
+        return None
     digest = hashlib.sha256(f"{key}\0{version}".encode()).digest()
     import_id = sortable_id(event_time, digest)
     job = _new_job(partner_id, import_id, file_type, name, key, None, iso_ms(event_time))
@@ -192,9 +196,6 @@ def on_upload(raw_key: str, size: int, version: str | None, event_time: datetime
         logger.warning("upload outside partners/<id>/<type>/ ignored", extra={"key": key})
         return "ignored"
     partner_id, file_type = match["partner"], match["type"]
-    if file_type not in formats.FILE_TYPES:
-        logger.warning("upload of an unknown file type ignored", extra={"key": key})
-        return "ignored"
     job = _job_for(partner_id, file_type, match["id"], match["name"], key, version,
                    event_time or datetime.now(UTC))
     if job is None:
@@ -202,6 +203,13 @@ def on_upload(raw_key: str, size: int, version: str | None, event_time: datetime
         return "ignored"
     if not _claim(job, version):
         return "duplicate"
+    if file_type not in formats.FILE_TYPES:
+        quarantine(job, "unknown_type", f"{file_type!r} is not a file type; one of {', '.join(formats.FILE_TYPES)}.")
+        return "quarantined"
+    role = plans.context(partner_id).role
+    if role not in plans.ROLES_OF_TYPE[file_type]:
+        quarantine(job, "import_type_not_allowed", f"A {role} does not hand in {file_type} files.")
+        return "quarantined"
     if job.ranges_total and job.ranges:  # surveyed before a crash: send what is not done
         _send_ranges(job)
         return "resumed"
