@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from tanhui import api, errors
 from tanhui.identity import consent, service
-from tanhui.imports import pending
 from tanhui.identity.schemas import (
     ConfirmIn,
     ConsentIn,
@@ -18,6 +17,7 @@ from tanhui.identity.schemas import (
     RegisterIn,
     TokensOut,
 )
+from tanhui.imports import pending
 from tanhui.openapi import responses
 
 PROFILE_NOT_FOUND = (errors.NotFound, "profile_not_found")

@@ -84,22 +84,32 @@ def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report
 ):
     hotel = make_partner("hotel")
     room = make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "808"})
-    other_hotel_room = make_asset(make_partner("hotel").partner_id, "hotel_room",
-                                  attributes={"room_number": "909"})
+    other_hotel_room = make_asset(
+        make_partner("hotel").partner_id, "hotel_room", attributes={"room_number": "909"}
+    )
     guest = register("张三")
     data = _stays(
         (_spaced(guest.phone), "808", _night(10), 2),
         ("+8613700000000", "808", _night(10), 1),  # nobody registered: pending
         (guest.phone, other_hotel_room.asset_id, _night(20), 1),  # another hotel's room
         (guest.phone, "808", "not-a-date", 1),
-        encoding="gbk", newline="\r\n",
+        encoding="gbk",
+        newline="\r\n",
     )
 
     job = _import(api, dispatcher, hotel, "hotel_stays", data)
 
     assert job["status"] == "completed", job
-    assert job["counts"] == {"rows": 4, "credited": 1, "duplicate": 0, "pending": 1, "unmatched": 0,
-                                  "invalid": 2, "over_quota": 0, "no_reduction": 0}
+    assert job["counts"] == {
+        "rows": 4,
+        "credited": 1,
+        "duplicate": 0,
+        "pending": 1,
+        "unmatched": 0,
+        "invalid": 2,
+        "over_quota": 0,
+        "no_reduction": 0,
+    }
     night = factors.factor_for("hotel_low_carbon_night", "9999-12-31T00:00:00Z")
     assert job["coins"] == 2 * int(night.coins_per_unit) == _coins(guest.user_id)
     record = BehaviourRecord.get(*BehaviourRecord.key(keys.hotel_night(guest.user_id, _night(10))))
@@ -107,7 +117,10 @@ def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report
     rejects = urllib3.request("GET", job["rejects_url"]).data.decode("utf-8-sig").splitlines()
     assert rejects[0] == "row,outcome,reason_code,reason"
     assert [line.split(",")[:3] for line in rejects[1:]] == [
-        ["3", "pending", "not_registered"], ["4", "invalid", "asset_not_found"], ["5", "invalid", "invalid_value"]]
+        ["3", "pending", "not_registered"],
+        ["4", "invalid", "asset_not_found"],
+        ["5", "invalid", "invalid_value"],
+    ]
     report = json.loads(urllib3.request("GET", job["report_url"]).data)
     assert report["counts"] == job["counts"] and report["encoding"] == "gb18030"
 
@@ -121,8 +134,13 @@ def test_given_night_scanned_when_file_reports_it_then_duplicate_and_the_reverse
     assert api.post("/v1/claims", {"code": static(room)}, as_=scanned).status == 201
     tonight = keys.night_of(datetime.now(UTC))
 
-    job = _import(api, dispatcher, hotel, "hotel_stays",
-                  _stays((scanned.phone, "101", tonight, 1), (filed.phone, "101", tonight, 1)))
+    job = _import(
+        api,
+        dispatcher,
+        hotel,
+        "hotel_stays",
+        _stays((scanned.phone, "101", tonight, 1), (filed.phone, "101", tonight, 1)),
+    )
 
     assert (job["counts"]["credited"], job["counts"]["duplicate"]) == (1, 1), job
     again = api.post("/v1/claims", {"code": static(room)}, as_=filed)
@@ -152,7 +170,9 @@ def test_given_file_copied_with_platform_credentials_then_imported_once_despite_
     guest = register()
     key = f"partners/{hotel.partner_id}/hotel_stays/十一月 stays.csv"  # URL-encoded in the event
     s3 = boto3.client("s3")
-    put = s3.put_object(Bucket=aws.env["UPLOAD_BUCKET"], Key=key, Body=_stays((guest.phone, "303", _night(5), 1)))
+    put = s3.put_object(
+        Bucket=aws.env["UPLOAD_BUCKET"], Key=key, Body=_stays((guest.phone, "303", _night(5), 1))
+    )
     dispatcher.drain()
 
     assert jobs.on_upload(key.replace(" ", "+"), 60, put.get("VersionId")) == "duplicate"
@@ -190,7 +210,11 @@ def test_given_crash_after_some_rows_when_range_redelivered_then_counts_exact_an
 
     job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=hotel).body
     assert (job["status"], job["counts"]["rows"], job["counts"]["credited"], job["coins"]) == (
-        "completed", 6, 6, 12)
+        "completed",
+        6,
+        6,
+        12,
+    )
     assert [_coins(g.user_id) for g in guests] == [2] * 6
 
 
@@ -225,8 +249,9 @@ def test_given_bad_file_then_quarantined_with_report(api, dispatcher, make_partn
 
 def test_given_unknown_type_under_partner_prefix_then_quarantined(aws, api, dispatcher, make_partner):
     hotel = make_partner("hotel")
-    boto3.client("s3").put_object(Bucket=aws.env["UPLOAD_BUCKET"],
-                                  Key=f"partners/{hotel.partner_id}/bird_counts/x.csv", Body=b"a\n1\n")
+    boto3.client("s3").put_object(
+        Bucket=aws.env["UPLOAD_BUCKET"], Key=f"partners/{hotel.partner_id}/bird_counts/x.csv", Body=b"a\n1\n"
+    )
     dispatcher.drain()
     [job] = api.get("/v1/partner/imports", as_=hotel).body["items"]
     assert (job["status"], job["reason_code"]) == ("quarantined", "unknown_type")
@@ -244,8 +269,15 @@ def test_given_row_for_unregistered_phone_when_they_register_then_credited(
     job = _import(api, dispatcher, hotel, "hotel_stays", _stays((phone, "606", _night(2), 2)))
     assert job["counts"]["pending"] == 1
 
-    reply = api.post("/v1/auth/register", {"phone": phone, "password": "green-trip-2026", "display_name": "晚到",
-                                           "consent": {"version": "2026-11", "accepted": True}})
+    reply = api.post(
+        "/v1/auth/register",
+        {
+            "phone": phone,
+            "password": "green-trip-2026",
+            "display_name": "晚到",
+            "consent": {"version": "2026-11", "accepted": True},
+        },
+    )
     assert reply.status == 201, reply.body
     assert _coins(reply.body["user_id"]) == 4
     ledger = api.get("/v1/me/ledger", as_=_login(api, phone)).body["items"]
@@ -258,14 +290,18 @@ def _login(api, phone):
     return login(api, phone, "green-trip-2026")
 
 
-def test_given_monthly_quota_then_rows_beyond_it_are_over_quota(api, admin, dispatcher, register, make_partner):
+def test_given_monthly_quota_then_rows_beyond_it_are_over_quota(
+    api, admin, dispatcher, register, make_partner
+):
     hotel = make_partner("hotel")
     make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "707"})
     set_quota = api.put(f"/v1/admin/partners/{hotel.partner_id}/quota", {"monthly_coins": 5}, as_=admin)
     assert set_quota.status == 200 and set_quota.body["monthly_coins"] == 5
     guests = [register() for _ in range(4)]
 
-    job = _import(api, dispatcher, hotel, "hotel_stays", _stays(*((g.phone, "707", _night(1), 1) for g in guests)))
+    job = _import(
+        api, dispatcher, hotel, "hotel_stays", _stays(*((g.phone, "707", _night(1), 1) for g in guests))
+    )
 
     assert (job["counts"]["credited"], job["counts"]["over_quota"], job["coins"]) == (2, 2, 4), job
     assert sum(_coins(g.user_id) for g in guests) == 4
@@ -282,7 +318,9 @@ def test_given_file_under_another_partners_import_key_then_ignored(aws, api, dis
     a, b = make_partner("hotel"), make_partner("hotel")
     created = _start(api, a, "hotel_stays")
     forged = created["object_key"].replace(f"partners/{a.partner_id}/", f"partners/{b.partner_id}/")
-    boto3.client("s3").put_object(Bucket=aws.env["UPLOAD_BUCKET"], Key=forged, Body=b"guest,room,check_in,nights\n")
+    boto3.client("s3").put_object(
+        Bucket=aws.env["UPLOAD_BUCKET"], Key=forged, Body=b"guest,room,check_in,nights\n"
+    )
     dispatcher.drain()
     assert api.get("/v1/partner/imports", as_=b).body["items"] == []
     assert api.get(f"/v1/partner/imports/{created['import_id']}", as_=b).status == 404
@@ -295,7 +333,9 @@ def test_given_presigned_upload_then_policy_confines_key_and_size(api, make_part
 
     hotel = make_partner("hotel")
     created = _start(api, hotel, "hotel_stays", "../../etc/passwd")
-    assert created["object_key"].startswith(f"partners/{hotel.partner_id}/hotel_stays/{created['import_id']}/")
+    assert created["object_key"].startswith(
+        f"partners/{hotel.partner_id}/hotel_stays/{created['import_id']}/"
+    )
     assert created["object_key"].endswith("/passwd")
     policy = json.loads(base64.b64decode(created["upload"]["fields"]["policy"]))
     assert {"key": created["object_key"]} in policy["conditions"]

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tanhui.bindings.normalisation import InvalidBinding, normalise
-from tanhui.models.bindings import BINDING_SK, Binding, UserBindings
+from tanhui.models.bindings import BINDING_SK, NUMBER_KINDS, Binding, UserBindings
 
 BATCH_GET_LIMIT = 100
 ATTEMPTS = 8
@@ -80,3 +80,12 @@ def daily_km(user_id: str) -> float | None:
     except UserBindings.DoesNotExist:
         return None
     return None if item.daily_km is None else float(item.daily_km)
+
+
+def numbers_of(user_id: str) -> list[tuple[str, str]]:
+    """(kind, value) of every number the user has bound (the phone is the profile's)."""
+    try:
+        item = UserBindings.get(*UserBindings.key(user_id), consistent_read=True)
+    except UserBindings.DoesNotExist:
+        return []
+    return [(kind, value) for kind in NUMBER_KINDS if (value := getattr(item, kind))]

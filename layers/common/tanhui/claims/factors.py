@@ -265,7 +265,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "car_free_day": dict(
         method="per_car_free_day", unit="day", fuel_ml_per_km=80, gco2e_per_litre=2300,
         coins_per_unit=1, daily_cap=31,
-        source=f"{GUIDE} §一(二)3(2): 从物业处获取每个车牌号每月出行日数，对比上个月减少的日数即为减少出行日。"
+        source=f"{GUIDE} §一(二)3(2): 从物业处获取每个车牌号每月出行日数，"
+        "对比上个月减少的日数即为减少出行日。"
         "根据减少出行日、居民的日均里程及百公里油耗（用平台内置缺省值）计算出该行为的减碳量。"
         "Demo: 8 L/100 km default fuel use, 2,300 gCO2e per litre of petrol; km from the resident's "
         "stated daily km.",
@@ -278,8 +279,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
             "cardboard": {"unit": "kg", "gco2e_per_unit": 1200, "coins_per_unit": 2},
             "kitchen_waste": {"unit": "kg", "gco2e_per_unit": 300, "coins_per_unit": 1},
         },
-        source=f"{GUIDE} §一(二)3(3): 根据垃圾处理方式确定每个塑料瓶、每公斤纸板、每公斤纸张及每公斤餐厨垃圾等"
-        "各类垃圾回收利用的减碳量。"
+        source=f"{GUIDE} §一(二)3(3): 根据垃圾处理方式确定每个塑料瓶、每公斤纸板、"
+        "每公斤纸张及每公斤餐厨垃圾等各类垃圾回收利用的减碳量。"
         "gCO2e: demo estimates per item or kg recycled instead of landfilled.",
     ),
 }

@@ -69,7 +69,9 @@ def wallet_credit(
     names |= {f"#cap{i}": cap_attribute(day, behaviour) for i, day in enumerate(counted)}
     names |= {f"#old{i}": name for i, name in enumerate(stale)}
     sets = ", ".join(f"#cap{i} = if_not_exists(#cap{i}, :zero) + :one" for i in range(len(counted)))
-    under_cap = " AND ".join(f"(attribute_not_exists(#cap{i}) OR #cap{i} < :cap)" for i in range(len(counted)))
+    under_cap = " AND ".join(
+        f"(attribute_not_exists(#cap{i}) OR #cap{i} < :cap)" for i in range(len(counted))
+    )
     return {
         "TableName": Wallet.Meta.table_name,
         "Key": {"pk": {"S": pk}, "sk": {"S": sk}},

@@ -36,7 +36,13 @@ QUOTA_TZ = ZoneInfo("Asia/Shanghai")
 
 # what a row came to (the import's counts)
 CREDITED, DUPLICATE, PENDING, UNMATCHED, INVALID, OVER_QUOTA, NO_REDUCTION = (
-    "credited", "duplicate", "pending", "unmatched", "invalid", "over_quota", "no_reduction",
+    "credited",
+    "duplicate",
+    "pending",
+    "unmatched",
+    "invalid",
+    "over_quota",
+    "no_reduction",
 )
 
 
@@ -103,8 +109,11 @@ def _quota_update(quota: Quota, coins: int, now_iso: str) -> dict[str, Any]:
         "ConditionExpression": "attribute_not_exists(#c) OR #c <= :room",
         "ExpressionAttributeNames": {"#c": "coins", "#p": "partner_id", "#m": "month", "#u": "updated_at"},
         "ExpressionAttributeValues": {
-            ":n": {"N": str(coins)}, ":room": {"N": str(quota.limit - coins)},
-            ":p": {"S": quota.partner_id}, ":m": {"S": quota.month}, ":now": {"S": now_iso},
+            ":n": {"N": str(coins)},
+            ":room": {"N": str(quota.limit - coins)},
+            ":p": {"S": quota.partner_id},
+            ":m": {"S": quota.month},
+            ":now": {"S": now_iso},
         },
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
@@ -165,7 +174,9 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                     if not _failed(reason):
                         keep.append(record)
                         continue
-                    old = BehaviourRecord.from_raw_data(reason.raw_item) if reason and reason.raw_item else None
+                    old = (
+                        BehaviourRecord.from_raw_data(reason.raw_item) if reason and reason.raw_item else None
+                    )
                     if old is not None and _is_ours(old, c):
                         p.credited_before.append(old)
                     elif old is not None and old.status == STATUS_REVOKED:
@@ -180,10 +191,15 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                 if not wallet:
                     return Outcome(c.row, UNMATCHED, "user_not_found", "No account has this user id.")
                 if tx.CONSENT not in wallet:
-                    return Outcome(c.row, PENDING, "consent_required",
-                                   "The user has not consented yet; credited once they do.")
+                    return Outcome(
+                        c.row,
+                        PENDING,
+                        "consent_required",
+                        "The user has not consented yet; credited once they do.",
+                    )
                 capped = {
-                    d for d in c.days
+                    d
+                    for d in c.days
                     if int((wallet.get(tx.cap_attribute(d, c.behaviour)) or {}).get("N", 0)) >= c.daily_cap
                 }
                 if not capped:
@@ -195,8 +211,9 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
             if _failed(quota_reason):
                 issued = int(((quota_reason.raw_item or {}).get("coins") or {}).get("N", 0))  # type: ignore[union-attr]
                 if quota is not None and quota.limit is not None and issued + c.coins > quota.limit:
-                    return Outcome(c.row, OVER_QUOTA, "over_quota",
-                                   "The partner's monthly coin quota is used up.")
+                    return Outcome(
+                        c.row, OVER_QUOTA, "over_quota", "The partner's monthly coin quota is used up."
+                    )
                 continue
             if any(r is not None and r.code in tx.RETRYABLE for r in exc.cancellation_reasons):
                 time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
@@ -210,15 +227,27 @@ def _final(p: _Pending, credited_now: Sequence[BehaviourRecord] = ()) -> Outcome
     c = p.credit
     records = [*credited_now, *p.credited_before]
     if records:
-        return Outcome(c.row, CREDITED, coins=sum(int(r.coins) for r in records),
-                       gco2e=sum(int(r.gco2e) for r in records))
+        return Outcome(
+            c.row,
+            CREDITED,
+            coins=sum(int(r.coins) for r in records),
+            gco2e=sum(int(r.gco2e) for r in records),
+        )
     if p.revoked and not p.duplicates:
         return Outcome(c.row, INVALID, "code_revoked", "The product's code has been revoked by its issuer.")
     if p.capped and not p.duplicates:
-        return Outcome(c.row, INVALID, "daily_cap_reached",
-                       "The daily limit for this behaviour is reached for this user.")
-    return Outcome(c.row, DUPLICATE, "already_credited",
-                   "This behaviour is already credited (by a scan or another file).")
+        return Outcome(
+            c.row,
+            INVALID,
+            "daily_cap_reached",
+            "The daily limit for this behaviour is reached for this user.",
+        )
+    return Outcome(
+        c.row,
+        DUPLICATE,
+        "already_credited",
+        "This behaviour is already credited (by a scan or another file).",
+    )
 
 
 def _groups(pending: Iterable[_Pending], quota: Quota | None) -> Iterable[list[_Pending]]:
@@ -239,16 +268,21 @@ def _groups(pending: Iterable[_Pending], quota: Quota | None) -> Iterable[list[_
         yield group
 
 
-def credit_rows(credits: Sequence[Credit], quota: Quota | None = None, *, at: datetime | None = None) -> list[Outcome]:
+def credit_rows(
+    credits: Sequence[Credit], quota: Quota | None = None, *, at: datetime | None = None
+) -> list[Outcome]:
     """Credits every row once; returns each row's outcome (in no particular order)."""
     at = at or datetime.now(UTC)
     outcomes: list[Outcome] = []
     # a user's rows go to different transactions: order them so that each group has distinct users
     todo = [_Pending(c) for c in credits if c.records]
-    outcomes += [Outcome(c.row, NO_REDUCTION, "no_reduction", "Nothing to credit.") for c in credits if not c.records]
+    outcomes += [
+        Outcome(c.row, NO_REDUCTION, "no_reduction", "Nothing to credit.") for c in credits if not c.records
+    ]
     while todo:
         seen: set[str] = set()
-        now_round, later = [], []
+        now_round: list[_Pending] = []
+        later: list[_Pending] = []
         for p in todo:
             (later if p.credit.user_id in seen else now_round).append(p)
             seen.add(p.credit.user_id)

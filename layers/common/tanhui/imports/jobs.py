@@ -16,6 +16,7 @@ their own row, the counts are added once per range, the report is rewritten iden
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -29,6 +30,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from tanhui import bindings, errors
 from tanhui.aws import client
@@ -48,7 +50,10 @@ ROWS_PER_RANGE = 5000
 BLOCK_ROWS = 500  # rows matched and credited together
 LINK_SECONDS = 3600
 MAX_RECEIVES = 5  # the upload queue's maxReceiveCount
-_KEY = re.compile(r"^partners/(?P<partner>[0-9A-F]{6})/(?P<type>[a-z_]+)/(?:(?P<id>[0-9A-Z]{26})/)?(?P<name>[^/]+)$")
+REJECTS_HEADER = b"row,outcome,reason_code,reason\r\n"
+_KEY = re.compile(
+    r"^partners/(?P<partner>[0-9A-F]{6})/(?P<type>[a-z_]+)/(?:(?P<id>[0-9A-Z]{26})/)?(?P<name>[^/]+)$"
+)
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
@@ -100,10 +105,16 @@ def get(partner_id: str, import_id: str) -> ImportJob:
 
 
 def list_imports(partner_id: str, limit: int, cursor: str | None) -> ImportList:
-    start = decode_cursor(cursor, {"pk", "sk"}, equal={"pk": partner_pk(partner_id)}, prefix={"sk": "IMPORT#"})
+    start = decode_cursor(
+        cursor, {"pk", "sk"}, equal={"pk": partner_pk(partner_id)}, prefix={"sk": "IMPORT#"}
+    )
     page = ImportJob.query(
-        partner_pk(partner_id), ImportJob.sk.startswith("IMPORT#"), scan_index_forward=False,
-        limit=limit, page_size=limit, last_evaluated_key=start,
+        partner_pk(partner_id),
+        ImportJob.sk.startswith("IMPORT#"),
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
     )
     items = [out(j, links=False) for j in page]
     return ImportList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
@@ -116,12 +127,20 @@ def safe_filename(name: str) -> str:
     return cleaned[:100]
 
 
-def _new_job(partner_id: str, import_id: str, file_type: str, filename: str, key: str, by: str | None,
-             now: str) -> ImportJob:
+def _new_job(
+    partner_id: str, import_id: str, file_type: str, filename: str, key: str, by: str | None, now: str
+) -> ImportJob:
     return ImportJob(
-        *ImportJob.key(partner_id, import_id), partner_id=partner_id, import_id=import_id,
-        file_type=file_type, filename=filename, object_key=key, status="awaiting_upload",
-        created_by=by, created_at=now, updated_at=now,
+        *ImportJob.key(partner_id, import_id),
+        partner_id=partner_id,
+        import_id=import_id,
+        file_type=file_type,
+        filename=filename,
+        object_key=key,
+        status="awaiting_upload",
+        created_by=by,
+        created_at=now,
+        updated_at=now,
         expires_at=int((datetime.now(UTC) + timedelta(days=AWAITING_DAYS)).timestamp()),
     )
 
@@ -139,19 +158,28 @@ def create(partner_id: str, staff_user: str, body: ImportIn) -> CreatedImportOut
     job = _new_job(partner_id, import_id, body.type, name, key, staff_user, iso_ms(at))
     job.save(condition=ImportJob.pk.does_not_exist())
     post = client("s3").generate_presigned_post(
-        Bucket=get_settings().upload_bucket, Key=key,
-        Conditions=[["content-length-range", 1, MAX_BYTES]], ExpiresIn=UPLOAD_SECONDS,
+        Bucket=get_settings().upload_bucket,
+        Key=key,
+        Conditions=[["content-length-range", 1, MAX_BYTES]],
+        ExpiresIn=UPLOAD_SECONDS,
     )
     logger.info("import created", extra={"import_id": import_id, "type": body.type})
     return CreatedImportOut(
-        import_id=import_id, object_key=key,
-        upload=UploadOut(url=post["url"], fields=post["fields"], max_bytes=MAX_BYTES,
-                         expires_at=iso_ms(at + timedelta(seconds=UPLOAD_SECONDS))),
+        import_id=import_id,
+        object_key=key,
+        upload=UploadOut(
+            url=post["url"],
+            fields=post["fields"],
+            max_bytes=MAX_BYTES,
+            expires_at=iso_ms(at + timedelta(seconds=UPLOAD_SECONDS)),
+        ),
     )
 
 
 # ------------------------------------------------------------------------------ the file
-def _object_chunks(key: str, version: str | None, byte_range: tuple[int, int] | None = None) -> Iterator[bytes]:
+def _object_chunks(
+    key: str, version: str | None, byte_range: tuple[int, int] | None = None
+) -> Iterator[bytes]:
     params: dict[str, Any] = {"Bucket": get_settings().upload_bucket, "Key": key}
     if version and version != "null":
         params["VersionId"] = version
@@ -164,8 +192,15 @@ def _object_chunks(key: str, version: str | None, byte_range: tuple[int, int] | 
         body.close()
 
 
-def _job_for(partner_id: str, file_type: str, import_id: str | None, name: str, key: str, version: str,
-             event_time: datetime) -> ImportJob | None:
+def _job_for(
+    partner_id: str,
+    file_type: str,
+    import_id: str | None,
+    name: str,
+    key: str,
+    version: str,
+    event_time: datetime,
+) -> ImportJob | None:
     if import_id is not None:
         try:
             job = ImportJob.get(*ImportJob.key(partner_id, import_id), consistent_read=True)
@@ -196,15 +231,18 @@ def on_upload(raw_key: str, size: int, version: str | None, event_time: datetime
         logger.warning("upload outside partners/<id>/<type>/ ignored", extra={"key": key})
         return "ignored"
     partner_id, file_type = match["partner"], match["type"]
-    job = _job_for(partner_id, file_type, match["id"], match["name"], key, version,
-                   event_time or datetime.now(UTC))
+    job = _job_for(
+        partner_id, file_type, match["id"], match["name"], key, version, event_time or datetime.now(UTC)
+    )
     if job is None:
         logger.warning("upload for no import of this partner ignored", extra={"key": key})
         return "ignored"
     if not _claim(job, version):
         return "duplicate"
     if file_type not in formats.FILE_TYPES:
-        quarantine(job, "unknown_type", f"{file_type!r} is not a file type; one of {', '.join(formats.FILE_TYPES)}.")
+        quarantine(
+            job, "unknown_type", f"{file_type!r} is not a file type; one of {', '.join(formats.FILE_TYPES)}."
+        )
         return "quarantined"
     role = plans.context(partner_id).role
     if role not in plans.ROLES_OF_TYPE[file_type]:
@@ -216,21 +254,33 @@ def on_upload(raw_key: str, size: int, version: str | None, event_time: datetime
     try:
         if size > MAX_BYTES:
             raise formats.FileRejected("too_large", f"The file is {size} bytes; the limit is {MAX_BYTES}.")
-        layout = formats.survey(_object_chunks(key, version), file_type, rows_per_range=ROWS_PER_RANGE,
-                                max_bytes=MAX_BYTES)
+        layout = formats.survey(
+            _object_chunks(key, version), file_type, rows_per_range=ROWS_PER_RANGE, max_bytes=MAX_BYTES
+        )
     except formats.FileRejected as exc:
         quarantine(job, exc.code, exc.message)
         return "quarantined"
-    job.update(actions=[
-        ImportJob.encoding.set(layout.encoding), ImportJob.file_format.set(layout.format),
-        ImportJob.header.set(list(layout.header) if layout.header else None),
-        ImportJob.ranges.set([[r.start, r.end, r.first_row] for r in layout.ranges]),
-        ImportJob.ranges_total.set(len(layout.ranges)), ImportJob.size.set(size),
-        ImportJob.updated_at.set(utc_now()),
-    ])
+    job.update(
+        actions=[
+            ImportJob.encoding.set(layout.encoding),
+            ImportJob.file_format.set(layout.format),
+            ImportJob.header.set(list(layout.header or ())),
+            ImportJob.ranges.set([[r.start, r.end, r.first_row] for r in layout.ranges]),
+            ImportJob.ranges_total.set(len(layout.ranges)),
+            ImportJob.size.set(size),
+            ImportJob.updated_at.set(utc_now()),
+        ]
+    )
     _send_ranges(job)
-    logger.info("import surveyed", extra={"import_id": job.import_id, "rows": layout.rows,
-                                          "ranges": len(layout.ranges), "encoding": layout.encoding})
+    logger.info(
+        "import surveyed",
+        extra={
+            "import_id": job.import_id,
+            "rows": layout.rows,
+            "ranges": len(layout.ranges),
+            "encoding": layout.encoding,
+        },
+    )
     return "started"
 
 
@@ -239,11 +289,18 @@ def _claim(job: ImportJob, version: str) -> bool:
     version before the ranges were sent resumes it; anything else is a duplicate."""
     try:
         job.update(
-            actions=[ImportJob.status.set("processing"), ImportJob.object_version.set(version),
-                     ImportJob.expires_at.remove(), ImportJob.updated_at.set(utc_now())],
+            actions=[
+                ImportJob.status.set("processing"),
+                ImportJob.object_version.set(version),
+                ImportJob.expires_at.remove(),
+                ImportJob.updated_at.set(utc_now()),
+            ],
             condition=(ImportJob.status == "awaiting_upload")
-            | ((ImportJob.status == "processing") & (ImportJob.object_version == version)
-               & ImportJob.ranges_sent.does_not_exist()),
+            | (
+                (ImportJob.status == "processing")
+                & (ImportJob.object_version == version)
+                & ImportJob.ranges_sent.does_not_exist()
+            ),
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -258,9 +315,15 @@ def _send_ranges(job: ImportJob) -> None:
     todo = [n for n in range(int(job.ranges_total)) if n not in done]
     sqs, url = client("sqs"), get_settings().upload_queue_url
     for i in range(0, len(todo), 10):
-        entries = [{"Id": str(n), "MessageBody": json.dumps(
-            {"import_range": {"partner_id": job.partner_id, "import_id": job.import_id, "range": n}})}
-            for n in todo[i : i + 10]]
+        entries = [
+            {
+                "Id": str(n),
+                "MessageBody": json.dumps(
+                    {"import_range": {"partner_id": job.partner_id, "import_id": job.import_id, "range": n}}
+                ),
+            }
+            for n in todo[i : i + 10]
+        ]
         failed = sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed") or []
         if failed:
             raise RuntimeError(f"could not queue {len(failed)} ranges of import {job.import_id}")
@@ -271,9 +334,13 @@ def _send_ranges(job: ImportJob) -> None:
 def _layout(job: ImportJob) -> formats.Layout:
     ranges = tuple(formats.ByteRange(int(s), int(e), int(f)) for s, e, f in job.ranges or [])
     return formats.Layout(
-        file_type=job.file_type, encoding=job.encoding or "utf-8", format=job.file_format or "csv",
-        header=tuple(job.header) if job.header else None, data_start=ranges[0].start if ranges else 0,
-        rows=0, ranges=ranges,
+        file_type=job.file_type,
+        encoding=job.encoding or "utf-8",
+        format=job.file_format or "csv",
+        header=tuple(job.header) if job.header else None,
+        data_start=ranges[0].start if ranges else 0,
+        rows=0,
+        ranges=ranges,
     )
 
 
@@ -284,7 +351,9 @@ class _Tally:
         self.coins = self.gco2e = 0
         self.rejects: list[tuple[int, str, str, str]] = []
 
-    def add(self, row: int, status: str, code: str = "", message: str = "", coins: int = 0, gco2e: int = 0) -> None:
+    def add(
+        self, row: int, status: str, code: str = "", message: str = "", coins: int = 0, gco2e: int = 0
+    ) -> None:
         self.counts["rows"] += 1
         self.counts[status] += 1
         self.coins += coins
@@ -305,8 +374,9 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     quota = credit.Quota(partner_id, ctx.monthly_coin_quota)
     tally = _Tally()
     block: list[formats.RawRow] = []
-    for raw in formats.read_range(_object_chunks(job.object_key, job.object_version, (rng.start, rng.end)),
-                                  layout, rng):
+    for raw in formats.read_range(
+        _object_chunks(job.object_key, job.object_version, (rng.start, rng.end)), layout, rng
+    ):
         block.append(raw)
         if len(block) >= BLOCK_ROWS:
             _credit_block(job, ctx, quota, block, tally)
@@ -317,8 +387,9 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     return _complete_range(job, number, tally, rejects_key)
 
 
-def _credit_block(job: ImportJob, ctx: plans.Context, quota: credit.Quota, block: list[formats.RawRow],
-                  tally: _Tally) -> None:
+def _credit_block(
+    job: ImportJob, ctx: plans.Context, quota: credit.Quota, block: list[formats.RawRow], tally: _Tally
+) -> None:
     now = datetime.now(UTC)
     parsed: list[tuple[int, Any, dict[str, Any], tuple[str, str]]] = []
     for raw in block:
@@ -338,8 +409,12 @@ def _credit_block(job: ImportJob, ctx: plans.Context, quota: credit.Quota, block
         user_id = users.get(who)
         if user_id is None:
             pending.keep(who, job, row_no, fields)
-            tally.add(row_no, credit.PENDING, "not_registered",
-                      "Nobody has registered this phone or bound this number yet; kept for 90 days.")
+            tally.add(
+                row_no,
+                credit.PENDING,
+                "not_registered",
+                "Nobody has registered this phone or bound this number yet; kept for 90 days.",
+            )
             continue
         plan = plans.Plan(ctx, job.file_type, job.import_id, job.object_key, row_no, now)
         try:
@@ -352,8 +427,12 @@ def _credit_block(job: ImportJob, ctx: plans.Context, quota: credit.Quota, block
     by_row = {(c.row): c for c in credits}
     for outcome in credit.credit_rows(credits, quota, at=now):
         if outcome.status == credit.PENDING:  # matched, but no consent yet
-            pending.keep(("user", by_row[outcome.row].user_id), job, outcome.row,
-                         next(f for r, _, f, _ in parsed if r == outcome.row))
+            pending.keep(
+                ("user", by_row[outcome.row].user_id),
+                job,
+                outcome.row,
+                next(f for r, _, f, _ in parsed if r == outcome.row),
+            )
         tally.add(outcome.row, outcome.status, outcome.code, outcome.message, outcome.coins, outcome.gco2e)
 
 
@@ -383,19 +462,26 @@ def _write_rejects_part(job: ImportJob, number: int, rejects: list[tuple[int, st
     text = io.StringIO()
     csv.writer(text).writerows(sorted(rejects))
     key = f"{_reports_prefix(job)}parts/{number:06d}.csv"
-    client("s3").put_object(Bucket=get_settings().upload_bucket, Key=key, Body=text.getvalue().encode(),
-                            ContentType="text/csv")
+    client("s3").put_object(
+        Bucket=get_settings().upload_bucket, Key=key, Body=text.getvalue().encode(), ContentType="text/csv"
+    )
     return key
 
 
 def _complete_range(job: ImportJob, number: int, tally: _Tally, rejects_key: str | None) -> bool:
-    actions = [ImportJob.done_ranges.add({number}), ImportJob.updated_at.set(utc_now()),
-               ImportJob.coins.add(tally.coins), ImportJob.gco2e.add(tally.gco2e)]
+    actions: list[Action] = [
+        ImportJob.done_ranges.add({number}),
+        ImportJob.updated_at.set(utc_now()),
+        ImportJob.coins.add(tally.coins),
+        ImportJob.gco2e.add(tally.gco2e),
+    ]
     actions += [getattr(ImportJob, name).add(tally.counts.get(name, 0)) for name in COUNTS]
     actions += [ImportJob.reasons[code].add(n) for code, n in tally.reasons.items()]  # type: ignore[index]
     try:
-        job.update(actions=actions, condition=(ImportJob.status == "processing")
-                   & ~ImportJob.done_ranges.contains(number))
+        job.update(
+            actions=actions,
+            condition=(ImportJob.status == "processing") & ~ImportJob.done_ranges.contains(number),
+        )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False  # another delivery of this range counted it
@@ -409,14 +495,23 @@ def _complete_range(job: ImportJob, number: int, tally: _Tally, rejects_key: str
 # ---------------------------------------------------------------------------- the report
 def _report(job: ImportJob) -> dict[str, Any]:
     view = out(job, links=False).model_dump(exclude={"report_url", "rejects_url"})
-    return view | {"partner_id": job.partner_id, "object_version": job.object_version,
-                   "encoding": job.encoding, "format": job.file_format, "size": job.size}
+    return view | {
+        "partner_id": job.partner_id,
+        "object_version": job.object_version,
+        "encoding": job.encoding,
+        "format": job.file_format,
+        "size": job.size,
+    }
 
 
 def _put_report(job: ImportJob) -> str:
     key = f"{_reports_prefix(job)}report.json"
-    client("s3").put_object(Bucket=get_settings().upload_bucket, Key=key, ContentType="application/json",
-                            Body=json.dumps(_report(job), ensure_ascii=False, indent=2).encode())
+    client("s3").put_object(
+        Bucket=get_settings().upload_bucket,
+        Key=key,
+        ContentType="application/json",
+        Body=json.dumps(_report(job), ensure_ascii=False, indent=2).encode(),
+    )
     return key
 
 
@@ -427,9 +522,7 @@ def finish(job: ImportJob) -> None:
     prefix = f"{_reports_prefix(job)}parts/"
     rejects_key = f"{_reports_prefix(job)}rejected_rows.csv"
     with tempfile.TemporaryFile("w+b") as tmp:
-        text = io.TextIOWrapper(tmp, encoding="utf-8-sig", newline="")
-        csv.writer(text).writerow(["row", "outcome", "reason_code", "reason"])
-        text.flush()
+        tmp.write(codecs.BOM_UTF8 + REJECTS_HEADER)  # the BOM: Excel then reads it as UTF-8
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in sorted(page.get("Contents") or [], key=lambda o: o["Key"]):
                 for chunk in s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].iter_chunks(1 << 20):
@@ -437,22 +530,29 @@ def finish(job: ImportJob) -> None:
         tmp.flush()
         tmp.seek(0)
         s3.upload_fileobj(tmp, bucket, rejects_key, ExtraArgs={"ContentType": "text/csv"})
-        text.detach()
     now = utc_now()
     job.refresh(consistent_read=True)
     job.status, job.completed_at, job.rejects_key = "completed", now, rejects_key
     job.report_key = f"{_reports_prefix(job)}report.json"
     _put_report(job)
     try:
-        job.update(actions=[ImportJob.status.set("completed"), ImportJob.completed_at.set(now),
-                            ImportJob.report_key.set(job.report_key), ImportJob.rejects_key.set(rejects_key),
-                            ImportJob.updated_at.set(now)],
-                   condition=ImportJob.status.is_in("processing", "completed"))
+        job.update(
+            actions=[
+                ImportJob.status.set("completed"),
+                ImportJob.completed_at.set(now),
+                ImportJob.report_key.set(job.report_key),
+                ImportJob.rejects_key.set(rejects_key),
+                ImportJob.updated_at.set(now),
+            ],
+            condition=ImportJob.status.is_in("processing", "completed"),
+        )
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-    logger.info("import completed", extra={"import_id": job.import_id, "credited": int(job.credited),
-                                           "rows": int(job.rows)})
+    logger.info(
+        "import completed",
+        extra={"import_id": job.import_id, "credited": int(job.credited), "rows": int(job.rows)},
+    )
 
 
 def quarantine(job: ImportJob, code: str, message: str) -> None:
@@ -460,9 +560,16 @@ def quarantine(job: ImportJob, code: str, message: str) -> None:
     now = utc_now()
     job.status, job.reason_code, job.reason, job.completed_at = "quarantined", code, message, now
     job.report_key = _put_report(job)
-    job.update(actions=[ImportJob.status.set("quarantined"), ImportJob.reason_code.set(code),
-                        ImportJob.reason.set(message), ImportJob.report_key.set(job.report_key),
-                        ImportJob.completed_at.set(now), ImportJob.updated_at.set(now)])
+    job.update(
+        actions=[
+            ImportJob.status.set("quarantined"),
+            ImportJob.reason_code.set(code),
+            ImportJob.reason.set(message),
+            ImportJob.report_key.set(job.report_key),
+            ImportJob.completed_at.set(now),
+            ImportJob.updated_at.set(now),
+        ]
+    )
     logger.warning("import quarantined", extra={"import_id": job.import_id, "code": code})
 
 
@@ -473,10 +580,15 @@ def give_up(body: dict[str, Any], why: str) -> None:
         job = get(ref["partner_id"], ref["import_id"])
     except (KeyError, ImportNotFound):
         return
-    job.update(actions=[ImportJob.status.set("failed"), ImportJob.reason_code.set("processing_failed"),
-                        ImportJob.reason.set(f"Range {ref.get('range')} {why}."),
-                        ImportJob.updated_at.set(utc_now())],
-               condition=ImportJob.status == "processing")
+    job.update(
+        actions=[
+            ImportJob.status.set("failed"),
+            ImportJob.reason_code.set("processing_failed"),
+            ImportJob.reason.set(f"Range {ref.get('range')} {why}."),
+            ImportJob.updated_at.set(utc_now()),
+        ],
+        condition=ImportJob.status == "processing",
+    )
     logger.error("import failed", extra={"import_id": job.import_id, "range": ref.get("range")})
 
 

@@ -25,9 +25,16 @@ KEEP_DAYS = 90
 def keep(who: tuple[str, str], job: ImportJob, row: int, fields: dict[str, Any]) -> None:
     kind, value = who
     PendingRow(
-        *PendingRow.key(kind, value, job.import_id, row), kind=kind, value=value, partner_id=job.partner_id,
-        import_id=job.import_id, file_type=job.file_type, object_key=job.object_key, row=row,
-        fields={k: ("" if v is None else str(v)) for k, v in fields.items()}, created_at=utc_now(),
+        *PendingRow.key(kind, value, job.import_id, row),
+        kind=kind,
+        value=value,
+        partner_id=job.partner_id,
+        import_id=job.import_id,
+        file_type=job.file_type,
+        object_key=job.object_key,
+        row=row,
+        fields={k: ("" if v is None else str(v)) for k, v in fields.items()},
+        created_at=utc_now(),
         expires_at=int(time.time()) + KEEP_DAYS * 86400,
     ).save()
 
@@ -70,7 +77,9 @@ def _settle(item: PendingRow, user_id: str) -> str:
     try:
         row = formats.parse_row(item.file_type, plain(item.fields))
         ctx = plans.context(item.partner_id)
-        plan = plans.Plan(ctx, item.file_type, item.import_id, item.object_key, int(item.row), datetime.now(UTC))
+        plan = plans.Plan(
+            ctx, item.file_type, item.import_id, item.object_key, int(item.row), datetime.now(UTC)
+        )
         one = plans.credit_of(plan, row, user_id)
     except plans.Rejected as exc:
         return exc.status

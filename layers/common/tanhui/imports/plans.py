@@ -88,13 +88,16 @@ def context(partner_id: str) -> Context:
             elif asset.kind == "product_sku":
                 products[asset.asset_id] = asset
                 products.setdefault(str(attributes.get("sku", "")).strip().upper(), asset)
-                if attributes.get("gtin"):
-                    products.setdefault(gtin14(str(attributes["gtin"])), asset)
+                gtin = gtin14(str(attributes.get("gtin") or ""))
+                if gtin:
+                    products.setdefault(gtin, asset)
         return Context(
             partner_id=partner_id,
             partner_name=partner.name,
             role=partner.role,
-            monthly_coin_quota=None if partner.monthly_coin_quota is None else int(partner.monthly_coin_quota),
+            monthly_coin_quota=None
+            if partner.monthly_coin_quota is None
+            else int(partner.monthly_coin_quota),
             rooms=rooms,
             products=products,
         )
@@ -144,8 +147,18 @@ class Plan:
     row_no: int
     now: datetime
 
-    def record(self, key: str, behaviour: str, factor: Any, coins: int, gco2e: int, occurred: datetime,
-               asset: Asset | None, user_id: str, evidence: dict[str, Any]) -> BehaviourRecord:
+    def record(
+        self,
+        key: str,
+        behaviour: str,
+        factor: Any,
+        coins: int,
+        gco2e: int,
+        occurred: datetime,
+        asset: Asset | None,
+        user_id: str,
+        evidence: dict[str, Any],
+    ) -> BehaviourRecord:
         created = iso_ms(self.now)
         claim_id = new_claim_id(self.now)
         return BehaviourRecord(
@@ -158,8 +171,13 @@ class Plan:
             partner_name=self.ctx.partner_name,
             asset_id=asset.asset_id if asset else None,
             asset_name=asset.name if asset else None,
-            evidence={"import_id": self.import_id, "file": self.object_key, "row": self.row_no,
-                      "type": self.file_type, **evidence},
+            evidence={
+                "import_id": self.import_id,
+                "file": self.object_key,
+                "row": self.row_no,
+                "type": self.file_type,
+                **evidence,
+            },
             factor_version=int(factor.version),
             coins=coins,
             gco2e=gco2e,
@@ -182,10 +200,16 @@ def credit_of(plan: Plan, row: Any, user_id: str) -> Credit:
     build = _BUILDERS[plan.file_type]
     behaviour, records, daily_cap = build(plan, row, user_id)
     return Credit(
-        row=plan.row_no, import_id=plan.import_id, user_id=user_id, behaviour=behaviour,
-        daily_cap=daily_cap, records=records,
-        days=[datetime.fromisoformat(r.occurred_at.replace("Z", "+00:00")).astimezone(LOCAL).strftime("%Y%m%d")
-              for r in records],
+        row=plan.row_no,
+        import_id=plan.import_id,
+        user_id=user_id,
+        behaviour=behaviour,
+        daily_cap=daily_cap,
+        records=records,
+        days=[
+            datetime.fromisoformat(r.occurred_at.replace("Z", "+00:00")).astimezone(LOCAL).strftime("%Y%m%d")
+            for r in records
+        ],
     )
 
 
@@ -200,8 +224,19 @@ def _hotel(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecor
         occurred = _at_local(night, 20)
         factor = _factor(behaviour, occurred)
         coins, gco2e = factors.units_reduction(factor, 1)
-        records.append(plan.record(keys.hotel_night(user_id, night.isoformat()), behaviour, factor, coins,
-                                   gco2e, occurred, room, user_id, {"night": night.isoformat(), "room": row.room}))
+        records.append(
+            plan.record(
+                keys.hotel_night(user_id, night.isoformat()),
+                behaviour,
+                factor,
+                coins,
+                gco2e,
+                occurred,
+                room,
+                user_id,
+                {"night": night.isoformat(), "room": row.room},
+            )
+        )
     return behaviour, records, int(_factor(behaviour, _at_local(row.check_in)).daily_cap)
 
 
@@ -212,8 +247,12 @@ def _product(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRec
     if asset is None:
         raise _invalid("asset_not_found", "The SKU/GTIN is not one of this partner's products.")
     occurred = _when(row.sold_at)
-    evidence = {"sku": row.sku or "", "gtin": row.gtin or "", "quantity": row.quantity,
-                "salesperson": row.salesperson or ""}
+    evidence = {
+        "sku": row.sku or "",
+        "gtin": row.gtin or "",
+        "quantity": row.quantity,
+        "salesperson": row.salesperson or "",
+    }
     if row.serial:
         if row.quantity != 1:
             raise _invalid("serial_quantity", "A printed serial names one item: quantity must be 1.")
@@ -228,20 +267,29 @@ def _product(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRec
         evidence |= {"receipt": row.receipt, "receipt_line": row.receipt_line or "1"}
     factor = _factor(behaviour, occurred)
     coins, gco2e = factors.units_reduction(factor, units)
-    return behaviour, [plan.record(key, behaviour, factor, coins, gco2e, occurred, asset, user_id, evidence)], \
-        int(factor.daily_cap)
+    return (
+        behaviour,
+        [plan.record(key, behaviour, factor, coins, gco2e, occurred, asset, user_id, evidence)],
+        int(factor.daily_cap),
+    )
 
 
 def _plant(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
     behaviour, occurred = "plant_adoption", _when(row.adopted_on)
     factor = _factor(behaviour, occurred)
     coins, gco2e = factors.units_reduction(factor, 1)
-    evidence = {"tree_id": row.tree_id, "species": row.species,
-                "age_years": row.age_years if row.age_years is not None else "",
-                "height_m": str(row.height_m) if row.height_m is not None else ""}
+    evidence = {
+        "tree_id": row.tree_id,
+        "species": row.species,
+        "age_years": row.age_years if row.age_years is not None else "",
+        "height_m": str(row.height_m) if row.height_m is not None else "",
+    }
     key = keys.plant_adoption(plan.ctx.partner_id, row.tree_id, occurred.year)
-    return behaviour, [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)], \
-        int(factor.daily_cap)
+    return (
+        behaviour,
+        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
+        int(factor.daily_cap),
+    )
 
 
 def _transit(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
@@ -250,13 +298,18 @@ def _transit(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRec
     baseline = int(factor.baseline_units if factor.baseline_units is not None else 16)
     above = row.trips - baseline
     if above <= 0:
-        raise Rejected(NO_REDUCTION, "below_baseline", f"{row.trips} trips is not above the baseline of {baseline}.")
+        raise Rejected(
+            NO_REDUCTION, "below_baseline", f"{row.trips} trips is not above the baseline of {baseline}."
+        )
     coins, gco2e = factors.units_reduction(factor, above)
     card = bindings.normalise("transit_card", row.card)
     key = keys.transit_month(card, row.month)
     evidence = {"card": card, "month": row.month, "trips": row.trips, "baseline": baseline}
-    return behaviour, [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)], \
-        int(factor.daily_cap)
+    return (
+        behaviour,
+        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
+        int(factor.daily_cap),
+    )
 
 
 def _utility(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
@@ -271,10 +324,18 @@ def _utility(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRec
         raise _invalid("factor_missing", exc.message) from exc
     account = bindings.normalise(f"{row.utility}_account", row.account)
     key = keys.utility_period(row.utility, account, row.period)
-    evidence = {"account": account, "utility": row.utility, "period": row.period,
-                "usage": str(row.usage), "standard": str(row.standard)}
-    return behaviour, [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)], \
-        int(factor.daily_cap)
+    evidence = {
+        "account": account,
+        "utility": row.utility,
+        "period": row.period,
+        "usage": str(row.usage),
+        "standard": str(row.standard),
+    }
+    return (
+        behaviour,
+        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
+        int(factor.daily_cap),
+    )
 
 
 def _previous_month(month: str) -> str:
@@ -289,22 +350,34 @@ def _car(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord]
     if previous is None:
         previous = CarMonth.days_out_in(plate, _previous_month(row.month))
     if previous is None:
-        raise Rejected(NO_REDUCTION, "no_previous_month",
-                       "No days-out figure for the previous month (send days_out_previous).")
+        raise Rejected(
+            NO_REDUCTION,
+            "no_previous_month",
+            "No days-out figure for the previous month (send days_out_previous).",
+        )
     fewer = int(previous) - row.days_out
     if fewer <= 0:
         raise Rejected(NO_REDUCTION, "no_fewer_days", "The car went out no fewer days than the month before.")
     km = bindings.daily_km(user_id)
     if not km:
-        raise Rejected(PENDING, "daily_km_missing",
-                       "The resident has not stated a daily km yet (PUT /v1/me/bindings).")
+        raise Rejected(
+            PENDING, "daily_km_missing", "The resident has not stated a daily km yet (PUT /v1/me/bindings)."
+        )
     factor = _factor(behaviour, occurred)
     coins, gco2e = factors.car_free_reduction(factor, fewer, float(km))
     key = keys.car_month(plate, row.month)
-    evidence = {"plate": plate, "month": row.month, "days_out": row.days_out, "days_out_previous": int(previous),
-                "daily_km": str(km)}
-    return behaviour, [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)], \
-        int(factor.daily_cap)
+    evidence = {
+        "plate": plate,
+        "month": row.month,
+        "days_out": row.days_out,
+        "days_out_previous": int(previous),
+        "daily_km": str(km),
+    }
+    return (
+        behaviour,
+        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
+        int(factor.daily_cap),
+    )
 
 
 def _waste(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
@@ -317,11 +390,17 @@ def _waste(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecor
         raise _invalid("factor_missing", exc.message) from exc
     card = bindings.normalise("sorting_card", row.card)
     key = keys.waste_drop(card, iso_ms(occurred), row.category)
-    evidence = {"card": card, "category": row.category,
-                "quantity": row.quantity if row.quantity is not None else "",
-                "kg": str(row.kg) if row.kg is not None else ""}
-    return behaviour, [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)], \
-        int(factor.daily_cap)
+    evidence = {
+        "card": card,
+        "category": row.category,
+        "quantity": row.quantity if row.quantity is not None else "",
+        "kg": str(row.kg) if row.kg is not None else "",
+    }
+    return (
+        behaviour,
+        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
+        int(factor.daily_cap),
+    )
 
 
 _BUILDERS = {

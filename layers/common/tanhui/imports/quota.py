@@ -25,8 +25,11 @@ def _issued(partner_id: str, month: str) -> int:
 
 def set_quota(partner_id: str, body: QuotaIn) -> QuotaOut:
     partner = Partner(*Partner.key(partner_id))
-    action = (Partner.monthly_coin_quota.remove() if body.monthly_coins is None
-              else Partner.monthly_coin_quota.set(body.monthly_coins))
+    action = (
+        Partner.monthly_coin_quota.remove()
+        if body.monthly_coins is None
+        else Partner.monthly_coin_quota.set(body.monthly_coins)
+    )
     try:
         partner.update(actions=[action], condition=Partner.pk.exists())
     except UpdateError as exc:
@@ -35,5 +38,9 @@ def set_quota(partner_id: str, body: QuotaIn) -> QuotaOut:
         raise
     cache.forget(("import_context", partner_id))
     month = Quota(partner_id, body.monthly_coins).month
-    return QuotaOut(partner_id=partner_id, monthly_coins=body.monthly_coins, month=month,
-                    issued_coins=_issued(partner_id, month))
+    return QuotaOut(
+        partner_id=partner_id,
+        monthly_coins=body.monthly_coins,
+        month=month,
+        issued_coins=_issued(partner_id, month),
+    )

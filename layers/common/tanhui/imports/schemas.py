@@ -9,7 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from tanhui.request_models import RequestModel
 
 FileType = Literal[
-    "hotel_stays", "product_sales", "plant_adoptions", "transit_trips", "utility_savings", "car_trips",
+    "hotel_stays",
+    "product_sales",
+    "plant_adoptions",
+    "transit_trips",
+    "utility_savings",
+    "car_trips",
     "waste_sorting",
 ]
 ImportStatus = Literal["awaiting_upload", "processing", "completed", "quarantined", "failed"]

@@ -25,7 +25,8 @@ def version_sk(version: int) -> str:
 class FactorVersion(TanhuiModel):
     behaviour = UnicodeAttribute()
     version = NumberAttribute()
-    method = UnicodeAttribute()  # per_ride|per_night|per_ticket|per_item|per_unit|per_category|per_car_free_day
+    # per_ride | per_night | per_ticket | per_item | per_unit | per_category | per_car_free_day
+    method = UnicodeAttribute()
     unit = UnicodeAttribute()  # ride, night, ticket, item, kWh, trip, ...
     gco2e_per_unit = NumberAttribute(null=True)  # every method except per_ride
     baseline_g_per_km = NumberAttribute(null=True)  # per_ride: conventional vehicle, per person-km

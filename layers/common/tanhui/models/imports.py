@@ -41,7 +41,7 @@ class ImportJob(TanhuiModel):
     size = NumberAttribute(null=True)
     encoding = UnicodeAttribute(null=True)
     file_format = UnicodeAttribute(null=True)  # csv | jsonl
-    header = ListAttribute(of=UnicodeAttribute, null=True)
+    header: ListAttribute = ListAttribute(null=True)  # the CSV's canonical column names
     ranges: ListAttribute = ListAttribute(null=True)  # [[start, end, first_row], ...]
     ranges_total = NumberAttribute(default=0)
     ranges_sent = BooleanAttribute(null=True)  # every range's message is queued
