@@ -1,10 +1,14 @@
-"""Identity API: register (with consent), confirm, login, refresh, me, consent."""
+"""Identity API: register (with consent), confirm, login, refresh, me, consent, bindings."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from tanhui import api, errors
+from tanhui.bindings import InvalidBinding
+from tanhui.bindings import service as bindings
+from tanhui.bindings.schemas import BindingsIn, BindingsOut
+from tanhui.bindings.service import AlreadyBound
 from tanhui.identity import consent, service
 from tanhui.identity.schemas import (
     ConfirmIn,
@@ -118,6 +122,38 @@ def give_consent(body: Annotated[ConsentIn, Body()]) -> ConsentOut:
     given = consent.give(api.principal(app).user_id, body)
     pending.settle_quietly(api.principal(app).user_id)
     return given
+
+
+@app.get(
+    "/v1/me/bindings",
+    tags=["identity"],
+    summary="My bound numbers",
+    description="The transit card, utility accounts (户号), sorting card and car plate bound to the "
+    "caller's account, as stored (normalised), and the stated daily driving distance; null = none. "
+    "Partner files naming one of these numbers (or the phone) are credited to the caller.",
+)
+@api.allow("tourist")
+def get_bindings() -> BindingsOut:
+    return bindings.bindings(api.principal(app).user_id)
+
+
+@app.put(
+    "/v1/me/bindings",
+    tags=["identity"],
+    summary="Bind, replace or unbind numbers",
+    description="A field absent stays as it is; a value binds the number (replacing and freeing "
+    "the previous one); null unbinds it, so another account may bind it. Numbers are normalised "
+    "(spaces, hyphens and dots dropped, letters upper-cased: `粤B·D12345` is `粤BD12345`). A "
+    "number belongs to one account: one bound elsewhere answers 409 `already_bound` and nothing "
+    "changes. Needs the data-collection consent. Answers every binding as it now stands.",
+    responses=responses(raises=[
+        errors.ConsentNotGiven, AlreadyBound, (errors.Conflict, "busy"), InvalidBinding,
+    ]),
+)
+@api.allow("tourist")
+def put_bindings(body: Annotated[BindingsIn, Body()]) -> BindingsOut:
+    fields = body.model_dump(include=body.model_fields_set)
+    return bindings.update(api.principal(app).user_id, fields)
 
 
 lambda_handler = api.lambda_handler(app)

@@ -48,6 +48,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                             TOURIST_ONLY),
     "POST /v1/claims": ("POST", "/v1/claims", {"code": "{claim_url}"}, row(401, 201, 403, 403, 403)),
     "GET /v1/me/wallet": ("GET", "/v1/me/wallet", None, TOURIST_ONLY),
+    "GET /v1/me/bindings": ("GET", "/v1/me/bindings", None, TOURIST_ONLY),
+    "PUT /v1/me/bindings": ("PUT", "/v1/me/bindings", {"daily_km": 12.5}, TOURIST_ONLY),
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
     # platform operators
     "POST /v1/admin/partners": ("POST", "/v1/admin/partners", PARTNER_BODY, row(401, 403, 403, 403, 201)),

@@ -16,8 +16,9 @@ def test_cors_allows_every_method_a_route_uses():
 # What each function's code does to the table (PynamoDB calls traced through its handler and the
 # domain modules it reaches; the integration run checks every call it makes is granted).
 DYNAMODB_ALLOWED = {
-    # profiles, wallets and consent: get, conditional puts, the consent update
-    "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem"}, False),
+    # profiles, wallets, consent and bindings: get, conditional puts, the consent update, the
+    # bindings transaction (puts and deletes of numbers, update of the user's item)
+    "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem"}, False),
     # partners (listed through gsi1), staff profiles, factor versions (query + conditional put),
     # idempotency keys (put, read, take over, release)
     "AdminFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
