@@ -145,7 +145,8 @@ def get_bindings() -> BindingsOut:
     "the previous one); null unbinds it, so another account may bind it. Numbers are normalised "
     "(spaces, hyphens and dots dropped, letters upper-cased: `粤B·D12345` is `粤BD12345`). A "
     "number belongs to one account: one bound elsewhere answers 409 `already_bound` and nothing "
-    "changes. Needs the data-collection consent. Answers every binding as it now stands.",
+    "changes. Needs the data-collection consent. Partner file rows that named a number before it "
+    "was bound (kept 90 days) are credited now. Answers every binding as it now stands.",
     responses=responses(raises=[
         errors.ConsentNotGiven, AlreadyBound, (errors.Conflict, "busy"), InvalidBinding,
     ]),
@@ -153,7 +154,10 @@ def get_bindings() -> BindingsOut:
 @api.allow("tourist")
 def put_bindings(body: Annotated[BindingsIn, Body()]) -> BindingsOut:
     fields = body.model_dump(include=body.model_fields_set)
-    return bindings.update(api.principal(app).user_id, fields)
+    user_id = api.principal(app).user_id
+    bound = bindings.update(user_id, fields)
+    pending.settle_quietly(user_id)  # rows a partner reported for a number just bound
+    return bound
 
 
 lambda_handler = api.lambda_handler(app)

@@ -67,8 +67,13 @@ def _night(days_ago: int) -> str:
     return (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=days_ago)).date().isoformat()
 
 
-def _stays(*rows: tuple[str, str, str, int], encoding: str = "utf-8", newline: str = "\n") -> bytes:
-    lines = ["guest,room,check_in,nights", *(f"{g},{r},{c},{n}" for g, r, c, n in rows)]
+def _stays(
+    *rows: tuple[str, str, str, int],
+    encoding: str = "utf-8",
+    newline: str = "\n",
+    header: str = "guest,room,check_in,nights",
+) -> bytes:
+    lines = [header, *(f"{g},{r},{c},{n}" for g, r, c, n in rows)]
     return (newline.join(lines) + newline).encode(encoding)
 
 
@@ -95,6 +100,7 @@ def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report
         (guest.phone, "808", "not-a-date", 1),
         encoding="gbk",
         newline="\r\n",
+        header="手机号,房号,入住日期,晚数",  # what a front desk's Excel saves
     )
 
     job = _import(api, dispatcher, hotel, "hotel_stays", data)

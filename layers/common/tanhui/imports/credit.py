@@ -100,6 +100,8 @@ class _Pending:
 
 # ------------------------------------------------------------------------------ the items
 def _quota_update(quota: Quota, coins: int, now_iso: str) -> dict[str, Any]:
+    """Adds to the month's issued coins if they stay within the quota. Callers never send more
+    than the whole quota at once, so a counter that does not exist yet may take them."""
     pk, sk = IssuedCoins.key(quota.partner_id, quota.month)
     assert quota.limit is not None
     return {
@@ -293,6 +295,9 @@ def credit_rows(
 
 
 def _credit_group(group: list[_Pending], quota: Quota | None, at: datetime) -> list[Outcome]:
+    if quota is not None and quota.limit is not None and sum(p.credit.coins for p in group) > quota.limit:
+        # more than a whole month's quota: the counter's condition holds only once it exists
+        return [_settle_alone(p, quota, at) for p in group]
     for attempt in range(ATTEMPTS):
         if len(group) == 1:
             return [_settle_alone(group[0], quota, at)]

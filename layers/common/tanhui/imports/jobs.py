@@ -29,7 +29,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
-from pynamodb.exceptions import UpdateError
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from tanhui import bindings, errors
@@ -193,13 +194,7 @@ def _object_chunks(
 
 
 def _job_for(
-    partner_id: str,
-    file_type: str,
-    import_id: str | None,
-    name: str,
-    key: str,
-    version: str,
-    event_time: datetime,
+    partner_id: str, file_type: str, import_id: str | None, name: str, key: str, uploaded: dict[str, Any]
 ) -> ImportJob | None:
     if import_id is not None:
         try:
@@ -208,32 +203,55 @@ def _job_for(
             return None
         return job if job.object_key == key else None
     # copied straight into the bucket: one job per object version, whoever is notified first
+    # (its id: the version's upload time, and a digest of key and version)
     try:
         Partner.get(*Partner.key(partner_id), attributes_to_get=["pk"])
     except Partner.DoesNotExist:
         return None
-    digest = hashlib.sha256(f"{key}\0{version}".encode()).digest()
-    import_id = sortable_id(event_time, digest)
-    job = _new_job(partner_id, import_id, file_type, name, key, None, iso_ms(event_time))
+    digest = hashlib.sha256(f"{key}\0{uploaded['version']}".encode()).digest()
+    import_id = sortable_id(uploaded["at"], digest)
+    job = _new_job(partner_id, import_id, file_type, name, key, None, iso_ms(uploaded["at"]))
     try:
         job.save(condition=ImportJob.pk.does_not_exist())
-    except Exception as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
     return ImportJob.get(*ImportJob.key(partner_id, import_id), consistent_read=True)
 
 
-def on_upload(raw_key: str, size: int, version: str | None, event_time: datetime | None = None) -> str:
+def _uploaded(key: str, version: str | None) -> dict[str, Any] | None:
+    """The object version a notification names (events from moto carry no version id: the
+    newest one then), or None if it is gone."""
+    params: dict[str, Any] = {"Bucket": get_settings().upload_bucket, "Key": key}
+    if version and version != "null":
+        params["VersionId"] = version
+    try:
+        head = client("s3").head_object(**params)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion"):
+            return None
+        raise
+    return {
+        "version": version or head.get("VersionId") or "null",
+        "at": head["LastModified"],
+        "size": int(head["ContentLength"]),
+    }
+
+
+def on_upload(raw_key: str, size: int, version: str | None) -> str:
     """A file landed in the upload bucket. Returns what became of the notification."""
-    key, version = unquote_plus(raw_key), version or "null"
+    key = unquote_plus(raw_key)
     match = _KEY.match(key)
     if match is None:
         logger.warning("upload outside partners/<id>/<type>/ ignored", extra={"key": key})
         return "ignored"
     partner_id, file_type = match["partner"], match["type"]
-    job = _job_for(
-        partner_id, file_type, match["id"], match["name"], key, version, event_time or datetime.now(UTC)
-    )
+    uploaded = _uploaded(key, version)
+    if uploaded is None:
+        logger.warning("notification for an object that is gone", extra={"key": key})
+        return "ignored"
+    version, size = uploaded["version"], uploaded["size"]
+    job = _job_for(partner_id, file_type, match["id"], match["name"], key, uploaded)
     if job is None:
         logger.warning("upload for no import of this partner ignored", extra={"key": key})
         return "ignored"
