@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
-.PHONY: run test lint unit integration e2e bench install clean
+.PHONY: run reset test lint unit integration e2e bench install clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,11 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt
 
 install: $(STAMP)
 
-run: $(STAMP)  ## the whole backend locally: moto + gateway + dispatcher + demo data
-	$(BIN)/python -m infra.local.run
+run: $(STAMP)  ## the whole backend locally: moto + gateway + dispatcher + demo data (FRESH=1: start over)
+	$(BIN)/python -m infra.local.run $(if $(filter 1 true yes,$(FRESH)),--fresh)
+
+reset: $(STAMP)  ## `make run` on a new state: new users, partners, passwords and signing key
+	$(BIN)/python -m infra.local.run --fresh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -98,7 +98,7 @@ def whole_process(*codes: str, runs: int = 7) -> tuple[list[float], list[float],
 
 
 def load_model() -> None:
-    """The real claim code (`service.claim`) for LOAD_CLAIMS claims, its transactions recorded
+    """The real claim code (`scan.claim`) for LOAD_CLAIMS claims, its transactions recorded
     instead of sent: how often each partition key is written."""
     import random
     from collections import Counter
@@ -106,9 +106,10 @@ def load_model() -> None:
     from itertools import accumulate
     from unittest import mock
 
-    from tanhui.claims import service
-    from tanhui.claims.schemas import ClaimIn, WalletOut
-    from tanhui.codes.assets import cached_asset
+    from tanhui.claims import scan
+    from tanhui.claims.metadata import asset as cached_asset
+    from tanhui.claims.schemas import ClaimIn
+    from tanhui.wallet.schemas import WalletOut
 
     from tests.factories import make_asset, partner_item, recorded_claims, single_use, static, written_keys
 
@@ -132,12 +133,12 @@ def load_model() -> None:
     for r in per_asset:  # the metadata each container caches (read once here, not timed)
         cached_asset(assets[r].partner_id, assets[r].asset_id)
     # the 201's wallet read is not a write; metrics would be flushed to stdout every 100 claims
-    balance = mock.patch("tanhui.wallet.service.balance", return_value=WalletOut(coins=0, gco2e=0))
-    quiet = mock.patch.object(service.metrics, "add_metric")
+    balance = mock.patch("tanhui.wallet.account.balance", return_value=WalletOut(coins=0, gco2e=0))
+    quiet = mock.patch.object(scan.metrics, "add_metric")
     t = time.perf_counter()
     with recorded_claims(forward=False) as sent, balance, quiet:
         for i, (user, code) in enumerate(zip(users, codes, strict=True)):
-            service.claim(user, ClaimIn(code=code), at=start + timedelta(seconds=i / LOAD_RATE))
+            scan.claim(user, ClaimIn(code=code), at=start + timedelta(seconds=i / LOAD_RATE))
     elapsed = time.perf_counter() - t
 
     writes: Counter = Counter()
@@ -158,7 +159,7 @@ def load_model() -> None:
     top_asset = per_asset.most_common(1)[0][1] / LOAD_CLAIMS
     hot_rate = hot_n / LOAD_CLAIMS * LOAD_RATE
 
-    print(f"load model: {LOAD_CLAIMS:,} claims through service.claim ({elapsed / LOAD_CLAIMS * 1e6:.0f} us "
+    print(f"load model: {LOAD_CLAIMS:,} claims through scan.claim ({elapsed / LOAD_CLAIMS * 1e6:.0f} us "
           f"each on warm metadata, recording connection), assets Zipf({ZIPF_S}) over {LOAD_ASSETS:,} "
           f"(4 kinds, 40 partners), users uniform over {LOAD_USERS:,}")
     print(f"  partition keys written: {len(writes):,}; hottest {hot} {hot_n} writes = "
@@ -196,14 +197,14 @@ def main() -> None:
 
     get_settings.cache_clear()
 
-    from tanhui.claims import factors, service
+    from tanhui.claims import factors, scan
     from tanhui.claims import transaction as tx
-    from tanhui.claims.schemas import WalletOut
     from tanhui.models.base import utc_now
     from tanhui.models.behaviour import BehaviourRecord
     from tanhui.models.transactions import connection
     from tanhui.models.wallet import Wallet
     from tanhui.observability import metrics
+    from tanhui.wallet.schemas import WalletOut
 
     from infra.local.events import http_event
     from tests.factories import (
@@ -253,9 +254,9 @@ def main() -> None:
         metrics.metric_set.clear()  # what log_metrics' flush does on AWS (disabled here, not cleared)
         statuses.append(r["statusCode"])
         j = N + i
-        tok, _ = service._verified(codes[j], at)
+        tok, _ = scan._verified(codes[j], at)
         record = BehaviourRecord(
-            *BehaviourRecord.key(service.dedup_key(tok, users[j], at, "")), claim_id=service.new_claim_id(at),
+            *BehaviourRecord.key(scan.dedup_key(tok, users[j], at, "")), claim_id=scan.new_claim_id(at),
             user_id=users[j], behaviour="ticket_non_disposable", channel="scan", partner_id=tok.partner_id,
             partner_name="丹霞山景区", asset_id=tok.asset_id, asset_name=asset.name,
             evidence={"code_id": tok.text}, factor_version=1, coins=1, gco2e=20, occurred_at=now,
@@ -274,7 +275,7 @@ def main() -> None:
     # own time: the same handler with its write recorded instead of sent and the wallet read
     # stubbed, so moto's time is not in it: what our code costs per claim on this machine
     own = []
-    stub = mock.patch("tanhui.wallet.service.balance", return_value=WalletOut(coins=1, gco2e=20))
+    stub = mock.patch("tanhui.wallet.account.balance", return_value=WalletOut(coins=1, gco2e=20))
     with recorded_claims(forward=False), stub:
         for i in range(N):
             e = event(users[i], codes[i])

@@ -125,7 +125,7 @@ def register(api: Api):
 @pytest.fixture(scope="session")
 def admin(api: Api) -> Session:
     from tanhui.identity import cognito
-    from tanhui.identity.service import ensure_account
+    from tanhui.identity.users import ensure_account
 
     phone, password = unique_phone(), "operator-2026"
     user_id = cognito.create_staff_user(

@@ -135,8 +135,8 @@ def written_keys(call: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, 
 
 @contextmanager
 def recorded_claims(*, forward: bool = True) -> Iterator[RecordingConnection]:
-    """Records the transactions `tanhui.claims.service.claim` sends (and still sends them, unless
+    """Records the transactions `tanhui.claims.scan.claim` sends (and still sends them, unless
     `forward=False`)."""
     recorder = RecordingConnection(connection() if forward else None)
-    with mock.patch("tanhui.claims.service.connection", return_value=recorder):
+    with mock.patch("tanhui.claims.scan.connection", return_value=recorder):
         yield recorder

@@ -10,7 +10,7 @@ from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersion
 from tanhui.imports import quota
 from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
-from tanhui.partners import service
+from tanhui.partners import registry
 from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
 
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
@@ -37,7 +37,7 @@ def create_partner(
     body: Annotated[PartnerIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
 ) -> Response[PartnerOut]:
     who = _admin()
-    outcome = service.create_partner_once(body, who.user_id, idempotency_key)
+    outcome = registry.create_partner_once(body, who.user_id, idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 
 
@@ -53,7 +53,7 @@ def list_partners(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> PartnerList:
     _admin()
-    return service.list_partners(limit, cursor)
+    return registry.list_partners(limit, cursor)
 
 
 @app.get(
@@ -65,7 +65,7 @@ def list_partners(
 )
 def get_partner(partner_id: str) -> PartnerOut:
     _admin()
-    return service.partner_out(partner_id)
+    return registry.partner_out(partner_id)
 
 
 @app.post(
@@ -80,7 +80,7 @@ def get_partner(partner_id: str) -> PartnerOut:
 )
 def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Response[StaffOut]:
     _admin()
-    staff = service.create_staff(partner_id, body)
+    staff = registry.create_staff(partner_id, body)
     return Response(201, api.JSON, staff)
 
 

@@ -5,12 +5,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors
-from tanhui.claims import service
+from tanhui.claims import scan
 from tanhui.claims.factors import AssetIncomplete, FactorMissing
-from tanhui.claims.schemas import ClaimIn, ClaimOut, LedgerPage, WalletOut
+from tanhui.claims.schemas import ClaimIn, ClaimOut
 from tanhui.claims.transaction import WalletMissing
 from tanhui.openapi import responses
-from tanhui.wallet import service as wallet
+from tanhui.wallet import account as wallet
+from tanhui.wallet.schemas import LedgerPage, WalletOut
 
 app = APIGatewayHttpResolver(enable_validation=True)
 api.install(app, allow=("tourist",))
@@ -21,7 +22,7 @@ def _tourist() -> str:
 
 
 CLAIM_ERRORS = (
-    errors.InvalidCode, service.LocationRequired, errors.OutOfArea, errors.CodeExpired,
+    errors.InvalidCode, scan.LocationRequired, errors.OutOfArea, errors.CodeExpired,
     errors.CodeRevoked, errors.AlreadyClaimed, (errors.Conflict, "busy"), FactorMissing,
     AssetIncomplete, WalletMissing, errors.DailyCapReached, errors.ConsentNotGiven,
 )
@@ -40,7 +41,7 @@ CLAIM_ERRORS = (
                         raises=CLAIM_ERRORS),
 )
 def claim(body: Annotated[ClaimIn, Body()]) -> Response[ClaimOut]:
-    result = service.claim(_tourist(), body)
+    result = scan.claim(_tourist(), body)
     return Response(201 if result.created else 200, api.JSON, result.body)
 
 

@@ -6,10 +6,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from tanhui import api, errors
 from tanhui.bindings import InvalidBinding
-from tanhui.bindings import service as bindings
+from tanhui.bindings import numbers as bindings
+from tanhui.bindings.numbers import AlreadyBound
 from tanhui.bindings.schemas import BindingsIn, BindingsOut
-from tanhui.bindings.service import AlreadyBound
-from tanhui.identity import consent, service
+from tanhui.identity import consent, users
 from tanhui.identity.schemas import (
     ConfirmIn,
     ConsentIn,
@@ -43,7 +43,7 @@ api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
 )
 @api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
-    result, created = service.register(body)
+    result, created = users.register(body)
     if result.tokens is not None:  # confirmed: rows a partner reported for this phone are theirs
         pending.settle_quietly(result.user_id)
     return Response(
@@ -62,7 +62,7 @@ def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
 )
 @api.allow(api.PUBLIC)
 def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
-    user_id = service.confirm(body.phone, body.code)
+    user_id = users.confirm(body.phone, body.code)
     if user_id is not None:
         pending.settle_quietly(user_id)
     return {"confirmed": True}
@@ -81,9 +81,9 @@ def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
 )
 @api.allow(api.PUBLIC)
 def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
-    tokens = service.login(body.phone, body.password)
-    pending.settle_quietly(service.user_of(tokens))
-    return service.tokens_out(tokens)
+    tokens = users.login(body.phone, body.password)
+    pending.settle_quietly(users.user_of(tokens))
+    return users.tokens_out(tokens)
 
 
 @app.post(
@@ -95,7 +95,7 @@ def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
 )
 @api.allow(api.PUBLIC)
 def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
-    return service.tokens_out(service.refresh(body.refresh_token))
+    return users.tokens_out(users.refresh(body.refresh_token))
 
 
 @app.get(
@@ -107,7 +107,7 @@ def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
 )
 def me() -> ProfileOut:
     who = api.principal(app)
-    return service.profile(who.user_id, who.role)
+    return users.profile(who.user_id, who.role)
 
 
 @app.post(

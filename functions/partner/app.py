@@ -5,7 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from tanhui import api, errors, idempotency
-from tanhui.codes import assets, batches, service
+from tanhui.claims import revocation
+from tanhui.codes import assets, batches, issuing
 from tanhui.codes.batches import CodeBatchIn, CodeBatchOut
 from tanhui.codes.schemas import (
     AssetIn,
@@ -21,7 +22,7 @@ from tanhui.codes.schemas import (
 from tanhui.imports import jobs as imports
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut
 from tanhui.openapi import Raises, responses
-from tanhui.partners import service as partners
+from tanhui.partners import registry as partners
 from tanhui.partners.schemas import PartnerOut
 
 STAFF: tuple[Raises, ...] = ((errors.Forbidden, "not_partner_staff"),)  # every route: whose staff?
@@ -136,7 +137,7 @@ def revoke_asset(asset_id: str) -> AssetOut:
     responses=responses(raises=[*ACTIVE_ASSET, (errors.Unprocessable, "single_use_asset")]),
 )
 def asset_code(asset_id: str) -> CodeOut:
-    return service.asset_code(_partner_id(), asset_id)
+    return issuing.asset_code(_partner_id(), asset_id)
 
 
 @app.get(
@@ -145,10 +146,10 @@ def asset_code(asset_id: str) -> CodeOut:
     summary="A vehicle's current rotating code",
     description="The code a vehicle's screen shows now and when it changes; a screenshot of an "
     "old one expires.",
-    responses=responses(raises=[*ACTIVE_ASSET, service.NotRotating]),
+    responses=responses(raises=[*ACTIVE_ASSET, issuing.NotRotating]),
 )
 def rotating_code(asset_id: str) -> RotatingCodeOut:
-    return service.rotating_code(_partner_id(), asset_id)
+    return issuing.rotating_code(_partner_id(), asset_id)
 
 
 # ------------------------------------------------------------------------------------- codes
@@ -159,11 +160,11 @@ def rotating_code(asset_id: str) -> RotatingCodeOut:
     description="Up to a few hundred one-per-item codes for a ticket product or product SKU, "
     "answered at once; for larger print runs use /v1/partner/code-batches.",
     responses=responses(201, "Issued.", raises=[
-        *ACTIVE_ASSET, service.StaticAsset, (errors.Conflict, "id_exhausted"),
+        *ACTIVE_ASSET, issuing.StaticAsset, (errors.Conflict, "id_exhausted"),
     ]),
 )
 def create_codes(body: Annotated[CodesIn, Body()]) -> Response[CodesOut]:
-    return Response(201, api.JSON, service.create_codes(_partner_id(), body))
+    return Response(201, api.JSON, issuing.create_codes(_partner_id(), body))
 
 
 @app.get(
@@ -175,11 +176,11 @@ def create_codes(body: Annotated[CodesIn, Body()]) -> Response[CodesOut]:
         200,
         "The image or label.",
         content={"image/png": {}, "image/svg+xml": {}, "application/pdf": {}},
-        raises=[*STAFF, service.CodeNotFound],
+        raises=[*STAFF, issuing.CodeNotFound],
     ),
 )
 def code_file(code_file: str):  # binary body: no response model to validate
-    content, media_type = service.code_file(_partner_id(), code_file)
+    content, media_type = issuing.code_file(_partner_id(), code_file)
     return Response(200, media_type, content, headers={"Cache-Control": "private, max-age=300"})
 
 
@@ -190,12 +191,12 @@ def code_file(code_file: str):  # binary body: no response model to validate
     description="Refuses any later claim of this code (a lost or stolen ticket); a code already "
     "claimed keeps its credit.",
     responses=responses(raises=[
-        *STAFF, service.CodeNotFound, service.NotSingleUse, (errors.Conflict, "already_claimed"),
+        *STAFF, issuing.CodeNotFound, revocation.NotSingleUse, (errors.Conflict, "already_claimed"),
     ]),
 )
 def revoke_code(code_id: str) -> RevokedOut:
     partner_id, who = _staff()
-    return service.revoke_code(partner_id, code_id, who.user_id)
+    return revocation.revoke_code(partner_id, code_id, who.user_id)
 
 
 # ----------------------------------------------------------------------------- print batches
@@ -238,7 +239,7 @@ def get_code_batch(batch_id: str) -> CodeBatchOut:
     responses=responses(raises=[*STAFF, (errors.NotFound, "batch_not_found")]),
 )
 def revoke_code_batch(batch_id: str) -> RevokedOut:
-    return service.revoke_batch(_partner_id(), batch_id)
+    return issuing.revoke_batch(_partner_id(), batch_id)
 
 
 # ----------------------------------------------------------------------------------- imports

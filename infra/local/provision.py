@@ -1,5 +1,8 @@
 """Creates the template's data, messaging and identity resources on an AWS endpoint (moto).
 
+A resource that already exists (a state `make run` restored) is found by its name and kept as it
+is, so provisioning an existing stack changes nothing and yields the same ids and environment.
+
 Every property comes from template.yaml: the table's keys and GSIs, the buckets and their
 S3 -> SQS notification, queues and their redrive policies, the user pool, client and groups,
 the code-signing secret. Nothing here restates the schema.
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from infra.local import cfn
 
@@ -74,6 +78,10 @@ def _physical(stack: LocalStack, logical: str) -> str:
     return f"{stack.stack_name}-{logical}"
 
 
+def _missing(err: ClientError, *codes: str) -> bool:
+    return err.response["Error"]["Code"] in codes
+
+
 def _generate_secret(spec: dict[str, Any]) -> str:
     alphabet = string.ascii_letters + string.digits
     if not spec.get("ExcludePunctuation"):
@@ -89,13 +97,16 @@ def _generate_secret(spec: dict[str, Any]) -> str:
 def _secrets(stack: LocalStack, template: dict[str, Any]) -> None:
     sm = _client("secretsmanager", stack.endpoint, stack.region)
     for logical, res in cfn.resources_of_type(template, "AWS::SecretsManager::Secret").items():
-        props = res["Properties"]
-        value = props.get("SecretString") or _generate_secret(props.get("GenerateSecretString", {}))
-        arn = sm.create_secret(
-            Name=_physical(stack, logical),
-            SecretString=value,
-            Description=props.get("Description", ""),
-        )["ARN"]
+        props, name = res["Properties"], _physical(stack, logical)
+        try:
+            arn = sm.describe_secret(SecretId=name)["ARN"]
+        except ClientError as err:
+            if not _missing(err, "ResourceNotFoundException"):
+                raise
+            value = props.get("SecretString") or _generate_secret(props.get("GenerateSecretString", {}))
+            arn = sm.create_secret(
+                Name=name, SecretString=value, Description=props.get("Description", "")
+            )["ARN"]
         stack.resolver.set(logical, Ref=arn, Id=arn)
 
 
@@ -116,7 +127,12 @@ def _queues(stack: LocalStack, template: dict[str, Any]) -> None:
             if k not in {"QueueName", "Tags"}
         }
         name = props.get("QueueName", _physical(stack, logical))
-        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except ClientError as err:
+            if not _missing(err, "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+                raise
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -126,9 +142,13 @@ def _queues(stack: LocalStack, template: dict[str, Any]) -> None:
 
 def _buckets(stack: LocalStack, template: dict[str, Any]) -> None:
     s3 = _client("s3", stack.endpoint, stack.region)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for logical, res in cfn.resources_of_type(template, "AWS::S3::Bucket").items():
         props = stack.resolver.resolve(res.get("Properties", {}))
         name = props.get("BucketName", _physical(stack, logical).lower())
+        stack.resolver.set(logical, Ref=name, Arn=f"arn:aws:s3:::{name}")
+        if name in existing:
+            continue
         kwargs: dict[str, Any] = {"Bucket": name}
         if stack.region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": stack.region}
@@ -162,7 +182,6 @@ def _buckets(stack: LocalStack, template: dict[str, Any]) -> None:
                     ]
                 },
             )
-        stack.resolver.set(logical, Ref=name, Arn=f"arn:aws:s3:::{name}")
 
 
 def _tables(stack: LocalStack, template: dict[str, Any]) -> None:
@@ -179,11 +198,16 @@ def _tables(stack: LocalStack, template: dict[str, Any]) -> None:
             "LocalSecondaryIndexes",
             "StreamSpecification",
         )
-        description = ddb.create_table(TableName=name, **kwargs)["TableDescription"]
-        ttl = props.get("TimeToLiveSpecification")
-        if ttl:
-            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        stack.resolver.set(logical, Ref=name, Arn=description["TableArn"])
+        try:
+            arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+        except ClientError as err:
+            if not _missing(err, "ResourceNotFoundException"):
+                raise
+            arn = ddb.create_table(TableName=name, **kwargs)["TableDescription"]["TableArn"]
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl:
+                ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        stack.resolver.set(logical, Ref=name, Arn=arn)
 
 
 def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
@@ -192,17 +216,23 @@ def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
         props = stack.resolver.resolve(
             {k: v for k, v in res["Properties"].items() if k != "SmsConfiguration"}
         )
-        pool = idp.create_user_pool(
-            PoolName=props.get("UserPoolName", _physical(stack, logical)),
-            **_pick(
-                props,
-                "Policies",
-                "UsernameAttributes",
-                "AutoVerifiedAttributes",
-                "Schema",
-                "MfaConfiguration",
-            ),
-        )["UserPool"]
+        name = props.get("UserPoolName", _physical(stack, logical))
+        pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+        found = next((p["Id"] for p in pools if p["Name"] == name), None)
+        if found:
+            pool = idp.describe_user_pool(UserPoolId=found)["UserPool"]
+        else:
+            pool = idp.create_user_pool(
+                PoolName=name,
+                **_pick(
+                    props,
+                    "Policies",
+                    "UsernameAttributes",
+                    "AutoVerifiedAttributes",
+                    "Schema",
+                    "MfaConfiguration",
+                ),
+            )["UserPool"]
         stack.resolver.set(
             logical,
             Ref=pool["Id"],
@@ -211,9 +241,15 @@ def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
         )
     for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPoolClient").items():
         props = stack.resolver.resolve(res["Properties"])
+        name = props.get("ClientName", logical)
+        clients = idp.list_user_pool_clients(UserPoolId=props["UserPoolId"], MaxResults=60)
+        found = next((c for c in clients["UserPoolClients"] if c["ClientName"] == name), None)
+        if found:
+            stack.resolver.set(logical, Ref=found["ClientId"])
+            continue
         client = idp.create_user_pool_client(
             UserPoolId=props["UserPoolId"],
-            ClientName=props.get("ClientName", logical),
+            ClientName=name,
             **_pick(
                 props,
                 "GenerateSecret",
@@ -231,5 +267,10 @@ def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
         stack.resolver.set(logical, Ref=client["ClientId"])
     for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPoolGroup").items():
         props = stack.resolver.resolve(res["Properties"])
-        idp.create_group(**_pick(props, "GroupName", "UserPoolId", "Description", "Precedence"))
+        try:
+            idp.get_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"])
+        except ClientError as err:
+            if not _missing(err, "ResourceNotFoundException"):
+                raise
+            idp.create_group(**_pick(props, "GroupName", "UserPoolId", "Description", "Precedence"))
         stack.resolver.set(logical, Ref=props["GroupName"])

@@ -3,10 +3,14 @@
 moto in server mode is the AWS endpoint; resources are created from template.yaml; a local
 gateway serves the HTTP API with the real handlers; a dispatcher feeds SQS messages (S3
 notifications included) to the functions; demo data is seeded. Ctrl-C stops everything.
+
+The AWS state (and the demo logins) is kept in `.local/` (`TANHUI_LOCAL_DIR`) and reused by the next
+run; `--fresh` (`FRESH=1`, `make reset`) starts over. `PORT`, `AWS_PORT` and `HOST` move the servers.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -15,11 +19,13 @@ import socket
 import sys
 import threading
 import warnings
+from pathlib import Path
 from typing import Any
 
 from infra.local.cfn import ROOT
 
-LOCAL_DIR = ROOT / ".local"
+LOCAL_DIR = Path(os.environ.get("TANHUI_LOCAL_DIR") or ROOT / ".local")
+STATE_FILE = "aws-state.pickle"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -41,6 +47,7 @@ class Stack:
         self.host, self.aws_port, self.port, self.stack_name = host, aws_port, port, stack_name
         self.endpoint = endpoint or f"http://{host}:{aws_port}"
         self.moto: Any = None
+        self.keeper: Any = None
         self.server: Any = None
         self.dispatcher: Any = None
 
@@ -48,8 +55,15 @@ class Stack:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start_aws(self) -> None:
-        from moto.server import ThreadedMotoServer
+    def start_aws(self, state_path: Path | None = None, fresh: bool = False) -> dict[str, Any] | None:
+        """Starts moto; with `state_path`, on the state saved there unless `fresh` (returns what
+        that run seeded, None if nothing) and keeping it there (`self.keeper.start` once seeded)."""
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         for k, v in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}.items():
             os.environ.setdefault(k, v)
@@ -62,8 +76,20 @@ class Stack:
 
         make_moto_writes_atomic()
         make_moto_cognito_honour_write_attributes()
-        self.moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
-        self.moto.start()
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        restored = None
+        if state_path is not None:
+            from infra.local.persistence import StateKeeper
+
+            app = self.keeper = StateKeeper(app, state_path)
+            if fresh:
+                state_path.unlink(missing_ok=True)
+            restored = self.keeper.restore()  # before the first request
+        self.moto = make_server(
+            self.host, self.aws_port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        threading.Thread(target=self.moto.serve_forever, daemon=True, name="moto").start()
+        return restored
 
     def provision(self, parameters: dict[str, str] | None = None) -> None:
         from infra.local.provision import provision
@@ -96,10 +122,23 @@ class Stack:
         if self.server:
             self.server.shutdown()
         if self.moto:
-            self.moto.stop()
+            self.moto.shutdown()
+        if self.keeper:
+            self.keeper.stop()  # the last changes, once nothing can change any more
 
 
-def _guide(stack: Stack, demo: dict[str, Any]) -> str:
+def _state_line(state_path: Path, reused: bool) -> str:
+    if reused:
+        from infra.local.persistence import saved_at
+
+        return (
+            f"reused {state_path} (saved {saved_at(state_path)}): same users, passwords, partners,\n"
+            "                 codes and signing key.  `make reset` starts over."
+        )
+    return f"new, kept in {state_path} across Ctrl-C and restarts.  `make reset` starts over."
+
+
+def _guide(stack: Stack, demo: dict[str, Any], state: str) -> str:
     t = demo["tourist"]
     from tanhui.codes import render
 
@@ -114,6 +153,7 @@ Tanhui is running.
   AWS endpoint   {stack.endpoint}   (moto: DynamoDB, S3, SQS, Cognito, Secrets Manager)
   Demo logins    {LOCAL_DIR / "demo.json"}   (with demo assets and their codes)
   Code images    {LOCAL_DIR / "codes"}/*.png|svg
+  State          {state}
 
 Try:
   curl -s -X POST {stack.url}/v1/auth/login -H 'content-type: application/json' \\
@@ -123,7 +163,13 @@ Ctrl-C stops everything.
 """
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m infra.local.run", description=__doc__)
+    parser.add_argument(
+        "--fresh", action="store_true", help="start over: new users, partners and keys (FRESH=1)"
+    )
+    args = parser.parse_args(argv)
+    fresh = args.fresh or os.environ.get("FRESH", "").lower() in ("1", "true", "yes")
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
@@ -138,20 +184,31 @@ def main() -> None:
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    stack.start_aws()
+    state_path = LOCAL_DIR / STATE_FILE
+    from infra.local.persistence import StateError, write_atomically
+
+    try:
+        seeded = stack.start_aws(state_path, fresh)
+    except StateError as err:
+        raise SystemExit(f"{err}: `make reset` starts over (it deletes {state_path}).") from err
+    state = _state_line(state_path, reused=seeded is not None)
     try:
         stack.provision()
         stack.start_api()
-        from infra.local.seed import seed
+        if seeded is None:
+            from infra.local.seed import seed
 
-        demo = {"api": stack.url, "aws_endpoint": stack.endpoint} | seed()
-        LOCAL_DIR.mkdir(exist_ok=True)
-        (LOCAL_DIR / "demo.json").write_text(json.dumps(demo, indent=2, ensure_ascii=False))
+            seeded = seed()
+        demo = {"api": stack.url, "aws_endpoint": stack.endpoint} | seeded
+        write_atomically(
+            LOCAL_DIR / "demo.json", json.dumps(demo, indent=2, ensure_ascii=False).encode()
+        )
         from infra.local.seed import write_images
 
         write_images(demo["assets"], LOCAL_DIR / "codes")
+        stack.keeper.start(seeded)
         stack.dispatcher.start()
-        print(_guide(stack, demo), flush=True)
+        print(_guide(stack, demo, state), flush=True)
         stopped.wait()
     finally:
         print("stopping…", file=sys.stderr)

@@ -27,9 +27,9 @@ def demo_password() -> str:
 
 
 def seed() -> dict[str, Any]:
-    from tanhui.identity import cognito, service
+    from tanhui.identity import cognito, users
     from tanhui.identity.schemas import RegisterIn
-    from tanhui.partners import service as partners
+    from tanhui.partners import registry as partners
     from tanhui.partners.schemas import PartnerIn, StaffIn
 
     admin_password = demo_password()
@@ -39,7 +39,7 @@ def seed() -> dict[str, Any]:
         {"phone_number": ADMIN_PHONE, "name": "Platform admin"},
         group="admin",
     )
-    service.ensure_account(user_id=admin_id, phone=ADMIN_PHONE, display_name="Platform admin", role="admin")
+    users.ensure_account(user_id=admin_id, phone=ADMIN_PHONE, display_name="Platform admin", role="admin")
     demo: dict[str, Any] = {
         "admin": {"user_id": admin_id, "phone": ADMIN_PHONE, "password": admin_password},
         "partners": {},
@@ -59,7 +59,7 @@ def seed() -> dict[str, Any]:
             "login": {"user_id": staff.user_id, "phone": phone, "password": password},
         }
     tourist_password = demo_password()
-    registered, _ = service.register(
+    registered, _ = users.register(
         RegisterIn.model_validate(
             {
                 "phone": TOURIST_PHONE,
@@ -102,7 +102,7 @@ DEMO_SINGLE_USE_CODES = 3
 
 def seed_assets(partner_ids: dict[str, str]) -> dict[str, Any]:
     """One asset of each kind, through the same domain code the API uses."""
-    from tanhui.codes import assets, service
+    from tanhui.codes import assets, issuing
     from tanhui.codes.schemas import AssetIn, CodesIn
 
     out: dict[str, Any] = {}
@@ -110,7 +110,7 @@ def seed_assets(partner_ids: dict[str, str]) -> dict[str, Any]:
         partner_id = partner_ids[role]
         asset = assets.create(partner_id, AssetIn.model_validate(body))
         count = DEMO_SINGLE_USE_CODES if body["kind"] in ("ticket_product", "product_sku") else 1
-        codes = service.create_codes(partner_id, CodesIn(asset_id=asset.asset_id, count=count))
+        codes = issuing.create_codes(partner_id, CodesIn(asset_id=asset.asset_id, count=count))
         out[asset.kind] = {
             "partner_role": role,
             "asset_id": asset.asset_id,

@@ -180,7 +180,7 @@ def test_given_a_100_kb_authorization_header_then_431_json_not_html(http):
 def test_given_a_handler_answering_500_then_gateway_passes_its_body_through(http, role_tokens):
     from unittest import mock
 
-    with mock.patch("tanhui.identity.service.profile", side_effect=KeyError("boom")):
+    with mock.patch("tanhui.identity.users.profile", side_effect=KeyError("boom")):
         status, body, _ = http.get("/v1/me", token=role_tokens["tourist"])
     assert status == 500 and body["error"]["code"] == "internal_error" and body["error"]["request_id"]
     assert "boom" not in json.dumps(body)

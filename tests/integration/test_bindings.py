@@ -188,7 +188,7 @@ def test_given_an_account_without_its_phone_binding_when_ensured_again_then_it_i
 
 
 def test_given_a_phone_bound_to_another_account_then_it_is_not_taken_over(api, register):
-    from tanhui.identity.service import ensure_account
+    from tanhui.identity.users import ensure_account
 
     holder, phone = register(), unique_phone()
     Binding.of("phone", phone, holder.user_id, "2026-01-01T00:00:00.000Z").save()
@@ -207,7 +207,7 @@ def test_given_a_partner_or_admin_then_bindings_are_403(api, make_partner, admin
 def test_given_a_stale_read_of_the_users_item_then_the_put_reads_again_and_keeps_both_changes(
     api, register, monkeypatch
 ):
-    from tanhui.bindings import service
+    from tanhui.bindings import numbers as service
 
     tourist, first, second = register(), card(), card()
     stale = service._stored(tourist.user_id)  # before the other request's change

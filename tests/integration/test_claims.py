@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from tanhui import cache, errors
-from tanhui.claims import factors, service
+from tanhui.claims import factors, revocation, scan
 from tanhui.claims.schemas import ClaimIn, FactorIn
-from tanhui.codes import service as codes_service
+from tanhui.codes import issuing as codes_service
 from tanhui.codes.token import Kind
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset
 from tanhui.models.wallet import Wallet
-from tanhui.wallet import service as wallets
+from tanhui.wallet import account as wallets
 
 from tests.factories import (
     dynamodb_calls,
@@ -133,9 +133,9 @@ def test_given_hotel_scans_around_noon_then_night_rolls_over_at_12_local(registe
     evening = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai: night of 11-03
     morning = evening + timedelta(hours=13, minutes=59)  # 11:59 next day: still night of 11-03
     noon = evening + timedelta(hours=14)  # 12:00: night of 11-04
-    a = service.claim(user, ClaimIn(code=code), at=evening)
-    b = service.claim(user, ClaimIn(code=code), at=morning)
-    c = service.claim(user, ClaimIn(code=code), at=noon)
+    a = scan.claim(user, ClaimIn(code=code), at=evening)
+    b = scan.claim(user, ClaimIn(code=code), at=morning)
+    c = scan.claim(user, ClaimIn(code=code), at=noon)
     assert (a.created, b.created, c.created) == (True, False, True)
     assert b.body.claim_id == a.body.claim_id != c.body.claim_id
 
@@ -145,10 +145,10 @@ def test_given_static_and_rotating_codes_of_one_vehicle_then_one_credit_per_30_m
     bus = make_asset(partner_item("transport_operator"), "vehicle")
     at = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
     step = int(at.timestamp()) // get_settings().rotating_step_seconds
-    first = service.claim(user, ClaimIn(code=static(bus)), at=at)
+    first = scan.claim(user, ClaimIn(code=static(bus)), at=at)
     rotating = static(bus, Kind.VEHICLE_ROTATING, step=step)
-    same_window = service.claim(user, ClaimIn(code=rotating), at=at + timedelta(seconds=10))
-    next_window = service.claim(user, ClaimIn(code=static(bus)), at=at + timedelta(minutes=30))
+    same_window = scan.claim(user, ClaimIn(code=rotating), at=at + timedelta(seconds=10))
+    next_window = scan.claim(user, ClaimIn(code=static(bus)), at=at + timedelta(minutes=30))
     assert (first.created, same_window.created, next_window.created) == (True, False, True)
 
 
@@ -198,7 +198,7 @@ def test_given_single_code_revoked_then_its_claim_is_refused_at_once(api, regist
     pid = partner_item()
     one, two = single_use(make_asset(pid, "ticket_product"), 2)
     assert claim(api, tourist, two).status == 201  # the asset is now cached in this container
-    codes_service.revoke_code(pid, one.rsplit("/", 1)[1], "staff")  # a tombstone at its key
+    revocation.revoke_code(pid, one.rsplit("/", 1)[1], "staff")  # a tombstone at its key
     reply = claim(api, tourist, one)  # same instant: no cache age involved
     assert (reply.status, reply.error_code) == (410, "code_revoked")
 
@@ -260,12 +260,12 @@ def test_given_any_code_when_claimed_then_the_transaction_holds_only_the_record_
     at = datetime.now(UTC)
 
     with recorded_claims() as sent:
-        assert service.claim(user, ClaimIn(code=code), at=at).created
+        assert scan.claim(user, ClaimIn(code=code), at=at).created
 
-    tok, _ = service._verified(code, at)
+    tok, _ = scan._verified(code, at)
     [call] = sent.calls
     assert written_keys(call) == [
-        ("Put", service.dedup_key(tok, user, at, asset.timezone), "BEHAVIOUR"),
+        ("Put", scan.dedup_key(tok, user, at, asset.timezone), "BEHAVIOUR"),
         ("Update", f"USER#{user}", "WALLET"),
     ]
     assert not any(pk.startswith(("PARTNER#", "FACTOR#")) for _, pk, _ in written_keys(call))
@@ -303,7 +303,7 @@ def test_given_partner_or_admin_token_then_403(api, make_partner, admin):
 def test_given_user_without_wallet_then_409_wallet_missing():
     [code] = single_use(make_asset(partner_item(), "ticket_product"))
     with pytest.raises(errors.TanhuiError) as refused:
-        service.claim("no-such-user", ClaimIn(code=code))
+        scan.claim("no-such-user", ClaimIn(code=code))
     assert (refused.value.status, refused.value.code) == (409, "wallet_missing")
 
 
@@ -317,7 +317,7 @@ def test_given_daily_cap_when_claims_race_then_exactly_cap_credited(register, ad
 
     def attempt(code):
         try:
-            return service.claim(user, ClaimIn(code=code)).created
+            return scan.claim(user, ClaimIn(code=code)).created
         except errors.DailyCapReached:
             return "cap"
 
@@ -334,7 +334,7 @@ def test_given_50_threads_claiming_one_ticket_then_exactly_one_credit(register):
 
     def attempt(i):
         try:
-            return service.claim(users[i % 5], ClaimIn(code=code)).created
+            return scan.claim(users[i % 5], ClaimIn(code=code)).created
         except errors.AlreadyClaimed:
             return "taken"
 
@@ -364,7 +364,7 @@ def test_given_several_credits_then_ledger_pages_newest_first(api, register):
 def test_given_debit_then_balance_never_negative(register):
     user = register().user_id
     for c in single_use(make_asset(partner_item(), "ticket_product"), 2):
-        service.claim(user, ClaimIn(code=c))
+        scan.claim(user, ClaimIn(code=c))
     coins = int(Wallet.get(*Wallet.key(user)).coins)
     with pytest.raises(errors.InsufficientBalance):
         wallets.debit(user, coins + 1, reference="R-too-much")

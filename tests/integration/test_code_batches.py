@@ -84,8 +84,10 @@ def test_given_sku_when_10000_codes_printed_then_two_chunks_each_counted_once(
         rows = list(csv.DictReader(io.StringIO(download(files["csv_url"]).decode())))
         assert len(rows) == 5_000
         code_ids.update(r["code_id"] for r in rows)
-        first, last, pages = first_and_last_label(download(files["pdf_url"]), len(rows))
+        sheets = download(files["pdf_url"])
+        first, last, pages = first_and_last_label(sheets, len(rows))
         assert (first, last) == (rows[0]["url"], rows[-1]["url"])  # one label per row, in order
+        assert sheets.count(b"/FontFile2") == 1  # one embedded subset of the Chinese font a file
         assert pages == math.ceil(len(rows) / labels.LABELS_PER_PAGE)
     assert len(code_ids) == 10_000
     sample = token.verify(rows[-1]["code_id"], keyring.verifying_key)

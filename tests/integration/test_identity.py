@@ -66,7 +66,7 @@ def test_given_bad_phone_then_422_validation_error(api):
 def test_given_crash_after_cognito_when_client_retries_then_account_completed_once(api):
     phone = unique_phone()
     boom = TransactWriteError("simulated outage")
-    with mock.patch("tanhui.identity.service.transaction", side_effect=boom):
+    with mock.patch("tanhui.identity.users.transaction", side_effect=boom):
         died = api.post("/v1/auth/register", register_body(phone))  # the invocation dies mid-way
     assert (died.status, died.error_code) == (500, "internal_error")
     retry = api.post("/v1/auth/register", register_body(phone))
@@ -78,7 +78,7 @@ def test_given_crash_after_cognito_when_client_retries_then_account_completed_on
 
 def test_given_crash_after_cognito_when_user_logs_in_then_wallet_is_healed(api):
     phone = unique_phone()
-    with mock.patch("tanhui.identity.service.transaction", side_effect=TransactWriteError("x")):
+    with mock.patch("tanhui.identity.users.transaction", side_effect=TransactWriteError("x")):
         assert api.post("/v1/auth/register", register_body(phone)).status == 500
     session = login(api, phone, "green-trip-2026")
     assert Wallet.get(*Wallet.key(session.user_id)).user_id == session.user_id

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from tanhui import errors
-from tanhui.claims import factors, service
+from tanhui.claims import factors, scan
 from tanhui.claims.schemas import ClaimIn
-from tanhui.codes import service as codes
+from tanhui.codes import issuing as codes
 
 from tests.factories import make_asset, partner_item
 
@@ -29,7 +29,7 @@ def test_given_rotating_code_then_claims_accepted_until_accepted_until_and_refus
     until = _at(shown.accepted_until)
     assert until > _at(shown.valid_until)  # the code outlives its own step by the tolerance
 
-    last_moment = service.claim(register().user_id, ClaimIn(code=shown.url), at=until - timedelta(seconds=1))
+    last_moment = scan.claim(register().user_id, ClaimIn(code=shown.url), at=until - timedelta(seconds=1))
     assert last_moment.created
     with pytest.raises(errors.CodeExpired):
-        service.claim(register().user_id, ClaimIn(code=shown.url), at=until)
+        scan.claim(register().user_id, ClaimIn(code=shown.url), at=until)

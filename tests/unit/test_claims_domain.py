@@ -8,12 +8,12 @@ from unittest import mock
 import pytest
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 from tanhui import errors
-from tanhui.claims import factors, keys, service
+from tanhui.claims import factors, keys, scan
 from tanhui.claims import transaction as tx
 from tanhui.models.assets import Asset, GeoFence
 from tanhui.models.behaviour import BehaviourRecord
 from tanhui.models.factors import FactorVersion
-from tanhui.wallet import service as wallets
+from tanhui.wallet import account as wallets
 
 SHANGHAI_22H = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
 
@@ -130,19 +130,19 @@ def test_given_file_credit_over_several_nights_then_each_day_counted_and_none_al
 
 def test_given_claim_ids_then_unique_and_time_sortable():
     t = datetime(2026, 11, 3, tzinfo=UTC)
-    ids = [service.new_claim_id(t + timedelta(milliseconds=i)) for i in range(50)]
+    ids = [scan.new_claim_id(t + timedelta(milliseconds=i)) for i in range(50)]
     assert ids == sorted(ids) and len(set(ids)) == 50 and all(len(i) == 26 for i in ids)
 
 
 def test_given_geofence_then_far_scans_refused_and_missing_location_only_if_required():
     asset = Asset(geofence=GeoFence(lat=25.02, lng=113.73, radius_m=500, required="false"))
-    service.check_location(asset, None, None)
-    service.check_location(asset, 25.0245, 113.73)  # ~500 m north: within radius + slack
+    scan.check_location(asset, None, None)
+    scan.check_location(asset, 25.0245, 113.73)  # ~500 m north: within radius + slack
     with pytest.raises(errors.OutOfArea):
-        service.check_location(asset, 25.03, 113.73)  # ~1.1 km
+        scan.check_location(asset, 25.03, 113.73)  # ~1.1 km
     asset.geofence.required = "true"
-    with pytest.raises(service.LocationRequired):
-        service.check_location(asset, None, None)
+    with pytest.raises(scan.LocationRequired):
+        scan.check_location(asset, None, None)
 
 
 def test_given_debit_beyond_balance_then_insufficient_balance_and_condition_guards_it():

@@ -7,7 +7,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = (
     "reportlab",
-    "segno",
     "qrcode",
     "jwt",
     "cryptography",

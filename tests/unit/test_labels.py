@@ -88,3 +88,68 @@ def test_given_the_labels_module_when_imported_then_reportlab_is_not_loaded():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "False"
+
+
+def _cjk_bands(title):
+    """(left, top, right, bottom) in points from the page's top-left of the two runs of Chinese
+    text on label 0: its all-Chinese title, and the "扫码领碳币" half of the call to action
+    (`labels._draw_label`'s layout: baselines below the QR, text centred in the cell)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    cx = labels.MARGIN_X + labels.CELL_W / 2
+    qr_bottom = labels.MARGIN_Y + labels.QR_TOP + labels.QR_BOX  # from the top
+    title_base = qr_bottom + labels.TITLE_SIZE + 0.5 * labels.MM
+    cta_base = title_base + labels.CODE_SIZE + 1.5 + labels.CTA_SIZE + 2.5
+    half = stringWidth(title, labels.CJK_FONT, labels.TITLE_SIZE) / 2
+    cta_left = cx - stringWidth(labels.CALL_TO_ACTION, labels.CJK_FONT, labels.CTA_SIZE) / 2
+    chinese = labels.CALL_TO_ACTION.split(" /")[0]
+    cta_right = cta_left + stringWidth(chinese, labels.CJK_FONT, labels.CTA_SIZE)
+    return [
+        (cx - half, qr_bottom, cx + half, title_base + 1.5),
+        (cta_left, cta_base - labels.CTA_SIZE, cta_right, cta_base + 1.5),
+    ]
+
+
+def _dark_pixels(pdf_bytes, title):
+    """Dark pixels pdfium (which has no Chinese system font here) draws in each Chinese band."""
+    dpi = 300
+    image = page_image(pdfium.PdfDocument(pdf_bytes), 0)
+    dots = dpi / 72
+    return [
+        int((image[int(top * dots) : int(bottom * dots), int(left * dots) : int(right * dots)] < 128).sum())
+        for left, top, right, bottom in _cjk_bands(title)
+    ]
+
+
+def test_given_a_label_when_rendered_without_chinese_system_fonts_then_its_chinese_text_is_drawn():
+    title = "西湖游船票"
+    pdf = labels.label_sheets([labels.Label(f"{BASE}/Q/ABC", title, "AB12-CD34")])
+
+    title_ink, cta_ink = _dark_pixels(pdf, title)
+
+    assert title_ink > 500 and cta_ink > 300  # ~1,600 and ~750 at 300 dpi
+    assert b"/FontFile2" in pdf  # the TrueType subset travels in the file
+    assert b"STSong-Light" not in pdf and b"/UniGB-UCS2-H" not in pdf
+
+
+def test_given_the_old_unembedded_font_when_rendered_then_the_same_check_sees_blank_text(monkeypatch):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    monkeypatch.setattr(labels, "CJK_FONT", "STSong-Light")
+    title = "西湖游船票"
+    pdf = labels.label_sheets([labels.Label(f"{BASE}/Q/ABC", title, "AB12-CD34")])
+
+    assert _dark_pixels(pdf, title) == [0, 0]
+    assert b"/FontFile2" not in pdf
+
+
+def test_given_the_embedded_font_then_it_covers_the_label_text_and_not_rare_hanzi():
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    labels._fonts()
+    face = getFont(labels.CJK_FONT).face
+
+    assert all(ord(c) in face.charToGlyph for c in "扫码领碳币丹霞绿色酒店竹纤维水杯…（）《》¥·")
+    assert ord("堃") not in face.charToGlyph  # not in GB2312: printed as .notdef

@@ -111,31 +111,6 @@ def car_free_reduction(factor: FactorVersion, days: int, daily_km: float) -> tup
 
 
 # ---------------------------------------------------------------------------------- storage
-def out(v: FactorVersion) -> FactorOut:
-    def num(x: Any) -> int | None:
-        return None if x is None else int(x)
-
-    return FactorOut(
-        behaviour=v.behaviour,
-        version=int(v.version),
-        method=v.method,
-        unit=v.unit,
-        gco2e_per_unit=num(v.gco2e_per_unit),
-        baseline_g_per_km=num(v.baseline_g_per_km),
-        eco_g_per_km=num(v.eco_g_per_km),
-        coins_per_unit=int(v.coins_per_unit),
-        daily_cap=int(v.daily_cap),
-        source=v.source,
-        effective_from=v.effective_from,
-        created_at=v.created_at,
-        created_by=v.created_by,
-        categories=plain(v.categories) or None,
-        baseline_units=num(v.baseline_units),
-        fuel_ml_per_km=num(v.fuel_ml_per_km),
-        gco2e_per_litre=num(v.gco2e_per_litre),
-    )
-
-
 def _newest(behaviour: str, limit: int | None, consistent: bool = False) -> list[FactorVersion]:
     return list(
         FactorVersion.query(
@@ -178,7 +153,7 @@ def create_version(behaviour: str, body: FactorIn, by: str | None, *, now: str |
             raise
         cache.forget(("factors", behaviour))
         logger.info("factor version created", extra={"behaviour": behaviour, "version": version})
-        return out(item)
+        return FactorOut.model_validate(item)
     raise errors.Conflict("Another factor change is in progress; try again.", code="version_conflict")
 
 
@@ -189,14 +164,14 @@ def versions(behaviour: str, *, now: str | None = None) -> FactorVersions:
     return FactorVersions(
         behaviour=behaviour,
         current_version=int(current.version) if current else None,
-        items=[out(v) for v in items],
+        items=[FactorOut.model_validate(v) for v in items],
     )
 
 
 def current_all(*, now: str | None = None) -> FactorList:
     at = now or utc_now()
     found = (in_effect(_newest(b, CACHED_VERSIONS), at) for b in BEHAVIOURS)
-    return FactorList(items=[out(v) for v in found if v is not None])
+    return FactorList(items=[FactorOut.model_validate(v) for v in found if v is not None])
 
 
 def factor_for(behaviour: str, now_iso: str) -> FactorVersion:

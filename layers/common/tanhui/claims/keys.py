@@ -1,7 +1,7 @@
 """De-duplication keys: the identity of one behaviour, whichever channel reports it.
 
 A scan and a partner's file row that describe the same behaviour produce the same key, so the
-behaviour is credited once (去重). The behaviour record is stored at pk=<key>, sk="BEHAVIOUR".
+behaviour is credited once (去重). The behaviour record is stored at pk=<key> (`tanhui.models.behaviour`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-BEHAVIOUR_SK = "BEHAVIOUR"
 NIGHT_ROLLOVER_HOUR = 12  # scans before noon belong to the previous night
 DEFAULT_TZ = "Asia/Shanghai"
 RIDE_WINDOW_SECONDS = 30 * 60

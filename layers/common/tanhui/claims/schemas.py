@@ -1,12 +1,14 @@
-"""Request and response bodies of the claim, wallet and factor APIs."""
+"""Request and response bodies of the claim and factor APIs (the wallet's: `tanhui.wallet.schemas`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from tanhui.request_models import RequestModel
+from tanhui.response_models import Map, ResponseModel
+from tanhui.wallet.schemas import WalletOut
 
 # behaviours credited by scanning a code, and those only partner files report
 SCAN_BEHAVIOURS = (
@@ -24,18 +26,6 @@ IMPORT_BEHAVIOURS = (
     "waste_sorting",
 )
 BEHAVIOURS = SCAN_BEHAVIOURS + IMPORT_BEHAVIOURS
-Behaviour = Literal[
-    "ticket_non_disposable",
-    "eco_vehicle_ride",
-    "hotel_low_carbon_night",
-    "low_carbon_product",
-    "plant_adoption",
-    "product_sale_record",
-    "transit_trip",
-    "utility_saving",
-    "car_free_day",
-    "waste_sorting",
-]
 Method = Literal[
     "per_ride", "per_night", "per_ticket", "per_item", "per_unit", "per_category", "per_car_free_day"
 ]
@@ -52,13 +42,6 @@ SCAN_METHOD = {
 UTILITIES = ("electricity", "water", "gas")
 WASTE_CATEGORIES = ("plastic_bottle", "paper", "cardboard", "kitchen_waste")
 CATEGORIES = {"utility_saving": UTILITIES, "waste_sorting": WASTE_CATEGORIES}
-
-
-class Schema(BaseModel):
-    """A request or response body. Its validator is built on first use, not at import, so a cold
-    start builds only what its invocations use (the claim function never builds the factor models)."""
-
-    model_config = ConfigDict(defer_build=True)
 
 
 UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
@@ -79,16 +62,7 @@ class ClaimIn(RequestModel):
         return self
 
 
-class WalletOut(Schema):
-    coins: int
-    gco2e: int
-    lifetime_coins: int = 0
-    lifetime_gco2e: int = 0
-    spent_coins: int = 0
-    updated_at: str | None = None
-
-
-class ClaimOut(Schema):
+class ClaimOut(ResponseModel):
     claim_id: str
     behaviour: str
     asset: dict
@@ -98,26 +72,6 @@ class ClaimOut(Schema):
     claimed_at: str
     wallet: WalletOut
     already_credited: bool = False
-
-
-class LedgerEntryOut(Schema):
-    entry_id: str
-    kind: Literal["earn", "spend", "adjust"]
-    behaviour: str | None
-    partner_id: str | None
-    partner_name: str | None
-    asset_id: str | None
-    asset_name: str | None
-    evidence: dict
-    factor_version: int | None
-    coins: int
-    gco2e: int
-    at: str
-
-
-class LedgerPage(Schema):
-    items: list[LedgerEntryOut]
-    next_cursor: str | None
 
 
 class CategoryFactor(RequestModel):
@@ -182,7 +136,7 @@ class FactorIn(RequestModel):
         return self
 
 
-class FactorOut(Schema):
+class FactorOut(ResponseModel):
     behaviour: str
     version: int
     method: str
@@ -196,17 +150,17 @@ class FactorOut(Schema):
     effective_from: str
     created_at: str
     created_by: str | None
-    categories: dict[str, dict] | None = None
+    categories: Map | None = None
     baseline_units: int | None = None
     fuel_ml_per_km: int | None = None
     gco2e_per_litre: int | None = None
 
 
-class FactorVersions(Schema):
+class FactorVersions(ResponseModel):
     behaviour: str
     current_version: int | None
     items: list[FactorOut]
 
 
-class FactorList(Schema):
+class FactorList(ResponseModel):
     items: list[FactorOut]

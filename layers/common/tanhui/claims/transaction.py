@@ -6,7 +6,7 @@
 
 Both keys belong to one user or one printed code, never to an asset, partner or factor: claims of
 different users never write or condition-check the same item (unless they scan the same code).
-Asset and batch revocation is refused before the write, from the cached asset (`claims.service`).
+Asset and batch revocation is refused before the write, from the cached asset (`claims.scan`).
 `refusal()` turns the cancellation reasons back into what the client is told.
 """
 

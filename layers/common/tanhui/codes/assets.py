@@ -1,27 +1,25 @@
 """Assets: what a partner prints codes for (a ticket product, a vehicle, a hotel room, a SKU).
 
 The asset item is also the revocation switch (status, revoked batches) that claims read from
-the per-container metadata cache.
+the per-container metadata cache (`claims.metadata.asset`): every write here forgets that copy.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from tanhui import cache, errors
+from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, validate_attributes
 from tanhui.models.assets import ASSET_KIND_ROLE, Asset, GeoFence
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import partner_pk
 from tanhui.observability import logger
-
-if TYPE_CHECKING:  # the request/response models are built on the partner API's paths only, not
-    # on the claim path that reads `cached_asset` (cold start)
-    from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch
+from tanhui.partners import registry as partners
 
 
 class AssetKindNotAllowed(errors.Forbidden):
@@ -43,23 +41,7 @@ def asset_name(kind: str, attributes: dict[str, Any]) -> str:
 
 
 def out(a: Asset) -> AssetOut:
-    from tanhui.codes.schemas import AssetOut
-
-    geofence = None
-    if a.geofence is not None:
-        g = a.geofence
-        geofence = {"lat": g.lat, "lng": g.lng, "radius_m": g.radius_m, "required": g.required == "true"}
-    return AssetOut(
-        asset_id=a.asset_id,
-        kind=a.kind,  # type: ignore[arg-type]
-        name=a.name,
-        attributes=plain(a.attributes),
-        status=a.status,  # type: ignore[arg-type]
-        geofence=geofence,  # type: ignore[arg-type]
-        timezone=a.timezone,
-        created_at=a.created_at,
-        updated_at=a.updated_at,
-    )
+    return AssetOut.model_validate(a)
 
 
 def _geofence(body: AssetIn | AssetPatch) -> GeoFence | None:
@@ -70,8 +52,6 @@ def _geofence(body: AssetIn | AssetPatch) -> GeoFence | None:
 
 
 def create(partner_id: str, body: AssetIn) -> AssetOut:
-    from tanhui.partners import service as partners  # not on the claim path's import chain
-
     role = partners.get_partner(partner_id).role
     if ASSET_KIND_ROLE[body.kind] != role:
         raise AssetKindNotAllowed(
@@ -125,8 +105,6 @@ def list_assets(partner_id: str, limit: int, cursor: str | None) -> AssetList:
         page_size=limit,
         last_evaluated_key=start,
     )
-    from tanhui.codes.schemas import AssetList
-
     items = [out(a) for a in page]
     return AssetList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
@@ -135,8 +113,6 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     asset = get(partner_id, asset_id)
     actions: list[Action] = [Asset.updated_at.set(utc_now())]
     if body.attributes is not None:
-        from tanhui.codes.schemas import validate_attributes
-
         try:
             attributes = validate_attributes(asset.kind, plain(asset.attributes) | body.attributes)
         except ValidationError as exc:  # the same 422 as POST gives for these attributes
@@ -151,7 +127,7 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     if body.timezone is not None:
         actions.append(Asset.timezone.set(body.timezone))
     asset.update(actions=actions, condition=Asset.pk.exists())
-    cache.forget(("asset", partner_id, asset.asset_id))
+    cache.forget(Asset.key(partner_id, asset.asset_id))  # `claims.metadata.asset`
     return out(asset)
 
 
@@ -170,21 +146,6 @@ def set_status(partner_id: str, asset_id: str, status: str) -> AssetOut:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise AssetNotActive(f"The asset is already {get(partner_id, asset_id).status}.") from exc
         raise
-    cache.forget(("asset", partner_id, asset.asset_id))
+    cache.forget(Asset.key(partner_id, asset.asset_id))  # `claims.metadata.asset`
     logger.info("asset status changed", extra={"asset_id": asset.asset_id, "status": status})
     return out(asset)
-
-
-# ------------------------------------------------------------------ cached metadata (claim path)
-def cached_asset(partner_id: str, asset_id: str) -> Asset | None:
-    """The asset as metadata for claims, cached per container for `metadata_cache_seconds`. Claims
-    refuse a retired/revoked asset or a revoked batch from this copy, so those revocations reach
-    a warm container within that age (a single code's revocation is immediate: a tombstone)."""
-
-    def load() -> Asset | None:
-        try:
-            return Asset.get(*Asset.key(partner_id, asset_id))
-        except Asset.DoesNotExist:
-            return None
-
-    return cache.cached(("asset", partner_id, asset_id), load)

@@ -21,12 +21,13 @@ from pynamodb.expressions.update import Action
 
 from tanhui import errors, idempotency
 from tanhui.aws import client
-from tanhui.codes import assets, keyring, labels, service, token
+from tanhui.codes import assets, issuing, keyring, labels, token
 from tanhui.config import get_settings
 from tanhui.models.assets import CodeBatch
 from tanhui.models.base import utc_now
 from tanhui.observability import logger
 from tanhui.request_models import RequestModel
+from tanhui.response_models import ResponseModel
 
 CHUNK_CODES = 5_000
 MAX_CODES = 1_000_000
@@ -59,7 +60,7 @@ class BatchFiles(BaseModel):
     pdf_url: str
 
 
-class CodeBatchOut(BaseModel):
+class CodeBatchOut(ResponseModel):
     batch_id: str
     asset_id: str
     kind: Literal["ticket", "packaging"]
@@ -101,7 +102,7 @@ def create_print_batch(partner_id: str, body: CodeBatchIn) -> CodeBatchOut:
             f"{asset.kind} assets have one static code; print batches hold ticket or packaging codes."
         )
     sizes = chunk_sizes(body.count)
-    batch = service.new_batch(asset, body.count, mode="print", status="pending", chunks_total=len(sizes))
+    batch = issuing.new_batch(asset, body.count, mode="print", status="pending", chunks_total=len(sizes))
     try:
         _enqueue(batch, sizes)
     except Exception:
@@ -184,7 +185,7 @@ def process_chunk(message_body: dict) -> int:
     kid, key = keyring.keyring().signing_key()
     kind = token.Kind[batch.kind.upper()]
     codes = [
-        (t, service.url_of(asset, t))
+        (t, issuing.url_of(asset, t))
         for t in token.issue_serials(kind, kid, key, job.partner_id, batch.asset_id, job.batch_id, job.count)
     ]
     sheets = labels.label_sheets(
@@ -274,17 +275,4 @@ def _out(batch: CodeBatch, *, links: bool) -> CodeBatchOut:
                     pdf_url=_link(chunk_key(batch.partner_id, batch.batch_id, chunk, "pdf")),
                 )
             )
-    return CodeBatchOut(
-        batch_id=batch.batch_id,
-        asset_id=batch.asset_id,
-        kind=batch.kind,  # type: ignore[arg-type]
-        status=batch.status,
-        codes_total=int(batch.codes_total),
-        codes_done=int(batch.codes_done),
-        chunks_total=int(batch.chunks_total),
-        chunks_done=int(batch.chunks_done),
-        files=files,
-        error=batch.error,
-        created_at=batch.created_at,
-        updated_at=batch.updated_at,
-    )
+    return CodeBatchOut.model_validate({**batch.attribute_values, "files": files})

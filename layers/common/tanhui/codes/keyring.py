@@ -1,4 +1,4 @@
-"""Code-signing keys from Secrets Manager, cached per container.
+"""Code-signing keys from Secrets Manager, cached per container (`tanhui.cache`, 5 minutes).
 
 Secret formats (JSON):
     flat, as template.yaml's GenerateSecretString creates it:  {"active_kid": 1, "k1": "<key>"}
@@ -11,14 +11,14 @@ or absent is refused. See README "Rotating code-signing keys".
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass, field
 
+from tanhui import cache
 from tanhui.aws import client
 from tanhui.config import get_settings
 from tanhui.observability import logger
 
+CACHE_KEY = "code-signing keyring"
 CACHE_SECONDS = 300.0
 UNKNOWN_KID_REFRESH_SECONDS = 30.0
 MIN_KEY_BYTES = 32
@@ -62,49 +62,31 @@ def parse_secret(text: str) -> Keyring:
     return Keyring(active, keys, retired)
 
 
-class _Cache:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.ring: Keyring | None = None
-        self.loaded_at = 0.0
-
-    def get(self, *, max_age: float = CACHE_SECONDS) -> Keyring:
-        now = time.monotonic()
-        ring = self.ring
-        if ring is not None and now - self.loaded_at < max_age:
-            return ring
-        with self.lock:
-            if self.ring is None or time.monotonic() - self.loaded_at >= max_age:
-                secret_id = get_settings().code_keys_secret_id
-                if not secret_id:
-                    raise KeyringError("CODE_KEYS_SECRET_ID is not set")
-                value = client("secretsmanager").get_secret_value(SecretId=secret_id)
-                self.ring = parse_secret(value["SecretString"])
-                self.loaded_at = time.monotonic()
-                logger.debug("code-signing keys loaded", extra={"active_kid": self.ring.active_kid})
-            return self.ring
-
-    def clear(self) -> None:
-        with self.lock:
-            self.ring, self.loaded_at = None, 0.0
+def _load() -> Keyring:
+    secret_id = get_settings().code_keys_secret_id
+    if not secret_id:
+        raise KeyringError("CODE_KEYS_SECRET_ID is not set")
+    value = client("secretsmanager").get_secret_value(SecretId=secret_id)
+    ring = parse_secret(value["SecretString"])
+    logger.debug("code-signing keys loaded", extra={"active_kid": ring.active_kid})
+    return ring
 
 
-_cache = _Cache()
-
-
-def keyring() -> Keyring:
-    return _cache.get()
+def keyring(*, max_age: float = CACHE_SECONDS) -> Keyring:
+    """The keyring, read from the secret at most every `max_age` seconds (`tanhui.cache`)."""
+    ring: Keyring = cache.cached(CACHE_KEY, _load, max_age=max_age)
+    return ring
 
 
 def verifying_key(kid: int) -> bytes | None:
     """Key lookup for `token.verify`. An unknown kid re-reads the secret (at most every 30 s),
     so a key added by rotation verifies before the cache would expire."""
-    ring = _cache.get()
+    ring = keyring()
     key = ring.verifying_key(kid)
     if key is None and kid not in ring.retired:
-        key = _cache.get(max_age=UNKNOWN_KID_REFRESH_SECONDS).verifying_key(kid)
+        key = keyring(max_age=UNKNOWN_KID_REFRESH_SECONDS).verifying_key(kid)
     return key
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    cache.forget(CACHE_KEY)

@@ -1,13 +1,17 @@
 """Print files for a batch of codes: PDF label sheets and a CSV for variable-data printers.
 
 Sheets are A4, 4 columns x 6 rows (24 labels a page). Each label holds the QR, drawn as vector
-rectangles straight from the segno matrix (one rectangle per horizontal run of dark modules, in
-a 32 mm box that includes the 4-module quiet zone), then the asset name, the short reference
+rectangles straight from the `qrcode` matrix (one rectangle per horizontal run of dark modules,
+in a 32 mm box that includes the 4-module quiet zone), then the asset name, the short reference
 and the call to action. reportlab is imported inside the functions that need it, so code paths
 that only sign or claim never load it.
 
-Label QRs are `render.qr` symbols (level M, segno's best of the eight data masks, as ISO/IEC
-18004 asks). That mask evaluation is most of the time a label takes: see bench/codes.py.
+Label QRs are `render.qr` symbols (level M) with the fixed `PRINT_MASK`: see bench/codes.py.
+
+Chinese text is set in Noto Sans SC (SIL OFL 1.1, `fonts/OFL.txt`), cut to GB2312 plus Latin and
+punctuation (`infra/fonts/cjk_subset.py`), and every PDF embeds the glyphs it uses (reportlab
+subsets the TrueType font per document): a viewer or print-shop RIP without Chinese fonts shows
+the same label. A character outside that set prints as the font's .notdef (a crossed box).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tanhui.codes import render
@@ -36,7 +41,8 @@ QR_BOX = 32 * MM  # symbol plus quiet zone: 0.78 mm modules at version 4
 QR_TOP = 1.5 * MM  # gap between the cell's top edge and the quiet zone
 TEXT_MAX_W = CELL_W - 4 * MM
 
-CJK_FONT = "STSong-Light"  # Adobe CJK font, not embedded: Acrobat, Apple and Chinese RIPs supply it
+CJK_FONT = "NotoSansSC"  # embedded, see the module docstring
+CJK_FONT_FILE = Path(__file__).with_name("fonts") / "NotoSansSC-Regular-GB2312.ttf"
 CODE_FONT = "Courier-Bold"
 CALL_TO_ACTION = "扫码领碳币 / Scan to earn carbon coins"
 TITLE_SIZE, MIN_TITLE_SIZE, CODE_SIZE, CTA_SIZE = 7.5, 5.0, 8.0, 5.5
@@ -58,9 +64,10 @@ class Label:
     short: str  # the human-readable reference printed under the QR
 
 
-def qr_ops(matrix: Sequence[bytes | bytearray]) -> str:
-    """PDF path operators filling the dark modules of a segno matrix in module units, origin at
-    the bottom-left corner of the quiet zone (the caller scales and places it)."""
+def qr_ops(matrix: Sequence[Sequence[bool]]) -> str:
+    """PDF path operators filling the dark modules of a QR matrix (rows of booleans, no quiet
+    zone) in module units, origin at the bottom-left corner of the quiet zone (the caller scales
+    and places it)."""
     size = len(matrix)
     top = size - 1 + render.QUIET_ZONE
     ops = []
@@ -75,11 +82,11 @@ def qr_ops(matrix: Sequence[bytes | bytearray]) -> str:
 def _fonts() -> None:
     from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
     rl_config.useA85 = 0  # compressed streams stay binary: smaller files, no slow ASCII85 pass
     if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+        pdfmetrics.registerFont(TTFont(CJK_FONT, str(CJK_FONT_FILE)))  # once a container: ~40 ms
 
 
 def _fit(text: str, font: str, size: float, min_size: float, width: float) -> tuple[str, float]:
@@ -97,7 +104,7 @@ def _fit(text: str, font: str, size: float, min_size: float, width: float) -> tu
 
 def _draw_label(pdf: Canvas, label: Label, x: float, y: float, fitted: dict[str, tuple[str, float]]) -> None:
     """One label in the cell whose bottom-left corner is (x, y)."""
-    matrix = render.qr(label.url, mask=PRINT_MASK).matrix
+    matrix = render.qr(label.url, mask=PRINT_MASK).modules
     module = QR_BOX / (len(matrix) + 2 * render.QUIET_ZONE)
     qx = x + (CELL_W - QR_BOX) / 2
     qy = y + CELL_H - QR_TOP - QR_BOX

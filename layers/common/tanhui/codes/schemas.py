@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 
 from tanhui.codes.token import gtin_check_digit_ok
 from tanhui.request_models import RequestModel
+from tanhui.response_models import Map, ResponseModel
 
 AssetKind = Literal["ticket_product", "vehicle", "hotel_room", "product_sku"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -94,19 +95,26 @@ class AssetPatch(_Placement):
     attributes: dict[str, Any] | None = None
 
 
-class AssetOut(BaseModel):
+class GeoFenceOut(ResponseModel):
+    lat: float
+    lng: float
+    radius_m: int
+    required: bool
+
+
+class AssetOut(ResponseModel):
     asset_id: str
     kind: AssetKind
     name: str
-    attributes: dict[str, Any]
+    attributes: Map
     status: Literal["active", "retired", "revoked"]
-    geofence: GeoFenceIn | None = None
+    geofence: GeoFenceOut | None = None
     timezone: str
     created_at: str
     updated_at: str
 
 
-class AssetList(BaseModel):
+class AssetList(ResponseModel):
     items: list[AssetOut]
     next_cursor: str | None
 

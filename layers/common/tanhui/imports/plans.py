@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tanhui import bindings, cache
 from tanhui.claims import factors, keys
-from tanhui.claims.service import new_claim_id
+from tanhui.claims.scan import new_claim_id
 from tanhui.codes.token import gtin14
 from tanhui.imports import formats
 from tanhui.imports.credit import INVALID, NO_REDUCTION, PENDING, Credit

@@ -24,7 +24,6 @@ ASSET_KIND_ROLE = {
     "hotel_room": "hotel",
     "product_sku": "manufacturer",
 }
-ASSET_STATUSES = ("active", "retired", "revoked")
 
 
 class GeoFence(MapAttribute):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
-from tanhui.claims.keys import BEHAVIOUR_SK
 from tanhui.models.base import Gsi1, TanhuiModel
 
+BEHAVIOUR_SK = "BEHAVIOUR"
 STATUS_CREDITED = "credited"
 STATUS_REVOKED = "revoked"
 

@@ -5,8 +5,8 @@ belongs to, so that partner files naming the number can be matched to the user.
     pk=USER#<id>,                        sk=BINDINGS  the user's current numbers and daily_km
 
 A number belongs to one user: its item is put with `attribute_not_exists(pk) OR user_id = :me`.
-The phone binding is written with the account (`identity.service.ensure_account`); the others by
-`PUT /v1/me/bindings` (`tanhui.bindings.service`), which keeps both kinds of item in step in one
+The phone binding is written with the account (`identity.users.ensure_account`); the others by
+`PUT /v1/me/bindings` (`tanhui.bindings.numbers`), which keeps both kinds of item in step in one
 transaction. Values are normalised by `tanhui.bindings.normalise` before they reach a key.
 """
 

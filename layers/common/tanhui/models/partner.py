@@ -6,9 +6,6 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
 from tanhui.models.base import Gsi1, TanhuiModel
 
-PARTNER_ROLES = ("scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant", "utility",
-                 "property_manager", "recycler")
-
 
 def partner_pk(partner_id: str) -> str:
     return f"PARTNER#{partner_id}"

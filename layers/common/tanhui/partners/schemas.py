@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
 from tanhui.identity.schemas import DisplayName, Password, Phone
 from tanhui.request_models import RequestModel
+from tanhui.response_models import Map, ResponseModel
 
 PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant", "utility",
                       "property_manager", "recycler"]
@@ -29,16 +30,16 @@ class PartnerIn(RequestModel):
     contact: ContactIn
 
 
-class PartnerOut(BaseModel):
+class PartnerOut(ResponseModel):
     partner_id: str
     name: str
     role: PartnerRole
-    contact: dict
+    contact: Map
     status: str
     created_at: str
 
 
-class PartnerList(BaseModel):
+class PartnerList(ResponseModel):
     items: list[PartnerOut]
     next_cursor: str | None
 
@@ -49,7 +50,7 @@ class StaffIn(RequestModel):
     display_name: DisplayName
 
 
-class StaffOut(BaseModel):
+class StaffOut(ResponseModel):
     user_id: str
     partner_id: str
     phone: str

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-from tanhui import errors, idempotency
+from tanhui import cache, errors, idempotency
 from tanhui.identity import cognito
-from tanhui.identity.service import ensure_account
-from tanhui.models.base import plain, save_with_fresh_id, utc_now
+from tanhui.identity.users import ensure_account
+from tanhui.models.base import save_with_fresh_id, utc_now
 from tanhui.models.identity import UserProfile
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import Partner, PartnerStaff
@@ -17,15 +15,8 @@ from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn,
 LISTING = "PARTNERS"
 
 
-def _out(p: Partner) -> PartnerOut:
-    return PartnerOut(
-        partner_id=p.partner_id,
-        name=p.name,
-        role=p.role,  # type: ignore[arg-type]
-        contact=plain(p.contact),
-        status=p.status,
-        created_at=p.created_at,
-    )
+class NotPartnerStaff(errors.Forbidden):
+    code, message = "not_partner_staff", "This login is not linked to a partner."
 
 
 def create_partner(req: PartnerIn) -> PartnerOut:
@@ -45,7 +36,7 @@ def create_partner(req: PartnerIn) -> PartnerOut:
     if item is None:
         raise errors.Conflict("Could not allocate a partner id; try again.", code="id_exhausted")
     logger.info("partner created", extra={"partner_id": item.partner_id, "role": req.role})
-    return _out(item)
+    return PartnerOut.model_validate(item)
 
 
 def create_partner_once(req: PartnerIn, caller: str, key: str | None) -> idempotency.Outcome[PartnerOut]:
@@ -64,7 +55,7 @@ def get_partner(partner_id: str) -> Partner:
 
 
 def partner_out(partner_id: str) -> PartnerOut:
-    return _out(get_partner(partner_id))
+    return PartnerOut.model_validate(get_partner(partner_id))
 
 
 def list_partners(limit: int, cursor: str | None) -> PartnerList:
@@ -72,7 +63,7 @@ def list_partners(limit: int, cursor: str | None) -> PartnerList:
     page = Partner.by_listing.query(
         LISTING, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
-    items = [_out(p) for p in page]
+    items = [PartnerOut.model_validate(p) for p in page]
     return PartnerList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 
@@ -111,19 +102,18 @@ def create_staff(partner_id: str, req: StaffIn) -> StaffOut:
     )
 
 
-_staff_cache: dict[str, tuple[float, str]] = {}
+def partner_of(user_id: str) -> str:
+    """The partner a staff login belongs to (cached per container for `metadata_cache_seconds`:
+    a login is linked to one partner for good)."""
 
+    def load() -> str:
+        try:
+            profile = UserProfile.get(*UserProfile.key(user_id))
+        except UserProfile.DoesNotExist as exc:
+            raise NotPartnerStaff() from exc
+        if not profile.partner_id:
+            raise NotPartnerStaff()
+        return profile.partner_id
 
-def partner_of(user_id: str, *, ttl: float = 60.0) -> str:
-    """The partner a staff login belongs to (cached per container)."""
-    hit = _staff_cache.get(user_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    try:
-        profile = UserProfile.get(*UserProfile.key(user_id))
-    except UserProfile.DoesNotExist as exc:
-        raise errors.Forbidden("This login is not linked to a partner.", code="not_partner_staff") from exc
-    if not profile.partner_id:
-        raise errors.Forbidden("This login is not linked to a partner.", code="not_partner_staff")
-    _staff_cache[user_id] = (time.monotonic() + ttl, profile.partner_id)
-    return profile.partner_id
+    partner_id: str = cache.cached(("partner_of", user_id), load)
+    return partner_id

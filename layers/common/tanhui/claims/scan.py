@@ -24,7 +24,7 @@ from tanhui import errors
 from tanhui.claims import factors, keys, metadata
 from tanhui.claims import transaction as tx
 from tanhui.claims.schemas import ClaimIn, ClaimOut
-from tanhui.codes import assets, keyring, token
+from tanhui.codes import keyring, token
 from tanhui.codes.token import Kind
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset
@@ -32,7 +32,7 @@ from tanhui.models.base import iso_ms, plain, sortable_id
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.transactions import connection
 from tanhui.observability import logger, metrics
-from tanhui.wallet import service as wallets
+from tanhui.wallet import account as wallets
 
 BEHAVIOUR_OF = {
     Kind.TICKET: "ticket_non_disposable",
@@ -136,7 +136,7 @@ def _verified(code: str, at: datetime) -> tuple[token.Token, Asset]:
     scanned = token.parse_scanned(code)
     tok = token.verify(scanned.token, keyring.verifying_key)
     token.check_fresh(tok, at.timestamp(), get_settings().rotating_step_seconds)
-    asset = assets.cached_asset(tok.partner_id, tok.asset_id)
+    asset = metadata.asset(tok.partner_id, tok.asset_id)
     if asset is None or asset.kind != ASSET_KIND_OF[tok.kind]:
         raise errors.InvalidCode()
     if (

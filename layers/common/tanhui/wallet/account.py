@@ -11,12 +11,12 @@ from __future__ import annotations
 from pynamodb.exceptions import TransactWriteError
 
 from tanhui import errors
-from tanhui.claims.schemas import LedgerEntryOut, LedgerPage, WalletOut
-from tanhui.models.base import plain, utc_now
+from tanhui.models.base import utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.transactions import failed_checks, transaction
 from tanhui.models.wallet import Wallet
+from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
 
 SPEND_KEY_PREFIX = "BEHAVIOUR#spend#"
 
@@ -25,40 +25,12 @@ class WalletNotFound(errors.NotFound):
     code, message = "wallet_not_found", "No wallet; open your profile (GET /v1/me) once to create it."
 
 
-def _wallet_out(w: Wallet) -> WalletOut:
-    return WalletOut(
-        coins=int(w.coins),
-        gco2e=int(w.gco2e),
-        lifetime_coins=int(w.lifetime_coins),
-        lifetime_gco2e=int(w.lifetime_gco2e),
-        spent_coins=int(w.spent_coins),
-        updated_at=w.updated_at,
-    )
-
-
 def balance(user_id: str) -> WalletOut:
     """The wallet as it is now (a strongly consistent read)."""
     try:
-        return _wallet_out(Wallet.get(*Wallet.key(user_id), consistent_read=True))
+        return WalletOut.model_validate(Wallet.get(*Wallet.key(user_id), consistent_read=True))
     except Wallet.DoesNotExist as exc:
         raise WalletNotFound() from exc
-
-
-def _entry(r: BehaviourRecord) -> LedgerEntryOut:
-    return LedgerEntryOut(
-        entry_id=r.claim_id or "",
-        kind=r.kind,  # type: ignore[arg-type]
-        behaviour=r.behaviour,
-        partner_id=r.partner_id,
-        partner_name=r.partner_name,
-        asset_id=r.asset_id,
-        asset_name=r.asset_name,
-        evidence=plain(r.evidence),
-        factor_version=None if r.factor_version is None else int(r.factor_version),
-        coins=int(r.coins),
-        gco2e=int(r.gco2e),
-        at=r.created_at,
-    )
 
 
 def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPage:
@@ -66,7 +38,7 @@ def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPa
     page = BehaviourRecord.ledger.query(
         ledger_pk(user_id), scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
-    items = [_entry(r) for r in page]
+    items = [LedgerEntryOut.model_validate(r) for r in page]
     return LedgerPage(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 

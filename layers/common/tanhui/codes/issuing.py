@@ -1,5 +1,6 @@
 """Issuing, rendering and revoking codes. Codes are not stored: the token is the code id and
-verifies by itself; only batches (for revocation and printing) and revocations are written."""
+verifies by itself; only batches (for revocation and printing) are written. A single printed
+code is revoked by a tombstone at its claim's de-duplication key (`claims.revocation`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from tanhui import errors
-from tanhui.claims.keys import single_use_code
 from tanhui.codes import assets, keyring, render, token
 from tanhui.codes.schemas import CodeOut, CodesIn, CodesOut, RevokedOut, RotatingCodeOut
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset, CodeBatch
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
-from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.transactions import transaction
 from tanhui.observability import logger
 
@@ -35,11 +32,6 @@ class NotRotating(errors.Unprocessable):
 
 class CodeNotFound(errors.NotFound):
     code, message = "code_not_found", "No such code."
-
-
-class NotSingleUse(errors.Unprocessable):
-    code = "revoke_asset_instead"
-    message = "Static and rotating codes are revoked with their asset (POST /v1/partner/assets/{id}/revoke)."
 
 
 def _gtin(asset: Asset) -> str | None:
@@ -178,34 +170,6 @@ def code_file(partner_id: str, file_name: str) -> tuple[bytes, str]:
 
 
 # ------------------------------------------------------------------------------- revocation
-def revoke_code(partner_id: str, code_id: str, by_user: str) -> RevokedOut:
-    """A tombstone at the code's de-duplication key: the claim's own put fails on it."""
-    tok, _ = own_code(partner_id, code_id)
-    if not tok.kind.single_use or tok.serial is None:
-        raise NotSingleUse()
-    tombstone = BehaviourRecord(
-        *BehaviourRecord.key(single_use_code(tok.serial)),
-        status=STATUS_REVOKED,
-        partner_id=partner_id,
-        asset_id=tok.asset_id,
-        evidence={"code_id": tok.text},
-        revoked_by=by_user,
-        created_at=utc_now(),
-    )
-    try:
-        tombstone.save(condition=BehaviourRecord.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        existing = BehaviourRecord.get(*BehaviourRecord.key(single_use_code(tok.serial)))
-        if existing.status != STATUS_REVOKED:
-            raise errors.Conflict(
-                "The code was already claimed; its credit stands.", code="already_claimed"
-            ) from exc
-    logger.info("code revoked", extra={"partner_id": partner_id, "serial": tok.serial})
-    return RevokedOut(id=tok.text, status="revoked")
-
-
 def revoke_batch(partner_id: str, batch_id: str) -> RevokedOut:
     """Marks the batch revoked and lists it on its asset, in one transaction: claims refuse codes
     of a batch listed on the (cached) asset, within the metadata cache age."""
