@@ -70,9 +70,7 @@ __all__ = [
 UTF8_BOM = codecs.BOM_UTF8
 MAX_HEADER_BYTES = 64 * 1024
 MAX_RECORD_BYTES = 1024 * 1024  # a longer record is an error row (an unclosed quote, most likely)
-_WHITESPACE = b" \t\r\n"
-_CSV_BLANK = b' \t\r\n,"'  # the bytes a blank CSV record (`,,,`, `"",""`) is made of
-_CSV_SIGNIFICANT = re.compile(rb'[^ \t\r\n,"]')
+_CSV_SIGNIFICANT = re.compile(rb'[^ \t\r\n,"]')  # a blank CSV record (`,,,`, `"",""`) has none
 _LINE_SIGNIFICANT = re.compile(rb"[^ \t\r\n]")
 
 
@@ -310,6 +308,7 @@ class _Survey:
         self.blank_bytes.clear()
         if self.first_record is None and not blank:
             self.first_record = b"{}" if self.first_too_long else bytes(self.first_buffer)
+            self.first_buffer.clear()
             if self.format == "csv":  # the header: data starts after it
                 self.data_start = self.range_start = end
                 self.range_first_row = self.record_no + 1

@@ -250,9 +250,8 @@ def schemas_markdown() -> str:
         for i, c in enumerate(schema.columns):
             first = f"`{schema.file_type}` — {schema.description}" if i == 0 else ""
             aliases = ", ".join(c.aliases)
-            lines.append(
-                f"| {first} | `{c.name}` | {'yes' if c.required else 'no'} | {c.description} | {aliases} |"
-            )
+            cells = (first, f"`{c.name}`", "yes" if c.required else "no", c.description, aliases)
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines)
 
 
