@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from tanhui.claims import factors
-from tanhui.codes import token
+from tanhui.codes import keyring, token
 from tanhui.models.wallet import Wallet
 
 from tests.factories import make_asset, single_use
@@ -37,7 +37,9 @@ def upload(aws, api, functions):
         key = f"partners/{partner.partner_id}/{file_type}/{secrets.token_hex(4)}.csv"
         boto3.client("s3").put_object(Bucket=aws.env["UPLOAD_BUCKET"], Key=key, Body=text.encode())
         dispatcher.drain()
-        [job] = [i for i in api.get("/v1/partner/imports", as_=partner).body["items"] if i["object_key"] == key]
+        [job] = [
+            i for i in api.get("/v1/partner/imports", as_=partner).body["items"] if i["object_key"] == key
+        ]
         return api.get(f"/v1/partner/imports/{job['import_id']}", as_=partner).body
 
     return send
@@ -67,19 +69,23 @@ def test_given_product_sales_then_serials_share_the_scans_key_and_receipts_their
     maker = make_partner("manufacturer")
     sku = make_asset(maker.partner_id, "product_sku")
     scanned_code, filed_code = single_use(sku, 2)
-    serial = token.parse_scanned(filed_code).token
-    filed_serial = token.verify(serial, lambda kid: __import__("tanhui.codes.keyring").codes.keyring.verifying_key(kid)).serial
-    scanned_serial = token.verify(token.parse_scanned(scanned_code).token, _verifying).serial
+    filed_serial, scanned_serial = _serial(filed_code), _serial(scanned_code)
+    printed = "-".join(filed_serial[i : i + 4] for i in range(0, 16, 4))  # as on the label
     buyer, scanner = register(), register()
     assert api.post("/v1/claims", {"code": scanned_code}, as_=scanner).status == 201
-    text = "\n".join([
-        "buyer,sku,gtin,serial,quantity,sold_at,salesperson,receipt,receipt_line",
-        f"{buyer.phone},FR-1,,{filed_serial[:4]}-{filed_serial[4:8]}-{filed_serial[8:12]}-{filed_serial[12:]},1,{TODAY},王芳,,",
-        f"{buyer.phone},,6901234567892,{scanned_serial},1,{TODAY},王芳,,",  # scanned already
-        f"{buyer.phone},FR-1,,,3,{TODAY},王芳,R-1,1",
-        f"{buyer.phone},FR-1,,,3,{TODAY},王芳,R-1,1",  # the same receipt line twice
-        f"{buyer.phone},NOT-OURS,,,1,{TODAY},王芳,R-2,1",
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                "buyer,sku,gtin,serial,quantity,sold_at,salesperson,receipt,receipt_line",
+                f"{buyer.phone},FR-1,,{printed},1,{TODAY},王芳,,",
+                f"{buyer.phone},,6901234567892,{scanned_serial},1,{TODAY},王芳,,",  # scanned already
+                f"{buyer.phone},FR-1,,,3,{TODAY},王芳,R-1,1",
+                f"{buyer.phone},FR-1,,,3,{TODAY},王芳,R-1,1",  # the same receipt line twice
+                f"{buyer.phone},NOT-OURS,,,1,{TODAY},王芳,R-2,1",
+            ]
+        )
+        + "\n"
+    )
 
     job = upload(maker, "product_sales", text)
 
@@ -91,10 +97,8 @@ def test_given_product_sales_then_serials_share_the_scans_key_and_receipts_their
     assert again.status == 200 and again.body["already_credited"] is True  # the salesperson's record
 
 
-def _verifying(kid):
-    from tanhui.codes import keyring
-
-    return keyring.verifying_key(kid)
+def _serial(code: str) -> str:
+    return str(token.verify(token.parse_scanned(code).token, keyring.verifying_key).serial)
 
 
 def test_given_plant_adoptions_then_one_credit_per_tree_and_year(api, upload, register, make_partner):
@@ -116,7 +120,9 @@ def test_given_transit_trips_then_trips_above_the_baseline_earn(api, upload, reg
     card, other = _number("YCT"), _number("YCT")
     _bind(api, rider, transit_card=card)
     _bind(api, few, transit_card=other)
-    job = upload(operator, "transit_trips", f"card,month,trips\n{card},{LAST_MONTH},26\n{other},{LAST_MONTH},9\n")
+    job = upload(
+        operator, "transit_trips", f"card,month,trips\n{card},{LAST_MONTH},26\n{other},{LAST_MONTH},9\n"
+    )
     f = _factor("transit_trip")
     assert (job["counts"]["credited"], job["counts"]["no_reduction"]) == (1, 1), job
     assert _coins(rider.user_id) == (26 - int(f.baseline_units)) * int(f.coins_per_unit)
@@ -161,11 +167,15 @@ def test_given_waste_sorting_then_each_category_by_its_own_unit(api, upload, reg
     job = upload(recycler, "waste_sorting", text)
     cat = factors.plain(_factor("waste_sorting").categories)
     assert (job["counts"]["credited"], job["counts"]["duplicate"]) == (2, 1), job
-    expected = 6 * int(cat["plastic_bottle"]["coins_per_unit"]) + int(2.5 * int(cat["paper"]["coins_per_unit"]))
+    expected = 6 * int(cat["plastic_bottle"]["coins_per_unit"]) + int(
+        2.5 * int(cat["paper"]["coins_per_unit"])
+    )
     assert _coins(resident.user_id) == expected
 
 
-def test_given_number_bound_after_the_file_then_its_pending_row_is_credited(api, upload, register, make_partner):
+def test_given_number_bound_after_the_file_then_its_pending_row_is_credited(
+    api, upload, register, make_partner
+):
     operator = make_partner("transport_operator")
     card = _number("LNT")
     job = upload(operator, "transit_trips", f"card,month,trips\n{card},{LAST_MONTH},20\n")
