@@ -199,6 +199,7 @@ def main() -> None:
 
     from tanhui.claims import factors, scan
     from tanhui.claims import transaction as tx
+    from tanhui.codes import keyring, token
     from tanhui.models.base import utc_now
     from tanhui.models.behaviour import BehaviourRecord
     from tanhui.models.transactions import connection
@@ -254,7 +255,7 @@ def main() -> None:
         metrics.metric_set.clear()  # what log_metrics' flush does on AWS (disabled here, not cleared)
         statuses.append(r["statusCode"])
         j = N + i
-        tok, _ = scan._verified(codes[j], at)
+        tok = token.verify(token.parse_scanned(codes[j]).token, keyring.verifying_key)
         record = BehaviourRecord(
             *BehaviourRecord.key(scan.dedup_key(tok, users[j], at, "")), claim_id=scan.new_claim_id(at),
             user_id=users[j], behaviour="ticket_non_disposable", channel="scan", partner_id=tok.partner_id,

@@ -107,7 +107,7 @@ def unique_phone() -> str:
 
 
 def login(api: Any, phone: str, password: str) -> Session:
-    from tanhui.identity.tokens import verify
+    from infra.local.jwt_authorizer import verify
 
     reply = api.post("/v1/auth/login", {"phone": phone, "password": password})
     assert reply.status == 200, reply.body

@@ -16,7 +16,7 @@ from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn,
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("admin",))
 
 

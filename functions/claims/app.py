@@ -13,7 +13,7 @@ from tanhui.openapi import responses
 from tanhui.wallet import account as wallet
 from tanhui.wallet.schemas import LedgerPage, WalletOut
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("tourist",))
 
 

@@ -24,7 +24,7 @@ DESCRIPTION = """Carbon-inclusion (碳普惠) rewards: codes, claims, wallets, p
 Every error is `{"error": {"code", "message", "request_id", "details?"}}`: each response lists
 the codes the route answers with that status (one example per code)."""
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=(api.PUBLIC,))
 app.configure_openapi_merge(
     path=str(FUNCTIONS_DIR),

@@ -26,7 +26,7 @@ from tanhui.openapi import responses
 
 PROFILE_NOT_FOUND = (errors.NotFound, "profile_not_found")
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
 
 

@@ -2,18 +2,11 @@
 
 import json
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from tanhui import sqs
 from tanhui.imports import jobs
-from tanhui.observability import logger, metrics
-
-processor = BatchProcessor(event_type=EventType.SQS)
+from tanhui.observability import metrics
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -36,9 +29,4 @@ def record_handler(record: SQSRecord) -> None:
         raise
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+lambda_handler = sqs.batch_handler(record_handler)

@@ -5,7 +5,7 @@ from tanhui import api
 from tanhui.codes import landing
 from tanhui.openapi import responses
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=(api.PUBLIC,))
 
 HTML = "text/html; charset=utf-8"

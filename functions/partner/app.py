@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from tanhui import api, errors, idempotency
 from tanhui.claims import revocation
 from tanhui.codes import assets, batches, issuing
-from tanhui.codes.batches import CodeBatchIn, CodeBatchOut
+from tanhui.codes.batches import CodeBatchIn, CodeBatchList, CodeBatchOut
 from tanhui.codes.schemas import (
     AssetIn,
     AssetList,
@@ -31,7 +31,7 @@ ACTIVE_ASSET = (*ASSET, assets.AssetNotActive)
 CURSOR = (errors.BadRequest, "invalid_cursor")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("partner",))
 
 
@@ -218,6 +218,22 @@ def create_code_batch(
     partner_id, who = _staff()
     outcome = batches.create_print_batch_once(partner_id, who.user_id, body, idempotency_key)
     return Response(202 if outcome.created else 200, api.JSON, outcome.value)
+
+
+@app.get(
+    "/v1/partner/code-batches",
+    tags=["codes"],
+    summary="List my code batches",
+    description="The partner's code batches, direct (POST /v1/partner/codes) and printed, newest "
+    "first, a page at a time (`cursor` of the previous page); a batch's files are at "
+    "GET /v1/partner/code-batches/{batch_id}.",
+    responses=responses(raises=[*STAFF, CURSOR]),
+)
+def list_code_batches(
+    limit: api.PageLimit = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> CodeBatchList:
+    return batches.list_batches(_partner_id(), limit, cursor)
 
 
 @app.get(

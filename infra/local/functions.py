@@ -16,6 +16,9 @@ from typing import Any
 from infra.local.cfn import ROOT, FunctionSpec
 
 LAYER = ROOT / "layers" / "common"
+# One import at a time: two functions' first invocations in two threads (the gateway's and the
+# dispatcher's) importing the same package at once can see it half initialised.
+_IMPORTING = threading.Lock()
 
 
 @dataclass
@@ -70,6 +73,7 @@ class LocalFunction:
     def invoke(self, event: dict[str, Any]) -> Any:
         with self._lock:
             if self._handler is None:
-                self._handler = _load_handler(self.spec)
+                with _IMPORTING:
+                    self._handler = _load_handler(self.spec)
             context = LambdaContext(self.spec.logical_id, self.spec.memory, self.spec.timeout)
             return self._handler(event, context)

@@ -121,7 +121,8 @@ class LocalGateway:
 
     def handle(self, request: Request) -> Response:
         from tanhui import errors
-        from tanhui.identity import tokens
+
+        from infra.local import jwt_authorizer
 
         found = self.match(request.method, request.path)
         if found is None:
@@ -139,7 +140,7 @@ class LocalGateway:
             if not token:
                 return _gateway_error(401, "Unauthorized")
             try:
-                claims = tokens.verify(token)
+                claims = jwt_authorizer.verify(token)
             except errors.Unauthorized as exc:
                 return _gateway_error(401, exc.message)
         event = http_event(

@@ -152,6 +152,7 @@ Tanhui is running.
   API            {stack.url}   (OpenAPI: {stack.url}/openapi.json, Swagger UI: {stack.url}/docs)
   AWS endpoint   {stack.endpoint}   (moto: DynamoDB, S3, SQS, Cognito, Secrets Manager)
   Demo logins    {LOCAL_DIR / "demo.json"}   (with demo assets and their codes)
+                 {LOCAL_DIR / "demo.env"}    (the same as shell variables: `. {LOCAL_DIR / "demo.env"}`)
   Code images    {LOCAL_DIR / "codes"}/*.png|svg
   State          {state}
 
@@ -203,8 +204,9 @@ def main(argv: list[str] | None = None) -> None:
         write_atomically(
             LOCAL_DIR / "demo.json", json.dumps(demo, indent=2, ensure_ascii=False).encode()
         )
-        from infra.local.seed import write_images
+        from infra.local.seed import shell_env, write_images
 
+        write_atomically(LOCAL_DIR / "demo.env", shell_env(demo).encode())
         write_images(demo["assets"], LOCAL_DIR / "codes")
         stack.keeper.start(seeded)
         stack.dispatcher.start()

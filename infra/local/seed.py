@@ -102,13 +102,16 @@ DEMO_SINGLE_USE_CODES = 3
 
 def seed_assets(partner_ids: dict[str, str]) -> dict[str, Any]:
     """One asset of each kind, through the same domain code the API uses."""
+    from pydantic import TypeAdapter
     from tanhui.codes import assets, issuing
     from tanhui.codes.schemas import AssetIn, CodesIn
+
+    asset_in = TypeAdapter(AssetIn)  # a union discriminated on `kind`
 
     out: dict[str, Any] = {}
     for role, body in DEMO_ASSETS.items():
         partner_id = partner_ids[role]
-        asset = assets.create(partner_id, AssetIn.model_validate(body))
+        asset = assets.create(partner_id, asset_in.validate_python(body))
         count = DEMO_SINGLE_USE_CODES if body["kind"] in ("ticket_product", "product_sku") else 1
         codes = issuing.create_codes(partner_id, CodesIn(asset_id=asset.asset_id, count=count))
         out[asset.kind] = {
@@ -134,3 +137,29 @@ def write_images(demo_assets: dict[str, Any], folder: Any) -> list[str]:
                 path.write_bytes(draw(code["url"]))
                 written.append(str(path))
     return written
+
+
+# demo.env: what the README's shell blocks `source`, one variable a line
+ENV_LOGINS = {
+    "SPOT": "scenic_spot", "HOTEL": "hotel", "BOAT": "transport_operator",
+    "MAKER": "manufacturer", "CAFE": "merchant",
+}
+ENV_ASSETS = {"TICKET_PRODUCT": "ticket_product", "ROOM": "hotel_room", "VEHICLE": "vehicle",
+              "PRODUCT_SKU": "product_sku"}
+
+
+def shell_env(demo: dict[str, Any]) -> str:
+    """demo.json as shell variables: API, <WHO>_PHONE/_PASSWORD, asset ids and a code URL each."""
+    import shlex
+
+    values = {"API": demo["api"], "AWS_ENDPOINT": demo["aws_endpoint"]}
+    logins = {"ADMIN": demo["admin"], "TOURIST": demo["tourist"]}
+    logins |= {name: demo["partners"][role]["login"] for name, role in ENV_LOGINS.items()}
+    for name, login in logins.items():
+        values[f"{name}_PHONE"], values[f"{name}_PASSWORD"] = login["phone"], login["password"]
+    for name, kind in ENV_ASSETS.items():
+        values[name] = demo["assets"][kind]["asset_id"]
+        values[f"{name}_CODE_URL"] = demo["assets"][kind]["codes"][0]["url"]
+    lines = [f"{name}={shlex.quote(value)}" for name, value in values.items()]
+    header = "# written by `make run` from demo.json: source it in a shell (the README walkthrough does)"
+    return "\n".join([header, *lines]) + "\n"

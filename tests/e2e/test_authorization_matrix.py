@@ -89,6 +89,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                                                 row(401, 403, 200, 404, 403)),
     "POST /v1/partner/code-batches": ("POST", "/v1/partner/code-batches", {"asset_id": "{asset}", "count": 1},
                                       row(401, 403, 202, 404, 403)),
+    "GET /v1/partner/code-batches": ("GET", "/v1/partner/code-batches", None, row(401, 403, 200, 200, 403)),
     "GET /v1/partner/code-batches/{batch_id}": ("GET", "/v1/partner/code-batches/{batch}", None,
                                                 row(401, 403, 200, 404, 403)),
     "POST /v1/partner/code-batches/{batch_id}/revoke": (

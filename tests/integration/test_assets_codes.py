@@ -67,6 +67,23 @@ def test_given_bad_asset_when_created_then_clear_4xx(api, hotel, body, status, c
     assert (reply.status, reply.error_code) == (status, code)
 
 
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"kind": "hotel_room", "attributes": {"room_number": ""}}, "attributes.room_number"),
+        ({"kind": "hotel_room", "attributes": {"room_number": "1", "x": 1}}, "attributes.x"),
+        ({"kind": "spaceship", "attributes": {}}, "kind"),
+        ({"attributes": {"room_number": "1"}}, "kind"),
+    ],
+)
+def test_given_bad_kind_or_attributes_when_created_then_422_names_the_field_in_the_body(
+    api, hotel, body, field
+):
+    reply = api.post("/v1/partner/assets", body, as_=hotel)
+    assert (reply.status, reply.error_code) == (422, "validation_error")
+    assert [d["field"] for d in reply.body["error"]["details"]] == [field]
+
+
 def test_given_bad_gtin_check_digit_then_422(api, make_partner):
     maker = make_partner("manufacturer")
     bad = {"kind": "product_sku", "attributes": {**SKU["attributes"], "gtin": "6901234567891"}}

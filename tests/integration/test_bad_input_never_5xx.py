@@ -107,6 +107,7 @@ FORGED_CURSORS = {
 
 @pytest.mark.parametrize("path, who", [
     ("/v1/me/ledger", "tourist"), ("/v1/partner/assets", "hotel"), ("/v1/admin/partners", "admin"),
+    ("/v1/partner/code-batches", "hotel"),
 ])
 def test_given_hand_made_cursor_when_listing_then_400_invalid_cursor(
     api, admin, register, make_partner, path, who
@@ -168,6 +169,7 @@ def test_given_ledger_cursor_at_own_partition_with_bad_key_types_then_400(api, r
 
 @pytest.mark.parametrize("path, who", [
     ("/v1/me/ledger", "tourist"), ("/v1/partner/assets", "hotel"), ("/v1/admin/partners", "admin"),
+    ("/v1/partner/code-batches", "hotel"),
 ])
 def test_given_limit_not_in_plain_digits_when_listing_then_422(api, admin, register, make_partner, path, who):
     session = {"tourist": register, "hotel": lambda: make_partner("hotel"), "admin": lambda: admin}[who]()

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tanhui import cache, errors
+from tanhui import aws, cache, errors
 from tanhui.claims import factors, revocation, scan
 from tanhui.claims.schemas import ClaimIn, FactorIn
 from tanhui.codes import issuing as codes_service
@@ -282,7 +282,7 @@ def test_given_geofence_then_location_checked(api, register):
     tourist = register()
     fence = {"lat": 25.02, "lng": 113.73, "radius_m": 500}
     bus = make_asset(partner_item("transport_operator"), "vehicle", geofence=fence)
-    required = make_asset(partner_item("hotel"), "hotel_room", geofence={**fence, "required": "true"})
+    required = make_asset(partner_item("hotel"), "hotel_room", geofence={**fence, "required": True})
     far = claim(api, tourist, static(bus), lat=23.13, lng=113.26)  # Guangzhou
     assert (far.status, far.error_code) == (422, "out_of_area")
     assert claim(api, tourist, static(required)).error_code == "location_required"
@@ -290,6 +290,24 @@ def test_given_geofence_then_location_checked(api, register):
     assert claim(api, tourist, static(required), lat=25.02, lng=113.73).status == 201
     half = api.post("/v1/claims", {"code": static(bus), "lat": 25.0}, as_=tourist)
     assert half.error_code == "validation_error"
+
+
+@pytest.mark.parametrize("stored, required", [("true", True), ("false", False)])
+def test_given_geofence_stored_by_an_earlier_version_as_text_then_read_as_boolean(
+    api, register, stored, required
+):
+    fence = {"lat": 25.02, "lng": 113.73, "radius_m": 500}
+    room = make_asset(partner_item("hotel"), "hotel_room", geofence=fence)
+    dynamodb = aws.client("dynamodb")
+    key = {"pk": {"S": room.pk}, "sk": {"S": room.sk}}
+    assert dynamodb.get_item(TableName=Asset.Meta.table_name, Key=key)["Item"]["geofence"]["M"][
+        "required"] == {"BOOL": False}  # written as a boolean
+    dynamodb.update_item(TableName=Asset.Meta.table_name, Key=key,
+                         UpdateExpression="SET geofence.required = :s",
+                         ExpressionAttributeValues={":s": {"S": stored}})
+    assert Asset.get(room.pk, room.sk).geofence.required is required
+    reply = claim(api, register(), static(room))
+    assert (reply.status == 201) is not required
 
 
 def test_given_partner_or_admin_token_then_403(api, make_partner, admin):

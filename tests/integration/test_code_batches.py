@@ -197,3 +197,27 @@ def test_given_chunk_failing_on_its_last_delivery_then_batch_is_marked_failed(
         body = api.get(f"/v1/partner/code-batches/{batch['batch_id']}", as_=spot).body
         assert body["status"] == status, body
     assert "dead-letter" in body["error"]
+
+
+def test_given_three_batches_when_listed_then_newest_first_paged_and_private(api, make_partner):
+    spot = make_partner("scenic_spot")
+    asset_id = new_asset(api, spot, TICKET)
+    made = [
+        api.post("/v1/partner/codes", {"asset_id": asset_id, "count": 2}, as_=spot).body["batch_id"],
+        api.post("/v1/partner/code-batches", {"asset_id": asset_id, "count": 3}, as_=spot).body["batch_id"],
+        api.post("/v1/partner/codes", {"asset_id": asset_id, "count": 1}, as_=spot).body["batch_id"],
+    ]
+
+    first = api.get("/v1/partner/code-batches", as_=spot, query={"limit": "2"})
+    page_two = {"limit": "2", "cursor": first.body["next_cursor"]}
+    rest = api.get("/v1/partner/code-batches", as_=spot, query=page_two)
+
+    assert first.status == 200, first.body
+    listed = first.body["items"] + rest.body["items"]
+    assert [b["batch_id"] for b in listed] == made[::-1]
+    assert [(b["mode"], b["codes_total"]) for b in listed] == [("direct", 1), ("print", 3), ("direct", 2)]
+    assert rest.body["next_cursor"] is None
+    other = make_partner("scenic_spot")
+    assert api.get("/v1/partner/code-batches", as_=other).body == {"items": [], "next_cursor": None}
+    foreign = api.get("/v1/partner/code-batches", as_=other, query={"cursor": first.body["next_cursor"]})
+    assert (foreign.status, foreign.error_code) == (400, "invalid_cursor")

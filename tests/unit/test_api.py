@@ -11,7 +11,7 @@ from tanhui import api, errors
 from infra.local.events import http_event
 from infra.local.functions import LambdaContext
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=api.ROLES)
 
 
@@ -214,3 +214,10 @@ def test_given_route_without_declared_roles_then_refused_even_to_admin():
 def test_given_meaningless_role_declaration_then_refused_at_import(roles):
     with pytest.raises(ValueError):
         api.allow(*roles)
+
+
+def test_given_chinese_text_when_answered_then_body_is_readable_utf8_not_escaped():
+    event = http_event("POST", "/things", route_key="POST /things",
+                       headers={"content-type": "application/json"}, body='{"name": "丹霞山"}'.encode())
+    result = handler(event, LambdaContext("test"))
+    assert result["body"] == '{"name":"丹霞山"}'

@@ -135,12 +135,12 @@ def test_given_claim_ids_then_unique_and_time_sortable():
 
 
 def test_given_geofence_then_far_scans_refused_and_missing_location_only_if_required():
-    asset = Asset(geofence=GeoFence(lat=25.02, lng=113.73, radius_m=500, required="false"))
+    asset = Asset(geofence=GeoFence(lat=25.02, lng=113.73, radius_m=500, required=False))
     scan.check_location(asset, None, None)
     scan.check_location(asset, 25.0245, 113.73)  # ~500 m north: within radius + slack
     with pytest.raises(errors.OutOfArea):
         scan.check_location(asset, 25.03, 113.73)  # ~1.1 km
-    asset.geofence.required = "true"
+    asset.geofence.required = True
     with pytest.raises(scan.LocationRequired):
         scan.check_location(asset, None, None)
 

@@ -51,3 +51,18 @@ def test_given_claims_function_when_imported_then_no_tanhui_pydantic_model_is_bu
            "AWS_DEFAULT_REGION": "us-east-1"}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_given_no_environment_when_models_imported_then_the_table_is_read_from_settings_on_use():
+    probe = (
+        "import os\n"
+        "from tanhui import config\n"
+        "from tanhui.models.wallet import Wallet\n"
+        "assert config.get_settings.cache_info().currsize == 0, 'settings read at import'\n"
+        "os.environ.update(TABLE_NAME='later', AWS_DEFAULT_REGION='eu-west-1',"
+        " AWS_ENDPOINT_URL='http://127.0.0.1:1')\n"
+        "print(Wallet.Meta.table_name, Wallet.Meta.region, Wallet.Meta.host)\n"
+    )
+    env = {"PYTHONPATH": str(ROOT / "layers" / "common")}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["later", "eu-west-1", "http://127.0.0.1:1"], out.stderr

@@ -106,3 +106,20 @@ def test_given_a_fresh_interpreter_when_every_module_is_imported_then_each_impor
     env = {"PYTHONPATH": str(LAYER), "TABLE_NAME": "t", "AWS_DEFAULT_REGION": "us-east-1"}
     out = subprocess.run([sys.executable, "-c", probe, *names], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_given_the_layer_then_it_holds_no_local_only_code():
+    """What only the local stack or tests need stays out of the layer: it imports neither, and no
+    module of it verifies tokens against a JWKS (API Gateway's JWT authorizer does that in AWS;
+    locally `infra/local/jwt_authorizer.py`)."""
+    local_only = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            imported = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            local_only += [f"{name} imports {m}" for m in imported if m.split(".")[0] in ("infra", "tests")]
+            if isinstance(node, ast.Name | ast.Attribute) and "jwk" in getattr(
+                node, "id", getattr(node, "attr", "")
+            ).lower():
+                local_only.append(f"{name} uses {ast.unparse(node)}")
+    assert local_only == []

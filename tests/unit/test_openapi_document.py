@@ -170,3 +170,17 @@ def test_given_a_new_route_then_its_roles_and_parameters_complete_its_declared_e
     schema = app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
     conflict = schema["paths"]["/things"]["post"]["responses"]["409"]["content"]["application/json"]
     assert conflict["schema"] == {"$ref": ERROR_REF} and set(conflict["examples"]) == {"busy"}
+
+
+def test_given_asset_routes_then_attributes_are_documented_per_kind(doc):
+    schemas = doc["components"]["schemas"]
+    ops = operations(doc)
+    body = ops["POST /v1/partner/assets"]["requestBody"]["content"]["application/json"]["schema"]
+    reply = ops["GET /v1/partner/assets/{asset_id}"]["responses"]["200"]["content"]["application/json"]
+    for union in (body, reply["schema"]):
+        assert union["discriminator"]["propertyName"] == "kind", union
+        mapping = union["discriminator"]["mapping"]
+        assert set(mapping) == {"ticket_product", "vehicle", "hotel_room", "product_sku"}
+        vehicle = schemas[mapping["vehicle"].rsplit("/", 1)[-1]]
+        attributes = schemas[vehicle["properties"]["attributes"]["$ref"].rsplit("/", 1)[-1]]
+        assert set(attributes["required"]) == {"vehicle_type", "plate", "route_km"}

@@ -72,7 +72,7 @@ def _nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
 
 
 def test_given_every_route_body_then_model_and_nested_models_are_strict(resolvers):
-    from tanhui.codes.schemas import ATTRIBUTES_BY_KIND
+    from tanhui.codes.schemas import KindAttributes
 
     bodies = [
         model
@@ -81,7 +81,7 @@ def test_given_every_route_body_then_model_and_nested_models_are_strict(resolver
         for model in _models(param.type_)
     ]
     assert len(bodies) >= 12
-    models = {m for body in [*bodies, *ATTRIBUTES_BY_KIND.values()] for m in _nested_models(body)}
+    models = {m for body in [*bodies, *_models(KindAttributes)] for m in _nested_models(body)}
     loose = [
         m.__name__
         for m in models
@@ -90,3 +90,8 @@ def test_given_every_route_body_then_model_and_nested_models_are_strict(resolver
         or m.model_config.get("extra") != "forbid"
     ]
     assert not loose, f"request models must derive from RequestModel: {sorted(loose)}"
+
+
+def test_given_every_function_then_its_resolver_writes_readable_utf8(resolvers):
+    escaping = [name for name, app in resolvers.items() if app._serializer({"n": "丹霞"}) != '{"n":"丹霞"}']
+    assert not escaping, "pass serializer=api.to_json to the resolver"

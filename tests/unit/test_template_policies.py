@@ -23,8 +23,8 @@ DYNAMODB_ALLOWED = {
     # partners (listed through gsi1), staff profiles, factor versions (query + conditional put),
     # idempotency keys (put, read, take over, release)
     "AdminFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
-    # assets, codes, tombstones, batches (no index), idempotency keys
-    "PartnerFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
+    # assets, codes, tombstones, batches (listed through gsi1), idempotency keys
+    "PartnerFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # the print worker reads and moves its batch on
     "CodeBatchFunction": ({"GetItem", "UpdateItem"}, False),
     # the claim transaction, cached metadata reads, wallet and the ledger (gsi1)

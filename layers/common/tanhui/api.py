@@ -2,7 +2,7 @@
 
 A handler module does::
 
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
     api.install(app, allow=("partner",))          # who may call this resolver's routes
 
     @app.post("/v1/things")
@@ -36,6 +36,10 @@ pydantic that can crash them. Body models derive from `tanhui.request_models.Req
 `responses=openapi.responses(...)` (success statuses, domain errors); `lambda_handler(app)` adds
 what its roles and parameters imply (bearer JWT, 401/403/413/415/422/500), see `tanhui.openapi`.
 
+**JSON.** Bodies are UTF-8 as they are (`"丹霞"`, not Powertools' default `"\\u4e39\\u971e"`):
+a resolver made with `serializer=api.to_json` (the OpenAPI merge finds each function's resolver by
+its constructor, so every app.py spells it out); error bodies are written the same way.
+
 **Errors.** Every `TanhuiError` becomes `{"error": {"code", "message", "request_id", "details?"}}`
 with its status; request validation 422 `validation_error` with `details`; anything unmapped is
 logged with the request id and answered 500 `internal_error` in the same shape.
@@ -44,6 +48,7 @@ logged with the request id and answered 500 `internal_error` in the same shape.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -57,12 +62,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
-from tanhui import errors, openapi
+from tanhui import errors, openapi, request_models
 from tanhui.config import get_settings
-from tanhui.observability import logger, metrics
+from tanhui.observability import log_invocations, logger, metrics
 
 JSON = "application/json"
 ROLES = ("admin", "partner", "tourist")
@@ -84,6 +90,10 @@ def _plain_digits(value: Any) -> Any:
 
 # A page size in the query string: plain digits only ("1.0", "+5", " 5", "5_0" are refused).
 PageLimit = Annotated[int, BeforeValidator(_plain_digits), Query(ge=1, le=100)]
+
+
+# Powertools' own serializer, but leaving non-ASCII text as it is (UTF-8 on the wire).
+to_json = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False, cls=Encoder)
 
 
 def error_body(code: str, message: str, request_id: str | None, details: Any = None) -> str:
@@ -131,7 +141,7 @@ def install(
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(exc: RequestValidationError):
-        details = errors.validation_details(exc.errors())
+        details = errors.validation_details(exc.errors(), tags=request_models.union_tags())
         return error_response(
             422, "validation_error", "The request is not valid.", request_id(), details
         )
@@ -277,7 +287,7 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     """The function's handler; call it once, after the module has registered its routes."""
     document_routes(app)
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @log_invocations(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId")

@@ -13,6 +13,9 @@ class Settings(BaseModel):
 
     table_name: str
     region: str = "cn-north-1"
+    # DynamoDB's endpoint where it is not AWS's (botocore's AWS_ENDPOINT_URL_DYNAMODB or
+    # AWS_ENDPOINT_URL: the local stack's moto server)
+    dynamodb_endpoint: str | None = None
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     code_keys_secret_id: str = ""
@@ -22,9 +25,6 @@ class Settings(BaseModel):
     batch_queue_url: str = ""
     code_base_url: str = "HTTPS://QR.TANHUI.CN"
     auto_confirm_users: bool = False
-    # Where the pool's JWKS lives. Defaults to the Cognito issuer; the local stack points it
-    # at the moto server.
-    jwks_url: str = ""
     max_body_bytes: int = 64 * 1024
     # Age of the per-container metadata cache (assets, factors, partner names): also how long a
     # retired/revoked asset or a revoked batch may still be claimed on a warm container.
@@ -35,10 +35,6 @@ class Settings(BaseModel):
     def issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 
-    @property
-    def jwks_endpoint(self) -> str:
-        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
@@ -47,4 +43,7 @@ def get_settings() -> Settings:
     values.setdefault(
         "region", env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "cn-north-1"
     )
+    endpoint = env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        values.setdefault("dynamodb_endpoint", endpoint)
     return Settings.model_validate(values)

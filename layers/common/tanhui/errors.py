@@ -6,7 +6,7 @@ to `{"error": {"code", "message", "request_id"}}` with its status.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 
@@ -23,15 +23,19 @@ class TanhuiError(Exception):
         super().__init__(self.message)
 
 
-def validation_details(problems: Sequence[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, str]]:
-    """`{field, problem}` per pydantic error (request validation or a model validated later)."""
-    return [
-        {
-            "field": ".".join(str(p) for p in (*prefix, *e.get("loc", ())) if p != "body"),
-            "problem": e.get("msg", ""),
-        }
-        for e in problems
-    ]
+def validation_details(
+    problems: Sequence[Any], prefix: tuple[str, ...] = (), *, tags: Collection[str] = ()
+) -> list[dict[str, str]]:
+    """`{field, problem}` per pydantic error (request validation or a model validated later).
+    `field` is the path in the body: without `body` and the tagged unions' `tags`, and ending in
+    the discriminator where the tag itself is missing or unknown."""
+    details = []
+    for e in problems:
+        loc = [str(p) for p in (*prefix, *e.get("loc", ())) if p != "body" and p not in tags]
+        if e.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            loc.append(str(e.get("ctx", {}).get("discriminator", "")).strip("'"))
+        details.append({"field": ".".join(loc), "problem": e.get("msg", "")})
+    return details
 
 
 class BadRequest(TanhuiError):

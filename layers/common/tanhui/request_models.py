@@ -5,8 +5,26 @@ body. (Query strings are text by nature: `tanhui.api.PageLimit` takes plain digi
 
 from __future__ import annotations
 
+import typing
+
 from pydantic import BaseModel, ConfigDict
 
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+
+
+def union_tags() -> frozenset[str]:
+    """The tags of the tagged unions bodies are made of (`Field(discriminator="kind")`): each
+    member's one-value `Literal` field. pydantic names the member it checked by its tag in an
+    error's `loc`, where it is no field of the body (`errors.validation_details` leaves it out)."""
+    tags: set[str] = set()
+    todo = RequestModel.__subclasses__()
+    while todo:
+        model = todo.pop()
+        todo += model.__subclasses__()
+        for field in model.model_fields.values():
+            values = typing.get_args(field.annotation)
+            if typing.get_origin(field.annotation) is typing.Literal and len(values) == 1:
+                tags.add(str(values[0]))
+    return frozenset(tags)

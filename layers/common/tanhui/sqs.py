@@ -3,7 +3,8 @@
 `batch_handler(record_handler)` runs every record of the event through `record_handler` (one
 `SQSRecord` in, nothing out; raising marks that record failed) and answers the partial batch
 response, so only the failed records come back (and, after the queue's maxReceiveCount, go to its
-dead-letter queue). The Lambda context is logged and the metrics flushed on every invocation.
+dead-letter queue). Each invocation's log lines name the function (`observability.log_invocations`)
+and the metrics are flushed on every invocation.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tanhui.observability import logger, metrics
+from tanhui.observability import log_invocations, metrics
 
 RecordHandler = Callable[[SQSRecord], None]
 
@@ -26,7 +27,7 @@ def batch_handler(
 ) -> Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]:
     processor = BatchProcessor(event_type=EventType.SQS)
 
-    @logger.inject_lambda_context
+    @log_invocations()
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
         return process_partial_response(

@@ -83,7 +83,7 @@ def check_location(asset: Asset, lat: float | None, lng: float | None) -> None:
     if fence is None:
         return
     if lat is None or lng is None:
-        if str(fence.required).lower() == "true":
+        if fence.required:
             raise LocationRequired()
         return
     if distance_m(float(fence.lat), float(fence.lng), lat, lng) > float(fence.radius_m) + GPS_SLACK_M:

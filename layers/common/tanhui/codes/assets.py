@@ -6,14 +6,14 @@ the per-container metadata cache (`claims.metadata.asset`): every write here for
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from tanhui import cache, errors
-from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, validate_attributes
+from tanhui import cache, errors, request_models
+from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, KindAttributes
 from tanhui.models.assets import ASSET_KIND_ROLE, Asset, GeoFence
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.pages import decode_cursor, encode_cursor
@@ -30,25 +30,25 @@ class AssetNotActive(errors.Conflict):
     code, message = "asset_not_active", "The asset is retired or revoked."
 
 
-def asset_name(kind: str, attributes: dict[str, Any]) -> str:
-    if kind == "ticket_product":
-        return attributes["name"]
-    if kind == "vehicle":
-        return f"{attributes['vehicle_type']} {attributes['plate']}"
-    if kind == "hotel_room":
-        return f"Room {attributes['room_number']}"
-    return attributes["product_name"]
+@functools.cache
+def _asset_out() -> TypeAdapter[AssetOut]:
+    return TypeAdapter(AssetOut)  # built on first use, not at import
+
+
+@functools.cache
+def _kind_attributes() -> TypeAdapter[KindAttributes]:
+    return TypeAdapter(KindAttributes)
 
 
 def out(a: Asset) -> AssetOut:
-    return AssetOut.model_validate(a)
+    return _asset_out().validate_python(a, from_attributes=True)
 
 
 def _geofence(body: AssetIn | AssetPatch) -> GeoFence | None:
     g = body.geofence
     if g is None:
         return None
-    return GeoFence(lat=g.lat, lng=g.lng, radius_m=g.radius_m, required="true" if g.required else "false")
+    return GeoFence(lat=g.lat, lng=g.lng, radius_m=g.radius_m, required=g.required)
 
 
 def create(partner_id: str, body: AssetIn) -> AssetOut:
@@ -65,8 +65,8 @@ def create(partner_id: str, body: AssetIn) -> AssetOut:
             partner_id=partner_id,
             asset_id=asset_id,
             kind=body.kind,
-            name=asset_name(body.kind, body.attributes),
-            attributes=body.attributes,
+            name=body.attributes.asset_name(),
+            attributes=body.attributes.model_dump(exclude_none=True),
             geofence=_geofence(body),
             timezone=body.timezone or "Asia/Shanghai",
             created_at=now,
@@ -113,14 +113,15 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     asset = get(partner_id, asset_id)
     actions: list[Action] = [Asset.updated_at.set(utc_now())]
     if body.attributes is not None:
+        merged = {"kind": asset.kind, "attributes": plain(asset.attributes) | body.attributes}
         try:
-            attributes = validate_attributes(asset.kind, plain(asset.attributes) | body.attributes)
+            checked = _kind_attributes().validate_python(merged)
         except ValidationError as exc:  # the same 422 as POST gives for these attributes
-            details = errors.validation_details(exc.errors(), prefix=("attributes",))
+            details = errors.validation_details(exc.errors(), tags=request_models.union_tags())
             raise errors.Unprocessable("The request is not valid.", details=details) from exc
         actions += [
-            Asset.attributes.set(attributes),
-            Asset.name.set(asset_name(asset.kind, attributes)),
+            Asset.attributes.set(checked.attributes.model_dump(exclude_none=True)),
+            Asset.name.set(checked.attributes.asset_name()),
         ]
     if body.geofence is not None:
         actions.append(Asset.geofence.set(_geofence(body)))  # type: ignore[arg-type]

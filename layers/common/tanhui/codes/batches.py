@@ -23,8 +23,9 @@ from tanhui import errors, idempotency
 from tanhui.aws import client
 from tanhui.codes import assets, issuing, keyring, labels, token
 from tanhui.config import get_settings
-from tanhui.models.assets import CodeBatch
+from tanhui.models.assets import CodeBatch, batches_pk
 from tanhui.models.base import utc_now
+from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.observability import logger
 from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
@@ -60,19 +61,28 @@ class BatchFiles(BaseModel):
     pdf_url: str
 
 
-class CodeBatchOut(ResponseModel):
+class CodeBatchSummary(ResponseModel):
     batch_id: str
     asset_id: str
     kind: Literal["ticket", "packaging"]
+    mode: Literal["direct", "print"]
     status: str
     codes_total: int
     codes_done: int
     chunks_total: int
     chunks_done: int
-    files: list[BatchFiles]
     error: str | None = None
     created_at: str
     updated_at: str
+
+
+class CodeBatchOut(CodeBatchSummary):
+    files: list[BatchFiles]
+
+
+class CodeBatchList(ResponseModel):
+    items: list[CodeBatchSummary]
+    next_cursor: str | None
 
 
 class ChunkJob(BaseModel):
@@ -256,6 +266,17 @@ def batch_status(partner_id: str, batch_id: str) -> CodeBatchOut:
     except CodeBatch.DoesNotExist as exc:
         raise BatchNotFound() from exc
     return _out(batch, links=True)
+
+
+def list_batches(partner_id: str, limit: int, cursor: str | None) -> CodeBatchList:
+    """A partner's batches, direct and printed, newest first (links: `batch_status`)."""
+    listing = batches_pk(partner_id)
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": listing})
+    page = CodeBatch.by_listing.query(
+        listing, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    )
+    items = [CodeBatchSummary.model_validate(b) for b in page]
+    return CodeBatchList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 
 def _link(key: str) -> str:

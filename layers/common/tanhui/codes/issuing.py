@@ -12,7 +12,7 @@ from tanhui import errors
 from tanhui.codes import assets, keyring, render, token
 from tanhui.codes.schemas import CodeOut, CodesIn, CodesOut, RevokedOut, RotatingCodeOut
 from tanhui.config import get_settings
-from tanhui.models.assets import Asset, CodeBatch
+from tanhui.models.assets import Asset, CodeBatch, batches_pk
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
 from tanhui.models.transactions import transaction
 from tanhui.observability import logger
@@ -76,6 +76,8 @@ def new_batch(asset: Asset, count: int, mode: str, status: str, **extra: Any) ->
             status=status,
             created_at=now,
             updated_at=now,
+            gsi1pk=batches_pk(asset.partner_id),
+            gsi1sk=f"{now}#{batch_id}",
             **extra,
         )
     )

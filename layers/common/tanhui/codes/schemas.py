@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator
 
 from tanhui.codes.token import gtin_check_digit_ok
+from tanhui.models.base import plain
 from tanhui.request_models import RequestModel
-from tanhui.response_models import Map, ResponseModel
+from tanhui.response_models import ResponseModel
 
-AssetKind = Literal["ticket_product", "vehicle", "hotel_room", "product_sku"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 HexId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Fa-f]{6}$")]
 
@@ -19,15 +19,24 @@ HexId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, p
 class TicketProductAttributes(RequestModel):
     name: Text  # e.g. "年卡 Annual pass"
 
+    def asset_name(self) -> str:
+        return self.name
+
 
 class VehicleAttributes(RequestModel):
     vehicle_type: Literal["bus", "shuttle", "boat"]
     plate: Text  # plate number or the boat's name
     route_km: Annotated[float, Field(gt=0, le=1000)]
 
+    def asset_name(self) -> str:
+        return f"{self.vehicle_type} {self.plate}"
+
 
 class HotelRoomAttributes(RequestModel):
     room_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+    def asset_name(self) -> str:
+        return f"Room {self.room_number}"
 
 
 class ProductSkuAttributes(RequestModel):
@@ -42,17 +51,8 @@ class ProductSkuAttributes(RequestModel):
             raise ValueError("the GTIN check digit is wrong")
         return value
 
-
-ATTRIBUTES_BY_KIND: dict[str, type[BaseModel]] = {
-    "ticket_product": TicketProductAttributes,
-    "vehicle": VehicleAttributes,
-    "hotel_room": HotelRoomAttributes,
-    "product_sku": ProductSkuAttributes,
-}
-
-
-def validate_attributes(kind: str, attributes: dict[str, Any]) -> dict[str, Any]:
-    return ATTRIBUTES_BY_KIND[kind].model_validate(attributes).model_dump(exclude_none=True)
+    def asset_name(self) -> str:
+        return self.product_name
 
 
 class GeoFenceIn(RequestModel):
@@ -78,20 +78,54 @@ class _Placement(RequestModel):
         return value
 
 
-class AssetIn(_Placement):
-    """`attributes` by kind — ticket_product: {name}; vehicle: {vehicle_type, plate, route_km};
-    hotel_room: {room_number}; product_sku: {sku, product_name, gtin?}."""
+# an asset's kind with the attributes it takes: the request bodies below and PATCH's check of the
+# merged attributes (`codes.assets.update`) tell them apart by `kind`
+class TicketProduct(RequestModel):
+    kind: Literal["ticket_product"]
+    attributes: TicketProductAttributes
 
-    kind: AssetKind
-    attributes: dict[str, Any]
 
-    @model_validator(mode="after")
-    def _attributes_match_kind(self) -> AssetIn:
-        self.attributes = validate_attributes(self.kind, self.attributes)
-        return self
+class Vehicle(RequestModel):
+    kind: Literal["vehicle"]
+    attributes: VehicleAttributes
+
+
+class HotelRoom(RequestModel):
+    kind: Literal["hotel_room"]
+    attributes: HotelRoomAttributes
+
+
+class ProductSku(RequestModel):
+    kind: Literal["product_sku"]
+    attributes: ProductSkuAttributes
+
+
+KindAttributes = Annotated[TicketProduct | Vehicle | HotelRoom | ProductSku, Field(discriminator="kind")]
+
+
+class TicketProductIn(TicketProduct, _Placement):
+    pass
+
+
+class VehicleIn(Vehicle, _Placement):
+    pass
+
+
+class HotelRoomIn(HotelRoom, _Placement):
+    pass
+
+
+class ProductSkuIn(ProductSku, _Placement):
+    pass
+
+
+# the body of POST /v1/partner/assets
+AssetIn = Annotated[TicketProductIn | VehicleIn | HotelRoomIn | ProductSkuIn, Field(discriminator="kind")]
 
 
 class AssetPatch(_Placement):
+    """The kind stays: `attributes` are merged into the asset's own and checked as its kind's."""
+
     attributes: dict[str, Any] | None = None
 
 
@@ -102,16 +136,39 @@ class GeoFenceOut(ResponseModel):
     required: bool
 
 
-class AssetOut(ResponseModel):
+class _AssetOut(ResponseModel):
     asset_id: str
-    kind: AssetKind
     name: str
-    attributes: Map
     status: Literal["active", "retired", "revoked"]
     geofence: GeoFenceOut | None = None
     timezone: str
     created_at: str
     updated_at: str
+
+
+class TicketProductOut(_AssetOut):
+    kind: Literal["ticket_product"]
+    attributes: Annotated[TicketProductAttributes, BeforeValidator(plain)]
+
+
+class VehicleOut(_AssetOut):
+    kind: Literal["vehicle"]
+    attributes: Annotated[VehicleAttributes, BeforeValidator(plain)]
+
+
+class HotelRoomOut(_AssetOut):
+    kind: Literal["hotel_room"]
+    attributes: Annotated[HotelRoomAttributes, BeforeValidator(plain)]
+
+
+class ProductSkuOut(_AssetOut):
+    kind: Literal["product_sku"]
+    attributes: Annotated[ProductSkuAttributes, BeforeValidator(plain)]
+
+
+AssetOut = Annotated[
+    TicketProductOut | VehicleOut | HotelRoomOut | ProductSkuOut, Field(discriminator="kind")
+]
 
 
 class AssetList(ResponseModel):

@@ -1,1 +1,1 @@
-"""Identity: Cognito users, consent, profiles and tokens."""
+"""Identity: Cognito users, consent and profiles."""

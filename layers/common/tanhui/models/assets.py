@@ -6,7 +6,10 @@ The asset item is also the revocation switch claims read from the per-container 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
+    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     NumberSetAttribute,
@@ -14,7 +17,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 
-from tanhui.models.base import TanhuiModel
+from tanhui.models.base import Gsi1, TanhuiModel
 from tanhui.models.partner import partner_pk
 
 # asset kind -> the partner role allowed to create it
@@ -26,11 +29,21 @@ ASSET_KIND_ROLE = {
 }
 
 
+class BooleanOrTextAttribute(BooleanAttribute):
+    """A boolean, written as one; reads also the "true"/"false" strings items of earlier
+    versions hold (a state `make run` kept in .local/, or a table on AWS)."""
+
+    def get_value(self, value: dict[str, Any]) -> Any:
+        if "S" in value:
+            return value["S"].strip().lower() == "true"
+        return super().get_value(value)
+
+
 class GeoFence(MapAttribute):
     lat = NumberAttribute()
     lng = NumberAttribute()
     radius_m = NumberAttribute()
-    required = UnicodeAttribute(default="false")  # "true": claims must send lat/lng
+    required = BooleanOrTextAttribute(default=False)  # claims must send lat/lng
 
 
 class Asset(TanhuiModel):
@@ -60,9 +73,15 @@ class Asset(TanhuiModel):
         return partner_pk(partner_id), f"ASSET#{asset_id}"
 
 
+def batches_pk(partner_id: str) -> str:
+    """The gsi1 partition listing a partner's code batches."""
+    return f"{partner_pk(partner_id)}#BATCHES"
+
+
 class CodeBatch(TanhuiModel):
     """pk=PARTNER#<partner_id>, sk=BATCH#<batch_id>: a group of single-use codes (ticket or
-    packaging) generated together, directly (≤1,000) or by the print worker (≤1,000,000)."""
+    packaging) generated together, directly (≤1,000) or by the print worker (≤1,000,000).
+    Listed newest first through gsi1 (gsi1pk=PARTNER#<id>#BATCHES, gsi1sk=<created>#<batch_id>)."""
 
     partner_id = UnicodeAttribute()
     batch_id = UnicodeAttribute()
@@ -79,6 +98,9 @@ class CodeBatch(TanhuiModel):
     error = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)  # null on batches made before batches were listed
+    gsi1sk = UnicodeAttribute(null=True)
+    by_listing = Gsi1()
 
     @staticmethod
     def key(partner_id: str, batch_id: str) -> tuple[str, str]:

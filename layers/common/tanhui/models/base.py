@@ -17,6 +17,8 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from tanhui.config import get_settings
+
 
 def iso_ms(at: datetime) -> str:
     """UTC ISO-8601 with `Z`, millisecond precision: the stored form of every time (sorts as text)."""
@@ -44,13 +46,35 @@ def plain(value: Any) -> dict[str, Any]:
     return value.as_dict() if hasattr(value, "as_dict") else dict(value or {})
 
 
-class TableMeta:
-    table_name = os.environ.get("TABLE_NAME", "tanhui")
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "cn-north-1"
-    host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+class _FromSettings(type):
+    """Table, region and endpoint come from `tanhui.config.Settings`, read when PynamoDB first
+    connects (`Model._get_connection`), not at import: importing a model builds no settings."""
+
+    @property
+    def table_name(cls) -> str:
+        return get_settings().table_name
+
+    @property
+    def region(cls) -> str:
+        return get_settings().region
+
+    @property
+    def host(cls) -> str | None:
+        return get_settings().dynamodb_endpoint
+
+
+class TableMeta(metaclass=_FromSettings):
+    """Every option PynamoDB reads from a `Meta`. It is given to `TanhuiModel` after the class
+    statement: PynamoDB fills in (and so reads) the options of a `Meta` in a class body at import."""
+
     connect_timeout_seconds = 3
     read_timeout_seconds = 10
     max_retry_attempts = 3
+    max_pool_connections = 10
+    extra_headers = None
+    aws_access_key_id = None
+    aws_secret_access_key = None
+    aws_session_token = None
 
 
 class Gsi1(GlobalSecondaryIndex):
@@ -63,12 +87,12 @@ class Gsi1(GlobalSecondaryIndex):
 
 
 class TanhuiModel(Model):
-    class Meta(TableMeta):
-        pass
-
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     expires_at = NumberAttribute(null=True)
+
+
+TanhuiModel.Meta = TableMeta  # type: ignore[assignment]  # see TableMeta
 
 
 M = TypeVar("M", bound=TanhuiModel)

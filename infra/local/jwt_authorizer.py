@@ -1,16 +1,18 @@
-"""Verifies Cognito access tokens with pyjwt against the pool's JWKS (keys cached).
+"""The HTTP API's JWT authorizer, locally: verifies Cognito access tokens with pyjwt against the
+pool's JWKS (keys cached).
 
-API Gateway's JWT authorizer does this in AWS; the local gateway calls `verify` so that the
-handlers receive exactly the claims they would receive there.
+API Gateway does this in AWS, so the layer holds none of it; the local gateway calls `verify` so
+that the handlers receive exactly the claims they would receive there. `JWKS_URL` points it at
+moto's JWKS (the local stack's environment sets it); without it, the pool's Cognito address.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
 import jwt
-
 from tanhui import errors
 from tanhui.config import get_settings
 
@@ -23,8 +25,9 @@ def _jwks(url: str) -> jwt.PyJWKClient:
 def verify(token: str) -> dict[str, Any]:
     """Returns the claims of a valid access token of our pool and app client, else Unauthorized."""
     s = get_settings()
+    jwks_url = os.environ.get("JWKS_URL") or f"{s.issuer}/.well-known/jwks.json"
     try:
-        key = _jwks(s.jwks_endpoint).get_signing_key_from_jwt(token)
+        key = _jwks(jwks_url).get_signing_key_from_jwt(token)
         claims = jwt.decode(
             token,
             key.key,
@@ -34,11 +37,11 @@ def verify(token: str) -> dict[str, Any]:
             leeway=5,
         )
     except jwt.ExpiredSignatureError as exc:
-        raise errors.Unauthorized("The token has expired.", code="token_expired") from exc
+        raise errors.Unauthorized("The token has expired.") from exc
     except (jwt.PyJWTError, ValueError) as exc:
-        raise errors.Unauthorized("The token is not valid.", code="invalid_token") from exc
+        raise errors.Unauthorized("The token is not valid.") from exc
     if claims.get("token_use") != "access":
-        raise errors.Unauthorized("Send the access token.", code="invalid_token")
+        raise errors.Unauthorized("Send the access token.")
     if claims.get("client_id") != s.user_pool_client_id:
-        raise errors.Unauthorized("The token was issued to another client.", code="invalid_token")
+        raise errors.Unauthorized("The token was issued to another client.")
     return claims
