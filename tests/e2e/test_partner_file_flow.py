@@ -8,16 +8,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.support import unique_phone
-
-
-@pytest.fixture(scope="module")
-def demo(local_stack):
-    from infra.local.seed import seed
-
-    return seed()
 
 
 def _token(http, phone: str, password: str) -> str:

@@ -49,8 +49,9 @@ def _coins(user_id: str) -> int:
     return int(Wallet.get(*Wallet.key(user_id), consistent_read=True).coins)
 
 
-def _factor(behaviour: str):
-    return factors.factor_for(behaviour, "9999-12-31T00:00:00Z")
+def _factor(behaviour: str, day: str = TODAY):
+    """The version in effect when the behaviour happened (other tests add versions for later)."""
+    return factors.factor_for(behaviour, f"{day}T04:00:00.000Z")
 
 
 def _bind(api, who, **numbers):
@@ -123,7 +124,7 @@ def test_given_transit_trips_then_trips_above_the_baseline_earn(api, upload, reg
     job = upload(
         operator, "transit_trips", f"card,month,trips\n{card},{LAST_MONTH},26\n{other},{LAST_MONTH},9\n"
     )
-    f = _factor("transit_trip")
+    f = _factor("transit_trip", f"{LAST_MONTH}-01")
     assert (job["counts"]["credited"], job["counts"]["no_reduction"]) == (1, 1), job
     assert _coins(rider.user_id) == (26 - int(f.baseline_units)) * int(f.coins_per_unit)
 
@@ -135,7 +136,7 @@ def test_given_utility_savings_then_the_saving_earns_by_utility(api, upload, reg
     _bind(api, home, electricity_account=power, water_account=water)
     text = f"户号,类型,账期,用量,标准\n{power},电,{LAST_MONTH},180.5,200\n{water},水,{LAST_MONTH},12,10\n"
     job = upload(utility, "utility_savings", text)
-    kwh = factors.plain(_factor("utility_saving").categories)["electricity"]
+    kwh = factors.plain(_factor("utility_saving", f"{LAST_MONTH}-01").categories)["electricity"]
     assert (job["counts"]["credited"], job["counts"]["no_reduction"]) == (1, 1), job
     assert job["gco2e"] == round(19.5 * int(kwh["gco2e_per_unit"]))
     assert _coins(home.user_id) == int(19.5 * int(kwh["coins_per_unit"]))
@@ -147,7 +148,7 @@ def test_given_car_trips_then_days_fewer_than_last_month_times_daily_km(api, upl
     plate = "粤B" + secrets.token_hex(3).upper()[:5]
     _bind(api, driver, car_plate=plate[:2] + "·" + plate[2:], daily_km=20)
     job = upload(estate, "car_trips", f"plate,month,days_out,days_out_previous\n{plate},{LAST_MONTH},10,15\n")
-    f = _factor("car_free_day")
+    f = _factor("car_free_day", f"{LAST_MONTH}-01")
     assert job["counts"]["credited"] == 1, job
     assert job["gco2e"] == round(5 * 20 * int(f.fuel_ml_per_km) * int(f.gco2e_per_litre) / 1000)
     assert _coins(driver.user_id) == 5 * int(f.coins_per_unit)
@@ -182,5 +183,5 @@ def test_given_number_bound_after_the_file_then_its_pending_row_is_credited(
     assert job["counts"]["pending"] == 1
     rider = register()
     _bind(api, rider, transit_card=card)
-    f = _factor("transit_trip")
+    f = _factor("transit_trip", f"{LAST_MONTH}-01")
     assert _coins(rider.user_id) == (20 - int(f.baseline_units)) * int(f.coins_per_unit)

@@ -116,7 +116,7 @@ def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report
         "over_quota": 0,
         "no_reduction": 0,
     }
-    night = factors.factor_for("hotel_low_carbon_night", "9999-12-31T00:00:00Z")
+    night = factors.factor_for("hotel_low_carbon_night", f"{_night(10)}T12:00:00.000Z")
     assert job["coins"] == 2 * int(night.coins_per_unit) == _coins(guest.user_id)
     record = BehaviourRecord.get(*BehaviourRecord.key(keys.hotel_night(guest.user_id, _night(10))))
     assert (record.channel, record.asset_id, record.evidence["row"]) == ("import", room.asset_id, 2)
