@@ -156,7 +156,9 @@ def throughput(stack: Any) -> None:
         )
     bare_s = time.perf_counter() - started
 
-    with tempfile.TemporaryDirectory() as tmp:
+    from tests.factories import dynamodb_calls
+
+    with tempfile.TemporaryDirectory() as tmp, dynamodb_calls() as calls:
         path = Path(tmp) / "stays.csv"
         _stays(path, [phone for _, phone in users[:ROWS]], night_file)
         import_s, job = _import(stack.env["UPLOAD_BUCKET"], partner_id, path)
@@ -166,6 +168,9 @@ def throughput(stack: Any) -> None:
     print(f"bare loop, one transaction per row            {ROWS / bare_s:8.0f} rows/s")
     print(f"whole import (survey, parse, lookups, credit) {ROWS / import_s:8.0f} rows/s")
     print(f"import / bare loop                            {ratio:8.2f}x  [target >= {TARGET_RATIO}x]")
+    writes = calls["TransactWriteItems"] / ROWS
+    print(f"write requests per row: import / bare loop    {writes:8.3f} / 1  "
+          f"({sum(calls.values()) / ROWS:.3f} DynamoDB requests per row in all)")
 
 
 class _Succeeds:

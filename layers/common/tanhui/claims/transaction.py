@@ -53,7 +53,7 @@ def record_put(record: BehaviourRecord) -> dict[str, Any]:
 
 def wallet_credit(
     user_id: str, behaviour: str, coins: int, gco2e: int, daily_cap: int, at: datetime, now_iso: str,
-    *, days: Sequence[str] | None = None,
+    *, days: Sequence[str] | None = None, clean_stale: bool = True,
 ) -> dict[str, Any]:
     """Credits and counts in one update; fails if the wallet is missing or carries no consent, or
     if a cap day's counter is at `daily_cap`. `days` are the cap days (YYYYMMDD, local) the credit
@@ -61,7 +61,7 @@ def wallet_credit(
     pk, sk = Wallet.key(user_id)
     counted = list(days) if days else [cap_day(at)]
     today = at.astimezone(ZoneInfo(CAP_TZ))
-    stale = [name for d in range(1, CAP_CLEANUP_DAYS + 1)
+    stale = [name for d in range(1, CAP_CLEANUP_DAYS + 1 if clean_stale else 1)
              if (name := cap_attribute((today - timedelta(days=d)).strftime("%Y%m%d"), behaviour))
              not in {cap_attribute(day, behaviour) for day in counted}]
     names = {"#pk": "pk", "#coins": "coins", "#g": "gco2e", "#lc": "lifetime_coins",
