@@ -7,6 +7,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from tanhui import api, errors, idempotency
 from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
+from tanhui.imports import quota
+from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
 from tanhui.partners import registry
 from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
@@ -83,6 +85,20 @@ def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Re
 
 
 # ------------------------------------------------------------------ methodology factors
+
+
+@app.put(
+    "/v1/admin/partners/<partner_id>/quota",
+    tags=["admin"],
+    summary="Set a partner's monthly coin quota",
+    description="Issuance supervision: the coins the partner's files may issue per calendar month "
+    "(Asia/Shanghai). Rows beyond it are reported as `over_quota` and not credited; `null` removes "
+    "the quota. Scans are not counted against it.",
+    responses=responses(raises=[PARTNER_NOT_FOUND]),
+)
+def put_quota(partner_id: str, body: Annotated[QuotaIn, Body()]) -> QuotaOut:
+    _admin()
+    return quota.set_quota(partner_id.upper(), body)
 
 
 @app.put(

@@ -1,10 +1,14 @@
-"""Identity API: register (with consent), confirm, login, refresh, me, consent."""
+"""Identity API: register (with consent), confirm, login, refresh, me, consent, bindings."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from tanhui import api, errors
+from tanhui.bindings import InvalidBinding
+from tanhui.bindings import numbers as bindings
+from tanhui.bindings.numbers import AlreadyBound
+from tanhui.bindings.schemas import BindingsIn, BindingsOut
 from tanhui.identity import consent, users
 from tanhui.identity.schemas import (
     ConfirmIn,
@@ -17,6 +21,7 @@ from tanhui.identity.schemas import (
     RegisterIn,
     TokensOut,
 )
+from tanhui.imports import pending
 from tanhui.openapi import responses
 
 PROFILE_NOT_FOUND = (errors.NotFound, "profile_not_found")
@@ -39,6 +44,8 @@ api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
 @api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
     result, created = users.register(body)
+    if result.tokens is not None:  # confirmed: rows a partner reported for this phone are theirs
+        pending.settle_quietly(result.user_id)
     return Response(
         status_code=201 if created else 200, content_type=api.JSON, body=result
     )
@@ -55,7 +62,9 @@ def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
 )
 @api.allow(api.PUBLIC)
 def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
-    users.confirm(body.phone, body.code)
+    user_id = users.confirm(body.phone, body.code)
+    if user_id is not None:
+        pending.settle_quietly(user_id)
     return {"confirmed": True}
 
 
@@ -72,7 +81,9 @@ def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
 )
 @api.allow(api.PUBLIC)
 def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
-    return users.tokens_out(users.login(body.phone, body.password))
+    tokens = users.login(body.phone, body.password)
+    pending.settle_quietly(users.user_of(tokens))
+    return users.tokens_out(tokens)
 
 
 @app.post(
@@ -108,7 +119,45 @@ def me() -> ProfileOut:
 )
 @api.allow("tourist")
 def give_consent(body: Annotated[ConsentIn, Body()]) -> ConsentOut:
-    return consent.give(api.principal(app).user_id, body)
+    given = consent.give(api.principal(app).user_id, body)
+    pending.settle_quietly(api.principal(app).user_id)
+    return given
+
+
+@app.get(
+    "/v1/me/bindings",
+    tags=["identity"],
+    summary="My bound numbers",
+    description="The transit card, utility accounts (户号), sorting card and car plate bound to the "
+    "caller's account, as stored (normalised), and the stated daily driving distance; null = none. "
+    "Partner files naming one of these numbers (or the phone) are credited to the caller.",
+)
+@api.allow("tourist")
+def get_bindings() -> BindingsOut:
+    return bindings.bindings(api.principal(app).user_id)
+
+
+@app.put(
+    "/v1/me/bindings",
+    tags=["identity"],
+    summary="Bind, replace or unbind numbers",
+    description="A field absent stays as it is; a value binds the number (replacing and freeing "
+    "the previous one); null unbinds it, so another account may bind it. Numbers are normalised "
+    "(spaces, hyphens and dots dropped, letters upper-cased: `粤B·D12345` is `粤BD12345`). A "
+    "number belongs to one account: one bound elsewhere answers 409 `already_bound` and nothing "
+    "changes. Needs the data-collection consent. Partner file rows that named a number before it "
+    "was bound (kept 90 days) are credited now. Answers every binding as it now stands.",
+    responses=responses(raises=[
+        errors.ConsentNotGiven, AlreadyBound, (errors.Conflict, "busy"), InvalidBinding,
+    ]),
+)
+@api.allow("tourist")
+def put_bindings(body: Annotated[BindingsIn, Body()]) -> BindingsOut:
+    fields = body.model_dump(include=body.model_fields_set)
+    user_id = api.principal(app).user_id
+    bound = bindings.update(user_id, fields)
+    pending.settle_quietly(user_id)  # rows a partner reported for a number just bound
+    return bound
 
 
 lambda_handler = api.lambda_handler(app)

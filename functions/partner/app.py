@@ -19,6 +19,8 @@ from tanhui.codes.schemas import (
     RevokedOut,
     RotatingCodeOut,
 )
+from tanhui.imports import jobs as imports
+from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut
 from tanhui.openapi import Raises, responses
 from tanhui.partners import registry as partners
 from tanhui.partners.schemas import PartnerOut
@@ -254,6 +256,51 @@ def get_code_batch(batch_id: str) -> CodeBatchOut:
 )
 def revoke_code_batch(batch_id: str) -> RevokedOut:
     return issuing.revoke_batch(_partner_id(), batch_id)
+
+
+# ----------------------------------------------------------------------------------- imports
+@app.post(
+    "/v1/partner/imports",
+    tags=["imports"],
+    summary="Start an import: get a presigned upload",
+    description="Names the file's `type` (hotel_stays, product_sales, plant_adoptions, "
+    "transit_trips, utility_savings, car_trips, waste_sorting) and returns a presigned S3 POST "
+    "(`upload.url` + `upload.fields`, then the file as the form's `file` field) for exactly this "
+    "import's key under the partner's own prefix, limited to `upload.max_bytes`. The file is "
+    "imported as soon as it lands; follow it with GET /v1/partner/imports/{import_id}.",
+    responses=responses(201, "Created: upload within 15 minutes.",
+                        raises=[*STAFF, imports.ImportTypeNotAllowed]),
+)
+def create_import(body: Annotated[ImportIn, Body()]) -> Response[CreatedImportOut]:
+    partner_id, who = _staff()
+    return Response(201, api.JSON, imports.create(partner_id, who.user_id, body))
+
+
+@app.get(
+    "/v1/partner/imports",
+    tags=["imports"],
+    summary="List my imports",
+    description="The partner's imports, newest first, a page at a time (`cursor`).",
+    responses=responses(raises=[*STAFF, CURSOR]),
+)
+def list_imports(
+    limit: api.PageLimit = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> ImportList:
+    return imports.list_imports(_partner_id(), limit, cursor)
+
+
+@app.get(
+    "/v1/partner/imports/<import_id>",
+    tags=["imports"],
+    summary="Get an import",
+    description="Status (awaiting_upload, processing, completed, quarantined, failed), counts of "
+    "rows credited, duplicate, pending, unmatched, invalid, over_quota and no_reduction, the coins "
+    "and gCO2e credited, and presigned links to the JSON report and the CSV of rejected rows.",
+    responses=responses(raises=[*STAFF, imports.ImportNotFound]),
+)
+def get_import(import_id: str) -> ImportOut:
+    return imports.out(imports.get(_partner_id(), import_id))
 
 
 lambda_handler = api.lambda_handler(app)

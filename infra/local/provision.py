@@ -175,7 +175,10 @@ def _buckets(stack: LocalStack, template: dict[str, Any]) -> None:
                 Bucket=name,
                 NotificationConfiguration={
                     "QueueConfigurations": [
-                        {"QueueArn": q["Queue"], "Events": [q["Event"]]} for q in queue_configs
+                        {"QueueArn": q["Queue"], "Events": [q["Event"]]}
+                        | ({"Filter": {"Key": {"FilterRules": q["Filter"]["S3Key"]["Rules"]}}}
+                           if "Filter" in q else {})
+                        for q in queue_configs
                     ]
                 },
             )

@@ -140,11 +140,18 @@ def _state_line(state_path: Path, reused: bool) -> str:
     return f"new, kept in {state_path} across Ctrl-C and restarts.  `make reset` starts over."
 
 
+def _local(phone: str) -> str:
+    """+8613800000001 as a front desk types it: 138 0000 0001."""
+    digits = phone.removeprefix("+86")
+    return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+
+
 def _guide(stack: Stack, demo: dict[str, Any], state: str) -> str:
     t = demo["tourist"]
     from tanhui.codes import render
 
     room = demo["assets"]["hotel_room"]["codes"][0]["url"]
+    hotel = demo["partners"]["hotel"]["partner_id"]
     qr = render.terminal(room)
     return f"""{qr}
   ↑ the demo hotel room's code: {room}
@@ -161,6 +168,12 @@ Tanhui is running.
 Try:
   curl -s -X POST {stack.url}/v1/auth/login -H 'content-type: application/json' \\
        -d '{{"phone": "{t["phone"]}", "password": "{t["password"]}"}}'
+
+  A partner file (the demo hotel's stays, GBK as Excel saves it; README "Partner files" shows the
+  presigned upload a partner's own app uses):
+  printf '手机号,房号,入住日期,晚数\\r\\n{_local(t["phone"])},1208,2026/11/20,2\\r\\n' | iconv -t GBK | \\
+    curl -s -X PUT --data-binary @- \\
+    {stack.endpoint}/{demo["upload_bucket"]}/partners/{hotel}/hotel_stays/stays.csv
 
 Ctrl-C stops everything.
 """
@@ -212,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
             from infra.local.seed import seed
 
             seeded = seed()
-        demo = {"api": stack.url, "aws_endpoint": stack.endpoint} | seeded
+        demo = {"api": stack.url, "aws_endpoint": stack.endpoint,
+                "upload_bucket": stack.aws.env["UPLOAD_BUCKET"]} | seeded
         write_atomically(
             LOCAL_DIR / "demo.json", json.dumps(demo, indent=2, ensure_ascii=False).encode()
         )

@@ -149,14 +149,18 @@ ENV_ASSETS = {"TICKET_PRODUCT": "ticket_product", "ROOM": "hotel_room", "VEHICLE
 
 
 def shell_env(demo: dict[str, Any]) -> str:
-    """demo.json as shell variables: API, <WHO>_PHONE/_PASSWORD, asset ids and a code URL each."""
+    """demo.json as shell variables: API, the upload bucket, <WHO>_PHONE/_PASSWORD (partners also
+    <WHO>_PARTNER_ID), asset ids and a code URL each."""
     import shlex
 
-    values = {"API": demo["api"], "AWS_ENDPOINT": demo["aws_endpoint"]}
+    values = {"API": demo["api"], "AWS_ENDPOINT": demo["aws_endpoint"],
+              "UPLOAD_BUCKET": demo.get("upload_bucket", "")}
     logins = {"ADMIN": demo["admin"], "TOURIST": demo["tourist"]}
     logins |= {name: demo["partners"][role]["login"] for name, role in ENV_LOGINS.items()}
     for name, login in logins.items():
         values[f"{name}_PHONE"], values[f"{name}_PASSWORD"] = login["phone"], login["password"]
+    for name, role in ENV_LOGINS.items():
+        values[f"{name}_PARTNER_ID"] = demo["partners"][role]["partner_id"]
     for name, kind in ENV_ASSETS.items():
         values[name] = demo["assets"][kind]["asset_id"]
         values[f"{name}_CODE_URL"] = demo["assets"][kind]["codes"][0]["url"]

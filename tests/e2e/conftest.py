@@ -59,3 +59,12 @@ def local_stack(aws: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def http(local_stack: Any) -> Http:
     return Http(local_stack.url)
+
+
+@pytest.fixture(scope="session")
+def demo(local_stack: Any) -> dict[str, Any]:
+    """The seed `make run` runs (demo partners, assets, codes, factors), once a session: its logins
+    have fixed phones."""
+    from infra.local.seed import seed
+
+    return seed()

@@ -14,6 +14,7 @@ from tests.support import login, unique_phone
 CALLERS = ("anonymous", "tourist", "tourist2", "partner", "partner2", "admin")
 TICKET = {"kind": "ticket_product", "attributes": {"name": "年卡 Annual pass"}}
 PARTNER_BODY = {"name": "矩阵景区", "role": "scenic_spot", "contact": {"name": "Ms Chen"}}
+PLANT_FILE = {"type": "plant_adoptions", "filename": "x.csv"}
 FACTOR = {"method": "per_night", "unit": "night", "gco2e_per_unit": 1, "coins_per_unit": 1,
           "daily_cap": 1, "source": "matrix", "effective_from": "2099-01-01T00:00:00Z"}
 
@@ -48,6 +49,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                             TOURIST_ONLY),
     "POST /v1/claims": ("POST", "/v1/claims", {"code": "{claim_url}"}, row(401, 201, 403, 403, 403)),
     "GET /v1/me/wallet": ("GET", "/v1/me/wallet", None, TOURIST_ONLY),
+    "GET /v1/me/bindings": ("GET", "/v1/me/bindings", None, TOURIST_ONLY),
+    "PUT /v1/me/bindings": ("PUT", "/v1/me/bindings", {"daily_km": 12.5}, TOURIST_ONLY),
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
     # platform operators
     "POST /v1/admin/partners": ("POST", "/v1/admin/partners", PARTNER_BODY, row(401, 403, 403, 403, 201)),
@@ -92,6 +95,13 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                                                 row(401, 403, 200, 404, 403)),
     "POST /v1/partner/code-batches/{batch_id}/revoke": (
         "POST", "/v1/partner/code-batches/{revoke_batch}/revoke", None, row(401, 403, 200, 404, 403)),
+    # partner files (the partner is a scenic spot: plant adoptions are its kind of file)
+    "POST /v1/partner/imports": ("POST", "/v1/partner/imports", PLANT_FILE, row(401, 403, 201, 201, 403)),
+    "GET /v1/partner/imports": ("GET", "/v1/partner/imports", None, row(401, 403, 200, 200, 403)),
+    "GET /v1/partner/imports/{import_id}": ("GET", "/v1/partner/imports/{import}", None,
+                                            row(401, 403, 200, 404, 403)),
+    "PUT /v1/admin/partners/{partner_id}/quota": (
+        "PUT", "/v1/admin/partners/{partner_id}/quota", {"monthly_coins": 100000}, ADMIN_ONLY),
 }
 
 
@@ -160,10 +170,12 @@ def world(http, api, admin) -> dict[str, Any]:
         for n in ("9", "1")
     ]
     room_url = made("GET", f"/v1/partner/assets/{rooms[0]['asset_id']}/code", None, hotel)["url"]
+    upload = made("POST", "/v1/partner/imports", PLANT_FILE, partner)
     names = {"asset": asset, "retire_asset": retire, "revoke_asset": revoke,
              "code": codes["codes"][0]["code_id"], "revoke_code": codes["codes"][1]["code_id"],
              "batch": batch, "revoke_batch": revoke_batch["batch_id"], "partner_id": partner.partner_id,
-             "claim_url": room_url, "room": rooms[1]["asset_id"]}  # static codes need a room: the hotel's
+             "claim_url": room_url, "room": rooms[1]["asset_id"],  # static codes need a room: the hotel's
+             "import": upload["import_id"]}
     return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel}
 
 

@@ -6,18 +6,9 @@ import csv
 import io
 import urllib.request
 
-import pytest
 from tanhui.codes import keyring, token
 
 from tests.support import decode_png, unique_phone
-
-
-@pytest.fixture(scope="module")
-def demo(local_stack):
-    """The seed `make run` runs (demo partners, assets, codes, factors)."""
-    from infra.local.seed import seed
-
-    return seed()
 
 
 def login(http, who: dict) -> str:

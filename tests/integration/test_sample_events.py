@@ -18,6 +18,8 @@ EXPECTED = {
     "identity/refresh.json": 401,
     "identity/me.json": 404,  # a sample sub with no profile
     "identity/give_consent.json": 404,  # the same sample sub: no such user
+    "identity/bindings.json": 200,  # the same sample sub: no bindings
+    "identity/bind_numbers.json": 403,  # the same sample sub: no consent
     "admin/create_partner.json": 201,
     "admin/create_partner_as_tourist.json": 403,
     "partner/profile.json": 403,  # a sample sub that is no partner's staff

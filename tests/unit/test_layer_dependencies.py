@@ -16,7 +16,7 @@ PACKAGE = LAYER / "tanhui"
 # bottom first: a part may import only the parts listed before it (README "Layout" draws it)
 ORDER = (
     "config", "errors", "observability", "request_models", "aws", "cache", "sqs", "openapi", "api",
-    "models", "response_models", "idempotency", "identity", "partners", "codes", "wallet",
+    "models", "response_models", "idempotency", "identity", "bindings", "partners", "codes", "wallet",
     "claims", "imports",
 )
 

@@ -16,8 +16,10 @@ def test_cors_allows_every_method_a_route_uses():
 # What each function's code does to the table (PynamoDB calls traced through its handler and the
 # domain modules it reaches; the integration run checks every call it makes is granted).
 DYNAMODB_ALLOWED = {
-    # profiles, wallets and consent: get, conditional puts, the consent update
-    "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem"}, False),
+    # profiles, wallets, consent and bindings: get, conditional puts, the consent update, the
+    # bindings transaction (puts and deletes of numbers, update of the user's item)
+    # and the partner file rows that waited for the user (queried, credited, deleted)
+    "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
     # partners (listed through gsi1), staff profiles, factor versions (query + conditional put),
     # idempotency keys (put, read, take over, release)
     "AdminFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
@@ -27,8 +29,9 @@ DYNAMODB_ALLOWED = {
     "CodeBatchFunction": ({"GetItem", "UpdateItem"}, False),
     # the claim transaction, cached metadata reads, wallet and the ledger (gsi1)
     "ClaimsFunction": ({"GetItem", "Query", "ConditionCheckItem", "PutItem", "UpdateItem"}, True),
-    # records each uploaded file once
-    "ImportFunction": ({"PutItem"}, False),
+    # import jobs and their ranges, the crediting transactions (records, wallets, the quota
+    # counter), bindings read in batches, the partner's assets, pending rows
+    "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),
 }
 
 

@@ -20,6 +20,7 @@ class Settings(BaseModel):
     user_pool_client_id: str = ""
     code_keys_secret_id: str = ""
     upload_bucket: str = ""
+    upload_queue_url: str = ""
     batch_bucket: str = ""
     batch_queue_url: str = ""
     code_base_url: str = "HTTPS://QR.TANHUI.CN"

@@ -16,13 +16,14 @@ from pynamodb.exceptions import PutError
 from tanhui import cache, errors
 from tanhui.claims.schemas import (
     BEHAVIOURS,
+    CATEGORIES,
     SCAN_METHOD,
     FactorIn,
     FactorList,
     FactorOut,
     FactorVersions,
 )
-from tanhui.models.base import iso_ms, utc_now
+from tanhui.models.base import iso_ms, plain, utc_now
 from tanhui.models.factors import FactorVersion, factor_pk
 from tanhui.observability import logger
 
@@ -84,6 +85,31 @@ def reduction(factor: FactorVersion, asset_attributes: Mapping[str, Any] | None 
     return int(factor.coins_per_unit), gco2e
 
 
+class UnknownCategory(errors.Unprocessable):
+    code, message = "unknown_category", "The factor has no numbers for this category."
+
+
+def units_reduction(factor: FactorVersion, units: float, category: str | None = None) -> tuple[int, int]:
+    """(coins, gco2e) for `units` of a behaviour a partner's file reports (nights, items, trips
+    above the baseline, kWh or m³ saved, kg sorted). Coins round down (a fraction of a coin is not
+    paid), grams to the nearest gram."""
+    if factor.method == "per_category":
+        numbers = plain(factor.categories).get(category or "")
+        if not numbers:
+            raise UnknownCategory(f"No factor numbers for {category!r} in {factor.behaviour}.")
+        per_g, per_coin = float(numbers["gco2e_per_unit"]), float(numbers["coins_per_unit"])
+    else:
+        per_g, per_coin = float(factor.gco2e_per_unit or 0), float(factor.coins_per_unit)
+    return int(units * per_coin + 1e-9), int(units * per_g + 0.5)
+
+
+def car_free_reduction(factor: FactorVersion, days: int, daily_km: float) -> tuple[int, int]:
+    """Days the car stayed home × the resident's daily km × the default fuel use × gCO2e per
+    litre; coins per day."""
+    litres = days * daily_km * int(factor.fuel_ml_per_km or 0) / 1000
+    return days * int(factor.coins_per_unit), int(litres * int(factor.gco2e_per_litre or 0) + 0.5)
+
+
 # ---------------------------------------------------------------------------------- storage
 def _newest(behaviour: str, limit: int | None, consistent: bool = False) -> list[FactorVersion]:
     return list(
@@ -101,6 +127,11 @@ def create_version(behaviour: str, body: FactorIn, by: str | None, *, now: str |
     check_behaviour(behaviour)
     if body.method != allowed_method(behaviour):
         raise MethodMismatch(f"{behaviour} is computed {allowed_method(behaviour)}, not {body.method}.")
+    expected = set(CATEGORIES.get(behaviour, ()))
+    if body.categories is not None and set(body.categories) != expected:
+        raise MethodMismatch(f"{behaviour} takes the categories {', '.join(sorted(expected))}.")
+    if body.baseline_units is not None and behaviour != "transit_trip":
+        raise MethodMismatch("baseline_units belongs to transit_trip only.")
     created = now or utc_now()
     for _ in range(10):
         latest = _newest(behaviour, 1, consistent=True)
@@ -190,15 +221,42 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     ),
     "transit_trip": dict(
         method="per_unit", unit="trip above the monthly baseline", gco2e_per_unit=300,
-        coins_per_unit=1, daily_cap=100,
+        coins_per_unit=1, daily_cap=100, baseline_units=16,
         source=f"{GUIDE} §二(二)2: 乘坐试点公交（总和）高于基准线（如16次/月）的予以鼓励。"
         "gCO2e: demo estimate per trip above 16 a month.",
     ),
     "utility_saving": dict(
-        method="per_unit", unit="kWh", gco2e_per_unit=570, coins_per_unit=1, daily_cap=1000,
+        method="per_category", unit="saved unit", coins_per_unit=1, daily_cap=1000,
+        categories={
+            "electricity": {"unit": "kWh", "gco2e_per_unit": 570, "coins_per_unit": 1},
+            "water": {"unit": "m3", "gco2e_per_unit": 170, "coins_per_unit": 1},
+            "gas": {"unit": "m3", "gco2e_per_unit": 2160, "coins_per_unit": 2},
+        },
         source=f"{GUIDE} §一(二)3(1): 实际用量与用量标准的差即为节约量。"
         "节约量与减碳量的兑换因子由碳普惠平台后台统一配置。"
-        "gCO2e: demo grid factor per kWh saved; replace with the current published factor.",
+        "gCO2e: demo grid, water-supply and natural-gas factors per unit saved; replace with the "
+        "current published factors.",
+    ),
+    "car_free_day": dict(
+        method="per_car_free_day", unit="day", fuel_ml_per_km=80, gco2e_per_litre=2300,
+        coins_per_unit=1, daily_cap=31,
+        source=f"{GUIDE} §一(二)3(2): 从物业处获取每个车牌号每月出行日数，"
+        "对比上个月减少的日数即为减少出行日。"
+        "根据减少出行日、居民的日均里程及百公里油耗（用平台内置缺省值）计算出该行为的减碳量。"
+        "Demo: 8 L/100 km default fuel use, 2,300 gCO2e per litre of petrol; km from the resident's "
+        "stated daily km.",
+    ),
+    "waste_sorting": dict(
+        method="per_category", unit="sorted unit", coins_per_unit=1, daily_cap=50,
+        categories={
+            "plastic_bottle": {"unit": "item", "gco2e_per_unit": 30, "coins_per_unit": 1},
+            "paper": {"unit": "kg", "gco2e_per_unit": 1400, "coins_per_unit": 2},
+            "cardboard": {"unit": "kg", "gco2e_per_unit": 1200, "coins_per_unit": 2},
+            "kitchen_waste": {"unit": "kg", "gco2e_per_unit": 300, "coins_per_unit": 1},
+        },
+        source=f"{GUIDE} §一(二)3(3): 根据垃圾处理方式确定每个塑料瓶、每公斤纸板、"
+        "每公斤纸张及每公斤餐厨垃圾等各类垃圾回收利用的减碳量。"
+        "gCO2e: demo estimates per item or kg recycled instead of landfilled.",
     ),
 }
 

@@ -28,6 +28,31 @@ def vehicle_ride(partner_id: str, asset_id: str, user_id: str, window: int) -> s
     return f"BEHAVIOUR#ride#{partner_id}{asset_id}#{user_id}#{window}"
 
 
+# behaviours only partners' files report: the row's own identity, whichever file carries it
+def product_sale(partner_id: str, receipt: str, line: str) -> str:
+    return f"BEHAVIOUR#sale#{partner_id}#{receipt}#{line}"
+
+
+def plant_adoption(partner_id: str, tree_id: str, year: int) -> str:
+    return f"BEHAVIOUR#plant#{partner_id}#{tree_id}#{year}"
+
+
+def transit_month(card: str, month: str) -> str:
+    return f"BEHAVIOUR#transit#{card}#{month}"
+
+
+def utility_period(utility: str, account: str, period: str) -> str:
+    return f"BEHAVIOUR#utility#{utility}#{account}#{period}"
+
+
+def car_month(plate: str, month: str) -> str:
+    return f"BEHAVIOUR#car#{plate}#{month}"
+
+
+def waste_drop(card: str, at_iso: str, category: str) -> str:
+    return f"BEHAVIOUR#waste#{card}#{at_iso}#{category}"
+
+
 def night_of(at: datetime, tz: str = DEFAULT_TZ) -> str:
     """The local date of the evening a stay belongs to (YYYY-MM-DD)."""
     local = at.astimezone(ZoneInfo(tz))

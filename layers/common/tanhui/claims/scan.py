@@ -12,7 +12,6 @@ original claim (`already_credited`), found in the failed put's ALL_OLD item.
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from tanhui.codes import keyring, token
 from tanhui.codes.token import Kind
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset
-from tanhui.models.base import iso_ms, plain
+from tanhui.models.base import iso_ms, plain, sortable_id
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.transactions import connection
 from tanhui.observability import logger, metrics
@@ -51,7 +50,6 @@ ASSET_KIND_OF = {
 }
 GPS_SLACK_M = 100.0  # phone location error tolerated beyond the geofence radius
 MAX_ATTEMPTS = 4  # transaction conflicts (another claim on the same item) are retried
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class LocationRequired(errors.Unprocessable):
@@ -66,9 +64,8 @@ class ClaimResult:
 
 # ---------------------------------------------------------------------------- pure helpers
 def new_claim_id(at: datetime) -> str:
-    """26 Crockford base32 characters: 48-bit milliseconds then 80 random bits (sorts by time)."""
-    n = (int(at.timestamp() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
-    return "".join(_CROCKFORD[(n >> shift) & 31] for shift in range(125, -1, -5))
+    """26 characters that sort by time (`models.base.sortable_id`)."""
+    return sortable_id(at)
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

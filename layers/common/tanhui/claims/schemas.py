@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from tanhui.request_models import RequestModel
-from tanhui.response_models import ResponseModel
+from tanhui.response_models import Map, ResponseModel
 from tanhui.wallet.schemas import WalletOut
 
 # behaviours credited by scanning a code, and those only partner files report
@@ -17,16 +17,31 @@ SCAN_BEHAVIOURS = (
     "hotel_low_carbon_night",
     "low_carbon_product",
 )
-IMPORT_BEHAVIOURS = ("plant_adoption", "product_sale_record", "transit_trip", "utility_saving")
+IMPORT_BEHAVIOURS = (
+    "plant_adoption",
+    "product_sale_record",
+    "transit_trip",
+    "utility_saving",
+    "car_free_day",
+    "waste_sorting",
+)
 BEHAVIOURS = SCAN_BEHAVIOURS + IMPORT_BEHAVIOURS
-Method = Literal["per_ride", "per_night", "per_ticket", "per_item", "per_unit"]
-# the method a scanned behaviour is computed with (import-only behaviours use per_unit)
+Method = Literal[
+    "per_ride", "per_night", "per_ticket", "per_item", "per_unit", "per_category", "per_car_free_day"
+]
+# the method each behaviour is computed with (the others use per_unit)
 SCAN_METHOD = {
     "ticket_non_disposable": "per_ticket",
     "eco_vehicle_ride": "per_ride",
     "hotel_low_carbon_night": "per_night",
     "low_carbon_product": "per_item",
+    "utility_saving": "per_category",  # electricity, water, gas: each its own unit and numbers
+    "waste_sorting": "per_category",  # plastic bottles by the item, paper and the rest by the kg
+    "car_free_day": "per_car_free_day",  # days × the resident's daily km × fuel use × gCO2e/L
 }
+UTILITIES = ("electricity", "water", "gas")
+WASTE_CATEGORIES = ("plastic_bottle", "paper", "cardboard", "kitchen_waste")
+CATEGORIES = {"utility_saving": UTILITIES, "waste_sorting": WASTE_CATEGORIES}
 
 
 UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
@@ -59,9 +74,20 @@ class ClaimOut(ResponseModel):
     already_credited: bool = False
 
 
+class CategoryFactor(RequestModel):
+    """The numbers of one category of a per_category behaviour (a utility, a waste category)."""
+
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    gco2e_per_unit: Grams
+    coins_per_unit: Annotated[int, Field(ge=0, le=1_000_000)]
+
+
 class FactorIn(RequestModel):
     """A new version of a behaviour's factor. per_ride needs baseline and eco g/km (per person-km;
-    the ride's reduction is route_km × (baseline − eco)); every other method gco2e_per_unit."""
+    the ride's reduction is route_km × (baseline − eco)); per_category the numbers of every
+    category (`categories`); per_car_free_day `fuel_ml_per_km` and `gco2e_per_litre` (a day the
+    car stayed home saves daily_km × fuel × gCO2e/L); every other method gco2e_per_unit.
+    `baseline_units` (transit_trip: trips a month that earn nothing, 16 in the guide)."""
 
     method: Method
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -72,9 +98,29 @@ class FactorIn(RequestModel):
     daily_cap: Annotated[int, Field(ge=1, le=1000)]
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     effective_from: UtcTime | None = Field(default=None, description="UTC, e.g. 2026-12-01T00:00:00Z")
+    categories: dict[str, CategoryFactor] | None = None
+    baseline_units: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    fuel_ml_per_km: Annotated[int, Field(ge=1, le=1000)] | None = None
+    gco2e_per_litre: Grams | None = None
 
     @model_validator(mode="after")
     def _method_numbers(self) -> FactorIn:
+        if self.method == "per_category":
+            if not self.categories:
+                raise ValueError("per_category needs categories")
+            if self.gco2e_per_unit is not None:
+                raise ValueError("per_category takes its numbers from categories; omit gco2e_per_unit")
+            return self
+        if self.categories is not None:
+            raise ValueError("categories belong to per_category only")
+        if self.method == "per_car_free_day":
+            if self.fuel_ml_per_km is None or self.gco2e_per_litre is None:
+                raise ValueError("per_car_free_day needs fuel_ml_per_km and gco2e_per_litre")
+            if self.gco2e_per_unit is not None:
+                raise ValueError("per_car_free_day computes gCO2e from km and fuel; omit gco2e_per_unit")
+            return self
+        if self.fuel_ml_per_km is not None or self.gco2e_per_litre is not None:
+            raise ValueError("fuel_ml_per_km and gco2e_per_litre belong to per_car_free_day only")
         if self.method == "per_ride":
             if self.baseline_g_per_km is None or self.eco_g_per_km is None:
                 raise ValueError("per_ride needs baseline_g_per_km and eco_g_per_km")
@@ -104,6 +150,10 @@ class FactorOut(ResponseModel):
     effective_from: str
     created_at: str
     created_by: str | None
+    categories: Map | None = None
+    baseline_units: int | None = None
+    fuel_ml_per_km: int | None = None
+    gco2e_per_litre: int | None = None
 
 
 class FactorVersions(ResponseModel):

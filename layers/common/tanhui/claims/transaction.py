@@ -12,6 +12,7 @@ Asset and batch revocation is refused before the write, from the cached asset (`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,29 +52,34 @@ def record_put(record: BehaviourRecord) -> dict[str, Any]:
 
 
 def wallet_credit(
-    user_id: str, behaviour: str, coins: int, gco2e: int, daily_cap: int, at: datetime, now_iso: str
+    user_id: str, behaviour: str, coins: int, gco2e: int, daily_cap: int, at: datetime, now_iso: str,
+    *, days: Sequence[str] | None = None, clean_stale: bool = True,
 ) -> dict[str, Any]:
-    """Credits and counts in one update; fails if the wallet is missing or today's cap is reached."""
+    """Credits and counts in one update; fails if the wallet is missing or carries no consent, or
+    if a cap day's counter is at `daily_cap`. `days` are the cap days (YYYYMMDD, local) the credit
+    counts on, one credit each: today for a scan, the behaviour's own days for a file row."""
     pk, sk = Wallet.key(user_id)
-    day = at.astimezone(ZoneInfo(CAP_TZ))
-    stale = [cap_attribute((day - timedelta(days=d)).strftime("%Y%m%d"), behaviour)
-             for d in range(1, CAP_CLEANUP_DAYS + 1)]
+    counted = list(days) if days else [cap_day(at)]
+    today = at.astimezone(ZoneInfo(CAP_TZ))
+    stale = [name for d in range(1, CAP_CLEANUP_DAYS + 1 if clean_stale else 1)
+             if (name := cap_attribute((today - timedelta(days=d)).strftime("%Y%m%d"), behaviour))
+             not in {cap_attribute(day, behaviour) for day in counted}]
     names = {"#pk": "pk", "#coins": "coins", "#g": "gco2e", "#lc": "lifetime_coins",
-             "#lg": "lifetime_gco2e", "#upd": "updated_at", "#cap": cap_attribute(cap_day(at), behaviour),
-             "#consent": CONSENT}
+             "#lg": "lifetime_gco2e", "#upd": "updated_at", "#consent": CONSENT}
+    names |= {f"#cap{i}": cap_attribute(day, behaviour) for i, day in enumerate(counted)}
     names |= {f"#old{i}": name for i, name in enumerate(stale)}
+    sets = ", ".join(f"#cap{i} = if_not_exists(#cap{i}, :zero) + :one" for i in range(len(counted)))
+    under_cap = " AND ".join(
+        f"(attribute_not_exists(#cap{i}) OR #cap{i} < :cap)" for i in range(len(counted))
+    )
     return {
         "TableName": Wallet.Meta.table_name,
         "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
         "UpdateExpression": (
-            "ADD #coins :coins, #g :g, #lc :coins, #lg :g "
-            "SET #upd = :now, #cap = if_not_exists(#cap, :zero) + :one "
-            "REMOVE " + ", ".join(f"#old{i}" for i in range(len(stale)))
+            f"ADD #coins :coins, #g :g, #lc :coins, #lg :g SET #upd = :now, {sets}"
+            + (" REMOVE " + ", ".join(f"#old{i}" for i in range(len(stale))) if stale else "")
         ),
-        "ConditionExpression": (
-            "attribute_exists(#pk) AND attribute_exists(#consent) "
-            "AND (attribute_not_exists(#cap) OR #cap < :cap)"
-        ),
+        "ConditionExpression": f"attribute_exists(#pk) AND attribute_exists(#consent) AND {under_cap}",
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": {
             ":coins": {"N": str(coins)},

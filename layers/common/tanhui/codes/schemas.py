@@ -7,19 +7,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator
 
+from tanhui.codes.token import gtin_check_digit_ok
 from tanhui.models.base import plain
 from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 HexId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Fa-f]{6}$")]
-
-
-def gtin_check_digit_ok(gtin: str) -> bool:
-    digits = [int(c) for c in gtin]
-    body, check = digits[:-1], digits[-1]
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
 
 
 class TicketProductAttributes(RequestModel):

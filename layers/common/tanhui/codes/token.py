@@ -282,6 +282,14 @@ def parse_scanned(text: str) -> Scanned:
     return Scanned(match["token"], match["gtin"])
 
 
+def gtin_check_digit_ok(gtin: str) -> bool:
+    """The GS1 mod-10 check digit of a GTIN-8/12/13/14 (digits only) is right."""
+    digits = [int(c) for c in gtin]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
 def gtin14(gtin: str | None) -> str | None:
     """A GTIN-8/12/13/14 left-padded to 14 digits, or None if it is not one."""
     if not gtin or not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):

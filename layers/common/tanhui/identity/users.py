@@ -4,7 +4,9 @@ Cognito is written first and holds everything needed to rebuild the account (the
 rides along at sign-up, consent is then written server side: the app client may not write it);
 the DynamoDB side (profile, wallet, consent record) is then *ensured* by one idempotent
 transaction. A crash between the two is healed by the registration retry, the next login, or
-`GET /v1/me` — a user never stays without a wallet.
+`GET /v1/me` — a user never stays without a wallet. A tourist's phone is also bound to the account
+(`BINDING#phone#<E.164>`, see `models.bindings`) in that transaction, so partner file rows naming
+the phone match the user; accounts made before it get it whenever `ensure_account` runs again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tanhui.identity import cognito, consent
 from tanhui.identity.cognito import Tokens
 from tanhui.identity.schemas import ConsentOut, ProfileOut, RegisteredOut, RegisterIn, TokensOut
 from tanhui.models.base import TanhuiModel, utc_now
+from tanhui.models.bindings import PHONE, Binding
 from tanhui.models.identity import ConsentRecord, UserProfile
 from tanhui.models.partner import PartnerStaff
 from tanhui.models.transactions import only_condition_failures, transaction
@@ -60,6 +63,8 @@ def ensure_account(
             if role == "tourist":
                 tx.save(_wallet(user_id, consent_version, consent_at, now),
                         condition=Wallet.pk.does_not_exist())
+                if phone:
+                    tx.save(Binding.of(PHONE, phone, user_id, now), condition=Binding.pk.does_not_exist())
             if consent_version and consent_at:
                 record = consent.record(user_id, consent_version, consent_at, "register")
                 tx.save(record, condition=ConsentRecord.pk.does_not_exist())
@@ -93,12 +98,24 @@ def _ensure_each(
         items.append(_wallet(profile.user_id, version, at, now))
     if version and at:
         items.append(consent.record(profile.user_id, version, at, "register"))
+    if role == "tourist" and profile.phone:
+        items.append(Binding.of(PHONE, profile.phone, profile.user_id, now))
     for item in items:
         try:
             item.save(condition=type(item).pk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
+            if isinstance(item, Binding):
+                _phone_bound_elsewhere(item)
+
+
+def _phone_bound_elsewhere(mine: Binding) -> None:
+    """The phone is bound already: to this user (a retry), or, logged, to another account (one
+    that had the number before). It is not taken over: the app client can write `phone_number`."""
+    held = Binding.get(mine.pk, mine.sk, attributes_to_get=["user_id"])
+    if held.user_id != mine.user_id:
+        logger.warning("phone bound to another account", extra={"user_id": mine.user_id})
 
 
 def _role(user: cognito.CognitoUser, groups: frozenset[str]) -> tuple[str, str | None]:
@@ -195,16 +212,24 @@ def _resume_registration(req: RegisterIn) -> str:
     raise errors.PhoneTaken("This phone number is registered and awaits SMS confirmation.")
 
 
-def confirm(phone: str, code: str) -> None:
+def confirm(phone: str, code: str) -> str | None:
+    """Confirms the phone; returns the user's id."""
     cognito.confirm(phone, code)
     user = cognito.get_user(phone)
     if user is not None:
         _ensure_from_cognito(user)
+        return user.user_id
+    return None
+
+
+def user_of(tokens: Tokens) -> str:
+    """The user id in an access token Cognito has just issued to us."""
+    return str(jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"])
 
 
 def login(phone: str, password: str) -> Tokens:
     tokens = cognito.password_auth(phone, password)
-    user_id = jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"]
+    user_id = user_of(tokens)
     if _profile(user_id) is None:
         user = cognito.get_user(phone)
         if user is not None:

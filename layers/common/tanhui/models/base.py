@@ -6,6 +6,7 @@ create tables. Keys are prefixed strings: `pk`/`sk`, plus `gsi1pk`/`gsi1sk` for 
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +23,18 @@ from tanhui.config import get_settings
 def iso_ms(at: datetime) -> str:
     """UTC ISO-8601 with `Z`, millisecond precision: the stored form of every time (sorts as text)."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def sortable_id(at: datetime, entropy: bytes | None = None) -> str:
+    """26 Crockford base32 characters: 48-bit milliseconds then 80 bits of `entropy` (random
+    unless given, e.g. a digest, so that the same input always names the same thing): ids sort
+    by time as text."""
+    tail = int.from_bytes((entropy or os.urandom(10))[:10].rjust(10, b"\0"), "big")
+    n = (int(at.timestamp() * 1000) << 80) | tail
+    return "".join(_CROCKFORD[(n >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def utc_now() -> str:

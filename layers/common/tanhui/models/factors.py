@@ -7,7 +7,7 @@ keeps pointing at the numbers it was computed with.
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
 from tanhui.models.base import TanhuiModel
 
@@ -25,12 +25,18 @@ def version_sk(version: int) -> str:
 class FactorVersion(TanhuiModel):
     behaviour = UnicodeAttribute()
     version = NumberAttribute()
-    method = UnicodeAttribute()  # per_ride | per_night | per_ticket | per_item | per_unit
+    # per_ride | per_night | per_ticket | per_item | per_unit | per_category | per_car_free_day
+    method = UnicodeAttribute()
     unit = UnicodeAttribute()  # ride, night, ticket, item, kWh, trip, ...
     gco2e_per_unit = NumberAttribute(null=True)  # every method except per_ride
     baseline_g_per_km = NumberAttribute(null=True)  # per_ride: conventional vehicle, per person-km
     eco_g_per_km = NumberAttribute(null=True)  # per_ride: the eco vehicle or boat, per person-km
     coins_per_unit = NumberAttribute()
+    # per_category: {category: {unit, gco2e_per_unit, coins_per_unit}} (utilities, waste categories)
+    categories: MapAttribute = MapAttribute(null=True)
+    baseline_units = NumberAttribute(null=True)  # transit_trip: monthly trips that earn nothing
+    fuel_ml_per_km = NumberAttribute(null=True)  # per_car_free_day: a default car's fuel use
+    gco2e_per_litre = NumberAttribute(null=True)  # per_car_free_day: emission of a litre of fuel
     daily_cap = NumberAttribute()  # credits of this behaviour per user per local day
     source = UnicodeAttribute()  # methodology source text
     effective_from = UnicodeAttribute()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
 from tanhui.models.base import Gsi1, TanhuiModel
 
@@ -19,6 +19,8 @@ class Partner(TanhuiModel):
     role = UnicodeAttribute()
     contact: MapAttribute = MapAttribute(default=dict)
     status = UnicodeAttribute(default="active")
+    # issuance supervision (发放监管): coins its files may issue a month; None = no quota set
+    monthly_coin_quota = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()

@@ -10,7 +10,8 @@ from tanhui.identity.schemas import DisplayName, Password, Phone
 from tanhui.request_models import RequestModel
 from tanhui.response_models import Map, ResponseModel
 
-PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant"]
+PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant", "utility",
+                      "property_manager", "recycler"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 

@@ -1,0 +1,262 @@
+"""Import benchmark, one run, measured side by side on the same moto server:
+
+1. rows/s of the whole import (S3 notification → survey → every byte range: ranged GET, parse,
+   phone lookups in batches, crediting many rows per TransactWriteItems, counts, report) relative
+   to a bare loop of the same per-row transactions (one record + one wallet update each), for the
+   same number of rows of distinct users — target ≥ 2×;
+2. peak RSS of a whole import of 20,000 vs 200,000 rows, each in a fresh process (moto stays in
+   this one, so the file held by S3 does not count), with the crediting answered as DynamoDB
+   answers a successful transaction — target: flat, within 10 %.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "2000"))
+RSS_ROWS = tuple(int(n) for n in os.environ.get("BENCH_IMPORT_RSS_ROWS", "20000,200000").split(","))
+TARGET_RATIO, TARGET_RSS = 2.0, 1.10
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(endpoint: str) -> dict[str, str]:
+    return dict(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL=endpoint,
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_SERVICE_NAME="tanhui",
+    )
+
+
+def _stays(path: Path, people: list[str], night: date) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        f.write("guest,room,check_in,nights\n")
+        for who in people:
+            f.write(f"{who},808,{night.isoformat()},1\n")
+
+
+def _import(bucket: str, partner_id: str, path: Path) -> tuple[float, Any]:
+    """The whole import of one file, ranges processed one after another; (seconds, the job)."""
+    import boto3
+    from tanhui.imports import jobs
+
+    key = f"partners/{partner_id}/hotel_stays/{path.name}"
+    started = time.perf_counter()
+    boto3.client("s3").upload_file(str(path), bucket, key)
+    assert jobs.on_upload(key, path.stat().st_size, None) == "started"
+    job = next(j for j in _jobs(partner_id) if j.object_key == key)
+    for n in range(int(job.ranges_total)):
+        jobs.process_range(partner_id, job.import_id, n)
+    elapsed = time.perf_counter() - started
+    return elapsed, jobs.get(partner_id, job.import_id)
+
+
+def _jobs(partner_id: str) -> list[Any]:
+    from tanhui.models.imports import ImportJob
+    from tanhui.models.partner import partner_pk
+
+    return list(
+        ImportJob.query(partner_pk(partner_id), ImportJob.sk.startswith("IMPORT#"), consistent_read=True)
+    )
+
+
+def throughput(stack: Any) -> None:
+    from tanhui.claims import factors, keys
+    from tanhui.claims import transaction as tx
+    from tanhui.claims.scan import new_claim_id
+    from tanhui.models.base import iso_ms, utc_now
+    from tanhui.models.behaviour import BehaviourRecord, ledger_pk
+    from tanhui.models.bindings import Binding
+    from tanhui.models.transactions import connection
+    from tanhui.models.wallet import Wallet
+
+    from tests.factories import make_asset, partner_item
+
+    factors.seed_defaults()
+    partner_id = partner_item("hotel", name="丹霞绿色酒店")
+    make_asset(partner_id, "hotel_room", attributes={"room_number": "808"})
+    now = utc_now()
+    users = [(str(uuid.uuid4()), f"+86139{i:08d}") for i in range(2 * ROWS)]
+    with Wallet.batch_write() as batch:
+        for user_id, phone in users:
+            batch.save(
+                Wallet(
+                    *Wallet.key(user_id),
+                    user_id=user_id,
+                    consent_version="bench",
+                    consent_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            batch.save(Binding.of("phone", phone, user_id, now))
+    night_file, night_bare = date(2026, 11, 3), date(2026, 11, 4)
+    factor = factors.factor_for("hotel_low_carbon_night", "9999-12-31T00:00:00Z")
+
+    # the bare loop: one TransactWriteItems per row, the record and the wallet, nothing else
+    bare_users = users[ROWS:]
+    from datetime import UTC, datetime
+
+    at = datetime.now(UTC)
+    started = time.perf_counter()
+    for user_id, _ in bare_users:
+        record = BehaviourRecord(
+            *BehaviourRecord.key(keys.hotel_night(user_id, night_bare.isoformat())),
+            claim_id=new_claim_id(at),
+            user_id=user_id,
+            behaviour="hotel_low_carbon_night",
+            channel="import",
+            partner_id=partner_id,
+            evidence={"row": 1},
+            factor_version=int(factor.version),
+            coins=int(factor.coins_per_unit),
+            gco2e=int(factor.gco2e_per_unit),
+            occurred_at=iso_ms(at),
+            created_at=iso_ms(at),
+            gsi1pk=ledger_pk(user_id),
+            gsi1sk=f"{iso_ms(at)}#x",
+        )
+        connection().transact_write_items(
+            condition_check_items=[],
+            delete_items=[],
+            put_items=[tx.record_put(record)],
+            update_items=[
+                tx.wallet_credit(
+                    user_id,
+                    "hotel_low_carbon_night",
+                    int(factor.coins_per_unit),
+                    int(factor.gco2e_per_unit),
+                    int(factor.daily_cap),
+                    at,
+                    iso_ms(at),
+                    days=[night_bare.strftime("%Y%m%d")],
+                )
+            ],
+        )
+    bare_s = time.perf_counter() - started
+
+    from tests.factories import dynamodb_calls
+
+    with tempfile.TemporaryDirectory() as tmp, dynamodb_calls() as calls:
+        path = Path(tmp) / "stays.csv"
+        _stays(path, [phone for _, phone in users[:ROWS]], night_file)
+        import_s, job = _import(stack.env["UPLOAD_BUCKET"], partner_id, path)
+    assert int(job.credited) == ROWS, (job.status, job.credited, job.reasons)
+    ratio = bare_s / import_s
+    print(f"rows of distinct users                        {ROWS}")
+    print(f"bare loop, one transaction per row            {ROWS / bare_s:8.0f} rows/s")
+    print(f"whole import (survey, parse, lookups, credit) {ROWS / import_s:8.0f} rows/s")
+    print(f"import / bare loop                            {ratio:8.2f}x  [target >= {TARGET_RATIO}x]")
+    writes = calls["TransactWriteItems"] / ROWS
+    print(f"write requests per row: import / bare loop    {writes:8.3f} / 1  "
+          f"({sum(calls.values()) / ROWS:.3f} DynamoDB requests per row in all)")
+
+
+class _Succeeds:
+    """Answers TransactWriteItems as DynamoDB does when the transaction succeeds, keeping nothing."""
+
+    def transact_write_items(self, **_: Any) -> dict[str, Any]:
+        return {}
+
+
+def rss_child(rows: int) -> None:
+    """One whole import of `rows` rows (user ids, no lookups), credited against `_Succeeds`;
+    prints this process's peak RSS in KiB."""
+    from unittest import mock
+
+    from tests.factories import make_asset, partner_item
+
+    partner_id = partner_item("hotel")
+    make_asset(partner_id, "hotel_room", attributes={"room_number": "808"})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"stays-{rows}.csv"
+        _stays(path, [str(uuid.uuid4()) for _ in range(rows)], date(2026, 11, 3) - timedelta(days=1))
+        with mock.patch("tanhui.imports.credit.connection", return_value=_Succeeds()):
+            _, job = _import(os.environ["UPLOAD_BUCKET"], partner_id, path)
+    assert int(job.rows) == rows and job.status == "completed", (job.rows, job.status)
+    print(_peak_rss_kib())
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak RSS (VmHWM: since exec, unlike ru_maxrss, which a child inherits from
+    the process that forked it)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def memory(stack: Any) -> None:
+    env = os.environ | {"PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}"}
+    peaks = {}
+    for rows in RSS_ROWS:
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, __file__, "--rss-child", str(rows)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        peaks[rows] = int(out[-1])
+        print(
+            f"peak RSS, {rows:>7,} rows                         {peaks[rows] / 1024:8.1f} MiB "
+            f"({rows / (time.perf_counter() - started):.0f} rows/s, crediting stubbed)"
+        )
+    small, big = (peaks[r] for r in RSS_ROWS)
+    print(
+        f"peak RSS {RSS_ROWS[1]:,} / {RSS_ROWS[0]:,} rows                   {big / small:8.2f}x  "
+        f"[target <= {TARGET_RSS}x]"
+    )
+
+
+def main() -> None:
+    from moto.server import ThreadedMotoServer
+
+    from infra.local.moto_atomic import make_moto_writes_atomic
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    endpoint = f"http://127.0.0.1:{_port()}"
+    os.environ.update(_env(endpoint) | {"TABLE_NAME": "bench-imports-Table"})
+    make_moto_writes_atomic()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(endpoint.rsplit(":", 1)[1]), verbose=False)
+    server.start()
+    try:
+        from infra.local.provision import provision
+
+        stack = provision(endpoint, stack_name="bench-imports")
+        os.environ.update(stack.env)
+        os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING")  # the template's INFO would log every range
+        from tanhui.config import get_settings
+
+        get_settings.cache_clear()
+        throughput(stack)
+        memory(stack)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--rss-child":
+        rss_child(int(sys.argv[2]))
+    else:
+        main()

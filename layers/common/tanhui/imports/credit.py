@@ -1,0 +1,339 @@
+"""Crediting file rows exactly once, through the claim's own write: the record at its
+de-duplication key and the wallet update (`claims.transaction`), many rows per request.
+
+Rows of distinct users share one TransactWriteItems (up to 100 items: each row's records, one
+wallet update per user, and the partner's monthly issuance counter when a quota is set). When
+DynamoDB cancels it, the reasons say which items failed: those rows are settled alone, where the
+failure means something about the row (a duplicate, a cap, no consent, over quota); every other
+row is sent again together.
+
+A record that already holds this import's own row (same import id and row in its evidence) is
+the row itself, re-processed after a crash or a redelivery: counted as credited, not twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pynamodb.exceptions import CancellationReason, TransactWriteError
+
+from tanhui.claims import transaction as tx
+from tanhui.models.base import iso_ms
+from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
+from tanhui.models.imports import IssuedCoins
+from tanhui.models.transactions import connection
+from tanhui.models.wallet import Wallet
+
+MAX_ITEMS = 100  # TransactWriteItems' limit
+ATTEMPTS = 5
+QUOTA_TZ = ZoneInfo("Asia/Shanghai")
+
+# what a row came to (the import's counts)
+CREDITED, DUPLICATE, PENDING, UNMATCHED, INVALID, OVER_QUOTA, NO_REDUCTION = (
+    "credited",
+    "duplicate",
+    "pending",
+    "unmatched",
+    "invalid",
+    "over_quota",
+    "no_reduction",
+)
+
+
+@dataclass
+class Credit:
+    """One row's credit for one user: its behaviour records (one per night, item, month…)."""
+
+    row: int
+    import_id: str
+    user_id: str
+    behaviour: str
+    daily_cap: int
+    records: list[BehaviourRecord]
+    days: list[str]  # the cap day of each record (YYYYMMDD)
+
+    @property
+    def coins(self) -> int:
+        return sum(int(r.coins) for r in self.records)
+
+    @property
+    def gco2e(self) -> int:
+        return sum(int(r.gco2e) for r in self.records)
+
+
+@dataclass
+class Outcome:
+    row: int
+    status: str
+    code: str = ""
+    message: str = ""
+    coins: int = 0
+    gco2e: int = 0
+
+
+@dataclass
+class Quota:
+    """The partner's monthly coin quota, if the operator set one."""
+
+    partner_id: str
+    limit: int | None
+
+    @property
+    def month(self) -> str:
+        return datetime.now(QUOTA_TZ).strftime("%Y%m")
+
+
+@dataclass
+class _Pending:
+    credit: Credit
+    credited_before: list[BehaviourRecord] = field(default_factory=list)  # ours, from a crash
+    duplicates: int = 0
+    revoked: int = 0
+    capped: int = 0
+
+
+# ------------------------------------------------------------------------------ the items
+def _quota_update(quota: Quota, coins: int, now_iso: str) -> dict[str, Any]:
+    """Adds to the month's issued coins if they stay within the quota. Callers never send more
+    than the whole quota at once, so a counter that does not exist yet may take them."""
+    pk, sk = IssuedCoins.key(quota.partner_id, quota.month)
+    assert quota.limit is not None
+    return {
+        "TableName": IssuedCoins.Meta.table_name,
+        "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+        "UpdateExpression": "ADD #c :n SET #p = :p, #m = :m, #u = :now",
+        "ConditionExpression": "attribute_not_exists(#c) OR #c <= :room",
+        "ExpressionAttributeNames": {"#c": "coins", "#p": "partner_id", "#m": "month", "#u": "updated_at"},
+        "ExpressionAttributeValues": {
+            ":n": {"N": str(coins)},
+            ":room": {"N": str(quota.limit - coins)},
+            ":p": {"S": quota.partner_id},
+            ":m": {"S": quota.month},
+            ":now": {"S": now_iso},
+        },
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def _send(group: Sequence[_Pending], quota: Quota | None, at: datetime) -> None:
+    now_iso = iso_ms(at)
+    puts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for p in group:
+        c = p.credit
+        puts += [tx.record_put(r) for r in c.records]
+        updates.append(
+            tx.wallet_credit(
+                c.user_id, c.behaviour, c.coins, c.gco2e, c.daily_cap, at, now_iso, days=c.days, clean_stale=False
+            )
+        )
+    coins = sum(p.credit.coins for p in group)
+    if quota is not None and quota.limit is not None and coins > 0:
+        updates.append(_quota_update(quota, coins, now_iso))
+    connection().transact_write_items(
+        condition_check_items=[], delete_items=[], put_items=puts, update_items=updates
+    )
+
+
+def _positions(group: Sequence[_Pending]) -> tuple[list[tuple[_Pending, int]], list[_Pending]]:
+    """The order of the items `_send` builds: puts first (DynamoDB reports reasons in the order
+    of TransactItems, which PynamoDB builds as condition checks, deletes, puts, then updates)."""
+    records = [(p, i) for p in group for i in range(len(p.credit.records))]
+    return records, list(group)
+
+
+def _failed(reason: CancellationReason | None) -> bool:
+    return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+def _is_ours(record: BehaviourRecord, credit: Credit) -> bool:
+    evidence = record.evidence.as_dict() if record.evidence is not None else {}
+    return evidence.get("import_id") == credit.import_id and int(evidence.get("row", -1)) == credit.row
+
+
+# -------------------------------------------------------------------------------- settling
+def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
+    """One row's records and wallet (and the quota counter) until it is credited or refused."""
+    c = p.credit
+    for attempt in range(ATTEMPTS * 2):
+        if not c.records:
+            return _final(p)
+        if quota is not None and quota.limit is not None and c.coins > quota.limit:
+            return Outcome(c.row, OVER_QUOTA, "over_quota", "The partner's monthly coin quota is used up.")
+        try:
+            _send([p], quota, at)
+        except TransactWriteError as exc:
+            reasons = list(exc.cancellation_reasons) + [None] * (len(c.records) + 2)
+            record_reasons, wallet_reason = reasons[: len(c.records)], reasons[len(c.records)]
+            quota_reason = reasons[len(c.records) + 1]
+            if any(_failed(r) for r in record_reasons):
+                keep = []
+                for record, reason in zip(c.records, record_reasons, strict=False):
+                    if not _failed(reason):
+                        keep.append(record)
+                        continue
+                    old = (
+                        BehaviourRecord.from_raw_data(reason.raw_item) if reason and reason.raw_item else None
+                    )
+                    if old is not None and _is_ours(old, c):
+                        p.credited_before.append(old)
+                    elif old is not None and old.status == STATUS_REVOKED:
+                        p.revoked += 1  # a revoked code's tombstone: nothing to credit
+                    else:
+                        p.duplicates += 1
+                days = [d for r, d in zip(c.records, c.days, strict=True) if r in keep]
+                c.records, c.days = keep, days
+                continue
+            if _failed(wallet_reason):
+                wallet = wallet_reason.raw_item if wallet_reason else None  # type: ignore[union-attr]
+                if not wallet:
+                    return Outcome(c.row, UNMATCHED, "user_not_found", "No account has this user id.")
+                if tx.CONSENT not in wallet:
+                    return Outcome(
+                        c.row,
+                        PENDING,
+                        "consent_required",
+                        "The user has not consented yet; credited once they do.",
+                    )
+                capped = {
+                    d
+                    for d in c.days
+                    if int((wallet.get(tx.cap_attribute(d, c.behaviour)) or {}).get("N", 0)) >= c.daily_cap
+                }
+                if not capped:
+                    continue  # the counter moved under us: try again
+                keep_pairs = [(r, d) for r, d in zip(c.records, c.days, strict=True) if d not in capped]
+                p.capped += len(c.records) - len(keep_pairs)
+                c.records, c.days = [r for r, _ in keep_pairs], [d for _, d in keep_pairs]
+                continue
+            if _failed(quota_reason):
+                issued = int(((quota_reason.raw_item or {}).get("coins") or {}).get("N", 0))  # type: ignore[union-attr]
+                if quota is not None and quota.limit is not None and issued + c.coins > quota.limit:
+                    return Outcome(
+                        c.row, OVER_QUOTA, "over_quota", "The partner's monthly coin quota is used up."
+                    )
+                continue
+            if any(r is not None and r.code in tx.RETRYABLE for r in exc.cancellation_reasons):
+                time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
+                continue
+            raise
+        return _final(p, credited_now=c.records)
+    raise RuntimeError(f"row {c.row}: the transaction kept being cancelled")
+
+
+def _final(p: _Pending, credited_now: Sequence[BehaviourRecord] = ()) -> Outcome:
+    c = p.credit
+    records = [*credited_now, *p.credited_before]
+    if records:
+        return Outcome(
+            c.row,
+            CREDITED,
+            coins=sum(int(r.coins) for r in records),
+            gco2e=sum(int(r.gco2e) for r in records),
+        )
+    if p.revoked and not p.duplicates:
+        return Outcome(c.row, INVALID, "code_revoked", "The product's code has been revoked by its issuer.")
+    if p.capped and not p.duplicates:
+        return Outcome(
+            c.row,
+            INVALID,
+            "daily_cap_reached",
+            "The daily limit for this behaviour is reached for this user.",
+        )
+    return Outcome(
+        c.row,
+        DUPLICATE,
+        "already_credited",
+        "This behaviour is already credited (by a scan or another file).",
+    )
+
+
+def _groups(pending: Iterable[_Pending], quota: Quota | None) -> Iterable[list[_Pending]]:
+    """Rows of distinct users, packed into transactions of at most MAX_ITEMS items."""
+    room = MAX_ITEMS - (1 if quota is not None and quota.limit is not None else 0)
+    group: list[_Pending] = []
+    users: set[str] = set()
+    size = 0
+    for p in pending:
+        need = len(p.credit.records) + 1
+        if group and (size + need > room or p.credit.user_id in users):
+            yield group
+            group, users, size = [], set(), 0
+        group.append(p)
+        users.add(p.credit.user_id)
+        size += need
+    if group:
+        yield group
+
+
+def credit_rows(
+    credits: Sequence[Credit], quota: Quota | None = None, *, at: datetime | None = None
+) -> list[Outcome]:
+    """Credits every row once; returns each row's outcome (in no particular order)."""
+    at = at or datetime.now(UTC)
+    outcomes: list[Outcome] = []
+    # a user's rows go to different transactions: order them so that each group has distinct users
+    todo = [_Pending(c) for c in credits if c.records]
+    outcomes += [
+        Outcome(c.row, NO_REDUCTION, "no_reduction", "Nothing to credit.") for c in credits if not c.records
+    ]
+    while todo:
+        seen: set[str] = set()
+        now_round: list[_Pending] = []
+        later: list[_Pending] = []
+        for p in todo:
+            (later if p.credit.user_id in seen else now_round).append(p)
+            seen.add(p.credit.user_id)
+        for group in _groups(now_round, quota):
+            outcomes += _credit_group(group, quota, at)
+        todo = later
+    return outcomes
+
+
+def _credit_group(group: list[_Pending], quota: Quota | None, at: datetime) -> list[Outcome]:
+    if quota is not None and quota.limit is not None and sum(p.credit.coins for p in group) > quota.limit:
+        # more than a whole month's quota: the counter's condition holds only once it exists
+        return [_settle_alone(p, quota, at) for p in group]
+    for attempt in range(ATTEMPTS):
+        if len(group) == 1:
+            return [_settle_alone(group[0], quota, at)]
+        try:
+            _send(group, quota, at)
+        except TransactWriteError as exc:
+            reasons = list(exc.cancellation_reasons)
+            records, wallets = _positions(group)
+            alone: set[int] = set()
+            for n, (p, _) in enumerate(records):
+                if n < len(reasons) and _failed(reasons[n]):
+                    alone.add(id(p))
+            for n, p in enumerate(wallets):
+                k = len(records) + n
+                if k < len(reasons) and _failed(reasons[k]):
+                    alone.add(id(p))
+            quota_k = len(records) + len(wallets)
+            if quota_k < len(reasons) and _failed(reasons[quota_k]):
+                alone = {id(p) for p in group}  # near the quota: settle each row against it
+            if not alone:
+                if any(r is not None and r.code in tx.RETRYABLE for r in reasons):
+                    time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
+                    continue
+                raise
+            out = [_settle_alone(p, quota, at) for p in group if id(p) in alone]
+            rest = [p for p in group if id(p) not in alone]
+            return out + (_credit_group(rest, quota, at) if rest else [])
+        return [_final(p, credited_now=p.credit.records) for p in group]
+    return [_settle_alone(p, quota, at) for p in group]
+
+
+def wallet_exists(user_id: str) -> bool:
+    try:
+        Wallet.get(*Wallet.key(user_id), attributes_to_get=["pk"])
+    except Wallet.DoesNotExist:
+        return False
+    return True

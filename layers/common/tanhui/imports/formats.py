@@ -1,0 +1,462 @@
+"""Partner files as spreadsheets really save them: survey once, then read in byte ranges.
+
+`survey` makes one streaming pass over a file's bytes: it settles the encoding (UTF-8 with or
+without a BOM, or GB18030 — Excel's "CSV" of Chinese text is GBK, a subset), the format (CSV, or
+JSON Lines when the first non-blank byte is `{`), checks the CSV header against the file type
+and cuts the data into contiguous byte ranges of about `rows_per_range` records, each ending
+after a record's line break. `read_range` reads one range (an S3 ranged GET) into raw rows
+numbered as a spreadsheet shows them; `parse_row` (in `rows`) types each one.
+
+Records are found on bytes: outside double quotes a line feed ends a CSV record; `""` inside
+quotes toggles twice, so quote parity is enough. That is safe in UTF-8 and GB18030, whose
+multibyte sequences never contain 0x22, 0x0A or 0x0D. A JSON Lines record is one line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from tanhui.imports.rows import (
+    FILE_TYPES,
+    SCHEMAS,
+    CarTrips,
+    HotelStay,
+    PlantAdoption,
+    ProductSale,
+    Row,
+    RowInvalid,
+    TransitTrips,
+    UtilitySaving,
+    WasteSorting,
+    Who,
+    canonical_column,
+    header_for,
+    normalise_phone,
+    parse_row,
+    schemas_markdown,
+)
+
+__all__ = [
+    "FILE_TYPES",
+    "SCHEMAS",
+    "ByteRange",
+    "CarTrips",
+    "FileRejected",
+    "HotelStay",
+    "Layout",
+    "PlantAdoption",
+    "ProductSale",
+    "RawRow",
+    "Row",
+    "RowInvalid",
+    "TransitTrips",
+    "UtilitySaving",
+    "WasteSorting",
+    "Who",
+    "header_for",
+    "normalise_phone",
+    "parse_row",
+    "read_range",
+    "schemas_markdown",
+    "survey",
+]
+
+UTF8_BOM = codecs.BOM_UTF8
+MAX_HEADER_BYTES = 64 * 1024
+MAX_RECORD_BYTES = 1024 * 1024  # a longer record is an error row (an unclosed quote, most likely)
+_CSV_SIGNIFICANT = re.compile(rb'[^ \t\r\n,"]')  # a blank CSV record (`,,,`, `"",""`) has none
+_LINE_SIGNIFICANT = re.compile(rb"[^ \t\r\n]")
+
+
+class FileRejected(Exception):
+    """The whole file is quarantined. Codes: unknown_type, undecodable, bad_header, empty_file,
+    too_large, bad_json."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int  # [start, end) in the file's bytes
+    end: int
+    first_row: int  # the row number of its first record (header row = 1; JSON Lines: the line)
+
+
+@dataclass(frozen=True)
+class Layout:
+    file_type: str
+    encoding: str  # utf-8-sig | utf-8 | gb18030
+    format: str  # csv | jsonl
+    header: tuple[str, ...] | None  # canonical names per CSV column ("" for an unnamed one)
+    data_start: int  # byte offset of the first data record
+    rows: int  # data records, blank ones not counted
+    ranges: tuple[ByteRange, ...]
+
+
+@dataclass(frozen=True)
+class RawRow:
+    row: int
+    fields: dict[str, Any] | None
+    error: str | None
+
+
+class _RecordEnds:
+    """Where records end in a stream of bytes, chunk by chunk (quote parity kept across chunks)."""
+
+    def __init__(self, quoted: bool):
+        self.quoted = quoted
+        self.in_quotes = False
+
+    def feed(self, chunk: bytes, pos: int = 0) -> list[int]:
+        """Offsets in `chunk` just after each record's line feed, from `pos` on."""
+        ends: list[int] = []
+        if not self.quoted:
+            n = chunk.find(b"\n", pos)
+            while n >= 0:
+                ends.append(n + 1)
+                n = chunk.find(b"\n", n + 1)
+            return ends
+        in_quotes = self.in_quotes
+        while True:
+            if in_quotes:
+                q = chunk.find(b'"', pos)
+                if q < 0:
+                    break
+                in_quotes, pos = False, q + 1
+                continue
+            n = chunk.find(b"\n", pos)
+            q = chunk.find(b'"', pos) if n < 0 else chunk.find(b'"', pos, n)
+            if q >= 0:
+                in_quotes, pos = True, q + 1
+            elif n >= 0:
+                ends.append(n + 1)
+                pos = n + 1
+            else:
+                break
+        self.in_quotes = in_quotes
+        return ends
+
+
+def _with_head(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """The same bytes, the first chunk holding at least `size` of them (or all there are)."""
+    head = b""
+    it = iter(chunks)
+    for chunk in it:
+        head += chunk
+        if len(head) >= size:
+            break
+    if head:
+        yield head
+    yield from it
+
+
+def _reject_unreadable(head: bytes) -> None:
+    if head.startswith(b"PK\x03\x04"):
+        raise FileRejected(
+            "undecodable", "this is an Excel workbook (.xlsx); save it as CSV UTF-8 and upload again"
+        )
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected(
+            "undecodable", "this file is UTF-16 (Unicode text); save it as CSV UTF-8 and upload again"
+        )
+
+
+class _Encodings:
+    """The candidate encodings the bytes so far are valid in, each with an incremental decoder."""
+
+    def __init__(self, bom: bool):
+        names = ("utf-8-sig",) if bom else ("utf-8", "gb18030")
+        self.decoders = {n: codecs.getincrementaldecoder(n)() for n in names}
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        if b"\x00" in chunk:
+            raise FileRejected("undecodable", "the file holds NUL bytes: it is not a text file")
+        for name, decoder in list(self.decoders.items()):
+            try:
+                decoder.decode(chunk, final)
+            except UnicodeDecodeError:
+                del self.decoders[name]
+        if not self.decoders:
+            raise FileRejected("undecodable", "the file is neither UTF-8 nor GB18030/GBK text")
+
+    def settled(self) -> str:
+        self.feed(b"", final=True)
+        return next(iter(self.decoders))  # in order of preference
+
+
+def survey(chunks: Iterable[bytes], file_type: str, *, rows_per_range: int = 5000, max_bytes: int) -> Layout:
+    """One streaming pass over a file's bytes: its encoding, format, header, row count and ranges.
+    Raises FileRejected when the whole file cannot be imported."""
+    if file_type not in FILE_TYPES:
+        raise FileRejected("unknown_type", f"unknown file type {file_type!r}; known: {', '.join(FILE_TYPES)}")
+    if rows_per_range < 1:
+        raise ValueError("rows_per_range must be at least 1")
+    s = _Survey(rows_per_range)
+    offset = 0
+    encodings: _Encodings | None = None
+    for chunk in _with_head(chunks, 4):  # enough for a BOM or a zip signature
+        if not chunk:
+            continue
+        if encodings is None:
+            _reject_unreadable(chunk)
+            encodings = _Encodings(bom=chunk.startswith(UTF8_BOM))
+            s.skip = s.record_start = len(UTF8_BOM) if chunk.startswith(UTF8_BOM) else 0
+        if offset + len(chunk) > max_bytes:
+            raise FileRejected("too_large", f"the file is larger than {max_bytes:,} bytes")
+        encodings.feed(chunk)
+        s.feed(chunk, offset)
+        offset += len(chunk)
+    if encodings is None:
+        raise FileRejected("empty_file", "the file is empty")
+    encoding = encodings.settled()
+    s.finish(offset)
+    if s.format is None:
+        raise FileRejected("empty_file", "the file holds only blank lines")
+    header = _header(file_type, s.first_record, encoding) if s.format == "csv" else None
+    if s.format == "jsonl":
+        _check_first_line(s.first_record, encoding)
+    if s.rows == 0:
+        raise FileRejected("empty_file", "the file has a header but no data rows")
+    return Layout(file_type, encoding, s.format, header, s.data_start, s.rows, tuple(s.ranges))
+
+
+class _Survey:
+    """The record-by-record bookkeeping of `survey`, on absolute byte offsets."""
+
+    def __init__(self, rows_per_range: int):
+        self.rows_per_range = rows_per_range
+        self.skip = 0  # a BOM: not part of any record's content
+        self.format: str | None = None
+        self.ends = _RecordEnds(quoted=True)  # until the format is known only blank lines pass
+        self.significant = _CSV_SIGNIFICANT
+        self.record_no = 1
+        self.record_start = 0
+        self.record_significant = False
+        self.blank_bytes = bytearray()  # a record so far made of blank bytes only
+        self.first_record: bytes | None = None  # the header (CSV) or first line (JSON Lines)
+        self.first_buffer = bytearray()
+        self.first_too_long = False
+        self.data_start = -1
+        self.rows = 0
+        self.in_range = 0
+        self.range_start = -1
+        self.range_first_row = 0
+        self.ranges: list[ByteRange] = []
+
+    def feed(self, chunk: bytes, offset: int) -> None:
+        pos = self.skip if offset == 0 else 0
+        if self.format is None:
+            m = _LINE_SIGNIFICANT.search(chunk, pos)
+            if m is None:  # blank lines so far
+                self._segments(chunk, offset, pos, self.ends.feed(chunk, pos), len(chunk))
+                return
+            first = chunk[m.start() : m.start() + 1]
+            if first == b"[":
+                raise FileRejected("bad_json", "this is a JSON array; upload JSON Lines, one object per line")
+            blank_ends = self.ends.feed(chunk[: m.start()], pos)
+            pos = self._segments(chunk, offset, pos, blank_ends, blank_ends[-1] if blank_ends else pos)
+            self.format = "jsonl" if first == b"{" else "csv"
+            if self.format == "jsonl":
+                self.ends = _RecordEnds(quoted=False)
+                self.significant = _LINE_SIGNIFICANT
+                self.data_start = self.range_start = self.record_start
+                self.range_first_row = self.record_no
+        self._segments(chunk, offset, pos, self.ends.feed(chunk, pos), len(chunk))
+
+    def _segments(self, chunk: bytes, offset: int, pos: int, ends: list[int], stop: int) -> int:
+        """Takes chunk[pos:stop] in, finishing a record at each of `ends`; returns `stop`."""
+        for end in ends:
+            self._take(chunk, pos, end)
+            self._record_done(offset + end)
+            pos = end
+        self._take(chunk, pos, stop)
+        return stop
+
+    def _take(self, chunk: bytes, start: int, end: int) -> None:
+        """Notes what chunk[start:end] adds to the current record."""
+        if start >= end:
+            return
+        if self.first_record is None and self.format is not None and not self.first_too_long:
+            self.first_buffer += chunk[start:end]
+            if len(self.first_buffer) > MAX_HEADER_BYTES:
+                if self.format == "csv":
+                    raise FileRejected(
+                        "bad_header", f"the header row is longer than {MAX_HEADER_BYTES:,} bytes"
+                    )
+                self.first_too_long = True  # a long first JSON line: read_range will judge it
+                self.first_buffer.clear()
+        if self.record_significant:
+            return
+        if self.significant.search(chunk, start, end):
+            self.record_significant = True
+            self.blank_bytes.clear()
+        elif len(self.blank_bytes) <= MAX_HEADER_BYTES:
+            self.blank_bytes += chunk[start:end]
+
+    def _record_done(self, end: int) -> None:
+        blank = not self.record_significant and self._blank_csv_record()
+        self.record_significant = False
+        self.blank_bytes.clear()
+        if self.first_record is None and not blank:
+            self.first_record = b"{}" if self.first_too_long else bytes(self.first_buffer)
+            self.first_buffer.clear()
+            if self.format == "csv":  # the header: data starts after it
+                self.data_start = self.range_start = end
+                self.range_first_row = self.record_no + 1
+                self.record_no += 1
+                self.record_start = end
+                return
+        self.first_buffer.clear()
+        if not blank and self.data_start >= 0:
+            self.rows += 1
+            self.in_range += 1
+            if self.in_range == self.rows_per_range:
+                self.ranges.append(ByteRange(self.range_start, end, self.range_first_row))
+                self.range_start, self.range_first_row, self.in_range = end, self.record_no + 1, 0
+        self.record_no += 1
+        self.record_start = end
+
+    def _blank_csv_record(self) -> bool:
+        """A record of blank bytes only is blank unless its quotes hold something: four quotes are one."""
+        if self.format != "csv" or b'"' not in self.blank_bytes:
+            return True
+        if len(self.blank_bytes) > MAX_HEADER_BYTES:
+            return False
+        try:
+            fields = next(csv.reader([self.blank_bytes.decode("ascii")], strict=True), [])
+        except csv.Error:
+            return False
+        return all(not f.strip(" \t\r\n") for f in fields)
+
+    def finish(self, size: int) -> None:
+        if self.record_start < size:  # the last record has no line break
+            self._record_done(size)
+        if self.data_start < 0 or self.range_start >= size:
+            return
+        if self.in_range == 0 and self.ranges:  # only blank records after the last range
+            last = self.ranges.pop()
+            self.ranges.append(ByteRange(last.start, size, last.first_row))
+        else:
+            self.ranges.append(ByteRange(self.range_start, size, self.range_first_row))
+
+
+def _decode(record: bytes, encoding: str) -> str:
+    return record.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding)
+
+
+def _header(file_type: str, record: bytes | None, encoding: str) -> tuple[str, ...]:
+    expected = ", ".join(header_for(file_type))
+    try:
+        names = next(csv.reader([_decode(record or b"", encoding)], strict=True), [])
+    except csv.Error as exc:
+        raise FileRejected(
+            "bad_header", f"the header row is not valid CSV ({exc}); expected: {expected}"
+        ) from None
+    header = tuple(
+        canonical_column(file_type, n) or ("" if not n.strip() else f"?{n.strip()}") for n in names
+    )
+    unknown = [h[1:] for h in header if h.startswith("?")]
+    missing = [c.name for c in SCHEMAS[file_type].columns if c.required and c.name not in header]
+    twice = sorted({h for h in header if h and not h.startswith("?") and header.count(h) > 1})
+    problems = []
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown column(s): {', '.join(unknown)}")
+    if twice:
+        problems.append(f"column(s) given twice: {', '.join(twice)}")
+    if problems:
+        raise FileRejected("bad_header", f"{'; '.join(problems)} (a {file_type} file has: {expected})")
+    return header
+
+
+def _check_first_line(record: bytes | None, encoding: str) -> None:
+    try:
+        value = json.loads(_decode(record or b"", encoding))
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise FileRejected(
+            "bad_json", "the first line is not a JSON object; JSON Lines holds one complete object per line"
+        )
+
+
+# --------------------------------------------------------------------------------- read a range
+def read_range(chunks: Iterable[bytes], layout: Layout, rng: ByteRange) -> Iterator[RawRow]:
+    """The rows of one range, given its bytes [rng.start, rng.end). Blank records are skipped;
+    a record that is not a row (wrong field count, not a JSON object) comes with an error."""
+    ends = _RecordEnds(quoted=layout.format == "csv")
+    encoding = "utf-8" if layout.encoding == "utf-8-sig" else layout.encoding  # ranges hold no BOM
+    parse = _csv_record if layout.format == "csv" else _json_record
+    pending = bytearray()
+    too_long = False
+    row = rng.first_row
+    for chunk in chunks:
+        pos = 0
+        for end in ends.feed(chunk):
+            record = chunk[pos:end] if not pending else bytes(pending + chunk[pos:end])
+            found = _too_long(row) if too_long else parse(row, record, encoding, layout)
+            if found is not None:
+                yield found
+            pending.clear()
+            too_long, row, pos = False, row + 1, end
+        if not too_long:
+            pending += chunk[pos:]
+            if len(pending) > MAX_RECORD_BYTES:
+                too_long = True
+                pending.clear()
+    if pending or too_long:
+        found = _too_long(row) if too_long else parse(row, bytes(pending), encoding, layout)
+        if found is not None:
+            yield found
+
+
+def _too_long(row: int) -> RawRow:
+    return RawRow(row, None, f"the row is longer than {MAX_RECORD_BYTES:,} bytes (is a quote left open?)")
+
+
+def _csv_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRow | None:
+    if not _CSV_SIGNIFICANT.search(record) and b'"' not in record:
+        return None
+    try:
+        values = next(csv.reader([record.decode(encoding)], strict=True), [])
+    except UnicodeDecodeError:
+        return RawRow(row, None, f"the row is not valid {encoding}")
+    except csv.Error as exc:
+        reason = (
+            "a quoted field is not closed"
+            if "end of data" in str(exc)
+            else f"the row is not valid CSV ({exc})"
+        )
+        return RawRow(row, None, reason)
+    if all(not v.strip(" \t\r\n") for v in values):
+        return None
+    header = layout.header or ()
+    if len(values) != len(header):
+        return RawRow(row, None, f"the row has {len(values)} fields, the header has {len(header)}")
+    return RawRow(row, {name: value for name, value in zip(header, values, strict=True) if name}, None)
+
+
+def _json_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRow | None:
+    if not _LINE_SIGNIFICANT.search(record):
+        return None
+    try:
+        value = json.loads(record.decode(encoding))
+    except UnicodeDecodeError:
+        return RawRow(row, None, f"the line is not valid {encoding}")
+    except json.JSONDecodeError as exc:
+        return RawRow(row, None, f"the line is not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(value, dict):
+        return RawRow(row, None, "the line is not a JSON object")
+    return RawRow(
+        row, {canonical_column(layout.file_type, str(k)) or str(k): v for k, v in value.items()}, None
+    )

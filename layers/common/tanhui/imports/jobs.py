@@ -1,0 +1,613 @@
+"""A partner file's life: upload → survey → ranges in parallel → completed (or quarantined).
+
+1. `create` (POST /v1/partner/imports): the job, and a presigned POST for exactly
+   `partners/<partner>/<type>/<import id>/<filename>`, size-limited by its policy. A file copied
+   with platform credentials to `partners/<partner>/<type>/<filename>` becomes a job too: its id
+   is derived from the object's key and version, so a repeated notification names the same job.
+2. `on_upload` (S3 ObjectCreated → SQS): claims the job for this object version, streams the file
+   once (`formats.survey`: encoding, header, row count, byte ranges of ≈5,000 rows at record
+   boundaries) and sends one message per range to the same queue. A bad file is quarantined.
+3. `process_range`: a ranged GET, rows parsed, matched and credited (`credit.credit_rows`),
+   pending rows kept; its counts are added to the job once (`done_ranges`), and the range that
+   completes the job writes the report and the CSV of rejected rows.
+Every step can run twice (a duplicate notification, a crash and a redelivery): records recognise
+their own row, the counts are added once per range, the report is rewritten identically.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote_plus
+
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from tanhui import bindings, errors
+from tanhui.aws import client
+from tanhui.config import get_settings
+from tanhui.imports import credit, formats, pending, plans
+from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
+from tanhui.models.base import iso_ms, sortable_id, utc_now
+from tanhui.models.imports import COUNTS, ImportJob, import_sk
+from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.partner import Partner, partner_pk
+from tanhui.observability import logger
+
+MAX_BYTES = 256 * 1024 * 1024
+UPLOAD_SECONDS = 15 * 60
+AWAITING_DAYS = 7  # a job nobody uploads a file for disappears (TTL)
+ROWS_PER_RANGE = 5000
+BLOCK_ROWS = 500  # rows matched and credited together
+LINK_SECONDS = 3600
+MAX_RECEIVES = 5  # the upload queue's maxReceiveCount
+REJECTS_HEADER = b"row,outcome,reason_code,reason\r\n"
+_KEY = re.compile(
+    r"^partners/(?P<partner>[0-9A-F]{6})/(?P<type>[a-z_]+)/(?:(?P<id>[0-9A-Z]{26})/)?(?P<name>[^/]+)$"
+)
+_SAFE_NAME = re.compile(r"[^\w.\-]+")
+
+
+class ImportNotFound(errors.NotFound):
+    code, message = "import_not_found", "No such import."
+
+
+class ImportTypeNotAllowed(errors.Forbidden):
+    code, message = "import_type_not_allowed", "This partner does not hand in this kind of file."
+
+
+# ----------------------------------------------------------------------------------- views
+def _link(key: str | None) -> str | None:
+    if not key:
+        return None
+    return client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": get_settings().upload_bucket, "Key": key}, ExpiresIn=LINK_SECONDS
+    )
+
+
+def out(job: ImportJob, *, links: bool = True) -> ImportOut:
+    return ImportOut(
+        import_id=job.import_id,
+        type=job.file_type,
+        filename=job.filename,
+        object_key=job.object_key,
+        status=job.status,  # type: ignore[arg-type]
+        reason=job.reason,
+        reason_code=job.reason_code,
+        counts={name: int(getattr(job, name) or 0) for name in COUNTS},  # type: ignore[arg-type]
+        coins=int(job.coins or 0),
+        gco2e=int(job.gco2e or 0),
+        reasons={k: int(v) for k, v in (job.reasons.as_dict() if job.reasons else {}).items()},
+        ranges_total=int(job.ranges_total or 0),
+        ranges_done=len(job.done_ranges or ()),
+        report_url=_link(job.report_key) if links else None,
+        rejects_url=_link(job.rejects_key) if links else None,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        completed_at=job.completed_at,
+    )
+
+
+def get(partner_id: str, import_id: str) -> ImportJob:
+    try:
+        return ImportJob.get(*ImportJob.key(partner_id, import_id.upper()), consistent_read=True)
+    except ImportJob.DoesNotExist as exc:
+        raise ImportNotFound() from exc
+
+
+def list_imports(partner_id: str, limit: int, cursor: str | None) -> ImportList:
+    start = decode_cursor(
+        cursor, {"pk", "sk"}, equal={"pk": partner_pk(partner_id)}, prefix={"sk": "IMPORT#"}
+    )
+    page = ImportJob.query(
+        partner_pk(partner_id),
+        ImportJob.sk.startswith("IMPORT#"),
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    items = [out(j, links=False) for j in page]
+    return ImportList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+
+
+# ---------------------------------------------------------------------------------- upload
+def safe_filename(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = _SAFE_NAME.sub("_", base).strip("._") or "file"
+    return cleaned[:100]
+
+
+def _new_job(
+    partner_id: str, import_id: str, file_type: str, filename: str, key: str, by: str | None, now: str
+) -> ImportJob:
+    return ImportJob(
+        *ImportJob.key(partner_id, import_id),
+        partner_id=partner_id,
+        import_id=import_id,
+        file_type=file_type,
+        filename=filename,
+        object_key=key,
+        status="awaiting_upload",
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        expires_at=int((datetime.now(UTC) + timedelta(days=AWAITING_DAYS)).timestamp()),
+    )
+
+
+def create(partner_id: str, staff_user: str, body: ImportIn) -> CreatedImportOut:
+    ctx = plans.context(partner_id)
+    if ctx.role not in plans.ROLES_OF_TYPE[body.type]:
+        raise ImportTypeNotAllowed(
+            f"A {ctx.role} does not hand in {body.type} files "
+            f"(that is for: {', '.join(plans.ROLES_OF_TYPE[body.type])})."
+        )
+    at = datetime.now(UTC)
+    import_id, name = sortable_id(at), safe_filename(body.filename)
+    key = f"partners/{partner_id}/{body.type}/{import_id}/{name}"
+    job = _new_job(partner_id, import_id, body.type, name, key, staff_user, iso_ms(at))
+    job.save(condition=ImportJob.pk.does_not_exist())
+    post = client("s3").generate_presigned_post(
+        Bucket=get_settings().upload_bucket,
+        Key=key,
+        Conditions=[["content-length-range", 1, MAX_BYTES]],
+        ExpiresIn=UPLOAD_SECONDS,
+    )
+    logger.info("import created", extra={"import_id": import_id, "type": body.type})
+    return CreatedImportOut(
+        import_id=import_id,
+        object_key=key,
+        upload=UploadOut(
+            url=post["url"],
+            fields=post["fields"],
+            max_bytes=MAX_BYTES,
+            expires_at=iso_ms(at + timedelta(seconds=UPLOAD_SECONDS)),
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------ the file
+def _object_chunks(
+    key: str, version: str | None, byte_range: tuple[int, int] | None = None
+) -> Iterator[bytes]:
+    params: dict[str, Any] = {"Bucket": get_settings().upload_bucket, "Key": key}
+    if version and version != "null":
+        params["VersionId"] = version
+    if byte_range is not None:
+        params["Range"] = f"bytes={byte_range[0]}-{byte_range[1] - 1}"
+    body = client("s3").get_object(**params)["Body"]
+    try:
+        yield from body.iter_chunks(1024 * 1024)
+    finally:
+        body.close()
+
+
+def _job_for(
+    partner_id: str, file_type: str, import_id: str | None, name: str, key: str, uploaded: dict[str, Any]
+) -> ImportJob | None:
+    if import_id is not None:
+        try:
+            job = ImportJob.get(*ImportJob.key(partner_id, import_id), consistent_read=True)
+        except ImportJob.DoesNotExist:
+            return None
+        return job if job.object_key == key else None
+    # copied straight into the bucket: one job per object version, whoever is notified first
+    # (its id: the version's upload time, and a digest of key and version)
+    try:
+        Partner.get(*Partner.key(partner_id), attributes_to_get=["pk"])
+    except Partner.DoesNotExist:
+        return None
+    digest = hashlib.sha256(f"{key}\0{uploaded['version']}".encode()).digest()
+    import_id = sortable_id(uploaded["at"], digest)
+    job = _new_job(partner_id, import_id, file_type, name, key, None, iso_ms(uploaded["at"]))
+    try:
+        job.save(condition=ImportJob.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return ImportJob.get(*ImportJob.key(partner_id, import_id), consistent_read=True)
+
+
+def _uploaded(key: str, version: str | None) -> dict[str, Any] | None:
+    """The object version a notification names (events from moto carry no version id: the
+    newest one then), or None if it is gone."""
+    params: dict[str, Any] = {"Bucket": get_settings().upload_bucket, "Key": key}
+    if version and version != "null":
+        params["VersionId"] = version
+    try:
+        head = client("s3").head_object(**params)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion"):
+            return None
+        raise
+    return {
+        "version": version or head.get("VersionId") or "null",
+        "at": head["LastModified"],
+        "size": int(head["ContentLength"]),
+    }
+
+
+def on_upload(raw_key: str, size: int, version: str | None) -> str:
+    """A file landed in the upload bucket. Returns what became of the notification."""
+    key = unquote_plus(raw_key)
+    match = _KEY.match(key)
+    if match is None:
+        logger.warning("upload outside partners/<id>/<type>/ ignored", extra={"key": key})
+        return "ignored"
+    partner_id, file_type = match["partner"], match["type"]
+    uploaded = _uploaded(key, version)
+    if uploaded is None:
+        logger.warning("notification for an object that is gone", extra={"key": key})
+        return "ignored"
+    version, size = uploaded["version"], uploaded["size"]
+    job = _job_for(partner_id, file_type, match["id"], match["name"], key, uploaded)
+    if job is None:
+        logger.warning("upload for no import of this partner ignored", extra={"key": key})
+        return "ignored"
+    if not _claim(job, version):
+        return "duplicate"
+    if file_type not in formats.FILE_TYPES:
+        quarantine(
+            job, "unknown_type", f"{file_type!r} is not a file type; one of {', '.join(formats.FILE_TYPES)}."
+        )
+        return "quarantined"
+    role = plans.context(partner_id).role
+    if role not in plans.ROLES_OF_TYPE[file_type]:
+        quarantine(job, "import_type_not_allowed", f"A {role} does not hand in {file_type} files.")
+        return "quarantined"
+    if job.ranges_total and job.ranges:  # surveyed before a crash: send what is not done
+        _send_ranges(job)
+        return "resumed"
+    try:
+        if size > MAX_BYTES:
+            raise formats.FileRejected("too_large", f"The file is {size} bytes; the limit is {MAX_BYTES}.")
+        layout = formats.survey(
+            _object_chunks(key, version), file_type, rows_per_range=ROWS_PER_RANGE, max_bytes=MAX_BYTES
+        )
+    except formats.FileRejected as exc:
+        quarantine(job, exc.code, exc.message)
+        return "quarantined"
+    job.update(
+        actions=[
+            ImportJob.encoding.set(layout.encoding),
+            ImportJob.file_format.set(layout.format),
+            ImportJob.header.set(list(layout.header or ())),
+            ImportJob.ranges.set([[r.start, r.end, r.first_row] for r in layout.ranges]),
+            ImportJob.ranges_total.set(len(layout.ranges)),
+            ImportJob.size.set(size),
+            ImportJob.updated_at.set(utc_now()),
+        ]
+    )
+    _send_ranges(job)
+    logger.info(
+        "import surveyed",
+        extra={
+            "import_id": job.import_id,
+            "rows": layout.rows,
+            "ranges": len(layout.ranges),
+            "encoding": layout.encoding,
+        },
+    )
+    return "started"
+
+
+def _claim(job: ImportJob, version: str) -> bool:
+    """awaiting_upload → processing for this object version; a later notification of the same
+    version before the ranges were sent resumes it; anything else is a duplicate."""
+    try:
+        job.update(
+            actions=[
+                ImportJob.status.set("processing"),
+                ImportJob.object_version.set(version),
+                ImportJob.expires_at.remove(),
+                ImportJob.updated_at.set(utc_now()),
+            ],
+            condition=(ImportJob.status == "awaiting_upload")
+            | (
+                (ImportJob.status == "processing")
+                & (ImportJob.object_version == version)
+                & ImportJob.ranges_sent.does_not_exist()
+            ),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            logger.info("notification for an import already under way", extra={"import_id": job.import_id})
+            return False
+        raise
+    return True
+
+
+def _send_ranges(job: ImportJob) -> None:
+    done = set(job.done_ranges or ())
+    todo = [n for n in range(int(job.ranges_total)) if n not in done]
+    sqs, url = client("sqs"), get_settings().upload_queue_url
+    for i in range(0, len(todo), 10):
+        entries = [
+            {
+                "Id": str(n),
+                "MessageBody": json.dumps(
+                    {"import_range": {"partner_id": job.partner_id, "import_id": job.import_id, "range": n}}
+                ),
+            }
+            for n in todo[i : i + 10]
+        ]
+        failed = sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed") or []
+        if failed:
+            raise RuntimeError(f"could not queue {len(failed)} ranges of import {job.import_id}")
+    job.update(actions=[ImportJob.ranges_sent.set(True)])
+
+
+# -------------------------------------------------------------------------------- a range
+def _layout(job: ImportJob) -> formats.Layout:
+    ranges = tuple(formats.ByteRange(int(s), int(e), int(f)) for s, e, f in job.ranges or [])
+    return formats.Layout(
+        file_type=job.file_type,
+        encoding=job.encoding or "utf-8",
+        format=job.file_format or "csv",
+        header=tuple(job.header) if job.header else None,
+        data_start=ranges[0].start if ranges else 0,
+        rows=0,
+        ranges=ranges,
+    )
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.coins = self.gco2e = 0
+        self.rejects: list[tuple[int, str, str, str]] = []
+
+    def add(
+        self, row: int, status: str, code: str = "", message: str = "", coins: int = 0, gco2e: int = 0
+    ) -> None:
+        self.counts["rows"] += 1
+        self.counts[status] += 1
+        self.coins += coins
+        self.gco2e += gco2e
+        if status != credit.CREDITED:
+            self.reasons[code or status] += 1
+            self.rejects.append((row, status, code or status, message))
+
+
+def process_range(partner_id: str, import_id: str, number: int) -> bool:
+    """Credits one range's rows; True when it completed the import."""
+    job = get(partner_id, import_id)
+    if job.status != "processing" or number in (job.done_ranges or set()) or not job.ranges:
+        return False
+    layout = _layout(job)
+    rng = layout.ranges[number]
+    ctx = plans.context(partner_id)
+    quota = credit.Quota(partner_id, ctx.monthly_coin_quota)
+    tally = _Tally()
+    block: list[formats.RawRow] = []
+    for raw in formats.read_range(
+        _object_chunks(job.object_key, job.object_version, (rng.start, rng.end)), layout, rng
+    ):
+        block.append(raw)
+        if len(block) >= BLOCK_ROWS:
+            _credit_block(job, ctx, quota, block, tally)
+            block = []
+    if block:
+        _credit_block(job, ctx, quota, block, tally)
+    rejects_key = _write_rejects_part(job, number, tally.rejects)
+    return _complete_range(job, number, tally, rejects_key)
+
+
+def _credit_block(
+    job: ImportJob, ctx: plans.Context, quota: credit.Quota, block: list[formats.RawRow], tally: _Tally
+) -> None:
+    now = datetime.now(UTC)
+    parsed: list[tuple[int, Any, dict[str, Any], tuple[str, str]]] = []
+    for raw in block:
+        if raw.error is not None or raw.fields is None:
+            tally.add(raw.row, credit.INVALID, "unreadable_row", raw.error or "The row cannot be read.")
+            continue
+        try:
+            row = formats.parse_row(job.file_type, raw.fields)
+            parsed.append((raw.row, row, dict(raw.fields), plans.person(job.file_type, row)))
+        except formats.RowInvalid as exc:
+            tally.add(raw.row, credit.INVALID, "invalid_value", str(exc.reason))
+        except plans.Rejected as exc:
+            tally.add(raw.row, exc.status, exc.code, exc.message)
+    users = resolve([who for *_, who in parsed])
+    credits = []
+    for row_no, row, fields, who in parsed:
+        user_id = users.get(who)
+        if user_id is None:
+            pending.keep(who, job, row_no, fields)
+            tally.add(
+                row_no,
+                credit.PENDING,
+                "not_registered",
+                "Nobody has registered this phone or bound this number yet; kept for 90 days.",
+            )
+            continue
+        plan = plans.Plan(ctx, job.file_type, job.import_id, job.object_key, row_no, now)
+        try:
+            credits.append(plans.credit_of(plan, row, user_id))
+        except plans.Rejected as exc:
+            if exc.status == credit.PENDING:
+                pending.keep(("user", user_id), job, row_no, fields)
+            tally.add(row_no, exc.status, exc.code, exc.message)
+        plans.observe(job.file_type, row, ctx)
+    by_row = {(c.row): c for c in credits}
+    for outcome in credit.credit_rows(credits, quota, at=now):
+        if outcome.status == credit.PENDING:  # matched, but no consent yet
+            pending.keep(
+                ("user", by_row[outcome.row].user_id),
+                job,
+                outcome.row,
+                next(f for r, _, f, _ in parsed if r == outcome.row),
+            )
+        tally.add(outcome.row, outcome.status, outcome.code, outcome.message, outcome.coins, outcome.gco2e)
+
+
+def resolve(people: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """User ids of the rows' people: a user id stands for itself; phones and numbers through
+    their bindings (one BatchGetItem per 100)."""
+    found: dict[tuple[str, str], str] = {}
+    by_kind: dict[str, set[str]] = {}
+    for kind, value in people:
+        if kind == "user":
+            found[(kind, value)] = value
+        else:
+            by_kind.setdefault(kind, set()).add(value)
+    for kind, values in by_kind.items():
+        for value, user_id in bindings.lookup_many(kind, sorted(values)).items():
+            found[(kind, value)] = user_id
+    return found
+
+
+def _reports_prefix(job: ImportJob) -> str:
+    return f"reports/{job.partner_id}/{job.import_id}/"
+
+
+def _write_rejects_part(job: ImportJob, number: int, rejects: list[tuple[int, str, str, str]]) -> str | None:
+    if not rejects:
+        return None
+    text = io.StringIO()
+    csv.writer(text).writerows(sorted(rejects))
+    key = f"{_reports_prefix(job)}parts/{number:06d}.csv"
+    client("s3").put_object(
+        Bucket=get_settings().upload_bucket, Key=key, Body=text.getvalue().encode(), ContentType="text/csv"
+    )
+    return key
+
+
+def _complete_range(job: ImportJob, number: int, tally: _Tally, rejects_key: str | None) -> bool:
+    actions: list[Action] = [
+        ImportJob.done_ranges.add({number}),
+        ImportJob.updated_at.set(utc_now()),
+        ImportJob.coins.add(tally.coins),
+        ImportJob.gco2e.add(tally.gco2e),
+    ]
+    actions += [getattr(ImportJob, name).add(tally.counts.get(name, 0)) for name in COUNTS]
+    actions += [ImportJob.reasons[code].add(n) for code, n in tally.reasons.items()]  # type: ignore[index]
+    try:
+        job.update(
+            actions=actions,
+            condition=(ImportJob.status == "processing") & ~ImportJob.done_ranges.contains(number),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False  # another delivery of this range counted it
+        raise
+    if len(job.done_ranges or ()) >= int(job.ranges_total):
+        finish(job)
+        return True
+    return False
+
+
+# ---------------------------------------------------------------------------- the report
+def _report(job: ImportJob) -> dict[str, Any]:
+    view = out(job, links=False).model_dump(exclude={"report_url", "rejects_url"})
+    return view | {
+        "partner_id": job.partner_id,
+        "object_version": job.object_version,
+        "encoding": job.encoding,
+        "format": job.file_format,
+        "size": job.size,
+    }
+
+
+def _put_report(job: ImportJob) -> str:
+    key = f"{_reports_prefix(job)}report.json"
+    client("s3").put_object(
+        Bucket=get_settings().upload_bucket,
+        Key=key,
+        ContentType="application/json",
+        Body=json.dumps(_report(job), ensure_ascii=False, indent=2).encode(),
+    )
+    return key
+
+
+def finish(job: ImportJob) -> None:
+    """The last range is counted: the rejected rows' CSV (parts joined in row order, streamed
+    through a temporary file) and the report; then `completed`."""
+    s3, bucket = client("s3"), get_settings().upload_bucket
+    prefix = f"{_reports_prefix(job)}parts/"
+    rejects_key = f"{_reports_prefix(job)}rejected_rows.csv"
+    with tempfile.TemporaryFile("w+b") as tmp:
+        tmp.write(codecs.BOM_UTF8 + REJECTS_HEADER)  # the BOM: Excel then reads it as UTF-8
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in sorted(page.get("Contents") or [], key=lambda o: o["Key"]):
+                for chunk in s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].iter_chunks(1 << 20):
+                    tmp.write(chunk)
+        tmp.flush()
+        tmp.seek(0)
+        s3.upload_fileobj(tmp, bucket, rejects_key, ExtraArgs={"ContentType": "text/csv"})
+    now = utc_now()
+    job.refresh(consistent_read=True)
+    job.status, job.completed_at, job.rejects_key = "completed", now, rejects_key
+    job.report_key = f"{_reports_prefix(job)}report.json"
+    _put_report(job)
+    try:
+        job.update(
+            actions=[
+                ImportJob.status.set("completed"),
+                ImportJob.completed_at.set(now),
+                ImportJob.report_key.set(job.report_key),
+                ImportJob.rejects_key.set(rejects_key),
+                ImportJob.updated_at.set(now),
+            ],
+            condition=ImportJob.status.is_in("processing", "completed"),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    logger.info(
+        "import completed",
+        extra={"import_id": job.import_id, "credited": int(job.credited), "rows": int(job.rows)},
+    )
+
+
+def quarantine(job: ImportJob, code: str, message: str) -> None:
+    """The whole file is refused (wrong header, unknown type, undecodable, too large…)."""
+    now = utc_now()
+    job.status, job.reason_code, job.reason, job.completed_at = "quarantined", code, message, now
+    job.report_key = _put_report(job)
+    job.update(
+        actions=[
+            ImportJob.status.set("quarantined"),
+            ImportJob.reason_code.set(code),
+            ImportJob.reason.set(message),
+            ImportJob.report_key.set(job.report_key),
+            ImportJob.completed_at.set(now),
+            ImportJob.updated_at.set(now),
+        ]
+    )
+    logger.warning("import quarantined", extra={"import_id": job.import_id, "code": code})
+
+
+def give_up(body: dict[str, Any], why: str) -> None:
+    """A message failed on its last delivery: the import is `failed`, saying why."""
+    ref = body.get("import_range") or {}
+    try:
+        job = get(ref["partner_id"], ref["import_id"])
+    except (KeyError, ImportNotFound):
+        return
+    job.update(
+        actions=[
+            ImportJob.status.set("failed"),
+            ImportJob.reason_code.set("processing_failed"),
+            ImportJob.reason.set(f"Range {ref.get('range')} {why}."),
+            ImportJob.updated_at.set(utc_now()),
+        ],
+        condition=ImportJob.status == "processing",
+    )
+    logger.error("import failed", extra={"import_id": job.import_id, "range": ref.get("range")})
+
+
+__all__ = ["create", "get", "import_sk", "list_imports", "on_upload", "out", "process_range"]

@@ -1,0 +1,93 @@
+"""Request and response bodies of the partner import API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tanhui.request_models import RequestModel
+
+FileType = Literal[
+    "hotel_stays",
+    "product_sales",
+    "plant_adoptions",
+    "transit_trips",
+    "utility_savings",
+    "car_trips",
+    "waste_sorting",
+]
+ImportStatus = Literal["awaiting_upload", "processing", "completed", "quarantined", "failed"]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+
+class ImportIn(RequestModel):
+    type: FileType
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class UploadOut(Schema):
+    method: Literal["POST"] = "POST"
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+    max_bytes: int
+
+
+class ImportCounts(Schema):
+    rows: int = 0
+    credited: int = 0
+    duplicate: int = 0
+    pending: int = 0
+    unmatched: int = 0
+    invalid: int = 0
+    over_quota: int = 0
+    no_reduction: int = 0
+
+
+class ImportOut(Schema):
+    import_id: str
+    type: str
+    filename: str
+    object_key: str
+    status: ImportStatus
+    reason: str | None = None
+    reason_code: str | None = None
+    counts: ImportCounts
+    coins: int
+    gco2e: int
+    reasons: dict[str, int]
+    ranges_total: int
+    ranges_done: int
+    report_url: str | None = None
+    rejects_url: str | None = None
+    created_at: str
+    updated_at: str
+    completed_at: str | None = None
+
+
+class CreatedImportOut(Schema):
+    import_id: str
+    object_key: str
+    upload: UploadOut
+
+
+class ImportList(Schema):
+    items: list[ImportOut]
+    next_cursor: str | None
+
+
+class QuotaIn(RequestModel):
+    monthly_coins: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = Field(
+        description="Coins the partner's files may issue per calendar month (Asia/Shanghai); null: no quota"
+    )
+
+
+class QuotaOut(Schema):
+    partner_id: str
+    monthly_coins: int | None
+    month: str
+    issued_coins: int

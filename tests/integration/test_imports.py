@@ -1,0 +1,348 @@
+"""Partner files over the moto server: upload → S3 notification → SQS → ImportFunction → wallets.
+
+Every test drives the real path: the file lands in the upload bucket, moto notifies the upload
+queue, the dispatcher hands the messages to the function as Lambda's poller would.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import boto3
+import pytest
+import urllib3
+from tanhui.claims import factors, keys
+from tanhui.imports import credit, jobs
+from tanhui.models.behaviour import BehaviourRecord
+from tanhui.models.imports import ImportJob
+from tanhui.models.wallet import Wallet
+
+from tests.factories import make_asset, static
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ready(aws):
+    factors.seed_defaults()
+
+
+@pytest.fixture
+def dispatcher(aws, functions):
+    from infra.local import cfn
+    from infra.local.dispatcher import Dispatcher
+
+    d = Dispatcher(aws, cfn.load_template(), functions)
+    d.drain()
+    return d
+
+
+def _coins(user_id: str) -> int:
+    return int(Wallet.get(*Wallet.key(user_id), consistent_read=True).coins)
+
+
+def _start(api, partner, file_type: str, filename: str = "file.csv") -> dict:
+    reply = api.post("/v1/partner/imports", {"type": file_type, "filename": filename}, as_=partner)
+    assert reply.status == 201, reply.body
+    return reply.body
+
+
+def _post_file(created: dict, data: bytes) -> int:
+    """Uploads as a partner's browser or curl does: the presigned form, then the file."""
+    upload = created["upload"]
+    fields = dict(upload["fields"]) | {"file": ("file.csv", data, "text/csv")}
+    return urllib3.request("POST", upload["url"], fields=fields).status
+
+
+def _import(api, dispatcher, partner, file_type: str, data: bytes) -> dict:
+    created = _start(api, partner, file_type)
+    assert _post_file(created, data) in (200, 201, 204)
+    dispatcher.drain()
+    reply = api.get(f"/v1/partner/imports/{created['import_id']}", as_=partner)
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def _night(days_ago: int) -> str:
+    return (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=days_ago)).date().isoformat()
+
+
+def _stays(
+    *rows: tuple[str, str, str, int],
+    encoding: str = "utf-8",
+    newline: str = "\n",
+    header: str = "guest,room,check_in,nights",
+) -> bytes:
+    lines = [header, *(f"{g},{r},{c},{n}" for g, r, c, n in rows)]
+    return (newline.join(lines) + newline).encode(encoding)
+
+
+def _spaced(phone: str) -> str:
+    """+8613912345678 as a front desk types it: 139 1234 5678."""
+    local = phone.removeprefix("+86")
+    return f"{local[:3]} {local[3:7]} {local[7:]}"
+
+
+# --------------------------------------------------------------------------------- credits
+def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report_counts(
+    api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    room = make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "808"})
+    other_hotel_room = make_asset(
+        make_partner("hotel").partner_id, "hotel_room", attributes={"room_number": "909"}
+    )
+    guest = register("张三")
+    data = _stays(
+        (_spaced(guest.phone), "808", _night(10), 2),
+        ("+8613700000000", "808", _night(10), 1),  # nobody registered: pending
+        (guest.phone, other_hotel_room.asset_id, _night(20), 1),  # another hotel's room
+        (guest.phone, "808", "not-a-date", 1),
+        encoding="gbk",
+        newline="\r\n",
+        header="手机号,房号,入住日期,晚数",  # what a front desk's Excel saves
+    )
+
+    job = _import(api, dispatcher, hotel, "hotel_stays", data)
+
+    assert job["status"] == "completed", job
+    assert job["counts"] == {
+        "rows": 4,
+        "credited": 1,
+        "duplicate": 0,
+        "pending": 1,
+        "unmatched": 0,
+        "invalid": 2,
+        "over_quota": 0,
+        "no_reduction": 0,
+    }
+    night = factors.factor_for("hotel_low_carbon_night", f"{_night(10)}T12:00:00.000Z")
+    assert job["coins"] == 2 * int(night.coins_per_unit) == _coins(guest.user_id)
+    record = BehaviourRecord.get(*BehaviourRecord.key(keys.hotel_night(guest.user_id, _night(10))))
+    assert (record.channel, record.asset_id, record.evidence["row"]) == ("import", room.asset_id, 2)
+    rejects = urllib3.request("GET", job["rejects_url"]).data.decode("utf-8-sig").splitlines()
+    assert rejects[0] == "row,outcome,reason_code,reason"
+    assert [line.split(",")[:3] for line in rejects[1:]] == [
+        ["3", "pending", "not_registered"],
+        ["4", "invalid", "asset_not_found"],
+        ["5", "invalid", "invalid_value"],
+    ]
+    report = json.loads(urllib3.request("GET", job["report_url"]).data)
+    assert report["counts"] == job["counts"] and report["encoding"] == "gb18030"
+
+
+def test_given_night_scanned_when_file_reports_it_then_duplicate_and_the_reverse_replays_the_scan(
+    api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    room = make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "101"})
+    scanned, filed = register(), register()
+    assert api.post("/v1/claims", {"code": static(room)}, as_=scanned).status == 201
+    tonight = keys.night_of(datetime.now(UTC))
+
+    job = _import(
+        api,
+        dispatcher,
+        hotel,
+        "hotel_stays",
+        _stays((scanned.phone, "101", tonight, 1), (filed.phone, "101", tonight, 1)),
+    )
+
+    assert (job["counts"]["credited"], job["counts"]["duplicate"]) == (1, 1), job
+    again = api.post("/v1/claims", {"code": static(room)}, as_=filed)
+    assert again.status == 200 and again.body["already_credited"] is True  # the file's night
+    assert _coins(scanned.user_id) == _coins(filed.user_id) == 2
+
+
+def test_given_same_file_uploaded_twice_then_second_credits_nothing(api, dispatcher, register, make_partner):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "202"})
+    guest = register()
+    data = _stays((guest.phone, "202", _night(3), 3))
+
+    first = _import(api, dispatcher, hotel, "hotel_stays", data)
+    second = _import(api, dispatcher, hotel, "hotel_stays", data)
+
+    assert first["counts"]["credited"] == 1 and first["coins"] == 6
+    assert second["counts"]["duplicate"] == 1 and second["coins"] == 0
+    assert _coins(guest.user_id) == 6
+
+
+def test_given_file_copied_with_platform_credentials_then_imported_once_despite_duplicate_notice(
+    aws, api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "303"})
+    guest = register()
+    key = f"partners/{hotel.partner_id}/hotel_stays/十一月 stays.csv"  # URL-encoded in the event
+    s3 = boto3.client("s3")
+    put = s3.put_object(
+        Bucket=aws.env["UPLOAD_BUCKET"], Key=key, Body=_stays((guest.phone, "303", _night(5), 1))
+    )
+    dispatcher.drain()
+
+    assert jobs.on_upload(key.replace(" ", "+"), 60, put.get("VersionId")) == "duplicate"
+    dispatcher.drain()
+    listed = api.get("/v1/partner/imports", as_=hotel).body["items"]
+    assert [(i["status"], i["counts"]["credited"]) for i in listed] == [("completed", 1)]
+    assert _coins(guest.user_id) == 2
+
+
+# --------------------------------------------------------------------------- exactly once
+def test_given_crash_after_some_rows_when_range_redelivered_then_counts_exact_and_no_double_credit(
+    api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "404"})
+    guests = [register() for _ in range(6)]
+    created = _start(api, hotel, "hotel_stays")
+    real_send, sent = credit._send, []
+
+    def crash_after_two(group, quota, at):
+        if len(sent) == 2:
+            raise RuntimeError("the container died")
+        sent.append(group)
+        return real_send(group, quota, at)
+
+    with mock.patch.object(jobs, "BLOCK_ROWS", 1), mock.patch.object(credit, "_send", crash_after_two):
+        _post_file(created, _stays(*((g.phone, "404", _night(7), 1) for g in guests)))
+        dispatcher.drain()  # the range fails: its message returns to the queue
+    job = ImportJob.get(*ImportJob.key(hotel.partner_id, created["import_id"]), consistent_read=True)
+    assert job.status == "processing" and int(job.credited) == 0
+    assert sum(_coins(g.user_id) for g in guests) == 4  # two rows made it before the crash
+
+    jobs.process_range(hotel.partner_id, created["import_id"], 0)  # the redelivery
+    jobs.process_range(hotel.partner_id, created["import_id"], 0)  # and one more, for luck
+
+    job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=hotel).body
+    assert (job["status"], job["counts"]["rows"], job["counts"]["credited"], job["coins"]) == (
+        "completed",
+        6,
+        6,
+        12,
+    )
+    assert [_coins(g.user_id) for g in guests] == [2] * 6
+
+
+def test_given_big_file_then_split_into_ranges_and_completed_by_the_last_one(
+    api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "505"})
+    guests = [register() for _ in range(3)]
+    rows = [(guests[i % 3].phone, "505", _night(40 + i), 1) for i in range(25)]
+    with mock.patch.object(jobs, "ROWS_PER_RANGE", 4):
+        job = _import(api, dispatcher, hotel, "hotel_stays", _stays(*rows))
+    assert job["ranges_total"] == 7 and job["ranges_done"] == 7 and job["status"] == "completed"
+    assert job["counts"]["credited"] == 25 and sum(_coins(g.user_id) for g in guests) == 50
+
+
+# ----------------------------------------------------------------------------- quarantine
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"guest,room,when\n+8613800138000,1,2026-01-01\n", "bad_header"),
+        ("guest,room,check_in,nights\n张三,1,2026-01-01,1\n".encode("utf-16"), "undecodable"),
+        (b"guest,room,check_in,nights\n", "empty_file"),
+    ],
+)
+def test_given_bad_file_then_quarantined_with_report(api, dispatcher, make_partner, data, code):
+    hotel = make_partner("hotel")
+    job = _import(api, dispatcher, hotel, "hotel_stays", data)
+    assert (job["status"], job["reason_code"]) == ("quarantined", code), job
+    assert json.loads(urllib3.request("GET", job["report_url"]).data)["reason_code"] == code
+
+
+def test_given_unknown_type_under_partner_prefix_then_quarantined(aws, api, dispatcher, make_partner):
+    hotel = make_partner("hotel")
+    boto3.client("s3").put_object(
+        Bucket=aws.env["UPLOAD_BUCKET"], Key=f"partners/{hotel.partner_id}/bird_counts/x.csv", Body=b"a\n1\n"
+    )
+    dispatcher.drain()
+    [job] = api.get("/v1/partner/imports", as_=hotel).body["items"]
+    assert (job["status"], job["reason_code"]) == ("quarantined", "unknown_type")
+
+
+# --------------------------------------------------------------------- pending and quota
+def test_given_row_for_unregistered_phone_when_they_register_then_credited(
+    api, dispatcher, register, make_partner
+):
+    from tests.support import unique_phone
+
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "606"})
+    phone = unique_phone()
+    job = _import(api, dispatcher, hotel, "hotel_stays", _stays((phone, "606", _night(2), 2)))
+    assert job["counts"]["pending"] == 1
+
+    reply = api.post(
+        "/v1/auth/register",
+        {
+            "phone": phone,
+            "password": "green-trip-2026",
+            "display_name": "晚到",
+            "consent": {"version": "2026-11", "accepted": True},
+        },
+    )
+    assert reply.status == 201, reply.body
+    assert _coins(reply.body["user_id"]) == 4
+    ledger = api.get("/v1/me/ledger", as_=_login(api, phone)).body["items"]
+    assert {e["evidence"]["import_id"] for e in ledger} == {job["import_id"]}
+
+
+def _login(api, phone):
+    from tests.support import login
+
+    return login(api, phone, "green-trip-2026")
+
+
+def test_given_monthly_quota_then_rows_beyond_it_are_over_quota(
+    api, admin, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "707"})
+    set_quota = api.put(f"/v1/admin/partners/{hotel.partner_id}/quota", {"monthly_coins": 5}, as_=admin)
+    assert set_quota.status == 200 and set_quota.body["monthly_coins"] == 5
+    guests = [register() for _ in range(4)]
+
+    job = _import(
+        api, dispatcher, hotel, "hotel_stays", _stays(*((g.phone, "707", _night(1), 1) for g in guests))
+    )
+
+    assert (job["counts"]["credited"], job["counts"]["over_quota"], job["coins"]) == (2, 2, 4), job
+    assert sum(_coins(g.user_id) for g in guests) == 4
+
+
+# ----------------------------------------------------------------------- who may do what
+def test_given_partner_role_then_only_its_file_types(api, make_partner):
+    shop = make_partner("merchant")
+    reply = api.post("/v1/partner/imports", {"type": "hotel_stays", "filename": "x.csv"}, as_=shop)
+    assert (reply.status, reply.error_code) == (403, "import_type_not_allowed")
+
+
+def test_given_file_under_another_partners_import_key_then_ignored(aws, api, dispatcher, make_partner):
+    a, b = make_partner("hotel"), make_partner("hotel")
+    created = _start(api, a, "hotel_stays")
+    forged = created["object_key"].replace(f"partners/{a.partner_id}/", f"partners/{b.partner_id}/")
+    boto3.client("s3").put_object(
+        Bucket=aws.env["UPLOAD_BUCKET"], Key=forged, Body=b"guest,room,check_in,nights\n"
+    )
+    dispatcher.drain()
+    assert api.get("/v1/partner/imports", as_=b).body["items"] == []
+    assert api.get(f"/v1/partner/imports/{created['import_id']}", as_=b).status == 404
+    job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=a).body
+    assert job["status"] == "awaiting_upload"
+
+
+def test_given_presigned_upload_then_policy_confines_key_and_size(api, make_partner):
+    import base64
+
+    hotel = make_partner("hotel")
+    created = _start(api, hotel, "hotel_stays", "../../etc/passwd")
+    assert created["object_key"].startswith(
+        f"partners/{hotel.partner_id}/hotel_stays/{created['import_id']}/"
+    )
+    assert created["object_key"].endswith("/passwd")
+    policy = json.loads(base64.b64decode(created["upload"]["fields"]["policy"]))
+    assert {"key": created["object_key"]} in policy["conditions"]
+    assert ["content-length-range", 1, created["upload"]["max_bytes"]] in policy["conditions"]
