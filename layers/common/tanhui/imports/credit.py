@@ -130,7 +130,15 @@ def _send(group: Sequence[_Pending], quota: Quota | None, at: datetime) -> None:
         puts += [tx.record_put(r) for r in c.records]
         updates.append(
             tx.wallet_credit(
-                c.user_id, c.behaviour, c.coins, c.gco2e, c.daily_cap, at, now_iso, days=c.days, clean_stale=False
+                c.user_id,
+                c.behaviour,
+                c.coins,
+                c.gco2e,
+                c.daily_cap,
+                at,
+                now_iso,
+                days=c.days,
+                clean_stale=False,
             )
         )
     coins = sum(p.credit.coins for p in group)
