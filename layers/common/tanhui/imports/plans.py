@@ -213,6 +213,15 @@ def credit_of(plan: Plan, row: Any, user_id: str) -> Credit:
     )
 
 
+def _one(
+    plan: Plan, key: str, behaviour: str, factor: Any, coins: int, gco2e: int, occurred: datetime,
+    asset: Asset | None, user_id: str, evidence: dict[str, Any],
+) -> tuple[str, list[BehaviourRecord], int]:
+    """A row that is one behaviour record: (behaviour, [record], the factor's daily cap)."""
+    record = plan.record(key, behaviour, factor, coins, gco2e, occurred, asset, user_id, evidence)
+    return behaviour, [record], int(factor.daily_cap)
+
+
 def _hotel(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
     room = plan.ctx.rooms.get(str(row.room).strip().upper())
     if room is None:
@@ -267,11 +276,7 @@ def _product(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRec
         evidence |= {"receipt": row.receipt, "receipt_line": row.receipt_line or "1"}
     factor = _factor(behaviour, occurred)
     coins, gco2e = factors.units_reduction(factor, units)
-    return (
-        behaviour,
-        [plan.record(key, behaviour, factor, coins, gco2e, occurred, asset, user_id, evidence)],
-        int(factor.daily_cap),
-    )
+    return _one(plan, key, behaviour, factor, coins, gco2e, occurred, asset, user_id, evidence)
 
 
 def _plant(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
@@ -285,11 +290,7 @@ def _plant(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecor
         "height_m": str(row.height_m) if row.height_m is not None else "",
     }
     key = keys.plant_adoption(plan.ctx.partner_id, row.tree_id, occurred.year)
-    return (
-        behaviour,
-        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
-        int(factor.daily_cap),
-    )
+    return _one(plan, key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)
 
 
 def _transit(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
@@ -305,11 +306,7 @@ def _transit(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRec
     card = bindings.normalise("transit_card", row.card)
     key = keys.transit_month(card, row.month)
     evidence = {"card": card, "month": row.month, "trips": row.trips, "baseline": baseline}
-    return (
-        behaviour,
-        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
-        int(factor.daily_cap),
-    )
+    return _one(plan, key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)
 
 
 def _utility(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
@@ -331,11 +328,7 @@ def _utility(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRec
         "usage": str(row.usage),
         "standard": str(row.standard),
     }
-    return (
-        behaviour,
-        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
-        int(factor.daily_cap),
-    )
+    return _one(plan, key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)
 
 
 def _previous_month(month: str) -> str:
@@ -373,11 +366,7 @@ def _car(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord]
         "days_out_previous": int(previous),
         "daily_km": str(km),
     }
-    return (
-        behaviour,
-        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
-        int(factor.daily_cap),
-    )
+    return _one(plan, key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)
 
 
 def _waste(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecord], int]:
@@ -396,11 +385,7 @@ def _waste(plan: Plan, row: Any, user_id: str) -> tuple[str, list[BehaviourRecor
         "quantity": row.quantity if row.quantity is not None else "",
         "kg": str(row.kg) if row.kg is not None else "",
     }
-    return (
-        behaviour,
-        [plan.record(key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)],
-        int(factor.daily_cap),
-    )
+    return _one(plan, key, behaviour, factor, coins, gco2e, occurred, None, user_id, evidence)
 
 
 _BUILDERS = {

@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from tanhui.codes.token import gtin14, gtin_check_digit_ok
 
-FILE_TYPES = (
+FileType = Literal[
     "hotel_stays",
     "product_sales",
     "plant_adoptions",
@@ -28,7 +28,8 @@ FILE_TYPES = (
     "utility_savings",
     "car_trips",
     "waste_sorting",
-)
+]
+FILE_TYPES: tuple[str, ...] = get_args(FileType)
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # what a time without an offset means in a partner file
 
 

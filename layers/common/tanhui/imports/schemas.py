@@ -6,17 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tanhui.imports.rows import FileType
 from tanhui.request_models import RequestModel
 
-FileType = Literal[
-    "hotel_stays",
-    "product_sales",
-    "plant_adoptions",
-    "transit_trips",
-    "utility_savings",
-    "car_trips",
-    "waste_sorting",
-]
 ImportStatus = Literal["awaiting_upload", "processing", "completed", "quarantined", "failed"]
 
 

@@ -20,7 +20,6 @@ from pynamodb.attributes import (
 from tanhui.models.base import TanhuiModel
 from tanhui.models.partner import partner_pk
 
-IMPORT_STATUSES = ("awaiting_upload", "processing", "completed", "quarantined", "failed")
 COUNTS = ("rows", "credited", "duplicate", "pending", "unmatched", "invalid", "over_quota", "no_reduction")
 
 
@@ -34,7 +33,7 @@ class ImportJob(TanhuiModel):
     file_type = UnicodeAttribute()
     filename = UnicodeAttribute()
     object_key = UnicodeAttribute()  # partners/<partner>/<type>/<import id>/<filename>
-    status = UnicodeAttribute()  # IMPORT_STATUSES
+    status = UnicodeAttribute()  # awaiting_upload | processing | completed | quarantined | failed
     reason = UnicodeAttribute(null=True)  # why quarantined or failed
     reason_code = UnicodeAttribute(null=True)
     object_version = UnicodeAttribute(null=True)  # the S3 version being imported
