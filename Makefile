@@ -41,6 +41,7 @@ e2e: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/codes.py
 	$(BIN)/python bench/claims.py
+	$(BIN)/python bench/imports.py
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
