@@ -21,11 +21,16 @@ def record_handler(record: SQSRecord) -> None:
             return
         for s3_record in S3Event(body).records:
             obj = s3_record.s3.get_object
-            outcome = jobs.on_upload(obj.key, obj.size or 0, obj.version_id)
+            outcome = jobs.on_upload(obj.key, obj.version_id)
             metrics.add_metric(name=f"PartnerFile_{outcome}", unit="Count", value=1)
     except Exception:
         if int(record.attributes.approximate_receive_count) >= jobs.MAX_RECEIVES:
-            jobs.give_up(body, "failed on every delivery and went to the dead-letter queue")
+            why = "failed on every delivery and went to the dead-letter queue"
+            if "import_range" in body:
+                jobs.give_up(body, why)
+            else:
+                for s3_record in S3Event(body).records:
+                    jobs.give_up_upload(s3_record.s3.get_object.key, s3_record.s3.get_object.version_id, why)
         raise
 
 

@@ -185,3 +185,22 @@ def test_given_number_bound_after_the_file_then_its_pending_row_is_credited(
     _bind(api, rider, transit_card=card)
     f = _factor("transit_trip", f"{LAST_MONTH}-01")
     assert _coins(rider.user_id) == (20 - int(f.baseline_units)) * int(f.coins_per_unit)
+
+
+def test_given_a_plate_nobody_had_bound_then_its_month_still_counts_for_the_next_file(
+    api, upload, register, make_partner
+):
+    estate = make_partner("property_manager")
+    plate = "粤B" + secrets.token_hex(3).upper()[:5]
+    first_of_last = datetime.strptime(f"{LAST_MONTH}-01", "%Y-%m-%d")
+    before = (first_of_last - timedelta(days=1)).strftime("%Y-%m")
+    first = upload(estate, "car_trips", f"plate,month,days_out\n{plate},{before},20\n")
+    assert first["counts"]["pending"] == 1  # nobody has bound the plate yet
+    driver = register()
+    _bind(api, driver, car_plate=plate, daily_km=10)
+
+    second = upload(estate, "car_trips", f"plate,month,days_out\n{plate},{LAST_MONTH},12\n")
+
+    f = _factor("car_free_day", f"{LAST_MONTH}-01")
+    assert second["counts"]["credited"] == 1, second
+    assert _coins(driver.user_id) == 8 * int(f.coins_per_unit)

@@ -181,7 +181,7 @@ def test_given_file_copied_with_platform_credentials_then_imported_once_despite_
     )
     dispatcher.drain()
 
-    assert jobs.on_upload(key.replace(" ", "+"), 60, put.get("VersionId")) == "duplicate"
+    assert jobs.on_upload(key.replace(" ", "+"), put.get("VersionId")) == "duplicate"
     dispatcher.drain()
     listed = api.get("/v1/partner/imports", as_=hotel).body["items"]
     assert [(i["status"], i["counts"]["credited"]) for i in listed] == [("completed", 1)]
@@ -346,3 +346,49 @@ def test_given_presigned_upload_then_policy_confines_key_and_size(api, make_part
     policy = json.loads(base64.b64decode(created["upload"]["fields"]["policy"]))
     assert {"key": created["object_key"]} in policy["conditions"]
     assert ["content-length-range", 1, created["upload"]["max_bytes"]] in policy["conditions"]
+
+
+def test_given_a_file_that_fails_on_every_delivery_then_its_import_is_failed_not_left_processing(
+    api, make_partner, monkeypatch
+):
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from tests.factories import function
+
+    hotel = make_partner("hotel")
+    created = _start(api, hotel, "hotel_stays")
+    assert _post_file(created, _stays(("+8613700000001", "1", _night(1), 1))) in (200, 201, 204)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("S3 went away mid-file")
+
+    monkeypatch.setattr(jobs.formats, "survey", broken)
+    imports = function("ImportFunction")
+    notice = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": "b"}, "object": {"key": created["object_key"], "size": 1}},
+            }
+        ]
+    }
+    for receive in range(1, jobs.MAX_RECEIVES + 1):
+        event = {
+            "Records": [
+                {
+                    "messageId": f"m{receive}",
+                    "receiptHandle": "r",
+                    "body": json.dumps(notice),
+                    "attributes": {"ApproximateReceiveCount": str(receive)},
+                    "messageAttributes": {},
+                    "md5OfBody": "",
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn",
+                    "awsRegion": "us-east-1",
+                }
+            ]
+        }
+        with pytest.raises(BatchProcessingError):  # the whole batch failed: Lambda delivers it again
+            imports.invoke(event)
+    job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=hotel).body
+    assert (job["status"], job["reason_code"]) == ("failed", "processing_failed"), job

@@ -238,23 +238,33 @@ def _uploaded(key: str, version: str | None) -> dict[str, Any] | None:
     }
 
 
-def on_upload(raw_key: str, size: int, version: str | None) -> str:
-    """A file landed in the upload bucket. Returns what became of the notification."""
+def _notified(raw_key: str, version: str | None) -> tuple[ImportJob, str, int] | None:
+    """The import a notification names, with the object's version and size; None (logged) if it
+    names none of a partner's."""
     key = unquote_plus(raw_key)
     match = _KEY.match(key)
     if match is None:
         logger.warning("upload outside partners/<id>/<type>/ ignored", extra={"key": key})
-        return "ignored"
-    partner_id, file_type = match["partner"], match["type"]
+        return None
     uploaded = _uploaded(key, version)
     if uploaded is None:
         logger.warning("notification for an object that is gone", extra={"key": key})
-        return "ignored"
-    version, size = uploaded["version"], uploaded["size"]
-    job = _job_for(partner_id, file_type, match["id"], match["name"], key, uploaded)
+        return None
+    job = _job_for(match["partner"], match["type"], match["id"], match["name"], key, uploaded)
     if job is None:
         logger.warning("upload for no import of this partner ignored", extra={"key": key})
+        return None
+    return job, uploaded["version"], uploaded["size"]
+
+
+def on_upload(raw_key: str, version: str | None) -> str:
+    """A file landed in the upload bucket (the key as the S3 event has it, URL-encoded). Returns
+    what became of the notification."""
+    found = _notified(raw_key, version)
+    if found is None:
         return "ignored"
+    job, version, size = found
+    key, partner_id, file_type = job.object_key, job.partner_id, job.file_type
     if not _claim(job, version):
         return "duplicate"
     if file_type not in formats.FILE_TYPES:
@@ -424,6 +434,7 @@ def _credit_block(
     users = resolve([who for *_, who in parsed])
     credits = []
     for row_no, row, fields, who in parsed:
+        plans.observe(job.file_type, row, ctx)  # what a later month compares with, whoever it is
         user_id = users.get(who)
         if user_id is None:
             pending.keep(who, job, row_no, fields)
@@ -441,7 +452,6 @@ def _credit_block(
             if exc.status == credit.PENDING:
                 pending.keep(("user", user_id), job, row_no, fields)
             tally.add(row_no, exc.status, exc.code, exc.message)
-        plans.observe(job.file_type, row, ctx)
     by_row = {(c.row): c for c in credits}
     for outcome in credit.credit_rows(credits, quota, at=now):
         if outcome.status == credit.PENDING:  # matched, but no consent yet
@@ -591,23 +601,50 @@ def quarantine(job: ImportJob, code: str, message: str) -> None:
     logger.warning("import quarantined", extra={"import_id": job.import_id, "code": code})
 
 
+def give_up_upload(raw_key: str, version: str | None, why: str) -> None:
+    """A notification failed on its last delivery (the file could not be surveyed): its import is
+    `failed`, saying why, instead of staying `processing`."""
+    found = _notified(raw_key, version)
+    if found is not None:
+        _fail(found[0], f"The file {why}.")
+
+
 def give_up(body: dict[str, Any], why: str) -> None:
-    """A message failed on its last delivery: the import is `failed`, saying why."""
+    """A range failed on its last delivery: the import is `failed`, saying why."""
     ref = body.get("import_range") or {}
     try:
         job = get(ref["partner_id"], ref["import_id"])
     except (KeyError, ImportNotFound):
         return
-    job.update(
-        actions=[
-            ImportJob.status.set("failed"),
-            ImportJob.reason_code.set("processing_failed"),
-            ImportJob.reason.set(f"Range {ref.get('range')} {why}."),
-            ImportJob.updated_at.set(utc_now()),
-        ],
-        condition=ImportJob.status == "processing",
-    )
-    logger.error("import failed", extra={"import_id": job.import_id, "range": ref.get("range")})
+    _fail(job, f"Range {ref.get('range')} {why}.")
 
 
-__all__ = ["create", "get", "import_sk", "list_imports", "on_upload", "out", "process_range"]
+def _fail(job: ImportJob, reason: str) -> None:
+    try:
+        job.update(
+            actions=[
+                ImportJob.status.set("failed"),
+                ImportJob.reason_code.set("processing_failed"),
+                ImportJob.reason.set(reason),
+                ImportJob.updated_at.set(utc_now()),
+            ],
+            condition=ImportJob.status.is_in("awaiting_upload", "processing"),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return  # completed or quarantined meanwhile: that stands
+    logger.error("import failed", extra={"import_id": job.import_id, "reason": reason})
+
+
+__all__ = [
+    "create",
+    "get",
+    "give_up",
+    "give_up_upload",
+    "import_sk",
+    "list_imports",
+    "on_upload",
+    "out",
+    "process_range",
+]
