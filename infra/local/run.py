@@ -172,7 +172,7 @@ Try:
   A partner file (the demo hotel's stays, GBK as Excel saves it; README "Partner files" shows the
   presigned upload a partner's own app uses):
   printf '手机号,房号,入住日期,晚数\\r\\n{_local(t["phone"])},1208,2026/11/20,2\\r\\n' | iconv -t GBK | \\
-    curl -s -X PUT --data-binary @- \\
+    curl -s -X PUT -H 'content-type: text/csv' --data-binary @- \\
     {stack.endpoint}/{demo["upload_bucket"]}/partners/{hotel}/hotel_stays/stays.csv
 
 Ctrl-C stops everything.
