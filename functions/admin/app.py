@@ -1,4 +1,4 @@
-"""Admin API: partners, their staff logins, and methodology factors."""
+"""Admin API: partners, their staff logins, methodology factors, and donation projects."""
 
 from typing import Annotated
 
@@ -7,6 +7,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from tanhui import api, errors, idempotency
 from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
+from tanhui.donations import projects
+from tanhui.donations.schemas import ProjectIn, ProjectOut
 from tanhui.imports import quota
 from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
@@ -137,6 +139,40 @@ def get_factor_versions(behaviour: str) -> FactorVersions:
 def list_factors() -> FactorList:
     _admin()
     return factors.current_all()
+
+
+# ------------------------------------------------------------------ donation projects
+
+
+@app.post(
+    "/v1/admin/projects",
+    tags=["admin"],
+    summary="Open a public-good project",
+    description="A project tourists can donate coins to (公益捐赠), optionally run by a partner, "
+    "with a goal in coins. With an `Idempotency-Key` header a retry answers 200 with the project "
+    "first created.",
+    responses=responses(201, "Created.", replay="The same Idempotency-Key again: the project it created.",
+                        raises=[*IDEMPOTENCY_KEY, PARTNER_NOT_FOUND]),
+)
+def create_project(
+    body: Annotated[ProjectIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+) -> Response[ProjectOut]:
+    who = _admin()
+    outcome = projects.create_project_once(body, who.user_id, idempotency_key)
+    return Response(201 if outcome.created else 200, api.JSON, outcome.value)
+
+
+@app.post(
+    "/v1/admin/projects/<project_id>/close",
+    tags=["admin"],
+    summary="Close a project",
+    description="The project takes no more donations (they get 409 `project_closed`) and leaves "
+    "the list of open projects; its totals stay. Closing a closed project answers it as it is.",
+    responses=responses(raises=[projects.ProjectNotFound]),
+)
+def close_project(project_id: str) -> ProjectOut:
+    _admin()
+    return projects.close_project(project_id)
 
 
 lambda_handler = api.lambda_handler(app)

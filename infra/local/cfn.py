@@ -1,7 +1,8 @@
 """Reads template.yaml the way CloudFormation/SAM would, for the local stack.
 
 Only what the local stack needs: the CloudFormation short-form tags, intrinsic functions over a
-map of already-created resources, HTTP API routes, SQS event sources and function environments.
+map of already-created resources, HTTP API routes, SQS event sources, schedules and function
+environments.
 """
 
 from __future__ import annotations
@@ -132,6 +133,15 @@ class SqsSource:
     partial_failures: bool
 
 
+@dataclass(frozen=True)
+class ScheduleSource:
+    function: str
+    event: str  # the event's name under the function's Events
+    expression: str  # "rate(1 hour)" or "cron(0 2 * * ? *)"
+    kind: str  # "Schedule" (an EventBridge rule) or "ScheduleV2" (EventBridge Scheduler)
+    input: str | None  # the template's `Input`: sent instead of the scheduled event
+
+
 def functions(template: dict[str, Any]) -> dict[str, FunctionSpec]:
     defaults = template.get("Globals", {}).get("Function", {})
     out = {}
@@ -181,6 +191,23 @@ def sqs_sources(template: dict[str, Any]) -> list[SqsSource]:
                     in props.get("FunctionResponseTypes", []),
                 )
             )
+    return sources
+
+
+def schedule_sources(template: dict[str, Any]) -> list[ScheduleSource]:
+    """Every enabled `Schedule` (`Properties.Schedule`) and `ScheduleV2`
+    (`Properties.ScheduleExpression`) event of every function, in template order."""
+    sources = []
+    for logical, res in resources_of_type(template, "AWS::Serverless::Function").items():
+        for name, event in res["Properties"].get("Events", {}).items():
+            if event["Type"] not in ("Schedule", "ScheduleV2"):
+                continue
+            props = event.get("Properties", {})
+            enabled = props.get("Enabled", True) is not False and props.get("State", "ENABLED") != "DISABLED"
+            if not enabled:
+                continue
+            expression = props["Schedule"] if event["Type"] == "Schedule" else props["ScheduleExpression"]
+            sources.append(ScheduleSource(logical, name, expression, event["Type"], props.get("Input")))
     return sources
 
 

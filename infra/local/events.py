@@ -1,4 +1,4 @@
-"""Builds the events Lambda receives: API Gateway HTTP API (payload v2) and SQS."""
+"""Builds the events Lambda receives: API Gateway HTTP API (payload v2), SQS and EventBridge schedules."""
 
 from __future__ import annotations
 
@@ -99,3 +99,18 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
             }
         )
     return {"Records": records}
+
+
+def scheduled_event(rule_arn: str, at: datetime, region: str, account: str) -> dict[str, Any]:
+    """What EventBridge sends a function on a schedule (`time` is when it was due)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule_arn],
+        "detail": {},
+    }

@@ -15,6 +15,7 @@ CALLERS = ("anonymous", "tourist", "tourist2", "partner", "partner2", "admin")
 TICKET = {"kind": "ticket_product", "attributes": {"name": "年卡 Annual pass"}}
 PARTNER_BODY = {"name": "矩阵景区", "role": "scenic_spot", "contact": {"name": "Ms Chen"}}
 PLANT_FILE = {"type": "plant_adoptions", "filename": "x.csv"}
+PROJECT = {"name": "红树林修复 Mangroves", "description": "Replant the estuary.", "goal_coins": 1000}
 FACTOR = {"method": "per_night", "unit": "night", "gco2e_per_unit": 1, "coins_per_unit": 1,
           "daily_cap": 1, "source": "matrix", "effective_from": "2099-01-01T00:00:00Z"}
 
@@ -52,6 +53,14 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/me/bindings": ("GET", "/v1/me/bindings", None, TOURIST_ONLY),
     "PUT /v1/me/bindings": ("PUT", "/v1/me/bindings", {"daily_km": 12.5}, TOURIST_ONLY),
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
+    # donations: more coins than any matrix tourist holds (409 insufficient_coins)
+    "GET /v1/projects": ("GET", "/v1/projects", None, row(401, 200, 200, 200, 200)),
+    "POST /v1/donations": ("POST", "/v1/donations", {"project_id": "{project}", "coins": 10**6},
+                           row(401, 409, 403, 403, 403)),
+    "GET /v1/me/donations": ("GET", "/v1/me/donations", None, TOURIST_ONLY),
+    "POST /v1/admin/projects": ("POST", "/v1/admin/projects", PROJECT, row(401, 403, 403, 403, 201)),
+    "POST /v1/admin/projects/{project_id}/close": ("POST", "/v1/admin/projects/{close_project}/close",
+                                                   None, ADMIN_ONLY),
     # platform operators
     "POST /v1/admin/partners": ("POST", "/v1/admin/partners", PARTNER_BODY, row(401, 403, 403, 403, 201)),
     "GET /v1/admin/partners": ("GET", "/v1/admin/partners", None, ADMIN_ONLY),
@@ -171,11 +180,14 @@ def world(http, api, admin) -> dict[str, Any]:
     ]
     room_url = made("GET", f"/v1/partner/assets/{rooms[0]['asset_id']}/code", None, hotel)["url"]
     upload = made("POST", "/v1/partner/imports", PLANT_FILE, partner)
+    project, close_project = (
+        made("POST", "/v1/admin/projects", PROJECT, admin)["project_id"] for _ in range(2)
+    )
     names = {"asset": asset, "retire_asset": retire, "revoke_asset": revoke,
              "code": codes["codes"][0]["code_id"], "revoke_code": codes["codes"][1]["code_id"],
              "batch": batch, "revoke_batch": revoke_batch["batch_id"], "partner_id": partner.partner_id,
              "claim_url": room_url, "room": rooms[1]["asset_id"],  # static codes need a room: the hotel's
-             "import": upload["import_id"]}
+             "import": upload["import_id"], "project": project, "close_project": close_project}
     return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel}
 
 

@@ -32,6 +32,10 @@ EXPECTED = {
     "claims/wallet.json": 404,  # a sample sub with no wallet
     "claims/ledger.json": 200,
     "admin/list_factors.json": 200,
+    "admin/create_project.json": 201,
+    "donations/list_projects.json": 200,
+    "donations/donate_unknown_project.json": 404,
+    "donations/my_donations.json": 200,
 }
 
 

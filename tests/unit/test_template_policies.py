@@ -21,14 +21,17 @@ DYNAMODB_ALLOWED = {
     # and the partner file rows that waited for the user (queried, credited, deleted)
     "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
     # partners (listed through gsi1), staff profiles, factor versions (query + conditional put),
-    # idempotency keys (put, read, take over, release)
-    "AdminFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
+    # idempotency keys (put, read, take over, release), projects and their shard totals (batches)
+    "AdminFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # assets, codes, tombstones, batches (listed through gsi1), idempotency keys
     "PartnerFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # the print worker reads and moves its batch on
     "CodeBatchFunction": ({"GetItem", "UpdateItem"}, False),
     # the claim transaction, cached metadata reads, wallet and the ledger (gsi1)
     "ClaimsFunction": ({"GetItem", "Query", "ConditionCheckItem", "PutItem", "UpdateItem"}, True),
+    # the donation transaction, shard totals in batches, open projects (gsi1), idempotency keys
+    "DonationsFunction": ({"GetItem", "BatchGetItem", "Query", "ConditionCheckItem", "PutItem",
+                           "UpdateItem", "DeleteItem"}, True),
     # import jobs and their ranges, the crediting transactions (records, wallets, the quota
     # counter), bindings read in batches, the partner's assets, pending rows
     "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),

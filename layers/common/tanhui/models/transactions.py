@@ -35,6 +35,15 @@ def failed_checks(error: TransactWriteError) -> list[int]:
     ]
 
 
+def failed_keys(t: TransactWrite, error: TransactWriteError) -> set[tuple[str, str]]:
+    """(pk, sk) of the items whose condition failed. PynamoDB sends a transaction's condition
+    checks, then deletes, puts and updates, whatever order they were added in; the cancellation
+    reasons follow that order."""
+    sent = [*t._condition_check_items, *t._delete_items, *t._put_items, *t._update_items]
+    keys = [kw.get("Key") or kw["Item"] for kw in sent]
+    return {(keys[i]["pk"]["S"], keys[i]["sk"]["S"]) for i in failed_checks(error)}
+
+
 def only_condition_failures(error: TransactWriteError) -> bool:
     reasons = [r for r in error.cancellation_reasons if r is not None and r.code != "None"]
     return bool(reasons) and all(r.code == "ConditionalCheckFailed" for r in reasons)

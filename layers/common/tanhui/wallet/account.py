@@ -3,22 +3,39 @@
 Ledger entries are the behaviour records themselves, listed through gsi1
 (gsi1pk=USER#<user>#LEDGER, gsi1sk=<created_at>#<entry id>). A debit writes a `spend` entry and
 takes the coins in one transaction whose wallet condition is `coins >= :n`, so a balance never
-goes negative whatever runs concurrently.
+goes negative whatever runs concurrently. What the coins buy can ride in the same transaction
+(`also=`: e.g. a donation's project total), so nothing is paid for that is not recorded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from tanhui import errors
 from tanhui.models.base import utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.pages import decode_cursor, encode_cursor
-from tanhui.models.transactions import failed_checks, transaction
+from tanhui.models.transactions import failed_keys, transaction
 from tanhui.models.wallet import Wallet
 from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
 
 SPEND_KEY_PREFIX = "BEHAVIOUR#spend#"
+
+# adds one item (save, update, delete or condition check) to the debit's transaction
+TransactItem = Callable[[TransactWrite], None]
+
+
+class ItemConditionFailed(Exception):
+    """The condition of one or more of the caller's `also=` items failed; nothing was written.
+    `keys` are their (pk, sk)."""
+
+    def __init__(self, keys: set[tuple[str, str]]):
+        super().__init__(f"conditions failed on {sorted(keys)}")
+        self.keys = keys
 
 
 class WalletNotFound(errors.NotFound):
@@ -42,10 +59,21 @@ def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPa
     return LedgerPage(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 
-def debit(user_id: str, coins: int, *, reference: str, description: str | None = None) -> WalletOut:
+def debit(
+    user_id: str,
+    coins: int,
+    *,
+    reference: str,
+    description: str | None = None,
+    channel: str = "redemption",
+    evidence: dict[str, Any] | None = None,
+    also: Sequence[TransactItem] = (),
+) -> WalletOut:
     """Takes `coins` from the wallet and records a `spend` entry, once per `reference` (e.g. a
     redemption id). Raises InsufficientBalance if the wallet holds fewer coins; a repeated
-    reference raises Conflict `already_debited` and takes nothing."""
+    reference raises Conflict `already_debited` and takes nothing. `evidence` is added to the
+    entry's; `also` are the caller's items written in the same transaction: if one of their
+    conditions fails, ItemConditionFailed says which (checked before the wallet's own)."""
     if coins <= 0:
         raise errors.BadRequest("A debit takes a positive number of coins.", code="invalid_amount")
     now = utc_now()
@@ -55,8 +83,12 @@ def debit(user_id: str, coins: int, *, reference: str, description: str | None =
         claim_id=reference,
         user_id=user_id,
         behaviour=None,
-        channel="redemption",
-        evidence={"reference": reference, **({"description": description} if description else {})},
+        channel=channel,
+        evidence={
+            "reference": reference,
+            **({"description": description} if description else {}),
+            **(evidence or {}),
+        },
         coins=-coins,
         gco2e=0,
         created_at=now,
@@ -64,8 +96,9 @@ def debit(user_id: str, coins: int, *, reference: str, description: str | None =
         gsi1sk=f"{now}#{reference}",
     )
     wallet = Wallet(*Wallet.key(user_id))
+    t = transaction()
     try:
-        with transaction() as t:
+        with t:
             t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
             t.update(
                 wallet,
@@ -76,11 +109,16 @@ def debit(user_id: str, coins: int, *, reference: str, description: str | None =
                 ],
                 condition=Wallet.pk.exists() & (Wallet.coins >= coins),
             )
+            for add in also:
+                add(t)
     except TransactWriteError as exc:
-        failed = failed_checks(exc)
-        if 0 in failed:
+        failed = failed_keys(t, exc)
+        own = {(entry.pk, entry.sk), (wallet.pk, wallet.sk)}
+        if failed - own:
+            raise ItemConditionFailed(failed - own) from exc
+        if (entry.pk, entry.sk) in failed:
             raise errors.Conflict("This debit was already made.", code="already_debited") from exc
-        if 1 in failed:
+        if (wallet.pk, wallet.sk) in failed:
             raise errors.InsufficientBalance() from exc
         raise
     return balance(user_id)

@@ -1,0 +1,1 @@
+"""Donations (公益捐赠): operators open public-good projects, tourists give coins to them."""

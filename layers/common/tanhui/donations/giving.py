@@ -1,0 +1,156 @@
+"""A tourist gives coins to an open project, and lists their donations.
+
+One transaction (`wallet.account.debit` with the project's items riding along): the wallet's
+conditional debit and its `spend` ledger entry, a check that the project is still open, the coins
+added to one of the project's shards picked at random, the donation record and, on the user's
+first donation to the project, the donor marker (put only if absent) with +1 to the shard's
+donors. A donor marker that turns out to exist (a first donation racing another) is retried as a
+returning donor's, so donor counts are exact; a transaction conflict is retried a few times.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from tanhui import errors, idempotency
+from tanhui.donations.projects import ProjectClosed, get_project
+from tanhui.donations.schemas import DonationIn, DonationList, DonationOut
+from tanhui.models.base import iso_ms, sortable_id
+from tanhui.models.identity import user_pk
+from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.projects import (
+    DONATION_PREFIX,
+    SHARDS,
+    STATUS_OPEN,
+    Donation,
+    Project,
+    ProjectDonor,
+    ProjectShard,
+)
+from tanhui.observability import metrics
+from tanhui.wallet import account
+
+ATTEMPTS = 4
+
+
+class InsufficientCoins(errors.Conflict):
+    code, message = "insufficient_coins", "The wallet does not hold enough coins for this donation."
+
+
+def donate_once(user_id: str, req: DonationIn, key: str | None) -> idempotency.Outcome[DonationOut]:
+    """A retry with the same `Idempotency-Key` and body gets the donation the first one made."""
+    return idempotency.once(
+        "donations", user_id, key, req,
+        create=lambda: donate(user_id, req),
+        id_of=lambda out: out.donation_id,
+        replay=lambda donation_id: donation_out(user_id, donation_id),
+    )
+
+
+def donate(user_id: str, req: DonationIn) -> DonationOut:
+    project = get_project(req.project_id)
+    if project.status != STATUS_OPEN:
+        raise ProjectClosed()
+    at = datetime.now(UTC)
+    now, donation_id = iso_ms(at), sortable_id(at)
+    donation = Donation(
+        *Donation.key(user_id, donation_id),
+        donation_id=donation_id,
+        user_id=user_id,
+        project_id=project.project_id,
+        project_name=project.name,
+        coins=req.coins,
+        created_at=now,
+    )
+    new_donor = not _has_donated(project.project_id, user_id)
+    for attempt in range(ATTEMPTS):
+        items = _project_items(donation, new_donor, now)
+        try:
+            account.debit(
+                user_id, req.coins, reference=donation_id, channel="donation",
+                description=f"Donation to {project.name}",
+                evidence={"project_id": project.project_id, "project_name": project.name},
+                also=items,
+            )
+        except account.ItemConditionFailed as exc:
+            if Project.key(project.project_id) in exc.keys:
+                raise ProjectClosed() from exc
+            new_donor = False  # the marker exists: another first donation got there before
+            continue
+        except errors.InsufficientBalance as exc:
+            raise InsufficientCoins() from exc
+        except TransactWriteError as exc:
+            if not _conflicted(exc) or attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
+            continue
+        metrics.add_metric(name="DonationMade", unit="Count", value=1)
+        return DonationOut.model_validate(donation)
+    raise errors.Conflict("Too many simultaneous donations; try again.", code="busy")
+
+
+def _has_donated(project_id: str, user_id: str) -> bool:
+    try:
+        ProjectDonor.get(*ProjectDonor.key(project_id, user_id), consistent_read=True)
+    except ProjectDonor.DoesNotExist:
+        return False
+    return True
+
+
+def _project_items(donation: Donation, new_donor: bool, now: str) -> list[account.TransactItem]:
+    """The project's side of the debit: open check, shard, donation record, donor marker?"""
+    project_key = Project.key(donation.project_id)
+    shard = ProjectShard(*ProjectShard.key(donation.project_id, random.randrange(SHARDS)))  # noqa: S311
+    actions: list[Action] = [
+        ProjectShard.coins.add(donation.coins),
+        ProjectShard.donations.add(1),
+        ProjectShard.updated_at.set(now),
+    ]
+    if new_donor:
+        actions.append(ProjectShard.donors.add(1))
+
+    def open_check(t: TransactWrite) -> None:
+        t.condition_check(Project, *project_key, condition=Project.status == STATUS_OPEN)
+
+    items: list[account.TransactItem] = [
+        open_check,
+        lambda t: t.update(shard, actions=actions),
+        lambda t: t.save(donation, condition=Donation.pk.does_not_exist()),
+    ]
+    if new_donor:
+        marker = ProjectDonor(
+            *ProjectDonor.key(donation.project_id, donation.user_id),
+            user_id=donation.user_id,
+            first_donation_id=donation.donation_id,
+            created_at=now,
+        )
+        items.append(lambda t: t.save(marker, condition=ProjectDonor.pk.does_not_exist()))
+    return items
+
+
+def _conflicted(exc: TransactWriteError) -> bool:
+    return exc.cause_response_code == "TransactionConflictException" or any(
+        r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or []
+    )
+
+
+def donation_out(user_id: str, donation_id: str) -> DonationOut:
+    """A donation an Idempotency-Key recorded (it exists: the key records only made ones)."""
+    return DonationOut.model_validate(Donation.get(*Donation.key(user_id, donation_id)))
+
+
+def my_donations(user_id: str, limit: int, cursor: str | None) -> DonationList:
+    pk = user_pk(user_id)
+    start = decode_cursor(cursor, {"pk", "sk"}, equal={"pk": pk}, prefix={"sk": DONATION_PREFIX})
+    page = Donation.query(
+        pk, Donation.sk.startswith(DONATION_PREFIX), scan_index_forward=False,
+        limit=limit, page_size=limit, last_evaluated_key=start,
+    )
+    items = [DonationOut.model_validate(d) for d in page]
+    return DonationList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
