@@ -8,7 +8,10 @@ goes negative whatever runs concurrently.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from tanhui import errors
 from tanhui.models.base import utc_now
@@ -17,8 +20,6 @@ from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.transactions import failed_checks, transaction
 from tanhui.models.wallet import Wallet
 from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
-
-SPEND_KEY_PREFIX = "BEHAVIOUR#spend#"
 
 
 class WalletNotFound(errors.NotFound):
@@ -42,39 +43,55 @@ def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPa
     return LedgerPage(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 
+def add_movement(
+    t: TransactWrite, user_id: str, coins: int, *, kind: str, reference: str, now: str,
+    channel: str, evidence: dict[str, Any] | None = None,
+) -> None:
+    """Adds to `t` the two writes of one wallet movement: the ledger entry (kind `spend` or
+    `refund`) at `BEHAVIOUR#<kind>#<reference>`, put once, and the wallet update. A `spend`
+    (`coins` taken) is conditional on `coins >= :n`; a `refund` gives them back. Callers own the
+    positions: the entry's, then the wallet's."""
+    if coins <= 0:
+        raise errors.BadRequest("A movement takes a positive number of coins.", code="invalid_amount")
+    spend = kind == "spend"
+    entry = BehaviourRecord(
+        *BehaviourRecord.key(f"BEHAVIOUR#{kind}#{reference}"),
+        kind=kind,
+        claim_id=reference,
+        user_id=user_id,
+        behaviour=None,
+        channel=channel,
+        evidence={"reference": reference, **(evidence or {})},
+        coins=-coins if spend else coins,
+        gco2e=0,
+        created_at=now,
+        gsi1pk=ledger_pk(user_id),
+        gsi1sk=f"{now}#{reference}",
+    )
+    t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
+    wallet = Wallet(*Wallet.key(user_id))
+    t.update(
+        wallet,
+        actions=[
+            Wallet.coins.add(-coins if spend else coins),
+            Wallet.spent_coins.add(coins if spend else -coins),
+            Wallet.updated_at.set(now),
+        ],
+        condition=Wallet.pk.exists() & (Wallet.coins >= coins) if spend else Wallet.pk.exists(),
+    )
+
+
 def debit(user_id: str, coins: int, *, reference: str, description: str | None = None) -> WalletOut:
     """Takes `coins` from the wallet and records a `spend` entry, once per `reference` (e.g. a
     redemption id). Raises InsufficientBalance if the wallet holds fewer coins; a repeated
     reference raises Conflict `already_debited` and takes nothing."""
     if coins <= 0:
         raise errors.BadRequest("A debit takes a positive number of coins.", code="invalid_amount")
-    now = utc_now()
-    entry = BehaviourRecord(
-        *BehaviourRecord.key(SPEND_KEY_PREFIX + reference),
-        kind="spend",
-        claim_id=reference,
-        user_id=user_id,
-        behaviour=None,
-        channel="redemption",
-        evidence={"reference": reference, **({"description": description} if description else {})},
-        coins=-coins,
-        gco2e=0,
-        created_at=now,
-        gsi1pk=ledger_pk(user_id),
-        gsi1sk=f"{now}#{reference}",
-    )
-    wallet = Wallet(*Wallet.key(user_id))
     try:
         with transaction() as t:
-            t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
-            t.update(
-                wallet,
-                actions=[
-                    Wallet.coins.add(-coins),
-                    Wallet.spent_coins.add(coins),
-                    Wallet.updated_at.set(now),
-                ],
-                condition=Wallet.pk.exists() & (Wallet.coins >= coins),
+            add_movement(
+                t, user_id, coins, kind="spend", reference=reference, now=utc_now(), channel="redemption",
+                evidence={"description": description} if description else None,
             )
     except TransactWriteError as exc:
         failed = failed_checks(exc)
