@@ -13,7 +13,7 @@ from tanhui.imports import quota
 from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
 from tanhui.partners import registry
-from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
+from tanhui.partners.schemas import AllianceIn, PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
 
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
@@ -101,6 +101,19 @@ def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Re
 def put_quota(partner_id: str, body: Annotated[QuotaIn, Body()]) -> QuotaOut:
     _admin()
     return quota.set_quota(partner_id.upper(), body)
+
+
+@app.put(
+    "/v1/admin/partners/<partner_id>/alliance",
+    tags=["admin"],
+    summary="Admit a partner to the low-carbon alliance",
+    description="`{\"alliance\": true}` lets a hotel or scenic spot make offers like a merchant "
+    "(`false` takes it back; its offers stay until withdrawn).",
+    responses=responses(raises=[PARTNER_NOT_FOUND]),
+)
+def put_alliance(partner_id: str, body: Annotated[AllianceIn, Body()]) -> PartnerOut:
+    _admin()
+    return registry.set_alliance(partner_id.upper(), body.alliance)
 
 
 @app.put(

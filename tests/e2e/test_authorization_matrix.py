@@ -16,6 +16,8 @@ TICKET = {"kind": "ticket_product", "attributes": {"name": "年卡 Annual pass"}
 PARTNER_BODY = {"name": "矩阵景区", "role": "scenic_spot", "contact": {"name": "Ms Chen"}}
 PLANT_FILE = {"type": "plant_adoptions", "filename": "x.csv"}
 PROJECT = {"name": "红树林修复 Mangroves", "description": "Replant the estuary.", "goal_coins": 1000}
+OFFER = {"title": "绿茶 Green tea", "description": "", "coins_cost": 1, "stock": 5,
+         "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z", "voucher_valid_days": 7}
 FACTOR = {"method": "per_night", "unit": "night", "gco2e_per_unit": 1, "coins_per_unit": 1,
           "daily_cap": 1, "source": "matrix", "effective_from": "2099-01-01T00:00:00Z"}
 
@@ -109,6 +111,24 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/partner/imports": ("GET", "/v1/partner/imports", None, row(401, 403, 200, 200, 403)),
     "GET /v1/partner/imports/{import_id}": ("GET", "/v1/partner/imports/{import}", None,
                                             row(401, 403, 200, 404, 403)),
+    "PUT /v1/admin/partners/{partner_id}/alliance": (
+        "PUT", "/v1/admin/partners/{partner_id}/alliance", {"alliance": True}, ADMIN_ONLY),
+    # spending: the partner is a scenic spot in the alliance, partner2 a scenic spot outside it
+    "POST /v1/partner/offers": ("POST", "/v1/partner/offers", OFFER, row(401, 403, 201, 403, 403)),
+    "GET /v1/partner/offers": ("GET", "/v1/partner/offers", None, row(401, 403, 200, 200, 403)),
+    "PATCH /v1/partner/offers/{offer_id}": ("PATCH", "/v1/partner/offers/{offer}", {"title": "{caller}"},
+                                            row(401, 403, 200, 404, 403)),
+    "DELETE /v1/partner/offers/{offer_id}": ("DELETE", "/v1/partner/offers/{withdraw_offer}", None,
+                                             row(401, 403, 200, 404, 403)),
+    "POST /v1/partner/vouchers/consume": ("POST", "/v1/partner/vouchers/consume", {"code": "{voucher}"},
+                                          row(401, 403, 200, 404, 403)),
+    "GET /v1/offers": ("GET", "/v1/offers", None, TOURIST_ONLY),
+    "GET /v1/offers/{offer_id}": ("GET", "/v1/offers/{offer}", None, TOURIST_ONLY),
+    "POST /v1/redemptions": ("POST", "/v1/redemptions", {"offer_id": "NOSUCHOFFER0"},
+                             row(401, 422, 403, 403, 403)),
+    "GET /v1/me/vouchers": ("GET", "/v1/me/vouchers", None, TOURIST_ONLY),
+    "GET /v1/me/vouchers/{voucher_file}": ("GET", "/v1/me/vouchers/0000000000000000.png", None,
+                                           row(401, 404, 403, 403, 403)),
     "PUT /v1/admin/partners/{partner_id}/quota": (
         "PUT", "/v1/admin/partners/{partner_id}/quota", {"monthly_coins": 100000}, ADMIN_ONLY),
 }
@@ -183,11 +203,19 @@ def world(http, api, admin) -> dict[str, Any]:
     project, close_project = (
         made("POST", "/v1/admin/projects", PROJECT, admin)["project_id"] for _ in range(2)
     )
+    made("PUT", f"/v1/admin/partners/{partner.partner_id}/alliance", {"alliance": True}, admin)
+    offer, withdraw = (made("POST", "/v1/partner/offers", OFFER, partner)["offer_id"] for _ in range(2))
+    buyer = register()
+    made("POST", "/v1/claims", {"code": room_url}, buyer)  # 2 coins for the night
+    status, voucher, _ = http.request("POST", "/v1/redemptions", {"offer_id": offer},
+                                      token=buyer.access_token, headers={"Idempotency-Key": "matrix"})
+    assert status == 201, voucher
     names = {"asset": asset, "retire_asset": retire, "revoke_asset": revoke,
              "code": codes["codes"][0]["code_id"], "revoke_code": codes["codes"][1]["code_id"],
              "batch": batch, "revoke_batch": revoke_batch["batch_id"], "partner_id": partner.partner_id,
              "claim_url": room_url, "room": rooms[1]["asset_id"],  # static codes need a room: the hotel's
-             "import": upload["import_id"], "project": project, "close_project": close_project}
+             "import": upload["import_id"], "project": project, "close_project": close_project,
+             "offer": offer, "withdraw_offer": withdraw, "voucher": voucher["code"]}
     return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel}
 
 

@@ -15,6 +15,7 @@ HEAVY = (
     "tanhui.codes.schemas",
     "tanhui.identity",
     "tanhui.partners",
+    "tanhui.spending",
 )
 
 

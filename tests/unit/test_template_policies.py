@@ -32,6 +32,11 @@ DYNAMODB_ALLOWED = {
     # the donation transaction, shard totals in batches, open projects (gsi1), idempotency keys
     "DonationsFunction": ({"GetItem", "BatchGetItem", "Query", "ConditionCheckItem", "PutItem",
                            "UpdateItem", "DeleteItem"}, True),
+    # offers (listed through gsi1), vouchers (listed through gsi1), the redemption, consume and
+    # their idempotency keys (put, read, take over, release)
+    "SpendingFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
+    # expiry markers queried and deleted, vouchers read, the refund transaction
+    "RefundFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
     # import jobs and their ranges, the crediting transactions (records, wallets, the quota
     # counter), bindings read in batches, the partner's assets, pending rows
     "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),

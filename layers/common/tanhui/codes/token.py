@@ -9,6 +9,7 @@ Binary layout (big-endian), then RFC 4648 base32 without padding (A-Z, 2-7: QR a
     body        ticket, packaging:  batch id (3 bytes) + serial (8 random bytes)
                 vehicle_rotating:   time step (4 bytes, unix time // step seconds)
                 vehicle, hotel_room: nothing
+                voucher:            serial (8 random bytes); the "asset" is the offer
     mac         HMAC-SHA-256(key[kid], everything above), truncated so the token is a multiple
                 of 5 bytes (no base32 padding) and never shorter than 80 bits
 
@@ -16,6 +17,11 @@ Binary layout (big-endian), then RFC 4648 base32 without padding (A-Z, 2-7: QR a
     ticket/packaging    30     48      88
     vehicle_rotating    25     40     104
     vehicle/hotel_room  20     32      96
+    voucher             30     48     112
+
+A voucher (兑换券) is not a code partners print: it is what a redemption hands the tourist, shown
+at the merchant's till. `verify` refuses it unless asked for it (`kinds=VOUCHER_KINDS`), so a
+voucher never earns a claim, and a printed code never passes as a voucher.
 
 A ticket URL with a 20-character base is 71 characters and a packaging URL
 (`<base>/01/<GTIN-14>/21/<token>`) 90: both fit QR version 4 at error correction M.
@@ -49,6 +55,7 @@ class Kind(IntEnum):
     VEHICLE = 3
     VEHICLE_ROTATING = 4
     HOTEL_ROOM = 5
+    VOUCHER = 6
 
     @property
     def label(self) -> str:
@@ -73,7 +80,10 @@ _BODY_BYTES = {
     Kind.VEHICLE: 0,
     Kind.VEHICLE_ROTATING: 4,
     Kind.HOTEL_ROOM: 0,
+    Kind.VOUCHER: SERIAL_BYTES,
 }
+CODE_KINDS = frozenset(Kind) - {Kind.VOUCHER}  # what partners print and tourists claim
+VOUCHER_KINDS = frozenset({Kind.VOUCHER})
 
 
 def _mac_bytes(payload_bytes: int) -> int:
@@ -98,7 +108,7 @@ class Token(NamedTuple):
     partner_id: str  # 6 upper-case hex characters
     asset_id: str  # 6 upper-case hex characters
     batch_id: str | None = None  # single-use kinds
-    serial: str | None = None  # single-use kinds: 16 upper-case hex characters
+    serial: str | None = None  # single-use kinds and vouchers: 16 upper-case hex characters
     step: int | None = None  # vehicle_rotating
 
     @property
@@ -210,12 +220,22 @@ def issue_serials(
         count -= n
 
 
+def issue_voucher(kid: int, key: bytes, partner_id: str, offer_id: str) -> Token:
+    """A voucher of the merchant `partner_id` for its offer (`offer_id`: 6 hex), with a fresh
+    64-bit random serial."""
+    serial = os.urandom(SERIAL_BYTES)
+    payload = bytes((VERSION << 4 | Kind.VOUCHER, kid)) + _ids(partner_id, offer_id) + serial
+    return Token(_sign(key, payload, Kind.VOUCHER), Kind.VOUCHER, kid, partner_id.upper(),
+                 offer_id.upper(), serial=serial.hex().upper())
+
+
 # ---------------------------------------------------------------------------------- verifying
 KeyLookup = Callable[[int], "bytes | None"]
 
 
-def verify(text: str, key_for: KeyLookup) -> Token:
-    """Authenticates a token; raises InvalidCode for anything malformed, forged or unknown-kid."""
+def verify(text: str, key_for: KeyLookup, kinds: frozenset[Kind] = CODE_KINDS) -> Token:
+    """Authenticates a token of one of `kinds`; raises InvalidCode for anything malformed,
+    forged, of another kind or signed with an unknown kid."""
     if not isinstance(text, str) or len(text) not in _VALID_CHARS:
         raise errors.InvalidCode()
     try:
@@ -226,6 +246,8 @@ def verify(text: str, key_for: KeyLookup) -> Token:
     if version != VERSION or kind_value not in Kind._value2member_map_:
         raise errors.InvalidCode()
     kind = Kind(kind_value)
+    if kind not in kinds:
+        raise errors.InvalidCode()
     payload_len, mac_len = _LAYOUT[kind]
     if len(raw) != payload_len + mac_len:
         raise errors.InvalidCode()
@@ -236,6 +258,8 @@ def verify(text: str, key_for: KeyLookup) -> Token:
     if not hmac.compare_digest(hmac.digest(key, payload, "sha256")[:mac_len], mac):
         raise errors.InvalidCode()
     token = Token(text, kind, raw[1], raw[2:5].hex().upper(), raw[5:8].hex().upper())
+    if kind is Kind.VOUCHER:
+        return token._replace(serial=raw[8:16].hex().upper())
     if kind.single_use:
         return token._replace(batch_id=raw[8:11].hex().upper(), serial=raw[11:19].hex().upper())
     if kind is Kind.VEHICLE_ROTATING:

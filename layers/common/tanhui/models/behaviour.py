@@ -6,7 +6,7 @@ pk=<claims.keys.*> (e.g. BEHAVIOUR#night#<user>#<date>), sk=BEHAVIOUR. It is at 
   - the evidence for verification (code id or file + row, factor version used).
 A revoked single-use code is a tombstone at the same key (status="revoked", no user), so the
 claim's own put fails on it inside the one write request.
-Spend and adjustment entries (redemption) use the same model with kind spend|adjust.
+Spend, refund and adjustment entries (redemptions, expired vouchers) use the same model.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def ledger_pk(user_id: str) -> str:
 
 class BehaviourRecord(TanhuiModel):
     status = UnicodeAttribute(default=STATUS_CREDITED)  # credited | revoked
-    kind = UnicodeAttribute(default="earn")  # earn | spend | adjust
+    kind = UnicodeAttribute(default="earn")  # earn | spend | refund | adjust
     claim_id = UnicodeAttribute(null=True)
     user_id = UnicodeAttribute(null=True)
     behaviour = UnicodeAttribute(null=True)

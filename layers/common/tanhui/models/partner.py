@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
 from tanhui.models.base import Gsi1, TanhuiModel
 
@@ -21,6 +21,8 @@ class Partner(TanhuiModel):
     status = UnicodeAttribute(default="active")
     # issuance supervision (发放监管): coins its files may issue a month; None = no quota set
     monthly_coin_quota = NumberAttribute(null=True)
+    # low-carbon alliance (低碳联盟): set by the operator; merchants may make offers without it
+    alliance = BooleanAttribute(null=True)
     created_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()

@@ -54,6 +54,22 @@ def get_partner(partner_id: str) -> Partner:
         raise errors.NotFound("No such partner.", code="partner_not_found") from exc
 
 
+def cached_partner(partner_id: str) -> Partner:
+    """The partner as a per-container cache holds it (`metadata_cache_seconds`); `set_alliance`
+    forgets it in its own container, other containers see the change within the cache age."""
+    partner: Partner = cache.cached(("partner", partner_id), lambda: get_partner(partner_id))
+    return partner
+
+
+def set_alliance(partner_id: str, alliance: bool) -> PartnerOut:
+    """The operator admits a partner to the low-carbon alliance (its staff may make offers)."""
+    item = get_partner(partner_id)
+    item.update(actions=[Partner.alliance.set(alliance)], condition=Partner.pk.exists())
+    cache.forget(("partner", partner_id))
+    logger.info("partner alliance set", extra={"partner_id": partner_id, "alliance": alliance})
+    return PartnerOut.model_validate(item)
+
+
 def partner_out(partner_id: str) -> PartnerOut:
     return PartnerOut.model_validate(get_partner(partner_id))
 

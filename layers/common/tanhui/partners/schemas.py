@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints
+from pydantic import StringConstraints, field_validator
 
 from tanhui.identity.schemas import DisplayName, Password, Phone
 from tanhui.request_models import RequestModel
@@ -36,7 +36,17 @@ class PartnerOut(ResponseModel):
     role: PartnerRole
     contact: Map
     status: str
+    alliance: bool = False
     created_at: str
+
+    @field_validator("alliance", mode="before")
+    @classmethod
+    def _unset_is_false(cls, value: Any) -> Any:
+        return bool(value)
+
+
+class AllianceIn(RequestModel):
+    alliance: bool
 
 
 class PartnerList(ResponseModel):

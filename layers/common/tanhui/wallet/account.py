@@ -23,8 +23,6 @@ from tanhui.models.transactions import failed_keys, transaction
 from tanhui.models.wallet import Wallet
 from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
 
-SPEND_KEY_PREFIX = "BEHAVIOUR#spend#"
-
 # adds one item (save, update, delete or condition check) to the debit's transaction
 TransactItem = Callable[[TransactWrite], None]
 
@@ -59,6 +57,46 @@ def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPa
     return LedgerPage(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 
+def add_movement(
+    t: TransactWrite, user_id: str, coins: int, *, kind: str, reference: str, now: str,
+    channel: str, evidence: dict[str, Any] | None = None,
+) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Adds to `t` the two writes of one wallet movement: the ledger entry (kind `spend` or
+    `refund`) at `BEHAVIOUR#<kind>#<reference>`, put once, and the wallet update. A `spend`
+    (`coins` taken) is conditional on `coins >= :n`; a `refund` gives them back. Returns the keys
+    (pk, sk) of both, the entry's then the wallet's: `models.transactions.failed_keys` tells which
+    failed (PynamoDB reorders a transaction's items, so positions say nothing)."""
+    if coins <= 0:
+        raise errors.BadRequest("A movement takes a positive number of coins.", code="invalid_amount")
+    spend = kind == "spend"
+    entry = BehaviourRecord(
+        *BehaviourRecord.key(f"BEHAVIOUR#{kind}#{reference}"),
+        kind=kind,
+        claim_id=reference,
+        user_id=user_id,
+        behaviour=None,
+        channel=channel,
+        evidence={"reference": reference, **(evidence or {})},
+        coins=-coins if spend else coins,
+        gco2e=0,
+        created_at=now,
+        gsi1pk=ledger_pk(user_id),
+        gsi1sk=f"{now}#{reference}",
+    )
+    t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
+    wallet = Wallet(*Wallet.key(user_id))
+    t.update(
+        wallet,
+        actions=[
+            Wallet.coins.add(-coins if spend else coins),
+            Wallet.spent_coins.add(coins if spend else -coins),
+            Wallet.updated_at.set(now),
+        ],
+        condition=Wallet.pk.exists() & (Wallet.coins >= coins) if spend else Wallet.pk.exists(),
+    )
+    return (entry.pk, entry.sk), (wallet.pk, wallet.sk)
+
+
 def debit(
     user_id: str,
     coins: int,
@@ -76,49 +114,24 @@ def debit(
     conditions fails, ItemConditionFailed says which (checked before the wallet's own)."""
     if coins <= 0:
         raise errors.BadRequest("A debit takes a positive number of coins.", code="invalid_amount")
-    now = utc_now()
-    entry = BehaviourRecord(
-        *BehaviourRecord.key(SPEND_KEY_PREFIX + reference),
-        kind="spend",
-        claim_id=reference,
-        user_id=user_id,
-        behaviour=None,
-        channel=channel,
-        evidence={
-            "reference": reference,
-            **({"description": description} if description else {}),
-            **(evidence or {}),
-        },
-        coins=-coins,
-        gco2e=0,
-        created_at=now,
-        gsi1pk=ledger_pk(user_id),
-        gsi1sk=f"{now}#{reference}",
-    )
-    wallet = Wallet(*Wallet.key(user_id))
     t = transaction()
+    extra = {**({"description": description} if description else {}), **(evidence or {})}
     try:
         with t:
-            t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
-            t.update(
-                wallet,
-                actions=[
-                    Wallet.coins.add(-coins),
-                    Wallet.spent_coins.add(coins),
-                    Wallet.updated_at.set(now),
-                ],
-                condition=Wallet.pk.exists() & (Wallet.coins >= coins),
+            entry_key, wallet_key = add_movement(
+                t, user_id, coins, kind="spend", reference=reference, now=utc_now(), channel=channel,
+                evidence=extra or None,
             )
             for add in also:
                 add(t)
     except TransactWriteError as exc:
         failed = failed_keys(t, exc)
-        own = {(entry.pk, entry.sk), (wallet.pk, wallet.sk)}
+        own = {entry_key, wallet_key}
         if failed - own:
             raise ItemConditionFailed(failed - own) from exc
-        if (entry.pk, entry.sk) in failed:
+        if entry_key in failed:
             raise errors.Conflict("This debit was already made.", code="already_debited") from exc
-        if (wallet.pk, wallet.sk) in failed:
+        if wallet_key in failed:
             raise errors.InsufficientBalance() from exc
         raise
     return balance(user_id)

@@ -1,0 +1,1 @@
+"""Spending coins: offers, redemptions, vouchers and the refund of expired vouchers."""

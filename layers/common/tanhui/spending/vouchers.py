@@ -1,0 +1,136 @@
+"""Vouchers: the tourist's list and QR images, and the merchant consuming one at the till.
+
+A voucher is `issued` until its merchant consumes it (once), or it expires (`valid_until`); an
+expired one that was never consumed is `refunded` by the hourly refund run
+(`tanhui.spending.refunds`). Consuming is one conditional update of the voucher.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import TransactWriteError
+
+from tanhui import errors
+from tanhui.codes import keyring, token
+from tanhui.models.base import iso_ms
+from tanhui.models.identity import UserProfile
+from tanhui.models.offers import Offer, Voucher, VoucherExpiry, vouchers_pk
+from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.transactions import failed_keys, transaction
+from tanhui.spending.schemas import ConsumedOut, VoucherList, VoucherOut
+
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+class VoucherNotFound(errors.NotFound):
+    code, message = "voucher_not_found", "No such voucher."
+
+
+class VoucherUsed(errors.Conflict):
+    code, message = "voucher_used", "This voucher has already been used."
+
+
+class VoucherExpired(errors.Gone):
+    code, message = "voucher_expired", "This voucher has expired; its coins go back to the tourist."
+
+
+def status(voucher: Voucher, now: str) -> str:
+    if voucher.status == "issued" and voucher.valid_until <= now:
+        return "expired"  # until the refund run gives the coins back
+    return voucher.status
+
+
+def out(voucher: Voucher, now: str | None = None) -> VoucherOut:
+    now = now or iso_ms(datetime.now(UTC))
+    base = f"/v1/me/vouchers/{voucher.voucher_id}"
+    return VoucherOut.model_validate(
+        {**voucher.attribute_values, "status": status(voucher, now), "png": f"{base}.png",
+         "svg": f"{base}.svg"}
+    )
+
+
+def _get(serial: str) -> Voucher:
+    try:
+        return Voucher.get(*Voucher.key(serial), consistent_read=True)
+    except Voucher.DoesNotExist as exc:
+        raise VoucherNotFound() from exc
+
+
+def _own(user_id: str, voucher_id: str) -> Voucher:
+    if not (len(voucher_id) == 16 and all(c in "0123456789ABCDEF" for c in voucher_id)):
+        raise VoucherNotFound()
+    voucher = _get(voucher_id)
+    if voucher.user_id != user_id:
+        raise VoucherNotFound()
+    return voucher
+
+
+def mine(user_id: str, voucher_id: str) -> VoucherOut:
+    return out(_own(user_id, voucher_id))
+
+
+def list_mine(user_id: str, limit: int, cursor: str | None) -> VoucherList:
+    pk = vouchers_pk(user_id)
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": pk})
+    page = Voucher.by_user.query(
+        pk, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    )
+    now = iso_ms(datetime.now(UTC))
+    items = [out(v, now) for v in page]
+    return VoucherList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+
+
+def image(user_id: str, voucher_file: str) -> tuple[str, bytes]:
+    """`<voucher id>.png` or `.svg`: the QR of the voucher's code, to show at the till."""
+    voucher_id, _, ext = voucher_file.rpartition(".")
+    if ext not in IMAGE_TYPES:
+        raise VoucherNotFound()
+    voucher = _own(user_id, voucher_id.upper())
+    from tanhui.codes import render  # qrcode: only this route draws
+
+    draw = render.png if ext == "png" else render.svg
+    return IMAGE_TYPES[ext], draw(voucher.code)
+
+
+def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
+    """The offer's merchant takes the voucher at the till: once (409 `voucher_used`), before it
+    expires (410 `voucher_expired`); another merchant's voucher is 404."""
+    try:
+        tok = token.verify(token.parse_scanned(code).token, keyring.verifying_key, token.VOUCHER_KINDS)
+    except errors.InvalidCode as exc:
+        raise VoucherNotFound() from exc
+    if tok.partner_id != partner_id or tok.serial is None:
+        raise VoucherNotFound()
+    voucher = _get(tok.serial)
+    now = iso_ms(datetime.now(UTC))
+    _refuse(voucher, now)
+    t = transaction()
+    try:
+        with t:
+            t.update(
+                voucher,
+                actions=[Voucher.status.set("consumed"), Voucher.consumed_at.set(now),
+                         Voucher.consumed_by.set(staff_id)],
+                condition=(Voucher.status == "issued") & (Voucher.valid_until > now),
+            )
+            t.update(Offer(*Offer.key(voucher.offer_id)), actions=[Offer.consumed.add(1)])
+            t.delete(VoucherExpiry(*VoucherExpiry.key(voucher.valid_until, voucher.voucher_id)))
+    except TransactWriteError as exc:
+        if (voucher.pk, voucher.sk) in failed_keys(t, exc):  # consumed or expired meanwhile
+            _refuse(_get(tok.serial), now)
+        raise
+    try:
+        name = UserProfile.get(*UserProfile.key(voucher.user_id), attributes_to_get=["display_name"])
+        display_name = name.display_name
+    except UserProfile.DoesNotExist:
+        display_name = ""
+    return ConsumedOut(voucher_id=voucher.voucher_id, offer_id=voucher.offer_id, title=voucher.title,
+                       display_name=display_name, consumed_at=now)
+
+
+def _refuse(voucher: Voucher, now: str) -> None:
+    if voucher.status == "consumed":
+        raise VoucherUsed()
+    if voucher.status != "issued" or voucher.valid_until <= now:
+        raise VoucherExpired()
