@@ -76,8 +76,9 @@ def list_my_offers(limit: api.PageLimit = 20, cursor: Cursor = None) -> Merchant
     tags=["spending"],
     summary="Change an offer",
     description="Title, description, stock left, per-user limit, validity, voucher validity; "
-    "the price stays (withdraw and make another offer).",
-    responses=responses(raises=OWN_OFFER),
+    "the price stays (withdraw and make another offer). A new `stock` applies only if no "
+    "redemption took a unit since the offer was read (else 409 `offer_changed`: read it again).",
+    responses=responses(raises=[*OWN_OFFER, offers.OfferChanged]),
 )
 @api.allow("partner")
 def update_offer(offer_id: str, body: Annotated[OfferPatch, Body()]) -> MerchantOfferOut:

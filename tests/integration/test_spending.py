@@ -227,3 +227,20 @@ def test_given_the_last_unit_sold_after_the_offer_was_read_then_409_out_of_stock
     late = redeem(api, second, o["offer_id"])
     assert (late.status, late.error_code) == (409, "out_of_stock")
     assert coins(api, second) == 3
+
+
+def test_given_a_redemption_after_the_merchant_read_the_stock_then_the_new_stock_is_refused(
+    api, cafe, register, monkeypatch
+):
+    from tanhui.spending import offers
+
+    o, tourist = offer(api, cafe, stock=5), register()
+    give(tourist, 3)
+    stale = offers.own(cafe.partner_id, o["offer_id"])  # the merchant's screen: 5 left
+    assert redeem(api, tourist, o["offer_id"]).status == 201  # 4 left now
+    monkeypatch.setattr(offers, "own", lambda partner_id, offer_id: stale)
+    patched = api.call("PATCH", f"/v1/partner/offers/{o['offer_id']}", {"stock": 10}, as_=cafe)
+    assert (patched.status, patched.error_code) == (409, "offer_changed")
+    monkeypatch.undo()
+    assert api.call("PATCH", f"/v1/partner/offers/{o['offer_id']}", {"stock": 10}, as_=cafe).status == 200
+    assert api.get(f"/v1/offers/{o['offer_id']}", as_=tourist).body["stock"] == 10

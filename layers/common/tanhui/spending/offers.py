@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from pynamodb.exceptions import UpdateError
+
 from tanhui import errors
 from tanhui.models.base import iso_ms, save_with_fresh_id, utc_now
 from tanhui.models.offers import OFFER_LISTING, Offer, offer_key
@@ -34,6 +36,11 @@ class NotAllianceMember(errors.Forbidden):
 
 class OfferNotFound(errors.NotFound):
     code, message = "offer_not_found", "No such offer."
+
+
+class OfferChanged(errors.Conflict):
+    code = "offer_changed"
+    message = "The offer's stock changed meanwhile (a redemption); read it and try again."
 
 
 class OfferNotActive(errors.Conflict):
@@ -102,7 +109,15 @@ def update(partner_id: str, offer_id: str, req: OfferPatch) -> MerchantOfferOut:
             details=[{"field": "valid_until", "problem": "must be after valid_from"}],
         )
     actions = [getattr(Offer, name).set(value) for name, value in changes.items()]
-    offer.update(actions=[*actions, Offer.updated_at.set(utc_now())], condition=Offer.pk.exists())
+    condition = Offer.pk.exists()
+    if "stock" in changes:  # the stock left, as the merchant saw it: not one a redemption took since
+        condition &= Offer.stock == offer.stock
+    try:
+        offer.update(actions=[*actions, Offer.updated_at.set(utc_now())], condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise OfferChanged() from exc
+        raise
     return MerchantOfferOut.model_validate(offer)
 
 
