@@ -1,5 +1,6 @@
 """Demo data for `make run`: an admin, one partner (with a staff login) per role, a tourist,
-one asset of each kind with its codes (URLs in demo.json, PNG/SVG images next to it).
+one asset of each kind with its codes (URLs in demo.json, PNG/SVG images next to it), and an
+alliance offer of the demo merchant that a tourist's demo hotel night pays for.
 
 Runs the real domain code, in process, against the freshly provisioned stack, and writes the
 credentials to .local/demo.json (git-ignored).
@@ -78,7 +79,29 @@ def seed() -> dict[str, Any]:
 
     demo["factors"] = factors.seed_defaults()
     demo["assets"] = seed_assets({role: p["partner_id"] for role, p in demo["partners"].items()})
+    demo["offer"] = seed_offer(demo["partners"]["merchant"]["partner_id"])
     return demo
+
+
+DEMO_OFFER = {
+    "title": "低碳拿铁一杯 A low-carbon latte",
+    "description": "燕麦奶拿铁，自带杯再减塑。An oat-milk latte at the café by the Danxia visitor centre; "
+    "bring your own cup.",
+    "coins_cost": 2,  # the demo hotel night earns 2
+    "stock": 1000,
+    "valid_from": "2026-01-01T00:00:00Z",
+    "valid_until": "2099-01-01T00:00:00Z",
+    "voucher_valid_days": 30,
+}
+
+
+def seed_offer(merchant_id: str) -> dict[str, Any]:
+    """The demo merchant's alliance offer, through the same domain code the API uses."""
+    from tanhui.spending import offers
+    from tanhui.spending.schemas import OfferIn
+
+    offer = offers.create(merchant_id, OfferIn.model_validate(DEMO_OFFER))
+    return {"offer_id": offer.offer_id, "title": offer.title, "coins_cost": offer.coins_cost}
 
 
 DEMO_ASSETS = {
@@ -150,7 +173,8 @@ ENV_ASSETS = {"TICKET_PRODUCT": "ticket_product", "ROOM": "hotel_room", "VEHICLE
 
 def shell_env(demo: dict[str, Any]) -> str:
     """demo.json as shell variables: API, the upload bucket, <WHO>_PHONE/_PASSWORD (partners also
-    <WHO>_PARTNER_ID), asset ids and a code URL each."""
+    <WHO>_PARTNER_ID), asset ids and a code URL each, the merchant's OFFER (a state seeded before
+    offers has none)."""
     import shlex
 
     values = {"API": demo["api"], "AWS_ENDPOINT": demo["aws_endpoint"],
@@ -164,6 +188,8 @@ def shell_env(demo: dict[str, Any]) -> str:
     for name, kind in ENV_ASSETS.items():
         values[name] = demo["assets"][kind]["asset_id"]
         values[f"{name}_CODE_URL"] = demo["assets"][kind]["codes"][0]["url"]
+    if "offer" in demo:
+        values["OFFER"] = demo["offer"]["offer_id"]
     lines = [f"{name}={shlex.quote(value)}" for name, value in values.items()]
     header = "# written by `make run` from demo.json: source it in a shell (the README walkthrough does)"
     return "\n".join([header, *lines]) + "\n"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tanhui.codes import token
 from tanhui.models.offers import Voucher
 from tanhui.models.wallet import Wallet
+
+from tests.support import decode_png
 
 OFFER = {"title": "绿茶一杯 Green tea", "description": "At the café by the lake.", "coins_cost": 3,
          "stock": 10, "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
@@ -244,3 +248,32 @@ def test_given_a_redemption_after_the_merchant_read_the_stock_then_the_new_stock
     monkeypatch.undo()
     assert api.call("PATCH", f"/v1/partner/offers/{o['offer_id']}", {"stock": 10}, as_=cafe).status == 200
     assert api.get(f"/v1/offers/{o['offer_id']}", as_=tourist).body["stock"] == 10
+
+
+def test_given_a_voucher_then_its_code_and_qr_are_a_code_url_and_the_till_takes_url_or_token(
+    api, cafe, register
+):
+    o, tourist = offer(api, cafe), register()
+    give(tourist, 6)
+    first, second = (redeem(api, tourist, o["offer_id"]).body for _ in range(2))
+    assert first["code"].startswith("HTTPS://QR.TANHUI.CN/Q/")
+    assert decode_png(base64.b64decode(api.get(first["png"], as_=tourist).body)) == first["code"]
+    by_url = api.post("/v1/partner/vouchers/consume", {"code": first["code"]}, as_=cafe)
+    bare = token.parse_scanned(second["code"]).token
+    by_token = api.post("/v1/partner/vouchers/consume", {"code": bare}, as_=cafe)
+    assert (by_url.status, by_token.status) == (200, 200)
+    taken = (by_url.body["voucher_id"], by_token.body["voucher_id"])
+    assert taken == (first["voucher_id"], second["voucher_id"])
+
+
+def test_given_a_phone_camera_opens_a_voucher_url_then_the_page_says_show_it_at_the_till(api, cafe, register):
+    o, tourist = offer(api, cafe), register()
+    give(tourist, 3)
+    voucher = redeem(api, tourist, o["offer_id"]).body
+    path = voucher["code"].removeprefix("HTTPS://QR.TANHUI.CN")
+    page = api.get(path)  # public: no token
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "兑换券" in page.body and "merchant's till" in page.body
+    assert "tanhui://claim" not in page.body and "Not a valid code" not in page.body
+    forged = api.get(path[:-1] + ("A" if path[-1] != "A" else "B"))
+    assert forged.status == 404 and "Not a valid code" in forged.body

@@ -2,8 +2,9 @@
 `<base>/01/<GTIN>/21/<token>` on packaging) with no app installed.
 
 It verifies the token (no database read) and hands the scanned text to the Tanhui app, which claims
-it with the user's login (POST /v1/claims). A forged or retired code says so instead: people learn
-that a tampered sticker is not ours.
+it with the user's login (POST /v1/claims). A voucher (兑换券) is not claimed: its page says to show
+it at the merchant's till (still no database read: which offer it is stays with the till). A forged
+or retired code says so instead: people learn that a tampered sticker is not ours.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def page(path: str) -> tuple[int, str]:
     """(status, HTML) for the path of a scanned URL: 200 for a genuine code, 404 otherwise."""
     try:
         scanned = token.parse_scanned(path)
-        tok = token.verify(scanned.token, keyring.verifying_key)
+        tok = token.verify(scanned.token, keyring.verifying_key, token.CODE_KINDS | token.VOUCHER_KINDS)
     except errors.InvalidCode:
         return 404, _PAGE.format(
             title="无效的碳惠码 · Not a valid code",
@@ -51,6 +52,15 @@ def page(path: str) -> tuple[int, str]:
             "<br>This QR code was not issued by Tanhui or is no longer valid.",
             action="",
             footer="If it is stuck on a ticket, room or product, please tell the staff.",
+        )
+    if tok.kind is token.Kind.VOUCHER:
+        return 200, _PAGE.format(
+            title="碳惠兑换券 · Tanhui voucher",
+            body="这是一张兑换券，不能领取碳币。请在商家收银台出示，由店员扫码核销。"
+            "<br>This is a voucher, not a code to earn coins: show it at the merchant's till, "
+            "where the staff scan it.",
+            action="",
+            footer=f"Voucher {escape(tok.short)}",
         )
     zh, en = WHAT[tok.kind]
     code = get_settings().code_base_url.rstrip("/").upper() + path  # what the app will claim

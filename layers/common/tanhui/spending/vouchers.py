@@ -13,6 +13,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from tanhui import errors
 from tanhui.codes import keyring, token
+from tanhui.config import get_settings
 from tanhui.models.base import iso_ms
 from tanhui.models.identity import UserProfile
 from tanhui.models.offers import Offer, Voucher, VoucherExpiry, vouchers_pk
@@ -41,12 +42,18 @@ def status(voucher: Voucher, now: str) -> str:
     return voucher.status
 
 
+def url(voucher: Voucher) -> str:
+    """What the voucher's QR holds: a code URL like a printed code's (`<base>/Q/<token>`), so a
+    phone camera opens the landing page and the till takes the URL or the bare token."""
+    return token.code_url(get_settings().code_base_url, voucher.code)
+
+
 def out(voucher: Voucher, now: str | None = None) -> VoucherOut:
     now = now or iso_ms(datetime.now(UTC))
     base = f"/v1/me/vouchers/{voucher.voucher_id}"
     return VoucherOut.model_validate(
-        {**voucher.attribute_values, "status": status(voucher, now), "png": f"{base}.png",
-         "svg": f"{base}.svg"}
+        {**voucher.attribute_values, "code": url(voucher), "status": status(voucher, now),
+         "png": f"{base}.png", "svg": f"{base}.svg"}
     )
 
 
@@ -90,7 +97,7 @@ def image(user_id: str, voucher_file: str) -> tuple[str, bytes]:
     from tanhui.codes import render  # qrcode: only this route draws
 
     draw = render.png if ext == "png" else render.svg
-    return IMAGE_TYPES[ext], draw(voucher.code)
+    return IMAGE_TYPES[ext], draw(url(voucher))
 
 
 def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
