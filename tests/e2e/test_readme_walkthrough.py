@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-
-import pytest
 
 from infra.local.cfn import ROOT
 from tests.conftest import _free_port
@@ -51,7 +48,6 @@ def test_the_readme_has_walkthrough_blocks_with_expectations():
     assert "HOTEL=..." not in script and "<code_id>" not in script and "demo()" not in script
 
 
-@pytest.mark.skipif(not shutil.which("curl"), reason="the walkthrough uses curl")
 def test_given_make_run_when_the_readme_sh_blocks_run_in_order_then_each_prints_what_it_says(tmp_path):
     script, expected = script_and_expectations(sh_blocks(README.read_text(encoding="utf-8")))
     local, elsewhere = tmp_path / "local", tmp_path / "elsewhere"
