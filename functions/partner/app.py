@@ -29,6 +29,7 @@ STAFF: tuple[Raises, ...] = ((errors.Forbidden, "not_partner_staff"),)  # every 
 ASSET = (*STAFF, (errors.NotFound, "asset_not_found"))
 ACTIVE_ASSET = (*ASSET, assets.AssetNotActive)
 CURSOR = (errors.BadRequest, "invalid_cursor")
+PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
@@ -49,7 +50,7 @@ def _partner_id() -> str:
     tags=["partner"],
     summary="My partner's profile",
     description="The partner the signed-in staff login belongs to.",
-    responses=responses(raises=[*STAFF, (errors.NotFound, "partner_not_found")]),
+    responses=responses(raises=[*STAFF, PARTNER_NOT_FOUND]),
 )
 def profile() -> PartnerOut:
     return partners.partner_out(_partner_id())
@@ -269,7 +270,7 @@ def revoke_code_batch(batch_id: str) -> RevokedOut:
     "import's key under the partner's own prefix, limited to `upload.max_bytes`. The file is "
     "imported as soon as it lands; follow it with GET /v1/partner/imports/{import_id}.",
     responses=responses(201, "Created: upload within 15 minutes.",
-                        raises=[*STAFF, imports.ImportTypeNotAllowed]),
+                        raises=[*STAFF, imports.ImportTypeNotAllowed, PARTNER_NOT_FOUND]),
 )
 def create_import(body: Annotated[ImportIn, Body()]) -> Response[CreatedImportOut]:
     partner_id, who = _staff()

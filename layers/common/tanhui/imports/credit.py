@@ -28,7 +28,6 @@ from tanhui.models.base import iso_ms
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.imports import IssuedCoins
 from tanhui.models.transactions import connection
-from tanhui.models.wallet import Wallet
 
 MAX_ITEMS = 100  # TransactWriteItems' limit
 ATTEMPTS = 5
@@ -338,10 +337,3 @@ def _credit_group(group: list[_Pending], quota: Quota | None, at: datetime) -> l
         return [_final(p, credited_now=p.credit.records) for p in group]
     return [_settle_alone(p, quota, at) for p in group]
 
-
-def wallet_exists(user_id: str) -> bool:
-    try:
-        Wallet.get(*Wallet.key(user_id), attributes_to_get=["pk"])
-    except Wallet.DoesNotExist:
-        return False
-    return True

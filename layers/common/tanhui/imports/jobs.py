@@ -39,10 +39,11 @@ from tanhui.config import get_settings
 from tanhui.imports import credit, formats, pending, plans
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
 from tanhui.models.base import iso_ms, sortable_id, utc_now
-from tanhui.models.imports import COUNTS, ImportJob, import_sk
+from tanhui.models.imports import COUNTS, ImportJob
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import Partner, partner_pk
 from tanhui.observability import logger
+from tanhui.partners import registry as partners
 
 MAX_BYTES = 256 * 1024 * 1024
 UPLOAD_SECONDS = 15 * 60
@@ -147,10 +148,10 @@ def _new_job(
 
 
 def create(partner_id: str, staff_user: str, body: ImportIn) -> CreatedImportOut:
-    ctx = plans.context(partner_id)
-    if ctx.role not in plans.ROLES_OF_TYPE[body.type]:
+    role = partners.get_partner(partner_id).role  # not the whole context: no asset is needed here
+    if role not in plans.ROLES_OF_TYPE[body.type]:
         raise ImportTypeNotAllowed(
-            f"A {ctx.role} does not hand in {body.type} files "
+            f"A {role} does not hand in {body.type} files "
             f"(that is for: {', '.join(plans.ROLES_OF_TYPE[body.type])})."
         )
     at = datetime.now(UTC)
@@ -399,7 +400,7 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     layout = _layout(job)
     rng = layout.ranges[number]
     ctx = plans.context(partner_id)
-    quota = credit.Quota(partner_id, ctx.monthly_coin_quota)
+    quota = ctx.quota
     tally = _Tally()
     block: list[formats.RawRow] = []
     for raw in formats.read_range(
@@ -452,15 +453,11 @@ def _credit_block(
             if exc.status == credit.PENDING:
                 pending.keep(("user", user_id), job, row_no, fields)
             tally.add(row_no, exc.status, exc.code, exc.message)
-    by_row = {(c.row): c for c in credits}
+    by_row = {c.row: c for c in credits}
+    fields_of = {row_no: fields for row_no, _, fields, _ in parsed}
     for outcome in credit.credit_rows(credits, quota, at=now):
         if outcome.status == credit.PENDING:  # matched, but no consent yet
-            pending.keep(
-                ("user", by_row[outcome.row].user_id),
-                job,
-                outcome.row,
-                next(f for r, _, f, _ in parsed if r == outcome.row),
-            )
+            pending.keep(("user", by_row[outcome.row].user_id), job, outcome.row, fields_of[outcome.row])
         tally.add(outcome.row, outcome.status, outcome.code, outcome.message, outcome.coins, outcome.gco2e)
 
 
@@ -642,7 +639,6 @@ __all__ = [
     "get",
     "give_up",
     "give_up_upload",
-    "import_sk",
     "list_imports",
     "on_upload",
     "out",

@@ -85,8 +85,7 @@ def _settle(item: PendingRow, user_id: str) -> str:
         return exc.status
     except formats.RowInvalid:
         return credit.INVALID
-    quota = credit.Quota(item.partner_id, plans.context(item.partner_id).monthly_coin_quota)
-    return credit.credit_rows([one], quota)[0].status
+    return credit.credit_rows([one], ctx.quota)[0].status
 
 
 def settle_quietly(user_id: str) -> None:

@@ -18,7 +18,7 @@ from tanhui.claims import factors, keys
 from tanhui.claims.scan import new_claim_id
 from tanhui.codes.token import gtin14
 from tanhui.imports import formats
-from tanhui.imports.credit import INVALID, NO_REDUCTION, PENDING, Credit
+from tanhui.imports.credit import INVALID, NO_REDUCTION, PENDING, Credit, Quota
 from tanhui.models.assets import Asset
 from tanhui.models.base import iso_ms, plain
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
@@ -71,6 +71,10 @@ class Context:
     monthly_coin_quota: int | None
     rooms: dict[str, Asset]  # room number and asset id -> hotel room
     products: dict[str, Asset]  # sku, GTIN-14 and asset id -> product SKU
+
+    @property
+    def quota(self) -> Quota:
+        return Quota(self.partner_id, self.monthly_coin_quota)
 
 
 def context(partner_id: str) -> Context:
