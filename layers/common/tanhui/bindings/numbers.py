@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from tanhui import errors
 from tanhui.bindings.normalisation import InvalidBinding, normalise, normalise_daily_km
@@ -24,7 +25,7 @@ from tanhui.bindings.schemas import BindingsOut
 from tanhui.identity.consent import require_consent
 from tanhui.models.base import utc_now
 from tanhui.models.bindings import NUMBER_KINDS, Binding, UserBindings
-from tanhui.models.transactions import failed_checks, transaction
+from tanhui.models.transactions import failed_keys, transaction
 from tanhui.observability import logger
 
 ATTEMPTS = 4
@@ -82,10 +83,11 @@ def update(user_id: str, fields: dict[str, Any]) -> BindingsOut:
                    and (k, old) not in taken]
         binds = [(k, v) for k, v in changes.items() if k in NUMBER_KINDS and v is not None]
         now = utc_now()
+        tx = transaction()
         try:
-            _write(item, changes, unbinds, binds, now)
+            _write(tx, item, changes, unbinds, binds, now)
         except TransactWriteError as exc:
-            _refusal(exc, unbinds, binds, taken)
+            _refusal(exc, failed_keys(tx, exc), unbinds, binds, taken)
             continue
         for name, value in changes.items():
             setattr(item, name, value)
@@ -96,7 +98,8 @@ def update(user_id: str, fields: dict[str, Any]) -> BindingsOut:
 
 
 def _write(
-    item: UserBindings, changes: dict[str, Any], unbinds: list[Number], binds: list[Number], now: str
+    tx: TransactWrite, item: UserBindings, changes: dict[str, Any], unbinds: list[Number],
+    binds: list[Number], now: str,
 ) -> None:
     user_id = item.user_id
     actions = [
@@ -105,8 +108,7 @@ def _write(
         for name, value in changes.items()
     ]
     actions += [UserBindings.user_id.set(user_id), UserBindings.updated_at.set(now)]
-    # PynamoDB sends deletes, then puts, then updates: the cancellation reasons come in that order
-    with transaction() as tx:
+    with tx:
         for kind, value in unbinds:
             tx.delete(Binding(*Binding.key(kind, value)), condition=Binding.free_or_mine(user_id))
         for kind, value in binds:
@@ -114,18 +116,20 @@ def _write(
         tx.update(item, actions=actions)  # + version condition and increment (VersionAttribute)
 
 
-def _refusal(exc: TransactWriteError, unbinds: list[Number], binds: list[Number], taken: set[Number]) -> None:
+def _refusal(
+    exc: TransactWriteError, failed: set[tuple[str, str]], unbinds: list[Number], binds: list[Number],
+    taken: set[Number],
+) -> None:
     """Raises what a cancelled PUT means to the client; returns when it is worth planning again
-    (the caller's item moved on, contention, or a listed number that is no longer the caller's)."""
-    failed = failed_checks(exc)
-    for position in failed:
-        if len(unbinds) <= position < len(unbinds) + len(binds):
-            kind = binds[position - len(unbinds)][0]
+    (the caller's item moved on, contention, or a listed number that is no longer the caller's).
+    `failed`: the (pk, sk) of the items whose condition failed."""
+    for kind, value in binds:
+        if Binding.key(kind, value) in failed:
             raise AlreadyBound(f"This {kind.replace('_', ' ')} is already bound to another account.") from exc
-    for position in failed:
-        if position < len(unbinds):  # not ours to free: stop listing it, leave it to its owner
-            logger.warning("listed binding held by another user", extra={"kind": unbinds[position][0]})
-            taken.add(unbinds[position])
+    for number in unbinds:
+        if Binding.key(*number) in failed:  # not ours to free: stop listing it, leave it to its owner
+            logger.warning("listed binding held by another user", extra={"kind": number[0]})
+            taken.add(number)
     reasons = [r for r in exc.cancellation_reasons if r is not None]
     if not failed and not any(r.code in RETRYABLE for r in reasons):
         raise exc
