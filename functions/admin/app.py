@@ -1,4 +1,4 @@
-"""Admin API: partners, their staff logins, methodology factors, and donation projects."""
+"""Admin API: partners, their staff logins, methodology factors, donation projects and ledger exports."""
 
 from typing import Annotated
 
@@ -9,6 +9,8 @@ from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
 from tanhui.donations import projects
 from tanhui.donations.schemas import ProjectIn, ProjectOut
+from tanhui.exports import checks, jobs
+from tanhui.exports.schemas import AuditOut, ExportIn, ExportOut
 from tanhui.imports import quota
 from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
@@ -186,6 +188,56 @@ def create_project(
 def close_project(project_id: str) -> ProjectOut:
     _admin()
     return projects.close_project(project_id)
+
+
+# ------------------------------------------------------------------ ledger exports
+
+
+@app.post(
+    "/v1/admin/exports",
+    tags=["admin"],
+    summary="Export a range of the ledger",
+    description="Starts an export of the credited behaviours recorded on the UTC days `from` to `to` "
+    "(inclusive, at most 366, not after today) before now: a CSV, a JSONL file and a manifest with "
+    "their SHA-256, totals, a Merkle root a day and the previous export's manifest SHA-256. "
+    "With an `Idempotency-Key` header a retry answers 200 with the export first started.",
+    responses=responses(202, "Started: poll GET /v1/admin/exports/{export_id}.",
+                        replay="The same Idempotency-Key again: the export it started.",
+                        raises=[*IDEMPOTENCY_KEY]),
+)
+def create_export(
+    body: Annotated[ExportIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+) -> Response[ExportOut]:
+    who = _admin()
+    outcome = jobs.create_export_once(body, who.user_id, idempotency_key)
+    return Response(202 if outcome.created else 200, api.JSON, outcome.value)
+
+
+@app.get(
+    "/v1/admin/exports/<export_id>",
+    tags=["admin"],
+    summary="An export's status and files",
+    description="Status (pending, running, completed, failed), counts, the manifest's SHA-256 and, "
+    "once completed, 15-minute download links to behaviours.csv, behaviours.jsonl and manifest.json.",
+    responses=responses(raises=[jobs.ExportNotFound]),
+)
+def get_export(export_id: str) -> ExportOut:
+    _admin()
+    return jobs.export_status(export_id)
+
+
+@app.get(
+    "/v1/admin/exports/<export_id>/audit",
+    tags=["admin"],
+    summary="Audit the ledger against an export",
+    description="Re-reads every record the export's JSONL file names, recomputes each content hash "
+    "and each day's Merkle root: `ok`, how many were `checked`, and every record that is `missing` "
+    "or whose content changed since (`content_changed`, with the fields that differ).",
+    responses=responses(raises=[jobs.ExportNotFound, jobs.ExportNotCompleted]),
+)
+def audit_export(export_id: str) -> AuditOut:
+    _admin()
+    return checks.audit(export_id)
 
 
 lambda_handler = api.lambda_handler(app)

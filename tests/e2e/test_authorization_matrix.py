@@ -131,7 +131,19 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                                            row(401, 404, 403, 403, 403)),
     "PUT /v1/admin/partners/{partner_id}/quota": (
         "PUT", "/v1/admin/partners/{partner_id}/quota", {"monthly_coins": 100000}, ADMIN_ONLY),
+    # ledger exports: the operator's, and the public check of a completed one
+    "POST /v1/admin/exports": ("POST", "/v1/admin/exports", lambda: {"from": _today(), "to": _today()},
+                               row(401, 403, 403, 403, 202)),
+    "GET /v1/admin/exports/{export_id}": ("GET", "/v1/admin/exports/{export}", None, ADMIN_ONLY),
+    "GET /v1/admin/exports/{export_id}/audit": ("GET", "/v1/admin/exports/{export}/audit", None, ADMIN_ONLY),
+    "GET /v1/verify/exports/{export_id}": ("GET", "/v1/verify/exports/{export}", None, everyone(200)),
 }
+
+
+def _today() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date().isoformat()
 
 
 def test_every_route_in_the_template_is_in_the_matrix():
@@ -168,7 +180,7 @@ def _partner(api: Any, admin: Any, role: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def world(http, api, admin) -> dict[str, Any]:
+def world(http, api, admin, local_stack) -> dict[str, Any]:
     from tanhui.claims import factors
 
     def register() -> Any:
@@ -210,12 +222,15 @@ def world(http, api, admin) -> dict[str, Any]:
     status, voucher, _ = http.request("POST", "/v1/redemptions", {"offer_id": offer},
                                       token=buyer.access_token, headers={"Idempotency-Key": "matrix"})
     assert status == 201, voucher
+    export = made("POST", "/v1/admin/exports", {"from": _today(), "to": _today()}, admin)["export_id"]
+    local_stack.dispatcher.drain()
     names = {"asset": asset, "retire_asset": retire, "revoke_asset": revoke,
              "code": codes["codes"][0]["code_id"], "revoke_code": codes["codes"][1]["code_id"],
              "batch": batch, "revoke_batch": revoke_batch["batch_id"], "partner_id": partner.partner_id,
              "claim_url": room_url, "room": rooms[1]["asset_id"],  # static codes need a room: the hotel's
              "import": upload["import_id"], "project": project, "close_project": close_project,
-             "offer": offer, "withdraw_offer": withdraw, "voucher": voucher["code"]}
+             "offer": offer, "withdraw_offer": withdraw, "voucher": voucher["code"],
+             "export": export}
     return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel}
 
 

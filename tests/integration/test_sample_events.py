@@ -39,6 +39,8 @@ EXPECTED = {
     "spending/list_offers.json": 200,
     "spending/my_vouchers.json": 200,
     "spending/redeem_unknown_offer.json": 404,
+    "admin/create_export.json": 202,
+    "verify/verify_unknown_export.json": 404,
 }
 
 

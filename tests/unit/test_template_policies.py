@@ -21,7 +21,8 @@ DYNAMODB_ALLOWED = {
     # and the partner file rows that waited for the user (queried, credited, deleted)
     "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
     # partners (listed through gsi1), staff profiles, factor versions (query + conditional put),
-    # idempotency keys (put, read, take over, release), projects and their shard totals (batches)
+    # idempotency keys (put, read, take over, release), projects and their shard totals (batches),
+    # export items, and the records an audit re-reads in batches
     "AdminFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # assets, codes, tombstones, batches (listed through gsi1), idempotency keys
     "PartnerFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
@@ -40,6 +41,10 @@ DYNAMODB_ALLOWED = {
     # import jobs and their ranges, the crediting transactions (records, wallets, the quota
     # counter), bindings read in batches, the partner's assets, pending rows
     "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),
+    # the export item, the chain head (conditional updates), gsi3 day shards, factor sources
+    "ExportFunction": ({"GetItem", "UpdateItem", "Query"}, True),
+    # a completed export's item (and its predecessor's) behind the public verify route
+    "VerifyFunction": ({"GetItem"}, False),
 }
 
 

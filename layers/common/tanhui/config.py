@@ -23,6 +23,8 @@ class Settings(BaseModel):
     upload_queue_url: str = ""
     batch_bucket: str = ""
     batch_queue_url: str = ""
+    export_bucket: str = ""
+    export_queue_url: str = ""
     code_base_url: str = "HTTPS://QR.TANHUI.CN"
     auto_confirm_users: bool = False
     max_body_bytes: int = 64 * 1024

@@ -35,7 +35,7 @@ def revoke_code(partner_id: str, code_id: str, by_user: str) -> RevokedOut:
         evidence={"code_id": tok.text},
         revoked_by=by_user,
         created_at=utc_now(),
-    )
+    ).seal()
     try:
         tombstone.save(condition=BehaviourRecord.pk.does_not_exist())
     except PutError as exc:

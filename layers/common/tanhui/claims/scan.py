@@ -175,7 +175,7 @@ def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimRe
         created_at=now_iso,
         gsi1pk=ledger_pk(user_id),
         gsi1sk=f"{now_iso}#{claim_id}",
-    )
+    ).seal()
     items = (
         tx.record_put(record),
         tx.wallet_credit(user_id, behaviour, coins, gco2e, int(factor.daily_cap), at, now_iso),

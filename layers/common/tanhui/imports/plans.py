@@ -189,7 +189,7 @@ class Plan:
             created_at=created,
             gsi1pk=ledger_pk(user_id),
             gsi1sk=f"{created}#{claim_id}",
-        )
+        ).seal()
 
 
 def _factor(behaviour: str, occurred: datetime) -> Any:

@@ -82,7 +82,7 @@ def add_movement(
         created_at=now,
         gsi1pk=ledger_pk(user_id),
         gsi1sk=f"{now}#{reference}",
-    )
+    ).seal()
     t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
     wallet = Wallet(*Wallet.key(user_id))
     t.update(

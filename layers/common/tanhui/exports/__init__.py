@@ -1,0 +1,1 @@
+"""Verifiable exports of the ledger for carbon trading: files, manifests, the hash chain, audits."""
