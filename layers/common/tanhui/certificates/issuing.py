@@ -3,8 +3,10 @@
 **Numbers.** The credited `earn` records of the user's ledger (gsi1 `USER#<id>#LEDGER`) whose
 behaviour happened in the period: `occurred_at` from the period's first local midnight to the
 next one after it (Asia/Shanghai). The query's key condition reads only records credited since the
-period began (gsi1sk starts with created_at, and nothing is credited before it happens), the
-filter keeps the period's: a year of one person's records is a few thousand at most.
+period began (gsi1sk starts with created_at, and a behaviour is credited when or after it
+happens), the filter keeps the period's: a year of one person's records is a few thousand at most.
+(Imports do not yet refuse a file row dated after its upload: one credited before its period
+began is missed.)
 
 **Id.** HMAC-SHA-256 under a key derived from the active code-signing key (`codes.keyring`) of
 everything the certificate states (user, display name, period, gCO2e, coins, behaviour counts),
