@@ -16,6 +16,7 @@ from tanhui.codes.token import Kind
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset, GeoFence
 from tanhui.models.base import TanhuiModel, utc_now
+from tanhui.models.behaviour import STATUS_CREDITED, BehaviourRecord, ledger_pk
 from tanhui.models.partner import Partner
 from tanhui.models.transactions import connection
 
@@ -65,6 +66,22 @@ def static(asset: Asset, kind: Kind | None = None, step: int | None = None) -> s
     kind = kind or (Kind.HOTEL_ROOM if asset.kind == "hotel_room" else Kind.VEHICLE)
     return token.code_url(get_settings().code_base_url,
                           token.issue(kind, kid, key, asset.partner_id, asset.asset_id, step=step))
+
+
+def ledger_record(
+    user_id: str, behaviour: str | None, *, coins: int, gco2e: int, occurred_at: str | None,
+    created_at: str | None = None, kind: str = "earn", status: str = STATUS_CREDITED,
+) -> BehaviourRecord:
+    """A record in the user's ledger written directly (as a partner file's row credits one: what
+    happened earlier than it was credited), without touching the wallet."""
+    created, entry = created_at or utc_now(), secrets.token_hex(8)
+    record = BehaviourRecord(
+        *BehaviourRecord.key(f"BEHAVIOUR#test#{entry}"), status=status, kind=kind, claim_id=entry,
+        user_id=user_id, behaviour=behaviour, channel="import", coins=coins, gco2e=gco2e,
+        occurred_at=occurred_at, created_at=created, gsi1pk=ledger_pk(user_id), gsi1sk=f"{created}#{entry}",
+    )
+    record.save()
+    return record
 
 
 # ------------------------------------------------------------------------ request counting

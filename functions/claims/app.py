@@ -1,10 +1,14 @@
-"""Claims API: a tourist scans a code (POST /v1/claims); wallet and ledger (GET /v1/me/...)."""
+"""Claims API: a tourist scans a code (POST /v1/claims); wallet, ledger and certificate
+(GET /v1/me/...); the public check of a certificate (GET /v1/certificates/{id})."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors
+from tanhui.certificates import issuing as certificates
+from tanhui.certificates.periods import InvalidPeriod
+from tanhui.certificates.schemas import CertificateCheckOut
 from tanhui.claims import scan
 from tanhui.claims.factors import AssetIncomplete, FactorMissing
 from tanhui.claims.schemas import ClaimIn, ClaimOut
@@ -69,6 +73,44 @@ def my_ledger(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> LedgerPage:
     return wallet.ledger(_tourist(), limit, cursor)
+
+
+@app.get(
+    "/v1/me/certificate.pdf",
+    tags=["certificates"],
+    summary="My reduction certificate (PDF)",
+    description="One A4 page certifying the gCO2e and coins credited to the tourist for behaviours "
+    "in `period` (a year `YYYY` or a month `YYYY-MM`, local dates, the current one so far), with "
+    "the behaviours counted, the certificate id and a QR of its public check "
+    "(GET /v1/certificates/{certificate_id}). The same numbers give the same certificate; more "
+    "credits in the period give a new one. The id is also in the `X-Certificate-Id` header.",
+    responses=responses(200, "The certificate.", content={"application/pdf": {}},
+                        raises=[InvalidPeriod, certificates.PROFILE_NOT_FOUND,
+                                certificates.NoCreditsInPeriod]),
+)
+def my_certificate(
+    period: Annotated[str, Query(max_length=16, description="YYYY or YYYY-MM, e.g. 2026")],
+):  # binary body: no response model to validate
+    cert, pdf = certificates.download(_tourist(), period)
+    return Response(200, "application/pdf", pdf, headers={
+        "Content-Disposition": f'inline; filename="tanhui-certificate-{cert.period}.pdf"',
+        "X-Certificate-Id": cert.certificate_id,
+        "Cache-Control": "private, no-store",
+    })
+
+
+@app.get(
+    "/v1/certificates/<certificate_id>",
+    tags=["certificates"],
+    summary="Check a certificate",
+    description="Public: what the certificate with this id states (what its QR opens): the "
+    "holder's name masked, the period, gCO2e, coins, behaviours and when it was issued. Never the "
+    "phone number or user id.",
+    responses=responses(raises=[certificates.CertificateNotFound]),
+)
+@api.allow(api.PUBLIC)
+def check_certificate(certificate_id: str) -> CertificateCheckOut:
+    return certificates.check(certificate_id)
 
 
 lambda_handler = api.lambda_handler(app)

@@ -55,6 +55,11 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/me/bindings": ("GET", "/v1/me/bindings", None, TOURIST_ONLY),
     "PUT /v1/me/bindings": ("PUT", "/v1/me/bindings", {"daily_km": 12.5}, TOURIST_ONLY),
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
+    # certificates: nothing was credited in 2025 (404 no_credits_in_period); the check is public
+    "GET /v1/me/certificate.pdf": ("GET", "/v1/me/certificate.pdf?period=2025", None,
+                                   row(401, 404, 403, 403, 403)),
+    "GET /v1/certificates/{certificate_id}": ("GET", "/v1/certificates/AAAAAAAAAAAAAAAAAAAAAAAA", None,
+                                              everyone(404)),
     # donations: more coins than any matrix tourist holds (409 insufficient_coins)
     "GET /v1/projects": ("GET", "/v1/projects", None, row(401, 200, 200, 200, 200)),
     "POST /v1/donations": ("POST", "/v1/donations", {"project_id": "{project}", "coins": 10**6},

@@ -31,6 +31,8 @@ EXPECTED = {
     "claims/claim_invalid_code.json": 422,
     "claims/wallet.json": 404,  # a sample sub with no wallet
     "claims/ledger.json": 200,
+    "claims/certificate.json": 404,  # the same sample sub: no profile
+    "claims/check_certificate.json": 404,  # no certificate has this id
     "admin/list_factors.json": 200,
     "admin/create_project.json": 201,
     "donations/list_projects.json": 200,

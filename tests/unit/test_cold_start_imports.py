@@ -12,6 +12,7 @@ HEAVY = (
     "cryptography",
     "boto3",
     "tanhui.codes.labels",
+    "tanhui.certificates.pdf",
     "tanhui.codes.schemas",
     "tanhui.identity",
     "tanhui.partners",

@@ -61,8 +61,8 @@ def test_given_more_labels_than_a_page_when_rendered_then_pages_fill_in_order():
 def test_given_a_long_title_when_rendered_then_it_is_shortened_to_the_label_width():
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    labels._fonts()
-    text, size = labels._fit("绿" * 60, labels.CJK_FONT, labels.TITLE_SIZE, labels.MIN_TITLE_SIZE, 100)
+    labels.register_fonts()
+    text, size = labels.fit_text("绿" * 60, labels.CJK_FONT, labels.TITLE_SIZE, labels.MIN_TITLE_SIZE, 100)
 
     assert text.endswith("…") and size == labels.MIN_TITLE_SIZE
     assert stringWidth(text, labels.CJK_FONT, size) <= 100
@@ -148,7 +148,7 @@ def test_given_the_old_unembedded_font_when_rendered_then_the_same_check_sees_bl
 def test_given_the_embedded_font_then_it_covers_the_label_text_and_not_rare_hanzi():
     from reportlab.pdfbase.pdfmetrics import getFont
 
-    labels._fonts()
+    labels.register_fonts()
     face = getFont(labels.CJK_FONT).face
 
     assert all(ord(c) in face.charToGlyph for c in "扫码领碳币丹霞绿色酒店竹纤维水杯…（）《》¥·")

@@ -119,6 +119,19 @@ def test_given_the_claim_route_then_its_domain_codes_are_documented_under_their_
     assert {"payload_too_large"} == codes["413"] and {"unsupported_media_type"} == codes["415"]
 
 
+def test_given_the_certificate_routes_then_the_pdf_is_application_pdf_and_the_check_public(doc):
+    ops = operations(doc)
+    pdf, check = ops["GET /v1/me/certificate.pdf"], ops["GET /v1/certificates/{certificate_id}"]
+    assert set(pdf["responses"]["200"]["content"]) == {"application/pdf"}
+    assert {p["name"] for p in pdf["parameters"]} == {"period"}
+    assert set(pdf["responses"]["400"]["content"]["application/json"]["examples"]) == {"invalid_period"}
+    assert {"no_credits_in_period", "profile_not_found"} <= set(
+        pdf["responses"]["404"]["content"]["application/json"]["examples"])
+    assert "security" not in check and "401" not in check["responses"]
+    not_found = check["responses"]["404"]["content"]["application/json"]["examples"]
+    assert set(not_found) == {"certificate_not_found"}
+
+
 def test_given_sample_events_with_a_body_then_each_is_an_example_of_its_route(doc):
     ops = operations(doc)
     found = 0

@@ -28,7 +28,8 @@ DYNAMODB_ALLOWED = {
     "PartnerFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # the print worker reads and moves its batch on
     "CodeBatchFunction": ({"GetItem", "UpdateItem"}, False),
-    # the claim transaction, cached metadata reads, wallet and the ledger (gsi1)
+    # the claim transaction, cached metadata reads, wallet and the ledger (gsi1); certificates:
+    # the ledger summed (gsi1), the profile's name, the certificate put once and read
     "ClaimsFunction": ({"GetItem", "Query", "ConditionCheckItem", "PutItem", "UpdateItem"}, True),
     # the donation transaction, shard totals in batches, open projects (gsi1), idempotency keys
     "DonationsFunction": ({"GetItem", "BatchGetItem", "Query", "ConditionCheckItem", "PutItem",

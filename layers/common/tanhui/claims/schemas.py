@@ -26,6 +26,20 @@ IMPORT_BEHAVIOURS = (
     "waste_sorting",
 )
 BEHAVIOURS = SCAN_BEHAVIOURS + IMPORT_BEHAVIOURS
+# each behaviour's scene as the pilot guide names it, for people to read:
+# certificates print these (every character is in the embedded GB2312 font)
+BEHAVIOUR_NAMES = {
+    "ticket_non_disposable": "非一次性门票",
+    "eco_vehicle_ride": "乘坐环保车船",
+    "hotel_low_carbon_night": "低碳住宿",
+    "low_carbon_product": "低碳产品",
+    "plant_adoption": "植物认养",
+    "product_sale_record": "低碳产品销售",
+    "transit_trip": "公交出行",
+    "utility_saving": "节水节电节气",
+    "car_free_day": "减少私家车出行",
+    "waste_sorting": "垃圾分类回收",
+}
 Method = Literal[
     "per_ride", "per_night", "per_ticket", "per_item", "per_unit", "per_category", "per_car_free_day"
 ]

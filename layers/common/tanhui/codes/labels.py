@@ -79,7 +79,8 @@ def qr_ops(matrix: Sequence[Sequence[bool]]) -> str:
     return "\n".join(ops)
 
 
-def _fonts() -> None:
+def register_fonts() -> None:
+    """Registers the embedded Chinese font as `CJK_FONT` (every PDF of the layer uses this one)."""
     from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -89,7 +90,7 @@ def _fonts() -> None:
         pdfmetrics.registerFont(TTFont(CJK_FONT, str(CJK_FONT_FILE)))  # once a container: ~40 ms
 
 
-def _fit(text: str, font: str, size: float, min_size: float, width: float) -> tuple[str, float]:
+def fit_text(text: str, font: str, size: float, min_size: float, width: float) -> tuple[str, float]:
     """Shrinks the font down to `min_size`, then shortens the text with an ellipsis."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -112,7 +113,7 @@ def _draw_label(pdf: Canvas, label: Label, x: float, y: float, fitted: dict[str,
 
     cx = x + CELL_W / 2
     if label.title not in fitted:
-        fitted[label.title] = _fit(label.title, CJK_FONT, TITLE_SIZE, MIN_TITLE_SIZE, TEXT_MAX_W)
+        fitted[label.title] = fit_text(label.title, CJK_FONT, TITLE_SIZE, MIN_TITLE_SIZE, TEXT_MAX_W)
     title, size = fitted[label.title]
     line = qy - TITLE_SIZE - 0.5 * MM
     pdf.setFont(CJK_FONT, size)
@@ -129,7 +130,7 @@ def label_sheets(labels: Iterable[Label], *, title: str = "Tanhui codes") -> byt
     """A4 PDF, `LABELS_PER_PAGE` labels a page, in the order given (left to right, top down)."""
     from reportlab.pdfgen.canvas import Canvas
 
-    _fonts()
+    register_fonts()
     buf = io.BytesIO()
     pdf = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
     pdf.setTitle(title)
