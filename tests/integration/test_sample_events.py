@@ -39,6 +39,8 @@ EXPECTED = {
     "spending/list_offers.json": 200,
     "spending/my_vouchers.json": 200,
     "spending/redeem_unknown_offer.json": 404,
+    "admin/totals_by_behaviour.json": 200,
+    "partner/totals_by_day.json": 403,  # a sample sub that is no partner's staff
 }
 
 

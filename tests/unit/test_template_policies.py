@@ -40,6 +40,8 @@ DYNAMODB_ALLOWED = {
     # import jobs and their ranges, the crediting transactions (records, wallets, the quota
     # counter), bindings read in batches, the partner's assets, pending rows
     "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),
+    # one transaction per chunk of a stream batch: marker puts (attribute_not_exists), ADD updates
+    "AggregatorFunction": ({"PutItem", "UpdateItem"}, False),
 }
 
 
