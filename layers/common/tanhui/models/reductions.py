@@ -92,9 +92,10 @@ class Totals(TanhuiModel):
 
 
 class UserRank(TanhuiModel):
+    """The period (week#2026-W49 | month#2026-12) and, for scope partner, the partner are the sort
+    key's (`rank_sk`)."""
+
     user_id = UnicodeAttribute(null=True)
-    partner_id = UnicodeAttribute(null=True)  # scope partner; none for scope all
-    period = UnicodeAttribute(null=True)  # week#2026-W49 | month#2026-12
     gco2e = NumberAttribute(default=0)
     coins = NumberAttribute(default=0)
     credits = NumberAttribute(default=0, attr_name="count")  # stored as `count`
@@ -105,7 +106,6 @@ class UserRank(TanhuiModel):
 
 
 class UserLifetime(TanhuiModel):
-    user_id = UnicodeAttribute(null=True)
     gco2e = NumberAttribute(default=0)
     coins = NumberAttribute(default=0)
     credits = NumberAttribute(default=0, attr_name="count")  # stored as `count`

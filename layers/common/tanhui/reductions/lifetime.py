@@ -18,5 +18,4 @@ def contribute(delta: Delta) -> list[Add]:
     if delta.count > 0 and delta.channel:
         sets["channels"] = {delta.channel}
     pk, sk = UserLifetime.key(delta.user_id)
-    return [Add(pk, sk, {"gco2e": delta.gco2e, "coins": delta.coins, "count": delta.count}, sets,
-                {"user_id": delta.user_id})]
+    return [Add(pk, sk, {"gco2e": delta.gco2e, "coins": delta.coins, "count": delta.count}, sets)]

@@ -33,9 +33,7 @@ def contribute(delta: Delta) -> list[Add]:
     for period in periods(delta.day):
         scopes: list[str | None] = [None] if delta.partner_id is None else [None, delta.partner_id]
         for partner in scopes:
-            keep: dict[str, str | int] = {"user_id": user, "period": period,
-                                          "gsi2pk": rank_gsi2pk(period, user, partner)}
-            if partner is not None:
-                keep["partner_id"] = partner
+            # the period and partner are the sort key's: the item keeps only what gsi2 lists by
+            keep: dict[str, str | int] = {"user_id": user, "gsi2pk": rank_gsi2pk(period, user, partner)}
             adds.append(Add(user_pk(user), rank_sk(period, partner), dict(numbers), keep=keep))
     return adds
