@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/codes.py
 	$(BIN)/python bench/claims.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/totals.py
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -203,7 +203,6 @@ def main() -> None:
     from tanhui.models.base import utc_now
     from tanhui.models.behaviour import BehaviourRecord
     from tanhui.models.transactions import connection
-    from tanhui.models.wallet import Wallet
     from tanhui.observability import metrics
     from tanhui.wallet.schemas import WalletOut
 
@@ -212,6 +211,7 @@ def main() -> None:
         dynamodb_calls,
         function,
         make_asset,
+        make_wallets,
         partner_item,
         recorded_claims,
         single_use,
@@ -224,10 +224,7 @@ def main() -> None:
     codes = single_use(asset, 2 * N + 1)
     users = [f"bench-{i:05d}-{secrets.token_hex(8)}" for i in range(2 * N + 1)]
     now = utc_now()
-    with Wallet.batch_write() as batch:
-        for u in users:
-            batch.save(Wallet(*Wallet.key(u), user_id=u, consent_version="bench", consent_at=now,
-                              created_at=now, updated_at=now))
+    make_wallets(users)
 
     def event(user: str, code: str) -> dict:
         return http_event("POST", "/v1/claims", route_key="POST /v1/claims",

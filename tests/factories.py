@@ -37,6 +37,17 @@ def partner_item(role: str = "scenic_spot", name: str | None = None) -> str:
     return partner_id
 
 
+def make_wallets(user_ids: list[str], consent_version: str = "bench") -> None:
+    """Wallets with consent for users made around Cognito (benches' claimants)."""
+    from tanhui.models.wallet import Wallet
+
+    now = utc_now()
+    with Wallet.batch_write() as batch:
+        for u in user_ids:
+            batch.save(Wallet(*Wallet.key(u), user_id=u, consent_version=consent_version, consent_at=now,
+                              created_at=now, updated_at=now))
+
+
 def make_asset(
     partner_id: str, kind: str, *, attributes: dict[str, Any] | None = None,
     geofence: dict[str, Any] | None = None, timezone: str = "Asia/Shanghai",

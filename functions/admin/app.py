@@ -16,6 +16,8 @@ from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
 from tanhui.partners import registry
 from tanhui.partners.schemas import AllianceIn, PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
+from tanhui.reductions import totals
+from tanhui.reductions.schemas import FromDay, GroupBy, ToDay, TotalsOut
 
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
@@ -238,6 +240,23 @@ def get_export(export_id: str) -> ExportOut:
 def audit_export(export_id: str) -> AuditOut:
     _admin()
     return checks.audit(export_id)
+
+# ------------------------------------------------------------------ totals
+
+
+@app.get(
+    "/v1/admin/totals",
+    tags=["admin"],
+    summary="Reduction totals",
+    description="gCO2e, coins and credits of the local days (Asia/Shanghai) `from`..`to` "
+    "(YYYY-MM-DD, inclusive, at most 366 days), by `group_by` behaviour, partner, asset or day, "
+    "with their sum. Kept by the stream aggregator: a claim shows up once its stream record is read.",
+    responses=responses(raises=[totals.InvalidDate, totals.InvalidRange, totals.RangeTooLong,
+                                totals.InvalidGroupBy]),
+)
+def get_totals(from_day: FromDay = None, to: ToDay = None, group_by: GroupBy = None) -> TotalsOut:
+    _admin()
+    return totals.query(from_day, to, group_by)
 
 
 lambda_handler = api.lambda_handler(app)

@@ -24,6 +24,8 @@ from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, Impor
 from tanhui.openapi import Raises, responses
 from tanhui.partners import registry as partners
 from tanhui.partners.schemas import PartnerOut
+from tanhui.reductions import totals
+from tanhui.reductions.schemas import FromDay, GroupBy, ToDay, TotalsOut
 
 STAFF: tuple[Raises, ...] = ((errors.Forbidden, "not_partner_staff"),)  # every route: whose staff?
 ASSET = (*STAFF, (errors.NotFound, "asset_not_found"))
@@ -302,6 +304,20 @@ def list_imports(
 )
 def get_import(import_id: str) -> ImportOut:
     return imports.out(imports.get(_partner_id(), import_id))
+
+
+# ------------------------------------------------------------------------------------ totals
+@app.get(
+    "/v1/partner/totals",
+    tags=["partner"],
+    summary="My partner's reduction totals",
+    description="The partner's own gCO2e, coins and credits of the local days (Asia/Shanghai) "
+    "`from`..`to` (YYYY-MM-DD, inclusive, at most 366 days), by `group_by` behaviour, asset or day.",
+    responses=responses(raises=[*STAFF, totals.InvalidDate, totals.InvalidRange, totals.RangeTooLong,
+                                totals.InvalidGroupBy]),
+)
+def get_totals(from_day: FromDay = None, to: ToDay = None, group_by: GroupBy = None) -> TotalsOut:
+    return totals.query(from_day, to, group_by, partner_id=_partner_id())
 
 
 lambda_handler = api.lambda_handler(app)

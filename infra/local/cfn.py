@@ -1,8 +1,8 @@
 """Reads template.yaml the way CloudFormation/SAM would, for the local stack.
 
 Only what the local stack needs: the CloudFormation short-form tags, intrinsic functions over a
-map of already-created resources, HTTP API routes, SQS event sources, schedules and function
-environments.
+map of already-created resources, HTTP API routes, SQS and DynamoDB stream event sources,
+schedules and function environments.
 """
 
 from __future__ import annotations
@@ -134,6 +134,19 @@ class SqsSource:
 
 
 @dataclass(frozen=True)
+class StreamSource:
+    table: str  # logical id of the table whose stream feeds the function
+    function: str
+    event: str  # the event's name under the function's Events
+    batch_size: int
+    starting_position: str  # TRIM_HORIZON | LATEST
+    partial_failures: bool
+    max_retries: int  # -1: until the record expires
+    on_failure: str | None  # logical id of the SQS queue of the on-failure destination
+    patterns: tuple[str, ...]  # FilterCriteria patterns (JSON); a record matching any is delivered
+
+
+@dataclass(frozen=True)
 class ScheduleSource:
     function: str
     event: str  # the event's name under the function's Events
@@ -189,6 +202,33 @@ def sqs_sources(template: dict[str, Any]) -> list[SqsSource]:
                     batch_size=int(props.get("BatchSize", 10)),
                     partial_failures="ReportBatchItemFailures"
                     in props.get("FunctionResponseTypes", []),
+                )
+            )
+    return sources
+
+
+def stream_sources(template: dict[str, Any]) -> list[StreamSource]:
+    """Every `DynamoDB` event (a table's `StreamArn`) of every function, in template order."""
+    sources = []
+    for logical, res in resources_of_type(template, "AWS::Serverless::Function").items():
+        for name, event in res["Properties"].get("Events", {}).items():
+            if event["Type"] != "DynamoDB":
+                continue
+            props = event["Properties"]
+            table, attribute = props["Stream"]["Fn::GetAtt"]
+            assert attribute == "StreamArn", props["Stream"]
+            destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            sources.append(
+                StreamSource(
+                    table=table,
+                    function=logical,
+                    event=name,
+                    batch_size=int(props.get("BatchSize", 100)),
+                    starting_position=props["StartingPosition"],
+                    partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                    max_retries=int(props.get("MaximumRetryAttempts", -1)),
+                    on_failure=destination["Fn::GetAtt"][0] if destination else None,
+                    patterns=tuple(f["Pattern"] for f in props.get("FilterCriteria", {}).get("Filters", [])),
                 )
             )
     return sources

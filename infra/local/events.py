@@ -1,4 +1,5 @@
-"""Builds the events Lambda receives: API Gateway HTTP API (payload v2), SQS and EventBridge schedules."""
+"""Builds the events Lambda receives: API Gateway HTTP API (payload v2), SQS, DynamoDB streams and
+EventBridge schedules."""
 
 from __future__ import annotations
 
@@ -99,6 +100,29 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
             }
         )
     return {"Records": records}
+
+
+def dynamodb_stream_event(records: list[dict[str, Any]], stream_arn: str, region: str) -> dict[str, Any]:
+    """Records as DynamoDB Streams' GetRecords returns them (boto3), as Lambda hands them over:
+    the creation time in epoch seconds, the stream's ARN and region on each."""
+    out = []
+    for r in records:
+        stream = dict(r["dynamodb"])
+        created = stream.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            stream["ApproximateCreationDateTime"] = int(created.timestamp())
+        out.append(
+            {
+                "eventID": r["eventID"],
+                "eventName": r["eventName"],
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": region,
+                "dynamodb": stream,
+                "eventSourceARN": stream_arn,
+            }
+        )
+    return {"Records": out}
 
 
 def scheduled_event(rule_arn: str, at: datetime, region: str, account: str) -> dict[str, Any]:

@@ -6,12 +6,22 @@ one by restoring a whole-table copy, so concurrent requests to the threaded serv
 tests) serialises moto's DynamoDB writes so concurrency behaves as it does on AWS, and a cancelled
 transaction puts back only the items it touched (a copy of the whole table per item made every
 transaction slower as the table grew).
+
+Streams: moto adds a stream record per item as it applies a transaction, and keeps them (and the
+records of its undo writes) when the transaction is cancelled; DynamoDB emits nothing for a
+cancelled transaction. Here the table's shard is cut back to its length before the transaction.
+Reading a stream takes the same lock, so no reader sees the records of a transaction that is
+still running (and may yet be cancelled), and a shard iterator is forgotten once used (moto keeps
+every one it made, one per GetRecords, for ever). GetRecords answers its JSON directly: moto's
+shape-driven serialiser took ~3 ms a record, as long as the write that made it.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 _WRITES = ("transact_write_items", "put_item", "update_item", "delete_item")
@@ -25,7 +35,7 @@ def make_moto_writes_atomic() -> None:
     if getattr(DynamoDBBackend, "_tanhui_atomic", False):
         return
     make_moto_transactions_undo_items()
-    lock = threading.RLock()
+    lock = _LOCK
     for name in _WRITES:
         original = getattr(DynamoDBBackend, name)
 
@@ -35,6 +45,40 @@ def make_moto_writes_atomic() -> None:
 
         setattr(DynamoDBBackend, name, locked)
     DynamoDBBackend._tanhui_atomic = True  # type: ignore[attr-defined]
+    _read_streams_under(lock)
+
+
+_LOCK = threading.RLock()
+
+
+def _read_streams_under(lock: Any) -> None:
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    original = DynamoDBStreamsBackend.get_records
+
+    def get_records(self: Any, iterator_arn: str, limit: int) -> Any:
+        with lock:
+            try:
+                return original(self, iterator_arn, limit)
+            finally:
+                self.shard_iterators.pop(iterator_arn, None)
+
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
+
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    def get_records_json(handler: Any) -> str:
+        limit = handler._get_param("Limit") or 1000
+        result = handler.backend.get_records(handler._get_param("ShardIterator"), limit)
+        return json.dumps(result, default=_epoch_seconds)
+
+    DynamoDBStreamsHandler.get_records = get_records_json  # type: ignore[method-assign]
+
+
+def _epoch_seconds(value: Any) -> float:
+    if isinstance(value, datetime):  # moto's are naive UTC
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 class _UndoTouchedItems:
@@ -60,6 +104,7 @@ class _UndoTouchedItems:
     def around(self, original: Any) -> Any:
         def transact(backend: Any, transact_items: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
             before = [_as_it_was(backend, item) for item in transact_items]
+            streams = _stream_lengths(backend, {table_name for table_name, _, _ in before})
             self._local.active = True
             try:
                 return original(backend, transact_items, *args, **kwargs)
@@ -69,11 +114,18 @@ class _UndoTouchedItems:
                         backend.delete_item(table_name, key)
                     else:
                         backend.put_item(table_name, attributes)
+                for shard, length in streams:  # a cancelled transaction leaves no stream record
+                    del shard.items[length:]
                 raise
             finally:
                 self._local.active = False
 
         return transact
+
+
+def _stream_lengths(backend: Any, table_names: set[str]) -> list[tuple[Any, int]]:
+    shards = (backend.get_table(name).stream_shard for name in table_names)
+    return [(shard, len(shard.items)) for shard in shards if shard is not None]
 
 
 def _as_it_was(backend: Any, item: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any] | None]:

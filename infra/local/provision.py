@@ -198,16 +198,20 @@ def _tables(stack: LocalStack, template: dict[str, Any]) -> None:
             "LocalSecondaryIndexes",
             "StreamSpecification",
         )
+        if "StreamSpecification" in kwargs:  # CloudFormation's has no StreamEnabled; the API's does
+            kwargs["StreamSpecification"] = {"StreamEnabled": True} | kwargs["StreamSpecification"]
         try:
-            arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+            table = ddb.describe_table(TableName=name)["Table"]
         except ClientError as err:
             if not _missing(err, "ResourceNotFoundException"):
                 raise
-            arn = ddb.create_table(TableName=name, **kwargs)["TableDescription"]["TableArn"]
+            table = ddb.create_table(TableName=name, **kwargs)["TableDescription"]
             ttl = props.get("TimeToLiveSpecification")
             if ttl:
                 ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        stack.resolver.set(logical, Ref=name, Arn=arn)
+        stack.resolver.set(logical, Ref=name, Arn=table["TableArn"])
+        if "LatestStreamArn" in table:
+            stack.resolver.set(logical, StreamArn=table["LatestStreamArn"])
 
 
 def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from infra.local.cfn import ROOT
 
 LOCAL_DIR = Path(os.environ.get("TANHUI_LOCAL_DIR") or ROOT / ".local")
 STATE_FILE = "aws-state.pickle"
+STREAM_POSITIONS_FILE = "stream-positions.json"  # where the dispatcher is in each table stream
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -98,7 +99,7 @@ class Stack:
         self.aws = provision(self.endpoint, stack_name=self.stack_name, parameters=params)
         os.environ.update(self.aws.env)
 
-    def start_api(self) -> None:
+    def start_api(self, stream_positions: Path | None = None) -> None:
         from werkzeug.serving import make_server
 
         from infra.local import cfn
@@ -116,7 +117,7 @@ class Stack:
         )
         self.port = self.server.server_port
         threading.Thread(target=self.server.serve_forever, daemon=True, name="gateway").start()
-        self.dispatcher = Dispatcher(self.aws, template, functions)
+        self.dispatcher = Dispatcher(self.aws, template, functions, positions=stream_positions)
 
     def stop(self) -> None:
         if self.dispatcher:
@@ -220,7 +221,10 @@ def main(argv: list[str] | None = None) -> None:
     state = _state_line(state_path, reused=seeded is not None)
     try:
         stack.provision()
-        stack.start_api()
+        positions = LOCAL_DIR / STREAM_POSITIONS_FILE
+        if seeded is None:  # a new state: its streams start anew
+            positions.unlink(missing_ok=True)
+        stack.start_api(positions)
         if seeded is None:
             from infra.local.seed import seed
 

@@ -81,8 +81,13 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/admin/factors/{behaviour}": ("GET", "/v1/admin/factors/hotel_low_carbon_night", None,
                                           ADMIN_ONLY),
     "GET /v1/admin/factors": ("GET", "/v1/admin/factors", None, ADMIN_ONLY),
+    "GET /v1/admin/totals": ("GET", "/v1/admin/totals?from=2026-11-01&to=2026-11-30&group_by=partner", None,
+                             ADMIN_ONLY),
     # a partner's own resources: partner2 (same role) gets 404, as if they did not exist
     "GET /v1/partner/profile": ("GET", "/v1/partner/profile", None, row(401, 403, 200, 200, 403)),
+    # each partner's own totals (partner2 sees its own, empty)
+    "GET /v1/partner/totals": ("GET", "/v1/partner/totals?from=2026-11-01&to=2026-11-30&group_by=asset", None,
+                               row(401, 403, 200, 200, 403)),
     "POST /v1/partner/assets": ("POST", "/v1/partner/assets", TICKET, row(401, 403, 201, 201, 403)),
     "GET /v1/partner/assets": ("GET", "/v1/partner/assets", None, row(401, 403, 200, 200, 403)),
     "GET /v1/partner/assets/{asset_id}": ("GET", "/v1/partner/assets/{asset}", None,

@@ -43,6 +43,8 @@ EXPECTED = {
     "spending/redeem_unknown_offer.json": 404,
     "admin/create_export.json": 202,
     "verify/verify_unknown_export.json": 404,
+    "admin/totals_by_behaviour.json": 200,
+    "partner/totals_by_day.json": 403,  # a sample sub that is no partner's staff
 }
 
 

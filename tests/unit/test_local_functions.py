@@ -135,7 +135,7 @@ def test_given_the_local_stack_when_its_api_starts_then_every_handler_is_loaded_
         seen_at_serve["server"] = list(loaded)
         return Server()
 
-    def make_dispatcher(*args: Any) -> Any:
+    def make_dispatcher(*args: Any, **kwargs: Any) -> Any:
         seen_at_serve["dispatcher"] = list(loaded)
         return object()
 

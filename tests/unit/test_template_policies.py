@@ -46,6 +46,8 @@ DYNAMODB_ALLOWED = {
     "ExportFunction": ({"GetItem", "UpdateItem", "Query"}, True),
     # a completed export's item (and its predecessor's) behind the public verify route
     "VerifyFunction": ({"GetItem"}, False),
+    # one transaction per chunk of a stream batch: marker puts (attribute_not_exists), ADD updates
+    "AggregatorFunction": ({"PutItem", "UpdateItem"}, False),
 }
 
 

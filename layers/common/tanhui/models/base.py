@@ -1,7 +1,8 @@
 """PynamoDB base for the single table declared in template.yaml (`Table`).
 
 The schema (keys, GSIs, TTL) lives only in the template; these models describe items, never
-create tables. Keys are prefixed strings: `pk`/`sk`, plus `gsi1pk`/`gsi1sk` for the one GSI.
+create tables. Keys are prefixed strings: `pk`/`sk`, plus `gsi1pk`/`gsi1sk` for gsi1 (listings,
+ledgers) and `gsi2pk` with a numeric `gsi2sk` for gsi2 (leaderboards by gCO2e).
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ class Gsi1(GlobalSecondaryIndex):
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = NumberAttribute(range_key=True)
 
 
 class TanhuiModel(Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -24,6 +25,12 @@ def connection() -> Connection:
 
 def transaction(client_request_token: str | None = None) -> TransactWrite:
     return TransactWrite(connection=connection(), client_request_token=client_request_token)
+
+
+def add_update(t: TransactWrite, update: dict[str, Any]) -> None:
+    """Adds a low-level `Update` (TableName, Key, UpdateExpression, names, values) to `t`: for
+    updates whose attributes no model declares one by one (`failed_keys` names it like any other)."""
+    t._update_items.append(update)
 
 
 def failed_checks(error: TransactWriteError) -> list[int]:

@@ -1,0 +1,78 @@
+"""An `Add`: what a contributor asks of one item, and how many of them become one update.
+
+Numbers are ADDed (summed when two deltas of a batch hit the same item), string sets ADDed
+(united), `keep` attributes set only where the item has none yet (`if_not_exists`: keys of an
+index, the user id), so every update is commutative and a batch's order does not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+Key = tuple[str, str]
+
+
+@dataclass
+class Add:
+    pk: str
+    sk: str
+    numbers: dict[str, int] = field(default_factory=dict)
+    sets: dict[str, set[str]] = field(default_factory=dict)
+    keep: dict[str, str | int] = field(default_factory=dict)
+
+    @property
+    def key(self) -> Key:
+        return self.pk, self.sk
+
+    def merge(self, other: Add) -> None:
+        for name, n in other.numbers.items():
+            self.numbers[name] = self.numbers.get(name, 0) + n
+        for name, values in other.sets.items():
+            self.sets.setdefault(name, set()).update(values)
+        for name, value in other.keep.items():
+            self.keep.setdefault(name, value)
+
+    def changes_nothing(self) -> bool:
+        return not any(self.numbers.values()) and not any(self.sets.values())
+
+
+def merged(adds: Iterable[Add]) -> dict[Key, Add]:
+    """One Add per item, in first-seen order; items the deltas cancel out on are left out."""
+    out: dict[Key, Add] = {}
+    for add in adds:
+        if add.key in out:
+            out[add.key].merge(add)
+        else:
+            out[add.key] = Add(add.pk, add.sk, dict(add.numbers), {k: set(v) for k, v in add.sets.items()},
+                               dict(add.keep))
+    return {k: a for k, a in out.items() if not a.changes_nothing()}
+
+
+def update_kwargs(table_name: str, add: Add) -> dict[str, Any]:
+    """The TransactWriteItems `Update` of one Add (low-level attribute values)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    adds, sets = [], []
+    for i, (name, n) in enumerate(sorted(add.numbers.items())):
+        names[f"#n{i}"], values[f":n{i}"] = name, {"N": str(n)}
+        adds.append(f"#n{i} :n{i}")
+    for i, (name, members) in enumerate(sorted(add.sets.items())):
+        if members:
+            names[f"#s{i}"], values[f":s{i}"] = name, {"SS": sorted(members)}
+            adds.append(f"#s{i} :s{i}")
+    for i, (name, value) in enumerate(sorted(add.keep.items())):
+        names[f"#k{i}"] = name
+        values[f":k{i}"] = {"N": str(value)} if isinstance(value, int) else {"S": value}
+        sets.append(f"#k{i} = if_not_exists(#k{i}, :k{i})")
+    expression = " ".join(
+        part for part in (adds and "ADD " + ", ".join(adds), sets and "SET " + ", ".join(sets)) if part
+    )
+    return {
+        "TableName": table_name,
+        "Key": {"pk": {"S": add.pk}, "sk": {"S": add.sk}},
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
