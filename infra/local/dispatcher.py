@@ -184,7 +184,9 @@ class Dispatcher:
 
     def read_stream_once(self, cursor: StreamCursor) -> int:
         """Reads what the shard holds after the cursor and delivers it in batches; returns how
-        many records were delivered (0: nothing new, or the first batch failed again)."""
+        many records the function was given, taken or not (0: nothing new). After a failed batch
+        the cursor is before its first failed record (`cursor.failures` > 0): the next read gives
+        it again."""
         assert cursor.lock is not None
         with cursor.lock:
             read = self.streams.get_records(
@@ -198,14 +200,15 @@ class Dispatcher:
                 if matches_any(cursor.source.patterns, record):
                     batch.append(record)
                 if len(batch) == cursor.source.batch_size:
+                    delivered += len(batch)
                     if not self._deliver(cursor, batch):
                         return delivered
-                    delivered, batch = delivered + len(batch), []
+                    batch = []
                 cursor.after = record["dynamodb"]["SequenceNumber"]
             if batch:
+                delivered += len(batch)
                 if not self._deliver(cursor, batch):
                     return delivered
-                delivered += len(batch)
             if records:
                 self._save_positions()
             return delivered
@@ -279,7 +282,7 @@ class Dispatcher:
     def _follow(self, cursor: StreamCursor) -> None:
         while not self.stopping.is_set():
             try:
-                if not self.read_stream_once(cursor):
+                if not self.read_stream_once(cursor) or cursor.failures:  # a failed batch: wait, then again
                     self.stopping.wait(STREAM_POLL_SECONDS)
             except Exception:  # keep reading through transient endpoint errors
                 if not self.stopping.is_set():
