@@ -88,6 +88,18 @@ def functions(aws: Any) -> Iterator[dict[str, Any]]:
     assert recorder.ungranted(template) == {}, "a function used DynamoDB actions template.yaml does not grant"
 
 
+@pytest.fixture
+def dispatcher(aws: Any, functions: dict[str, Any]) -> Any:
+    """The local dispatcher (SQS, the table's stream, schedules); `drain()` runs what is due now.
+    It starts at the stream's end and with the queues drained: a test sees only its own writes."""
+    from infra.local import cfn
+    from infra.local.dispatcher import Dispatcher
+
+    d = Dispatcher(aws, cfn.load_template(), functions)
+    d.drain()
+    return d
+
+
 @pytest.fixture(scope="session")
 def gateway(functions: dict[str, Any]) -> Any:
     from infra.local import cfn

@@ -55,6 +55,10 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/me/bindings": ("GET", "/v1/me/bindings", None, TOURIST_ONLY),
     "PUT /v1/me/bindings": ("PUT", "/v1/me/bindings", {"daily_km": 12.5}, TOURIST_ONLY),
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
+    # engagement: tourists' boards (a partner's by its id: partner2's is empty) and medals
+    "GET /v1/leaderboard": ("GET", "/v1/leaderboard?scope=partner&partner_id={partner_id}", None,
+                            TOURIST_ONLY),
+    "GET /v1/me/medals": ("GET", "/v1/me/medals", None, TOURIST_ONLY),
     # certificates: nothing was credited in 2025 (404 no_credits_in_period); the check is public
     "GET /v1/me/certificate.pdf": ("GET", "/v1/me/certificate.pdf?period=2025", None,
                                    row(401, 404, 403, 403, 403)),

@@ -28,15 +28,6 @@ TICKET = {"kind": "ticket_product", "attributes": {"name": "西湖游船 Lake cr
 ROOM = {"kind": "hotel_room", "attributes": {"room_number": "1208"}}
 
 
-@pytest.fixture
-def dispatcher(aws, functions):
-    from infra.local import cfn
-    from infra.local.dispatcher import Dispatcher
-
-    d = Dispatcher(aws, cfn.load_template(), functions)
-    d.drain()
-    return d
-
 
 def new_asset(api, session, body):
     reply = api.post("/v1/partner/assets", body, as_=session)

@@ -27,15 +27,6 @@ def _ready(aws):
     factors.seed_defaults()
 
 
-@pytest.fixture
-def dispatcher(aws, functions):
-    from infra.local import cfn
-    from infra.local.dispatcher import Dispatcher
-
-    d = Dispatcher(aws, cfn.load_template(), functions)
-    d.drain()
-    return d
-
 
 TODAY = lambda: datetime.now(UTC).date().isoformat()  # noqa: E731
 

@@ -27,15 +27,6 @@ def _ready(aws):
     factors.seed_defaults()
 
 
-@pytest.fixture
-def dispatcher(aws, functions):
-    from infra.local import cfn
-    from infra.local.dispatcher import Dispatcher
-
-    d = Dispatcher(aws, cfn.load_template(), functions)
-    d.drain()
-    return d
-
 
 def _coins(user_id: str) -> int:
     return int(Wallet.get(*Wallet.key(user_id), consistent_read=True).coins)

@@ -45,6 +45,8 @@ EXPECTED = {
     "verify/verify_unknown_export.json": 404,
     "admin/totals_by_behaviour.json": 200,
     "partner/totals_by_day.json": 403,  # a sample sub that is no partner's staff
+    "engagement/leaderboard.json": 200,  # nothing credited this week: no entries, `me` null
+    "engagement/medals.json": 200,
 }
 
 

@@ -32,15 +32,6 @@ def _ready(aws):
     factors.seed_defaults()
 
 
-@pytest.fixture
-def dispatcher(aws, functions):
-    from infra.local import cfn
-    from infra.local.dispatcher import Dispatcher
-
-    d = Dispatcher(aws, cfn.load_template(), functions)  # at the stream's end: only this test's writes
-    d.drain()
-    return d
-
 
 def _today() -> datetime:
     return datetime.now(UTC) + timedelta(hours=8)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from tanhui.models.reductions import RANK_SHARDS, TOTALS_SHARDS, stable_shard
-from tanhui.reductions import aggregator, lifetime, ranks, totals
+from tanhui.reductions import aggregator, lifetime, medals, ranks, totals
 from tanhui.reductions.adds import Add, merged, update_kwargs
 from tanhui.reductions.deltas import deltas_of, local_day
 
@@ -107,9 +107,9 @@ def test_given_many_records_then_each_transaction_holds_at_most_100_items():
     assert sizes[0] in (99, 100)  # packed full, not one record per transaction
 
 
-def test_given_contributor_and_hook_lists_then_a_coordinator_can_extend_them():
+def test_given_the_aggregator_then_totals_ranks_lifetime_contribute_and_medals_follow_each_batch():
     assert [totals.contribute, ranks.contribute, lifetime.contribute] == aggregator.CONTRIBUTORS
-    assert aggregator.AFTER_COMMIT == []
+    assert [medals.award_for] == aggregator.AFTER_COMMIT
 
 
 # ------------------------------------------------------------------------- the local stack

@@ -47,7 +47,9 @@ DYNAMODB_ALLOWED = {
     # a completed export's item (and its predecessor's) behind the public verify route
     "VerifyFunction": ({"GetItem"}, False),
     # one transaction per chunk of a stream batch: marker puts (attribute_not_exists), ADD updates
-    "AggregatorFunction": ({"PutItem", "UpdateItem"}, False),
+    "AggregatorFunction": ({"PutItem", "UpdateItem", "BatchGetItem"}, False),
+    # rank entries and their gsi2 (top N, COUNT above the caller), medals, the top N's names
+    "EngagementFunction": ({"GetItem", "Query", "BatchGetItem"}, True),
 }
 
 

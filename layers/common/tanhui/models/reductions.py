@@ -77,6 +77,13 @@ def rank_gsi2pk(period: str, user_id: str, partner_id: str | None = None) -> str
     return f"RANK#{period}#P#{partner_id}"
 
 
+def rank_gsi2pks(period: str, partner_id: str | None = None) -> list[str]:
+    """Every index partition of one board: the RANK_SHARDS of all users', or the partner's one."""
+    if partner_id is None:
+        return [f"RANK#{period}#ALL#{shard}" for shard in range(RANK_SHARDS)]
+    return [f"RANK#{period}#P#{partner_id}"]
+
+
 class StreamMark(TanhuiModel):
     @staticmethod
     def key(event_id: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ Extension points:
   lifetime here; a coordinator adds more, e.g. medals' counters).
 - AFTER_COMMIT: `(list[Delta]) -> None`, called once the batch is written with the deltas of every
   record of the batch that is applied, including records applied by an earlier delivery: for
-  follow-ups that read the state the batch left (medal awards). Empty for now.
+  follow-ups that read the state the batch left: medal awards (`medals.award_for`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pynamodb.exceptions import TransactWriteError
 from tanhui.models.reductions import MARK_DAYS, StreamMark
 from tanhui.models.transactions import add_update, failed_keys, transaction
 from tanhui.observability import logger, metrics
-from tanhui.reductions import lifetime, ranks, totals
+from tanhui.reductions import lifetime, medals, ranks, totals
 from tanhui.reductions.adds import Add, Key, merged, update_kwargs
 from tanhui.reductions.deltas import Delta, deltas_of
 
@@ -40,7 +40,7 @@ Contributor = Callable[[Delta], list[Add]]
 AfterCommit = Callable[[list[Delta]], None]
 
 CONTRIBUTORS: list[Contributor] = [totals.contribute, ranks.contribute, lifetime.contribute]
-AFTER_COMMIT: list[AfterCommit] = []
+AFTER_COMMIT: list[AfterCommit] = [medals.award_for]
 
 MAX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
 ATTEMPTS = 5

@@ -1,4 +1,4 @@
-"""Response bodies of the totals routes."""
+"""Response bodies of the totals, leaderboard and medals routes."""
 
 from __future__ import annotations
 
@@ -33,3 +33,35 @@ class TotalsOut(ResponseModel):
 FromDay = Annotated[str | None, Query(alias="from", max_length=64)]
 ToDay = Annotated[str | None, Query(max_length=64)]
 GroupBy = Annotated[str | None, Query(max_length=64)]
+
+
+class LeaderboardEntry(ResponseModel):
+    rank: int
+    display_name: str
+    gco2e: int
+    you: bool
+
+
+class MyRank(ResponseModel):
+    rank: int
+    gco2e: int
+
+
+class LeaderboardOut(ResponseModel):
+    period: str
+    key: str  # 2026-W49 | 2026-12 (local, Asia/Shanghai)
+    scope: str
+    partner_id: str | None
+    entries: list[LeaderboardEntry]
+    me: MyRank | None  # null: nothing credited to the caller in the period (yet)
+
+
+class MedalOut(ResponseModel):
+    name: str
+    title: str
+    description: str
+    awarded_at: str
+
+
+class MedalList(ResponseModel):
+    items: list[MedalOut]

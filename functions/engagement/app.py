@@ -1,0 +1,54 @@
+"""Engagement API: the leaderboard and my medals (both kept by the stream aggregator)."""
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from tanhui import api, errors
+from tanhui.openapi import responses
+from tanhui.reductions import leaderboard as boards
+from tanhui.reductions import medals
+from tanhui.reductions.schemas import LeaderboardOut, MedalList
+
+app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
+api.install(app, allow=("tourist",))
+
+PartnerId = Annotated[str | None, Query(pattern=r"^[0-9A-F]{6}$")]
+
+
+def _tourist() -> str:
+    return api.require_role(api.principal(app), "tourist").user_id
+
+
+@app.get(
+    "/v1/leaderboard",
+    tags=["engagement"],
+    summary="Who saved the most CO2e",
+    description="The top `limit` tourists by gCO2e this week or month (local time, Asia/Shanghai), "
+    "over everyone (`scope=all`) or over one partner's scenes (`scope=partner&partner_id=...`), "
+    "and the caller's own rank (`me`, null until something is credited in the period). Ties share "
+    "a rank. Totals follow the claims within seconds (they are kept from the table's stream).",
+    responses=responses(raises=[boards.PartnerRequired, (errors.NotFound, "partner_not_found")]),
+)
+def leaderboard(
+    period: Annotated[Literal["week", "month"], Query()] = "week",
+    scope: Annotated[Literal["all", "partner"], Query()] = "all",
+    partner_id: PartnerId = None,
+    limit: api.PageLimit = 10,
+) -> LeaderboardOut:
+    return boards.leaderboard(_tourist(), period, scope, partner_id, limit)
+
+
+@app.get(
+    "/v1/me/medals",
+    tags=["engagement"],
+    summary="My medals",
+    description="Medals for the first scan, the first behaviour of each scene, 1 / 10 / 100 kg "
+    "CO2e in all and a 7-day streak; each awarded once, oldest first.",
+    responses=responses(),
+)
+def my_medals() -> MedalList:
+    return medals.my_medals(_tourist())
+
+
+lambda_handler = api.lambda_handler(app)
