@@ -241,6 +241,7 @@ def audit_export(export_id: str) -> AuditOut:
     _admin()
     return checks.audit(export_id)
 
+
 # ------------------------------------------------------------------ totals
 
 

@@ -1,29 +1,78 @@
-"""Over HTTP on the stack `make run` starts: a tourist scans, the operator exports the day, a
-buyer of the reductions downloads the files by their links and checks them with the public verify
-route (issue 13)."""
+"""Over HTTP on the stack `make run` starts: a tourist scans and a hotel's file credits them, the
+operator's totals grow by exactly their ledger, the operator exports the day, and a buyer of the
+reductions downloads the files by their links and checks them with the public verify route
+(issue 13)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import urllib3
+
+from infra.local import seed
 from tests.support import unique_phone
 
 
-def test_scan_export_download_and_verify_the_sha256s_over_http(local_stack, http, demo):
+def _login(http, who: dict) -> str:
+    status, tokens, _ = http.post("/v1/auth/login", {"phone": who["phone"], "password": who["password"]})
+    assert status == 200, tokens
+    return tokens["access_token"]
+
+
+def _hotel_totals(http, token: str, first: str, last: str, hotel_id: str) -> tuple[int, int, int]:
+    status, body, _ = http.get(f"/v1/admin/totals?from={first}&to={last}&group_by=partner", token=token)
+    assert status == 200, body
+    group = next((g for g in body["groups"] if g["key"] == hotel_id), {"gco2e": 0, "coins": 0, "count": 0})
+    return group["gco2e"], group["coins"], group["count"]
+
+
+def _stays_file(http, stack, token: str, phone: str, room_number: str, nights_ago: int) -> dict:
+    """The hotel hands in a stays file through its presigned form; the import runs."""
+    status, created, _ = http.post("/v1/partner/imports", {"type": "hotel_stays", "filename": "stays.csv"},
+                                   token=token)
+    assert status == 201, created
+    check_in = (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=nights_ago)).date().isoformat()
+    text = f"手机号,房号,入住日期,晚数\n{phone},{room_number},{check_in},2\n"
+    upload = created["upload"]
+    fields = dict(upload["fields"]) | {"file": ("stays.csv", text.encode(), "text/csv")}
+    assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
+    stack.dispatcher.drain()
+    status, job, _ = http.get(f"/v1/partner/imports/{created['import_id']}", token=token)
+    assert status == 200 and job["counts"]["credited"] == 1, job  # one row of two nights
+    return job
+
+
+def test_scan_and_import_then_totals_then_export_download_and_verify_the_sha256s_over_http(
+    local_stack, http, demo
+):
+    admin = _login(http, demo["admin"])
+    hotel = demo["partners"]["hotel"]
+    local_today = datetime.now(UTC) + timedelta(hours=8)
+    first, last = (local_today - timedelta(days=6)).date().isoformat(), local_today.date().isoformat()
+    local_stack.dispatcher.drain()  # what earlier tests left in the stream
+    before = _hotel_totals(http, admin, first, last, hotel["partner_id"])
+    phone = unique_phone()
     status, registered, _ = http.post("/v1/auth/register", {
-        "phone": unique_phone(), "password": "green-trip-2026", "display_name": "小林",
+        "phone": phone, "password": "green-trip-2026", "display_name": "小林",
         "consent": {"version": "2026-11", "accepted": True}})
     assert status == 201, registered
-    room_url = demo["assets"]["hotel_room"]["codes"][0]["url"]
+    room = demo["assets"]["hotel_room"]
     tourist = registered["tokens"]["access_token"]
-    status, claimed, _ = http.post("/v1/claims", {"code": room_url}, token=tourist)
+    status, claimed, _ = http.post("/v1/claims", {"code": room["codes"][0]["url"]}, token=tourist)
     assert status in (200, 201), claimed
-    admin = demo["admin"]
-    status, tokens, _ = http.post("/v1/auth/login", {"phone": admin["phone"], "password": admin["password"]})
-    assert status == 200, tokens
+    room_number = seed.DEMO_ASSETS["hotel"]["attributes"]["room_number"]
+    _stays_file(http, local_stack, _login(http, hotel["login"]), phone, room_number, 5)
+    local_stack.dispatcher.drain()  # `make run` follows the stream in the background
+
+    status, ledger, _ = http.get("/v1/me/ledger", token=tourist)
+    assert status == 200 and len(ledger["items"]) == 3, ledger  # tonight, and two nights from the file
+    after = _hotel_totals(http, admin, first, last, hotel["partner_id"])
+    assert tuple(a - b for a, b in zip(after, before, strict=True)) == (
+        sum(e["gco2e"] for e in ledger["items"]), sum(e["coins"] for e in ledger["items"]), 3)
+    tokens = {"access_token": admin}
     today = datetime.now(UTC).date().isoformat()
 
     status, started, _ = http.post("/v1/admin/exports", {"from": today, "to": today},
@@ -38,7 +87,7 @@ def test_scan_export_download_and_verify_the_sha256s_over_http(local_stack, http
         with urllib.request.urlopen(f["url"], timeout=10) as reply:  # noqa: S310 - moto on loopback
             downloaded[f["name"]] = reply.read()
     lines = [json.loads(x) for x in downloaded["behaviours.jsonl"].decode().splitlines()]
-    assert claimed["claim_id"] in {line["claim_id"] for line in lines}
+    assert {e["entry_id"] for e in ledger["items"]} <= {line["claim_id"] for line in lines}
 
     status, verified, _ = http.get(f"/v1/verify/exports/{export['export_id']}")  # no token
     assert status == 200, verified
