@@ -184,7 +184,7 @@ class Dispatcher:
 
     def read_stream_once(self, cursor: StreamCursor) -> int:
         """Reads what the shard holds after the cursor and delivers it in batches; returns how
-        many records were delivered (0: nothing new, or the first batch failed again)."""
+        many records the function took (0: nothing new, or the first record failed again)."""
         assert cursor.lock is not None
         with cursor.lock:
             read = self.streams.get_records(
@@ -198,22 +198,24 @@ class Dispatcher:
                 if matches_any(cursor.source.patterns, record):
                     batch.append(record)
                 if len(batch) == cursor.source.batch_size:
-                    if not self._deliver(cursor, batch):
-                        return delivered
-                    delivered, batch = delivered + len(batch), []
+                    taken = self._deliver(cursor, batch)
+                    if taken < len(batch):
+                        return delivered + taken
+                    delivered, batch = delivered + taken, []
                 cursor.after = record["dynamodb"]["SequenceNumber"]
             if batch:
-                if not self._deliver(cursor, batch):
+                taken = self._deliver(cursor, batch)
+                delivered += taken
+                if taken < len(batch):
                     return delivered
-                delivered += len(batch)
             if records:
                 self._save_positions()
             return delivered
 
-    def _deliver(self, cursor: StreamCursor, batch: list[dict[str, Any]]) -> bool:
-        """Invokes the function with one batch; False if it did not take all of it (the cursor is
-        then at the record before the first failed one, and the batch comes again), True also
-        when the batch was given up on (sent to the OnFailure destination)."""
+    def _deliver(self, cursor: StreamCursor, batch: list[dict[str, Any]]) -> int:
+        """Invokes the function with one batch; returns how many of its records are done: all of
+        them, also when the batch was given up on (sent to the OnFailure destination), else those
+        before the first failed one (the cursor is then there, and the rest comes again)."""
         source = cursor.source
         failed: set[str] = set()
         try:
@@ -227,21 +229,21 @@ class Dispatcher:
             failed = {batch[0]["dynamodb"]["SequenceNumber"]}
         if not failed:
             cursor.failures = 0
-            return True
+            return len(batch)
         first = next(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
         cursor.failures += 1
         if 0 <= source.max_retries < cursor.failures:
             self._give_up(cursor, batch[first:])
             cursor.failures = 0
             cursor.after = batch[-1]["dynamodb"]["SequenceNumber"]
-            return True
+            return len(batch)
         if first:  # the records before the first failed one are done: a new batch starts there
             cursor.failures = 1
         # moto numbers a shard's records one after another: the one before is `sequence - 1`
         cursor.after = str(int(batch[first]["dynamodb"]["SequenceNumber"]) - 1)
         cursor.iterator = None
         self._save_positions()
-        return False
+        return first
 
     def _give_up(self, cursor: StreamCursor, records: list[dict[str, Any]]) -> None:
         """What Lambda sends the OnFailure destination: the batch's place in the stream."""
