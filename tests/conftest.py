@@ -88,16 +88,28 @@ def functions(aws: Any) -> Iterator[dict[str, Any]]:
     assert recorder.ungranted(template) == {}, "a function used DynamoDB actions template.yaml does not grant"
 
 
-@pytest.fixture
-def dispatcher(aws: Any, functions: dict[str, Any]) -> Any:
-    """The local dispatcher (SQS, the table's stream, schedules); `drain()` runs what is due now.
-    It starts at the stream's end and with the queues drained: a test sees only its own writes."""
+def _dispatcher(aws: Any, functions: dict[str, Any], *, streams: bool) -> Any:
     from infra.local import cfn
     from infra.local.dispatcher import Dispatcher
 
-    d = Dispatcher(aws, cfn.load_template(), functions)
+    d = Dispatcher(aws, cfn.load_template(), functions, streams=streams)
     d.drain()
     return d
+
+
+@pytest.fixture
+def dispatcher(aws: Any, functions: dict[str, Any]) -> Any:
+    """The local dispatcher for queues and schedules; `drain()` runs what is due now (the queues
+    are drained first: a test sees only its own messages). The table's stream is not followed:
+    the aggregator's writes cost moto more than the writes of the tests that do not count them."""
+    return _dispatcher(aws, functions, streams=False)
+
+
+@pytest.fixture
+def stream_dispatcher(aws: Any, functions: dict[str, Any]) -> Any:
+    """The dispatcher that also follows the table's stream, from its end now, into the
+    aggregator: for tests of totals, leaderboards and medals."""
+    return _dispatcher(aws, functions, streams=True)
 
 
 @pytest.fixture(scope="session")

@@ -93,7 +93,8 @@ def test_hotel_posts_a_gbk_stays_file_with_curl_and_the_guests_wallet_grows(
     job = _until_done(local_stack, http, hotel_token, created["import_id"])
 
     assert job["status"] == "completed", job
-    assert (job["counts"]["rows"], job["counts"]["credited"], job["counts"]["pending"]) == (2, 1, 1)
+    counts = job["counts"]
+    assert (counts["rows"], counts["credited"], counts["pending"]) == (2, 1, 1), counts
     status, wallet, _ = http.get("/v1/me/wallet", token=guest_token)
     assert status == 200 and wallet["coins"] == job["coins"] == 4, wallet
     with urllib.request.urlopen(job["report_url"], timeout=10) as reply:  # noqa: S310 - moto on loopback

@@ -35,7 +35,7 @@ def _board(api, who, **query):
 
 
 def test_given_three_tourists_of_one_partner_then_its_board_ranks_them_and_each_sees_their_own_rank(
-    api, dispatcher, register, make_partner
+    api, stream_dispatcher, register, make_partner
 ):
     spot = make_partner("scenic_spot")
     asset = make_asset(spot.partner_id, "ticket_product")
@@ -43,7 +43,7 @@ def test_given_three_tourists_of_one_partner_then_its_board_ranks_them_and_each_
     _scan(api, first, asset, 3)
     _scan(api, second, asset, 1)
     _scan(api, third, asset, 1)  # the same as `second`: they share rank 2
-    dispatcher.drain()
+    stream_dispatcher.drain()
 
     board = _board(api, second, period="week", scope="partner", partner_id=spot.partner_id)
     names = [(e["rank"], e["display_name"], e["you"]) for e in board["entries"]]
@@ -57,12 +57,12 @@ def test_given_three_tourists_of_one_partner_then_its_board_ranks_them_and_each_
 
 
 def test_given_the_all_users_board_then_my_rank_counts_everyone_above_me_in_every_shard(
-    api, dispatcher, register, make_partner
+    api, stream_dispatcher, register, make_partner
 ):
     asset = make_asset(make_partner("scenic_spot").partner_id, "ticket_product")
     me = register()
     _scan(api, me, asset, 2)
-    dispatcher.drain()
+    stream_dispatcher.drain()
 
     board = _board(api, me, period="week", limit="100")
     week = periods(_local_today())[0]
@@ -90,14 +90,14 @@ def test_given_bad_board_parameters_then_4xx_with_a_stable_code(api, register, q
 
 # -------------------------------------------------------------------------------------- medals
 def test_given_first_scans_then_medals_come_once_each_and_a_replay_awards_nothing(
-    api, dispatcher, functions, register, make_partner
+    api, stream_dispatcher, functions, register, make_partner
 ):
     spot = make_partner("scenic_spot")
     tourist = register()
     _scan(api, tourist, make_asset(spot.partner_id, "ticket_product"), 2)
-    dispatcher.drain()
+    stream_dispatcher.drain()
     _scan(api, tourist, make_asset(spot.partner_id, "ticket_product"), 1)
-    dispatcher.drain()
+    stream_dispatcher.drain()
 
     reply = api.get("/v1/me/medals", as_=tourist)
     assert reply.status == 200

@@ -30,7 +30,7 @@ def upload(aws, api, functions):
     from infra.local import cfn
     from infra.local.dispatcher import Dispatcher
 
-    dispatcher = Dispatcher(aws, cfn.load_template(), functions)
+    dispatcher = Dispatcher(aws, cfn.load_template(), functions, streams=False)
     dispatcher.drain()
 
     def send(partner, file_type: str, text: str) -> dict:

@@ -75,6 +75,20 @@ def _spaced(phone: str) -> str:
 
 
 # --------------------------------------------------------------------------------- credits
+def test_given_a_room_added_right_after_a_file_then_the_next_file_finds_it(
+    api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "101"})
+    guest = register()
+    first = _import(api, dispatcher, hotel, "hotel_stays", _stays((guest.phone, "101", _night(12), 1)))
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "102"})  # within the cache age
+
+    second = _import(api, dispatcher, hotel, "hotel_stays", _stays((guest.phone, "102", _night(11), 1)))
+
+    assert first["counts"]["credited"] == second["counts"]["credited"] == 1, second
+
+
 def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report_counts(
     api, dispatcher, register, make_partner
 ):

@@ -83,7 +83,7 @@ def _difference(after: dict, before: dict) -> dict[str, tuple[int, int, int]]:
     return out
 
 
-def _plant_file(api, dispatcher, partner, rows: list[str]) -> dict[str, int]:
+def _plant_file(api, stream_dispatcher, partner, rows: list[str]) -> dict[str, int]:
     """A partner's plant-adoption file through its presigned upload form, then the import."""
     start = {"type": "plant_adoptions", "filename": "trees.csv"}
     created = api.post("/v1/partner/imports", start, as_=partner)
@@ -92,7 +92,7 @@ def _plant_file(api, dispatcher, partner, rows: list[str]) -> dict[str, int]:
     upload = created.body["upload"]
     fields = dict(upload["fields"]) | {"file": ("trees.csv", text.encode(), "text/csv")}
     assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
-    dispatcher.drain()
+    stream_dispatcher.drain()
     job = api.get(f"/v1/partner/imports/{created.body['import_id']}", as_=partner).body
     assert job["status"] == "completed", job
     return job["counts"]
@@ -100,7 +100,7 @@ def _plant_file(api, dispatcher, partner, rows: list[str]) -> dict[str, int]:
 
 # ---------------------------------------------------------------------------------- exactness
 def test_given_about_1000_mixed_events_then_every_grouping_equals_the_ledger_exactly(
-    api, dispatcher, admin, register, make_partner
+    api, stream_dispatcher, admin, register, make_partner
 ):
     spot, maker, boat = make_partner("scenic_spot"), make_partner("manufacturer"), make_partner(
         "transport_operator")
@@ -128,11 +128,12 @@ def test_given_about_1000_mixed_events_then_every_grouping_equals_the_ledger_exa
         statuses[_claim(api, users[0], code).status] += 1
     rows = [f"{u.phone},T{i:02d}-{n},木棉,10,5,{_day(n % 3)}" for i, u in enumerate(users) for n in range(24)]
     rows += rows[:40]  # the same trees again: duplicates
-    counts = Counter(_plant_file(api, dispatcher, spot, rows))  # 5 trees a day per adopter: some over the cap
-    again = Counter(_plant_file(api, dispatcher, spot, rows))  # the partner sends the file again
+    # 5 trees a day per adopter: some over the cap
+    counts = Counter(_plant_file(api, stream_dispatcher, spot, rows))
+    again = Counter(_plant_file(api, stream_dispatcher, spot, rows))  # the partner sends the file again
     assert again["credited"] == 0
     counts += again
-    dispatcher.drain()
+    stream_dispatcher.drain()
 
     events = sum(statuses.values()) + 30 + counts["rows"]
     assert events >= 950, (events, statuses, counts)
@@ -231,7 +232,7 @@ def test_given_part_of_a_batch_applied_before_then_only_the_rest_is_added(aws, a
 
 
 def test_given_a_credit_revoked_by_a_later_change_then_the_totals_take_it_back(
-    api, dispatcher, register, make_partner
+    api, stream_dispatcher, register, make_partner
 ):
     spot = make_partner("scenic_spot")
     asset = make_asset(spot.partner_id, "ticket_product")
@@ -239,10 +240,10 @@ def test_given_a_credit_revoked_by_a_later_change_then_the_totals_take_it_back(
     one, two = single_use(asset, 2)
     assert _claim(api, tourist, one).status == 201
     assert _claim(api, tourist, two).status == 201
-    dispatcher.drain()
+    stream_dispatcher.drain()
     [record, _] = _credited([tourist.user_id])
     record.update(actions=[BehaviourRecord.status.set("revoked")])  # an operator's correction (MODIFY)
-    dispatcher.drain()
+    stream_dispatcher.drain()
 
     left = _credited([tourist.user_id])
     assert len(left) == 1
@@ -269,14 +270,16 @@ def test_given_a_cancelled_transaction_then_the_stream_holds_no_record_of_it(aws
 
 
 # ------------------------------------------------------------------------------------- routes
-def test_given_two_partners_then_each_sees_only_its_own_totals(api, dispatcher, register, make_partner):
+def test_given_two_partners_then_each_sees_only_its_own_totals(
+    api, stream_dispatcher, register, make_partner
+):
     mine, theirs = make_partner("scenic_spot"), make_partner("scenic_spot")
     my_asset = make_asset(mine.partner_id, "ticket_product")
     their_asset = make_asset(theirs.partner_id, "ticket_product")
     tourist = register()
     for code in single_use(my_asset, 2) + single_use(their_asset, 1):
         assert _claim(api, tourist, code).status == 201
-    dispatcher.drain()
+    stream_dispatcher.drain()
 
     reply = api.get("/v1/partner/totals", as_=mine, query={"from": _day(), "to": _day(), "group_by": "asset"})
 
@@ -342,8 +345,9 @@ class _Stub:
 
 
 def _stub_dispatcher(aws, functions, stub, **kwargs):
+    from infra.local.stream_dispatcher import Dispatcher
+
     from infra.local import cfn
-    from infra.local.dispatcher import Dispatcher
 
     return Dispatcher(aws, cfn.load_template(), {**functions, "AggregatorFunction": stub}, **kwargs)
 

@@ -78,7 +78,7 @@ def test_given_scans_files_redemptions_refunds_and_donations_then_every_wallet_e
         assert all(s == 201 for statuses in pool.map(scan, range(6)) for s in statuses)
     night = (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=6)).date().isoformat()
     rows = "".join(f"{t.phone},301,{night},3\n" for t in tourists)
-    dispatcher = Dispatcher(aws, cfn.load_template(), functions)
+    dispatcher = Dispatcher(aws, cfn.load_template(), functions, streams=False)
     boto3.client("s3").put_object(
         Bucket=aws.env["UPLOAD_BUCKET"],
         Body=f"guest,room,check_in,nights\n{rows}".encode(),

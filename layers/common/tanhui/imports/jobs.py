@@ -399,7 +399,7 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
         return False
     layout = _layout(job)
     rng = layout.ranges[number]
-    ctx = plans.context(partner_id)
+    ctx = plans.context(partner_id, fresh=True)
     quota = ctx.quota
     tally = _Tally()
     block: list[formats.RawRow] = []

@@ -77,7 +77,12 @@ class Context:
         return Quota(self.partner_id, self.monthly_coin_quota)
 
 
-def context(partner_id: str) -> Context:
+def context(partner_id: str, *, fresh: bool = False) -> Context:
+    """The partner's context, from the per-container cache unless `fresh` (a range of a file
+    reads it anew: a room or product the partner added just before uploading must be found)."""
+    if fresh:
+        cache.forget(("import_context", partner_id))
+
     def load() -> Context:
         partner = Partner.get(*Partner.key(partner_id))
         rooms: dict[str, Asset] = {}
