@@ -345,7 +345,7 @@ class _Stub:
 
 
 def _stub_dispatcher(aws, functions, stub, **kwargs):
-    from infra.local.stream_dispatcher import Dispatcher
+    from infra.local.dispatcher import Dispatcher
 
     from infra.local import cfn
 
