@@ -1,4 +1,5 @@
-"""The local stack's moto: a cancelled transaction leaves every item as it was (infra/local/moto_atomic)."""
+"""The local stack's moto (infra/local/moto_atomic): a cancelled transaction leaves every item as it
+was; a Query reads its partition, in order, and an index query still sees every partition."""
 
 from __future__ import annotations
 
@@ -51,3 +52,35 @@ def test_given_a_bigger_table_then_a_transaction_does_not_copy_it(aws):
     from infra.local.moto_atomic import _UndoTouchedItems
 
     assert isinstance(models.copy, _UndoTouchedItems)  # conftest made moto's writes atomic with it
+
+
+def test_given_many_partitions_then_a_query_reads_its_own_in_key_order_and_an_index_query_reads_all(aws):
+    from moto.dynamodb.models.table import Table
+
+    ddb, table = boto3.client("dynamodb"), aws.env["TABLE_NAME"]
+    pk, other, index_key = (f"Q#{secrets.token_hex(4)}" for _ in range(3))
+    for n in (3, 1, 2):
+        ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": f"S{n}"},
+                                           "gsi1pk": {"S": index_key}, "gsi1sk": {"S": f"{n}"}})
+        ddb.put_item(TableName=table, Item={"pk": {"S": other}, "sk": {"S": f"S{n}"},
+                                           "gsi1pk": {"S": index_key}, "gsi1sk": {"S": f"9{n}"}})
+    sorted_every_item = []
+    original = Table.all_items
+
+    def counting(self):
+        items = original(self)
+        sorted_every_item.append(len(items))
+        return items
+
+    Table.all_items = counting
+    try:
+        mine = ddb.query(TableName=table, KeyConditionExpression="pk = :p",
+                         ExpressionAttributeValues={":p": {"S": pk}}, ScanIndexForward=False)
+    finally:
+        Table.all_items = original
+    indexed = ddb.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
+                        ExpressionAttributeValues={":p": {"S": index_key}})
+
+    assert [i["sk"]["S"] for i in mine["Items"]] == ["S3", "S2", "S1"]
+    assert sorted_every_item == [3]  # the partition's items, not the table's
+    assert [i["gsi1sk"]["S"] for i in indexed["Items"]] == ["1", "2", "3", "91", "92", "93"]

@@ -345,9 +345,8 @@ class _Stub:
 
 
 def _stub_dispatcher(aws, functions, stub, **kwargs):
-    from infra.local.dispatcher import Dispatcher
-
     from infra.local import cfn
+    from infra.local.dispatcher import Dispatcher
 
     return Dispatcher(aws, cfn.load_template(), {**functions, "AggregatorFunction": stub}, **kwargs)
 
