@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 
 from tanhui import errors
-from tanhui.models.base import utc_now
+from tanhui.models.base import put_once, utc_now
 from tanhui.models.idempotency import IdempotencyRecord
 from tanhui.observability import logger
 
@@ -97,12 +97,8 @@ def once(
 def _claim_key(record: IdempotencyRecord, digest: str, now: float) -> bool:
     """Puts the key (True), or reads the earlier one into `record`: True if it is done or its
     first attempt's lock ran out (taken over), False while that attempt still holds it."""
-    try:
-        record.save(condition=IdempotencyRecord.pk.does_not_exist())
+    if put_once(record):
         return True
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
     earlier = IdempotencyRecord.get(record.pk, record.sk, consistent_read=True)
     if earlier.request_hash != digest:
         raise KeyReused()

@@ -27,15 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import PutError
-
 from tanhui import errors
 from tanhui.certificates import periods
 from tanhui.certificates.schemas import BehaviourCountOut, CertificateCheckOut
 from tanhui.claims.schemas import BEHAVIOUR_NAMES, BEHAVIOURS
 from tanhui.codes import keyring
 from tanhui.config import get_settings
-from tanhui.models.base import plain, utc_now
+from tanhui.models.base import plain, put_once, utc_now
 from tanhui.models.behaviour import STATUS_CREDITED, BehaviourRecord, ledger_pk
 from tanhui.models.certificates import Certificate
 from tanhui.models.identity import UserProfile
@@ -127,11 +125,7 @@ def issue(user_id: str, period_text: str, *, now: datetime | None = None) -> Cer
         behaviours=sums.behaviours,
         issued_at=utc_now(),
     )
-    try:
-        item.save(condition=Certificate.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not put_once(item):
         item = Certificate.get(*Certificate.key(cid), consistent_read=True)  # issued before
     return item
 

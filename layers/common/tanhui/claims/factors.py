@@ -11,8 +11,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from tanhui import cache, errors
 from tanhui.claims.schemas import (
     BEHAVIOURS,
@@ -23,7 +21,7 @@ from tanhui.claims.schemas import (
     FactorOut,
     FactorVersions,
 )
-from tanhui.models.base import iso_ms, plain, utc_now
+from tanhui.models.base import iso_ms, plain, put_once, utc_now
 from tanhui.models.factors import FactorVersion, factor_pk
 from tanhui.observability import logger
 
@@ -145,12 +143,8 @@ def create_version(behaviour: str, body: FactorIn, by: str | None, *, now: str |
             created_at=created,
             created_by=by,
         )
-        try:
-            item.save(condition=FactorVersion.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                continue  # another admin took this number: read the newest again
-            raise
+        if not put_once(item):
+            continue  # another admin took this number: read the newest again
         cache.forget(("factors", behaviour))
         logger.info("factor version created", extra={"behaviour": behaviour, "version": version})
         return FactorOut.model_validate(item)
@@ -276,12 +270,8 @@ def seed_defaults(now: str | None = None) -> list[str]:
             created_by="seed",
             **numbers,
         )
-        try:
-            item.save(condition=FactorVersion.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                continue
-            raise
+        if not put_once(item):
+            continue
         cache.forget(("factors", behaviour))
         made.append(behaviour)
     return made

@@ -5,13 +5,11 @@ Static and rotating codes are revoked with their asset (`codes.assets.set_status
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
-
 from tanhui import errors
 from tanhui.claims.keys import single_use_code
 from tanhui.codes.issuing import own_code
 from tanhui.codes.schemas import RevokedOut
-from tanhui.models.base import utc_now
+from tanhui.models.base import put_once, utc_now
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.observability import logger
 
@@ -36,14 +34,7 @@ def revoke_code(partner_id: str, code_id: str, by_user: str) -> RevokedOut:
         revoked_by=by_user,
         created_at=utc_now(),
     ).seal()
-    try:
-        tombstone.save(condition=BehaviourRecord.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        if BehaviourRecord.get(*key).status != STATUS_REVOKED:
-            raise errors.Conflict(
-                "The code was already claimed; its credit stands.", code="already_claimed"
-            ) from exc
+    if not put_once(tombstone) and BehaviourRecord.get(*key).status != STATUS_REVOKED:
+        raise errors.Conflict("The code was already claimed; its credit stands.", code="already_claimed")
     logger.info("code revoked", extra={"partner_id": partner_id, "serial": tok.serial})
     return RevokedOut(id=tok.text, status="revoked")

@@ -21,7 +21,7 @@ from tanhui.config import get_settings
 from tanhui.identity import cognito, consent
 from tanhui.identity.cognito import Tokens
 from tanhui.identity.schemas import ConsentOut, ProfileOut, RegisteredOut, RegisterIn, TokensOut
-from tanhui.models.base import TanhuiModel, utc_now
+from tanhui.models.base import TanhuiModel, put_once, utc_now
 from tanhui.models.bindings import PHONE, Binding
 from tanhui.models.identity import ConsentRecord, UserProfile
 from tanhui.models.partner import PartnerStaff
@@ -91,7 +91,6 @@ def _wallet(user_id: str, consent_version: str | None, consent_at: str | None, n
 def _ensure_each(
     profile: UserProfile, role: str, version: str | None, at: str | None, now: str
 ) -> None:
-    from pynamodb.exceptions import PutError
 
     items: list[TanhuiModel] = [profile]
     if role == "tourist":
@@ -101,13 +100,8 @@ def _ensure_each(
     if role == "tourist" and profile.phone:
         items.append(Binding.of(PHONE, profile.phone, profile.user_id, now))
     for item in items:
-        try:
-            item.save(condition=type(item).pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            if isinstance(item, Binding):
-                _phone_bound_elsewhere(item)
+        if not put_once(item) and isinstance(item, Binding):
+            _phone_bound_elsewhere(item)
 
 
 def _phone_bound_elsewhere(mine: Binding) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from tanhui import bindings, errors
@@ -38,7 +38,7 @@ from tanhui.aws import client
 from tanhui.config import get_settings
 from tanhui.imports import credit, formats, pending, plans
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
-from tanhui.models.base import iso_ms, sortable_id, utc_now
+from tanhui.models.base import iso_ms, put_once, sortable_id, utc_now
 from tanhui.models.imports import COUNTS, ImportJob
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import Partner, partner_pk
@@ -212,11 +212,7 @@ def _job_for(
     digest = hashlib.sha256(f"{key}\0{uploaded['version']}".encode()).digest()
     import_id = sortable_id(uploaded["at"], digest)
     job = _new_job(partner_id, import_id, file_type, name, key, None, iso_ms(uploaded["at"]))
-    try:
-        job.save(condition=ImportJob.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    put_once(job)  # a repeated notification finds its import
     return ImportJob.get(*ImportJob.key(partner_id, import_id), consistent_read=True)
 
 

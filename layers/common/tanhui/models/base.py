@@ -108,17 +108,24 @@ TanhuiModel.Meta = TableMeta  # type: ignore[assignment]  # see TableMeta
 M = TypeVar("M", bound=TanhuiModel)
 
 
+def put_once(item: TanhuiModel) -> bool:
+    """Saves `item` unless an item is at its key (`attribute_not_exists(pk)`): True if this call
+    wrote it, False if one was there already; any other failure raises."""
+    try:
+        item.save(condition=type(item).pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def save_with_fresh_id(build: Callable[[str], M], *, attempts: int = 8) -> M | None:
     """Saves `build(id)` under a fresh random id of 3 bytes (6 upper-case hex characters: short
     enough to sit inside QR tokens), drawing again when the key is taken. None if every draw
     collided (the caller says so in its own words)."""
     for _ in range(attempts):
         item = build(secrets.token_bytes(3).hex().upper())
-        try:
-            item.save(condition=type(item).pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                continue
-            raise
-        return item
+        if put_once(item):
+            return item
     return None

@@ -18,10 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pynamodb.exceptions import PutError
-
 from tanhui.claims.schemas import BEHAVIOUR_NAMES, BEHAVIOURS
-from tanhui.models.base import utc_now
+from tanhui.models.base import put_once, utc_now
 from tanhui.models.identity import user_pk
 from tanhui.models.medals import MEDAL_PREFIX, Medal
 from tanhui.models.reductions import UserLifetime
@@ -102,14 +100,8 @@ def award(user_ids: Sequence[str]) -> int:
     due = [(u, name) for u, names in wanted.items() for name in sorted(names) if (u, name) not in held]
     awarded = 0
     for user_id, name in due:
-        try:
-            Medal(*Medal.key(user_id, name), user_id=user_id, name=name, awarded_at=utc_now()).save(
-                condition=Medal.pk.does_not_exist()
-            )
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                continue  # another aggregator awarded it a moment ago
-            raise
+        if not put_once(Medal(*Medal.key(user_id, name), user_id=user_id, name=name, awarded_at=utc_now())):
+            continue  # another aggregator awarded it a moment ago
         awarded += 1
         logger.info("medal awarded", extra={"user_id": user_id, "medal": name})
     if awarded:
