@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from tanhui import errors
-from tanhui.claims.keys import DEFAULT_TZ
+from tanhui.claims.keys import LOCAL
 from tanhui.models.base import iso_ms
 
-LOCAL = ZoneInfo(DEFAULT_TZ)
 FIRST_YEAR = 2000
 _PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 NIGHT_ROLLOVER_HOUR = 12  # scans before noon belong to the previous night
 DEFAULT_TZ = "Asia/Shanghai"
+LOCAL = ZoneInfo(DEFAULT_TZ)  # local days (caps, totals, periods) are this zone's dates
 RIDE_WINDOW_SECONDS = 30 * 60
 
 

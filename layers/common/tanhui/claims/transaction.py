@@ -16,17 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import CancellationReason
 
 from tanhui import errors
-from tanhui.claims.keys import DEFAULT_TZ
+from tanhui.claims.keys import LOCAL
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.wallet import Wallet
 
 RECORD, WALLET = 0, 1
-CAP_TZ = DEFAULT_TZ  # the cap day is the Asia/Shanghai local date
 CAP_CLEANUP_DAYS = 7  # earlier days' counters of the behaviour are removed on each credit
 RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError"})
 CONSENT = Wallet.consent_version.attr_name  # no consent on the wallet: nothing is credited
@@ -38,7 +36,7 @@ class WalletMissing(errors.Conflict):
 
 
 def cap_day(at: datetime) -> str:
-    return at.astimezone(ZoneInfo(CAP_TZ)).strftime("%Y%m%d")
+    return at.astimezone(LOCAL).strftime("%Y%m%d")
 
 
 def cap_attribute(day: str, behaviour: str) -> str:
@@ -60,7 +58,7 @@ def wallet_credit(
     counts on, one credit each: today for a scan, the behaviour's own days for a file row."""
     pk, sk = Wallet.key(user_id)
     counted = list(days) if days else [cap_day(at)]
-    today = at.astimezone(ZoneInfo(CAP_TZ))
+    today = at.astimezone(LOCAL)
     stale = [name for d in range(1, CAP_CLEANUP_DAYS + 1 if clean_stale else 1)
              if (name := cap_attribute((today - timedelta(days=d)).strftime("%Y%m%d"), behaviour))
              not in {cap_attribute(day, behaviour) for day in counted}]

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import CancellationReason, TransactWriteError
 
+from tanhui.claims import keys
 from tanhui.claims import transaction as tx
 from tanhui.models.base import iso_ms
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
@@ -31,7 +31,6 @@ from tanhui.models.transactions import connection
 
 MAX_ITEMS = 100  # TransactWriteItems' limit
 ATTEMPTS = 5
-QUOTA_TZ = ZoneInfo("Asia/Shanghai")
 
 # what a row came to (the import's counts)
 CREDITED, DUPLICATE, PENDING, UNMATCHED, INVALID, OVER_QUOTA, NO_REDUCTION = (
@@ -85,7 +84,7 @@ class Quota:
 
     @property
     def month(self) -> str:
-        return datetime.now(QUOTA_TZ).strftime("%Y%m")
+        return datetime.now(keys.LOCAL).strftime("%Y%m")
 
 
 @dataclass

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tanhui import bindings, cache
 from tanhui.claims import factors, keys
+from tanhui.claims import transaction as tx
 from tanhui.claims.scan import new_claim_id
 from tanhui.codes.token import gtin14
 from tanhui.imports import formats
@@ -24,8 +24,6 @@ from tanhui.models.base import iso_ms, plain
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.imports import CarMonth
 from tanhui.models.partner import Partner, partner_pk
-
-LOCAL = ZoneInfo(keys.DEFAULT_TZ)
 
 # which partner roles may hand in which file
 ROLES_OF_TYPE = {
@@ -134,7 +132,7 @@ def person(file_type: str, row: Any) -> tuple[str, str]:
 
 # ------------------------------------------------------------------------------- the plan
 def _at_local(day: date, hour: int = 12) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=LOCAL)
+    return datetime.combine(day, time(hour), tzinfo=keys.LOCAL)
 
 
 def _month_start(month: str) -> date:
@@ -216,8 +214,7 @@ def credit_of(plan: Plan, row: Any, user_id: str) -> Credit:
         daily_cap=daily_cap,
         records=records,
         days=[
-            datetime.fromisoformat(r.occurred_at.replace("Z", "+00:00")).astimezone(LOCAL).strftime("%Y%m%d")
-            for r in records
+            tx.cap_day(datetime.fromisoformat(r.occurred_at.replace("Z", "+00:00"))) for r in records
         ],
     )
 

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from tanhui.claims.keys import DEFAULT_TZ
+from tanhui.claims.keys import LOCAL
 from tanhui.models.behaviour import STATUS_CREDITED
 
-LOCAL = ZoneInfo(DEFAULT_TZ)
 _FIELDS = ("user_id", "behaviour", "channel", "partner_id", "asset_id")
 
 
