@@ -18,6 +18,8 @@ shape-driven serialiser took ~3 ms a record, as long as the write that made it.
 Queries: moto answers a Query of the table (not of an index) by sorting every item of the table
 and keeping its partition's, so each one cost more as the table grew (a refund run's 1,000 queries
 took a minute late in the test session). Here it reads the partition only, as DynamoDB does.
+
+Updates: plain update expressions are applied without moto's interpreter (`moto_updates`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import json
 import threading
 from datetime import UTC, datetime
 from typing import Any
+
+from infra.local.moto_updates import fast_update_item, parse_each_update_expression_once
 
 _WRITES = ("transact_write_items", "put_item", "update_item", "delete_item")
 
@@ -39,6 +43,8 @@ def make_moto_writes_atomic() -> None:
     if getattr(DynamoDBBackend, "_tanhui_atomic", False):
         return
     make_moto_transactions_undo_items()
+    DynamoDBBackend.update_item = fast_update_item(DynamoDBBackend.update_item)  # type: ignore[method-assign]
+    parse_each_update_expression_once()
     lock = _LOCK
     for name in _WRITES:
         original = getattr(DynamoDBBackend, name)
