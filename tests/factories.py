@@ -107,22 +107,35 @@ def _clients() -> list[Any]:
 
 
 @contextmanager
-def dynamodb_calls() -> Iterator[Counter]:
-    """Counts DynamoDB API calls by operation name (botocore `before-call` events)."""
+def dynamodb_calls(items: Counter | None = None) -> Iterator[Counter]:
+    """Counts DynamoDB API calls by operation name (botocore `before-call` events); with `items`,
+    also what they carry (`before-parameter-build`): TransactWriteItems' items by kind ("Put",
+    "Update", ...) and the keys BatchGetItem asks for ("BatchGetItem keys")."""
     seen: Counter = Counter()
 
     def count(model: Any, **_: Any) -> None:
         seen[model.name] += 1
 
+    def carried(params: Any, **_: Any) -> None:
+        assert items is not None
+        for item in params.get("TransactItems", ()):
+            items.update(item.keys())
+        items["BatchGetItem keys"] += sum(len(r["Keys"]) for r in params.get("RequestItems", {}).values())
+
+    hooks = [("before-call.dynamodb", count)]
+    if items is not None:
+        hooks.append(("before-parameter-build.dynamodb", carried))
     clients = _clients()
     uid = f"count-{id(seen)}"
     for c in clients:
-        c.meta.events.register("before-call.dynamodb", count, unique_id=uid)
+        for event, hook in hooks:
+            c.meta.events.register(event, hook, unique_id=f"{uid}-{event}")
     try:
         yield seen
     finally:
         for c in clients:
-            c.meta.events.unregister("before-call.dynamodb", count, unique_id=uid)
+            for event, hook in hooks:
+                c.meta.events.unregister(event, hook, unique_id=f"{uid}-{event}")
 
 
 # ------------------------------------------------------------------------------- functions

@@ -19,7 +19,8 @@ Queries: moto answers a Query of the table (not of an index) by sorting every it
 and keeping its partition's, so each one cost more as the table grew (a refund run's 1,000 queries
 took a minute late in the test session). Here it reads the partition only, as DynamoDB does.
 
-Updates: plain update expressions are applied without moto's interpreter (`moto_updates`).
+Updates: plain update expressions are applied without moto's interpreter, each expression is
+parsed once and an item is measured once (`moto_updates`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.local.moto_updates import fast_update_item, parse_each_update_expression_once
+from infra.local.moto_updates import fast_update_item, parse_each_expression_once, size_items_once
 
 _WRITES = ("transact_write_items", "put_item", "update_item", "delete_item")
 
@@ -44,7 +45,8 @@ def make_moto_writes_atomic() -> None:
         return
     make_moto_transactions_undo_items()
     DynamoDBBackend.update_item = fast_update_item(DynamoDBBackend.update_item)  # type: ignore[method-assign]
-    parse_each_update_expression_once()
+    parse_each_expression_once()
+    size_items_once()
     lock = _LOCK
     for name in _WRITES:
         original = getattr(DynamoDBBackend, name)

@@ -20,6 +20,7 @@ same updates through both paths and compares items, stream records and errors.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -243,13 +244,62 @@ def _item(item_class: Any, hash_value: Any, range_value: Any, attrs: dict[str, A
     return new
 
 
-def parse_each_update_expression_once() -> None:
-    """moto's request handler parses every update expression of a transaction to list the names it
-    uses, and its own update path parses it again: the syntax tree of one expression string is kept
-    (moto's validator works on a deep copy of it, nothing changes the one kept)."""
+def parse_each_expression_once() -> None:
+    """moto parses every expression of a request at least twice: its request handler parses each
+    update and condition expression of a transaction to check it and list the names it uses, then
+    its write path parses them again. Here one parse of each is kept: the syntax tree of an update
+    expression string (moto's validator works on a deep copy of it), and the condition tree of an
+    (expression, names, values) triple with the names and values it found (evaluating a tree
+    changes nothing in it)."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     make = UpdateExpressionParser.make
     if getattr(make, "cache_info", None):
         return
     UpdateExpressionParser.make = lru_cache(maxsize=4096)(make)  # type: ignore[method-assign]
+
+    parse = ConditionExpressionParser.parse
+    parsed: dict[tuple[str, str, str], tuple[Any, list[str], list[str]]] = {}
+
+    def parse_once(self: Any) -> Any:
+        if not self.condition_expression:
+            return parse(self)
+        key = (self.condition_expression, json.dumps(self.expression_attribute_names, sort_keys=True),
+               json.dumps(self.expression_attribute_values, sort_keys=True))
+        if key not in parsed:
+            op = parse(self)  # raises for an invalid one: nothing kept
+            if len(parsed) >= 4096:
+                parsed.clear()
+            parsed[key] = (op, list(self.expr_attr_names_found), list(self.expr_attr_values_found))
+            return op
+        op, names, values = parsed[key]
+        self.expr_attr_names_found.extend(names)
+        self.expr_attr_values_found.extend(values)
+        return op
+
+    ConditionExpressionParser.parse = parse_once  # type: ignore[method-assign]
+
+
+def size_items_once() -> None:
+    """moto's Item re-measures every attribute it already holds as it adds each one (its
+    LimitedSizeDict), so making an item costs the square of its attributes: here the item is
+    measured once, against the same limit."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    if getattr(Item.__init__, "_tanhui", False):
+        return
+
+    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key, self.range_key = hash_key, range_key
+        typed = {key: DynamoType(value) for key, value in attrs.items()}
+        if sum(bytesize(key) + value.size() for key, value in typed.items()) > MAX_ITEM_BYTES:
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(self.attrs)
+        dict.update(self.attrs, typed)
+
+    __init__._tanhui = True  # type: ignore[attr-defined]
+    Item.__init__ = __init__  # type: ignore[method-assign]

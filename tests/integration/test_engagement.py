@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from tanhui.claims import factors
-from tanhui.models.medals import Medal
-from tanhui.models.reductions import RANK_SHARDS, UserLifetime, UserRank
-from tanhui.reductions import medals
+from tanhui.models.reductions import RANK_SHARDS, UserStats
+from tanhui.reductions import aggregator, medals
+from tanhui.reductions.boards import periods
 from tanhui.reductions.deltas import LOCAL
-from tanhui.reductions.ranks import periods
 
 from tests.factories import make_asset, single_use
 
@@ -66,13 +65,13 @@ def test_given_the_all_users_board_then_my_rank_counts_everyone_above_me_in_ever
 
     board = _board(api, me, period="week", limit="100")
     week = periods(_local_today())[0]
-    mine = UserRank.get(f"USER#{me.user_id}", f"RANK#{week}").gco2e
+    mine = UserStats.get(*UserStats.key(me.user_id)).gsi2sk
     # counted here by reading every shard whole (the route counts only the entries above)
-    everyone = [e for s in range(RANK_SHARDS) for e in UserRank.by_rank.query(f"RANK#{week}#ALL#{s}")]
-    assert board["me"] == {"rank": 1 + sum(e.gco2e > mine for e in everyone), "gco2e": mine}
+    everyone = [e for s in range(RANK_SHARDS) for e in UserStats.week_board.query(f"RANK#{week}#ALL#{s}")]
+    assert board["me"] == {"rank": 1 + sum(e.gsi2sk > mine for e in everyone), "gco2e": mine}
     scores = [e["gco2e"] for e in board["entries"]]
     assert scores == sorted(scores, reverse=True)
-    assert scores == sorted((e.gco2e for e in everyone if e.gco2e > 0), reverse=True)[:100]
+    assert scores == sorted((e.gsi2sk for e in everyone if e.gsi2sk > 0), reverse=True)[:100]
 
 
 @pytest.mark.parametrize(("query", "status", "code"), [
@@ -104,13 +103,8 @@ def test_given_first_scans_then_medals_come_once_each_and_a_replay_awards_nothin
     held = [m["name"] for m in reply.body["items"]]
     assert sorted(held) == ["first_scan", "scene_ticket_non_disposable"]
     assert {m["title"] for m in reply.body["items"]} == {"初次扫码", "初体验·非一次性门票"}
-    assert medals.award([tourist.user_id]) == 0  # state-based: asking again awards nothing
-
-
-def _lifetime(user_id: str, gco2e: int, days: list[str]) -> None:
-    scenes = {"hotel_low_carbon_night", "transit_trip"}
-    UserLifetime(*UserLifetime.key(user_id), gco2e=gco2e, coins=1, credits=len(days), scenes=scenes,
-                 channels={"import"}, days=set(days)).save()
+    stats = UserStats.get(*UserStats.key(tourist.user_id))
+    assert medals.award(stats, "2026-12-01T00:00:00.000Z") == []  # state-based: asking again awards nothing
 
 
 def _days(start: date, n: int, gap_after: int | None = None) -> list[str]:
@@ -120,25 +114,50 @@ def _days(start: date, n: int, gap_after: int | None = None) -> list[str]:
     return [d.isoformat() for d in out]
 
 
-def test_given_thresholds_and_a_streak_then_exactly_those_medals_under_concurrency(aws):
+def _record(user_id: str, event_id: str, day: str, gco2e: int) -> dict:
+    """A stream record of a credited hotel night of `user_id` on the local `day`."""
+    image = {"pk": f"BEHAVIOUR#import#{event_id}", "sk": "BEHAVIOUR", "kind": "earn", "status": "credited",
+             "user_id": user_id, "behaviour": "hotel_low_carbon_night", "channel": "import",
+             "partner_id": "RACE01", "asset_id": "ROOM01", "gco2e": gco2e, "coins": 2,
+             "occurred_at": f"{day}T04:00:00.000Z"}
+    typed = {k: {"N": str(v)} if isinstance(v, int) else {"S": v} for k, v in image.items()}
+    return {"eventID": event_id, "eventName": "INSERT", "eventSource": "aws:dynamodb",
+            "dynamodb": {"SequenceNumber": event_id, "Keys": {"pk": typed["pk"], "sk": typed["sk"]},
+                         "NewImage": typed, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+
+
+def test_given_six_deliveries_racing_for_one_user_then_every_credit_counts_once_and_each_medal_comes_once(
+    aws, monkeypatch
+):
     user = str(uuid.uuid4())
-    _lifetime(user, 10_000, _days(date(2026, 11, 1), 7))
-    results: list[int] = []
+    days = _days(date(2026, 11, 1), 7)
+    # six days of 1.5 kg, then six records of the seventh day, each applied by its own delivery at once
+    for n, day in enumerate(days[:6]):
+        assert aggregator.apply([_record(user, f"{user}-before-{n}", day, 1_500)]) == set()
+    awarded: list[tuple[str, str]] = []
+    monkeypatch.setattr(aggregator, "_awarded", lambda by_user: awarded.extend(
+        (u, name) for u, names in by_user.items() for name in names))
+    racers = [_record(user, f"{user}-race-{n}", days[6], 100) for n in range(6)]
     barrier = threading.Barrier(6)
+    failed: list[set[str]] = []
 
-    def race() -> None:
+    def race(record: dict) -> None:
         barrier.wait()
-        results.append(medals.award([user]))
+        failed.append(aggregator.apply([record]))
 
-    threads = [threading.Thread(target=race) for _ in range(6)]
+    threads = [threading.Thread(target=race, args=(r,)) for r in racers]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    for record in racers:  # and each delivered again: nothing changes
+        assert aggregator.apply([record]) == set()
 
-    held = {m.name for m in Medal.query(f"USER#{user}", Medal.sk.startswith("MEDAL#"))}
-    assert held == {"kg_1", "kg_10", "streak_7", "scene_hotel_low_carbon_night", "scene_transit_trip"}
-    assert sum(results) == len(held)  # each awarded by exactly one of the racers
+    stats = UserStats.get(*UserStats.key(user))
+    assert failed == [set()] * 6
+    assert (stats.gco2e, stats.coins, stats.credits) == (6 * 1_500 + 6 * 100, 12 * 2, 12)
+    assert set(medals.held(stats)) == {"kg_1", "streak_7", "scene_hotel_low_carbon_night"}
+    assert sorted(awarded) == [(user, "streak_7")]  # kg_1 and the scene came before the race, once each
 
 
 def test_given_six_days_or_a_gap_then_no_streak_and_under_a_kilogram_no_kg_medal():

@@ -17,7 +17,7 @@ import urllib3
 from pynamodb.exceptions import TransactWriteError
 from tanhui.claims import factors
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
-from tanhui.models.reductions import UserLifetime, UserRank
+from tanhui.models.reductions import UserStats
 from tanhui.models.transactions import connection
 from tanhui.reductions.deltas import local_day
 
@@ -149,18 +149,17 @@ def test_given_about_1000_mixed_events_then_every_grouping_equals_the_ledger_exa
         for group_by in ("behaviour", "asset", "day"):
             assert _totals(api, partner, "/v1/partner/totals", first, last, group_by) == _expected(
                 own, group_by), (partner.partner_id, group_by)
-    # users' own items: lifetime and this month's rank equal their ledgers
+    # users' own stats: lifetime and this month's board entry equal their ledgers
     for user in users[:3]:
         mine = [r for r in records if r.user_id == user.user_id]
-        life = UserLifetime.get(*UserLifetime.key(user.user_id))
-        assert (life.gco2e, life.coins, life.credits) == (
+        stats = UserStats.get(*UserStats.key(user.user_id))
+        assert (stats.gco2e, stats.coins, stats.credits) == (
             sum(r.gco2e for r in mine), sum(r.coins for r in mine), len(mine))
-        assert life.scenes == {r.behaviour for r in mine} and life.channels == {"scan", "import"}
-        month = f"month#{_day(0)[:7]}"
-        this_month = [r for r in mine if local_day({"occurred_at": r.occurred_at})[:7] == _day(0)[:7]]
-        rank = UserRank.get(f"USER#{user.user_id}", f"RANK#{month}")
-        assert rank.gsi2sk == rank.gco2e == sum(r.gco2e for r in this_month)
-        assert rank.gsi2pk.startswith(f"RANK#{month}#ALL#")
+        assert stats.scenes == {r.behaviour for r in mine} and stats.channels == {"scan", "import"}
+        month = _day(0)[:7]
+        this_month = [r for r in mine if local_day({"occurred_at": r.occurred_at})[:7] == month]
+        assert (stats.month, stats.gsi4sk) == (month, sum(r.gco2e for r in this_month))
+        assert stats.gsi4pk.startswith(f"RANK#month#{month}#ALL#")
 
 
 # ------------------------------------------------------------------------------- idempotency
@@ -199,14 +198,14 @@ def test_given_a_stream_batch_delivered_twice_then_the_second_changes_no_total(
 
     assert aggregator.invoke(event) == {"batchItemFailures": []}
     once = {g: _totals(api, spot, "/v1/partner/totals", _day(), _day(), g) for g in ("asset", "day")}
-    life = UserLifetime.get(*UserLifetime.key(tourists[0].user_id)).credits
+    life = UserStats.get(*UserStats.key(tourists[0].user_id)).credits
     assert aggregator.invoke(event) == {"batchItemFailures": []}  # redelivered as it was
     twice = {g: _totals(api, spot, "/v1/partner/totals", _day(), _day(), g) for g in ("asset", "day")}
 
     assert len(behaviour) == 6
     assert once["asset"] == _expected(_credited([t.user_id for t in tourists]), "asset") and twice == once
     assert once["asset"][asset.asset_id][2] == 6
-    assert UserLifetime.get(*UserLifetime.key(tourists[0].user_id)).credits == life == 3
+    assert UserStats.get(*UserStats.key(tourists[0].user_id)).credits == life == 3
 
 
 def test_given_part_of_a_batch_applied_before_then_only_the_rest_is_added(aws, api, functions, register,
@@ -326,7 +325,7 @@ def test_given_the_sample_stream_event_then_its_record_is_counted_once(functions
     assert functions["AggregatorFunction"].invoke(event) == {"batchItemFailures": []}
     assert functions["AggregatorFunction"].invoke(event) == {"batchItemFailures": []}
     [image] = [r["dynamodb"]["NewImage"] for r in event["Records"]]
-    life = UserLifetime.get(*UserLifetime.key(image["user_id"]["S"]))
+    life = UserStats.get(*UserStats.key(image["user_id"]["S"]))
     assert life.credits == 1 and life.days == {"2026-11-22"}
 
 

@@ -31,8 +31,8 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from tanhui.claims.transaction import CONSENT, cap_attribute, cap_day, wallet_credit
-from tanhui.reductions import lifetime, ranks
-from tanhui.reductions.adds import merged, update_kwargs
+from tanhui.reductions import totals
+from tanhui.reductions.adds import Add, merged, update_kwargs
 from tanhui.reductions.deltas import deltas_of
 
 from infra.local import moto_updates
@@ -232,11 +232,14 @@ def _without(attributes: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _aggregator_updates() -> list[dict[str, Any]]:
-    """The aggregator's updates of one credited earn: ranks (ADD to gsi2sk, gsi2pk kept) and the
-    lifetime stats (string sets)."""
+    """`update_kwargs` (the aggregator's ADDs) of one credited earn: a totals item's numbers, one
+    that ADDs to an index key and keeps another (gsi2sk, gsi2pk) and one with string sets."""
     [delta] = deltas_of("e1", None, CREDITED)
-    adds = merged(ranks.contribute(delta) + lifetime.contribute(delta))
-    return [update_kwargs(TABLE, add) for add in adds.values()]
+    [totals_item, *_] = totals.contribute(delta, shard=3)
+    board = Add("USER#u1", "BOARD#week", {"count": 1, "gsi2sk": delta.gco2e},
+                keep={"user_id": "u1", "gsi2pk": "RANK#week#2026-W49#ALL#3"})
+    stats = Add("USER#u1", "STATS", {"count": 1}, {"days": {delta.day}, "channels": {"scan"}})
+    return [update_kwargs(TABLE, add) for add in merged([board, totals_item, stats]).values()]
 
 
 # ------------------------------------------------------------------------------------ cases

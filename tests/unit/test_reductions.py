@@ -1,13 +1,14 @@
-"""The aggregator's domain with no AWS: deltas of stream records, contributors' items, merging,
-packing into transactions, and the local stack's stream filters and event sources."""
+"""The aggregator's domain with no AWS: deltas of stream records, totals items, users' boards,
+lifetime and medals, merging, packing into transactions, and the local stack's stream filters and
+event sources."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from tanhui.models.reductions import RANK_SHARDS, TOTALS_SHARDS, stable_shard
-from tanhui.reductions import aggregator, lifetime, medals, ranks, totals
+from tanhui.models.reductions import RANK_SHARDS, PartnerBoard, UserStats, day_and_value, stable_shard
+from tanhui.reductions import aggregator, boards, lifetime, medals, totals
 from tanhui.reductions.adds import Add, merged, update_kwargs
 from tanhui.reductions.deltas import deltas_of, local_day
 
@@ -51,38 +52,72 @@ def test_given_a_time_without_occurred_at_then_created_at_names_the_day():
     assert local_day({"created_at": "2026-12-31T16:00:00.000Z"}) == "2027-01-01"
 
 
-def test_given_a_delta_then_totals_are_per_day_and_value_and_no_item_is_per_day_alone():
+def test_given_a_delta_then_three_totals_items_per_day_and_value_on_the_transactions_shard():
     [delta] = deltas_of("e1", None, CREDITED)
-    keys = {(a.pk, a.sk) for a in totals.contribute(delta)}
-    shard = stable_shard("P1", TOTALS_SHARDS)
-    assert (f"TOTALS#partner#2026-12#{shard}", "2026-12-01#P1") in keys
-    assert ("PARTNER#P1#TOTALS#asset#2026-12", "2026-12-01#A1") in keys
-    assert len(keys) == 5 and all("#" in sk[len("2026-12-01"):] for _, sk in keys)
+    adds = {(a.pk, a.sk): a for a in totals.contribute(delta, shard=3)}
+    assert set(adds) == {("TOTALS#behaviour#2026-12#3", "2026-12-01#ticket_non_disposable"),
+                         ("TOTALS#partner#2026-12#3", "2026-12-01#P1#ticket_non_disposable"),
+                         ("TOTALS#asset#2026-12#3", "2026-12-01#A1")}
+    # the partner's own view: gsi1 of its partner and asset items
+    assert adds[("TOTALS#partner#2026-12#3", "2026-12-01#P1#ticket_non_disposable")].keep == {
+        "gsi1pk": "PARTNER#P1#TOTALS#behaviour#2026-12", "gsi1sk": "2026-12-01#ticket_non_disposable"}
+    asset = adds[("TOTALS#asset#2026-12#3", "2026-12-01#A1")]
+    assert asset.keep["gsi1pk"] == "PARTNER#P1#TOTALS#asset#2026-12"
+    assert all(a.numbers == {"gco2e": 20, "coins": 1, "count": 1} for a in adds.values())
+    assert day_and_value("2026-12-01#P1#ticket_non_disposable") == ("2026-12-01", "P1")
     [no_partner] = deltas_of("e2", None, CREDITED | {"partner_id": None, "asset_id": None})
-    assert [a.pk.split("#")[1] for a in totals.contribute(no_partner)] == ["behaviour"]
+    assert [a.pk.split("#")[1] for a in totals.contribute(no_partner, shard=0)] == ["behaviour"]
 
 
-def test_given_a_delta_then_its_user_period_items_are_the_leaderboard_shapes():
-    [delta] = deltas_of("e1", None, CREDITED | {"occurred_at": "2026-12-03T02:00:00.000Z"})
-    adds = {a.sk: a for a in ranks.contribute(delta)}
+def _delta(day_utc: str, gco2e: int = 20, record=CREDITED, old=None):
+    image = record | {"occurred_at": f"{day_utc}T02:00:00.000Z", "gco2e": gco2e}
+    return deltas_of("e1", old, image)[-1]
+
+
+def test_given_credits_then_the_board_entries_follow_the_latest_week_and_month():
+    stats, board = UserStats(*UserStats.key("u1"), user_id="u1"), PartnerBoard(*PartnerBoard.key("u1", "P1"))
+    boards.add(stats, _delta("2026-12-03"))
+    boards.add(board, _delta("2026-12-03"), partner_id="P1")
     shard = stable_shard("u1", RANK_SHARDS)
-    assert set(adds) == {"RANK#week#2026-W49", "RANK#month#2026-12", "RANK#week#2026-W49#P#P1",
-                         "RANK#month#2026-12#P#P1"}
-    assert adds["RANK#week#2026-W49"].keep["gsi2pk"] == f"RANK#week#2026-W49#ALL#{shard}"
-    assert adds["RANK#month#2026-12#P#P1"].keep["gsi2pk"] == "RANK#month#2026-12#P#P1"
-    assert all(a.pk == "USER#u1" and a.numbers["gsi2sk"] == a.numbers["gco2e"] == 20 for a in adds.values())
-    assert ranks.periods("2027-01-01") == ["week#2026-W53", "month#2027-01"]
+    assert (stats.week, stats.gsi2pk, stats.gsi2sk) == ("2026-W49", f"RANK#week#2026-W49#ALL#{shard}", 20)
+    assert (stats.month, stats.gsi4pk, stats.gsi4sk) == ("2026-12", f"RANK#month#2026-12#ALL#{shard}", 20)
+    assert (board.gsi2pk, board.gsi4pk) == ("RANK#week#2026-W49#P#P1", "RANK#month#2026-12#P#P1")
+    boards.add(stats, _delta("2026-12-04", 5))  # the same week and month: added
+    boards.add(stats, _delta("2026-12-08", 7))  # the next week: the week starts again, the month goes on
+    assert (stats.week, stats.gsi2sk, stats.gsi4sk) == ("2026-W50", 7, 32)
+    boards.add(stats, _delta("2026-11-20", 100))  # a late credit of an earlier week and month: no board
+    assert (stats.week, stats.gsi2sk, stats.month, stats.gsi4sk) == ("2026-W50", 7, "2026-12", 32)
+    boards.add(stats, _delta("2027-01-01", 1))  # ISO week 53 of 2026, but January 2027
+    assert (stats.week, stats.gsi2sk, stats.month, stats.gsi4sk) == ("2026-W53", 1, "2027-01", 1)
+    assert boards.periods("2027-01-01") == ["week#2026-W53", "month#2027-01"]
 
 
 def test_given_a_taken_back_credit_then_lifetime_numbers_drop_and_its_sets_stay():
+    stats = UserStats(*UserStats.key("u1"), user_id="u1")
     [plus] = deltas_of("e1", None, CREDITED)
     [minus] = deltas_of("e2", CREDITED, None)
-    [up], [down] = lifetime.contribute(plus), lifetime.contribute(minus)
-    assert up.sets == {"days": {"2026-12-01"}, "scenes": {"ticket_non_disposable"}, "channels": {"scan"}}
-    assert down.sets == {} and down.numbers == {"gco2e": -20, "coins": -1, "count": -1}
-    [kept] = merged([up, down]).values()  # the sets alone still change the item
-    assert kept.numbers == {"gco2e": 0, "coins": 0, "count": 0} and kept.sets == up.sets
-    assert list(merged([Add("p", "s", {"n": 1}), Add("p", "s", {"n": -1})])) == []
+    lifetime.add(stats, plus)
+    lifetime.add(stats, minus)
+    assert (stats.gco2e, stats.coins, stats.credits) == (0, 0, 0)
+    assert (stats.days, stats.scenes, stats.channels) == ({"2026-12-01"}, {"ticket_non_disposable"}, {"scan"})
+
+
+def test_given_earned_medals_then_each_is_awarded_once_and_stays():
+    stats = UserStats(*UserStats.key("u1"), user_id="u1")
+    lifetime.add(stats, _delta("2026-12-03", gco2e=1_000))
+    first = medals.award(stats, "2026-12-03T02:00:01.000Z")
+    assert first == ["first_scan", "kg_1", "scene_ticket_non_disposable"]
+    assert medals.award(stats, "2026-12-04T00:00:00.000Z") == []
+    lifetime.add(stats, deltas_of("e2", CREDITED | {"gco2e": 1_000}, None)[0])  # taken back: below 1 kg
+    assert medals.award(stats, "2026-12-05T00:00:00.000Z") == []
+    assert medals.held(stats)["kg_1"] == "2026-12-03T02:00:01.000Z"
+
+
+def test_given_records_applied_then_applied_keeps_only_the_last_mark_days():
+    stats = UserStats(*UserStats.key("u1"), user_id="u1")
+    aggregator._note(stats, "old", 1_000)
+    aggregator._note(stats, "new", 1_000 + aggregator.MARK_SECONDS)
+    assert aggregator._applied_ids(stats) == {"new"}
 
 
 def test_given_adds_on_one_item_then_numbers_sum_sets_unite_and_the_first_keep_wins():
@@ -94,22 +129,22 @@ def test_given_adds_on_one_item_then_numbers_sum_sets_unite_and_the_first_keep_w
     update = update_kwargs("t", both)
     assert update["UpdateExpression"] == "ADD #n0 :n0, #n1 :n1, #s0 :s0 SET #k0 = if_not_exists(#k0, :k0)"
     assert update["ExpressionAttributeValues"][":s0"] == {"SS": ["2026-12-01", "2026-12-02"]}
+    assert list(merged([Add("p", "s", {"n": 1}), Add("p", "s", {"n": -1})])) == []
 
 
 def test_given_many_records_then_each_transaction_holds_at_most_100_items():
-    changes = [
-        aggregator.Change(f"e{i}", str(i), [], merged([Add("T", "t", {"n": 1}), Add(f"U{i}", "u", {"n": i})]))
-        for i in range(150)
-    ]
+    def typed(image: dict) -> dict:
+        return {k: {"N" if isinstance(v, int) else "S": str(v)} for k, v in image.items()}
+
+    records = [{"eventID": f"e{i}", "eventName": "INSERT", "dynamodb": {
+        "SequenceNumber": str(i), "Keys": {}, "NewImage": typed(CREDITED | {"user_id": f"u{i}"})}}
+               for i in range(150)]
+    changes = [aggregator.change_of(r) for r in records]
     chunks = list(aggregator._chunks(changes))
-    sizes = [len(c) + len({k for ch in c for k in ch.adds}) for c in chunks]
+    sizes = [len({k for ch in c for k in aggregator._size(ch)}) for c in chunks]
     assert sum(len(c) for c in chunks) == 150 and max(sizes) <= aggregator.MAX_ITEMS
-    assert sizes[0] in (99, 100)  # packed full, not one record per transaction
-
-
-def test_given_the_aggregator_then_totals_ranks_lifetime_contribute_and_medals_follow_each_batch():
-    assert [totals.contribute, ranks.contribute, lifetime.contribute] == aggregator.CONTRIBUTORS
-    assert [medals.award_for] == aggregator.AFTER_COMMIT
+    assert sizes[0] >= 99  # packed full: 3 totals items, then 2 per user (stats, partner board)
+    assert changes[0].users == {"u0"} and changes[0].boards == {("u0", "P1")} and len(changes[0].totals) == 3
 
 
 # ------------------------------------------------------------------------- the local stack

@@ -27,9 +27,8 @@ from tanhui.claims import transaction as tx
 from tanhui.models.base import iso_ms
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.imports import IssuedCoins
-from tanhui.models.transactions import connection
+from tanhui.models.transactions import MAX_ITEMS, connection
 
-MAX_ITEMS = 100  # TransactWriteItems' limit
 ATTEMPTS = 5
 
 # what a row came to (the import's counts)

@@ -96,6 +96,15 @@ class Gsi2(GlobalSecondaryIndex):
     gsi2sk = NumberAttribute(range_key=True)
 
 
+class Gsi4(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi4"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = NumberAttribute(range_key=True)
+
+
 class TanhuiModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

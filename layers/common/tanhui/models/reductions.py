@@ -1,34 +1,49 @@
 """What the aggregator (AggregatorFunction, `tanhui.reductions`) keeps from the table's stream.
 
-- StreamMark   pk=STREAM#<eventID>, sk=APPLIED: one per stream record applied, put with
-               attribute_not_exists in the transaction that adds the record's deltas; a redelivered
-               record finds it and changes nothing. Expires (TTL `expires_at`) after MARK_DAYS, well
-               past the stream's 24-hour retention.
-- Totals       pk=TOTALS#<group>#<YYYY-MM>#<shard>, sk=<YYYY-MM-DD>#<value>  (group behaviour |
-               partner | asset; shard = stable hash of the value mod TOTALS_SHARDS) and, for a
-               partner's own view, pk=PARTNER#<id>#TOTALS#<group>#<YYYY-MM>, sk=<YYYY-MM-DD>#<value>
-               (group behaviour | asset): gco2e, coins, count (ADD).
-- UserRank     pk=USER#<user>, sk=RANK#<period>[#P#<partner>] (period week#2026-W49 | month#2026-12):
-               on gsi2 (gsi2pk=RANK#<period>#ALL#<shard> | RANK#<period>#P#<partner>, gsi2sk = gCO2e)
-               for the leaderboards; gco2e, coins, count (`credits` in Python: Model.count is taken).
-- UserLifetime pk=USER#<user>, sk=REDUCTION#lifetime: gco2e, coins, count, and the sets of scenes
-               (behaviours), channels and local days (YYYY-MM-DD) seen.
+- Totals       pk=TOTALS#<group>#<YYYY-MM>#<shard>, sk=<YYYY-MM-DD>#<value>: gco2e, coins,
+               count (ADD). Groups: behaviour (value = the behaviour), partner (value =
+               <partner>#<behaviour>) and asset (value = the asset). shard = the writing
+               transaction's, one of TOTALS_SHARDS: a batch adds one value's credits to one item,
+               concurrent batches of other stream shards mostly to other keys. A partner's own view
+               is gsi1 of the partner and asset items: gsi1pk=PARTNER#<id>#TOTALS#<behaviour |
+               asset>#<YYYY-MM>, gsi1sk=<YYYY-MM-DD>#<behaviour | asset> (one entry per shard).
+- UserStats    pk=USER#<user>, sk=REDUCTION#stats: one item per user, read, changed and put back
+               (on its version) by the batch that credits the user:
+               - lifetime gco2e, coins, count and the sets of scenes (behaviours), channels and
+                 local days (YYYY-MM-DD) seen;
+               - the board entries of the user's latest week and month: week / month (2026-W49 /
+                 2026-12), gsi2 (RANK#week#<week>#ALL#<shard>, gsi2sk = the week's gCO2e) and gsi4
+                 (RANK#month#<month>#ALL#<shard>, gsi4sk = the month's gCO2e);
+               - the medals held (name → awarded at);
+               - `applied`: the stream records applied to it in the last MARK_DAYS
+                 ("<epoch seconds>:<eventID>"), so a redelivered record is known and skipped.
+- PartnerBoard pk=USER#<user>, sk=REDUCTION#P#<partner>: the user's latest week and month with
+               one partner, on gsi2 / gsi4 (RANK#week#<week>#P#<partner>, RANK#month#<month>#P#…).
+- StreamMark   pk=STREAM#<eventID>, sk=APPLIED: the marker of a record that credits no user, put
+               with attribute_not_exists in the transaction that applies it.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
 
-from tanhui.models.base import Gsi2, TanhuiModel
+from tanhui.models.base import Gsi1, Gsi2, Gsi4, TanhuiModel
 from tanhui.models.identity import user_pk
 
 MARK_SK = "APPLIED"
-MARK_DAYS = 3  # > the stream's 24 h retention: a redelivery always finds its mark
+MARK_DAYS = 3  # > the stream's 24 h retention: a redelivery always finds its record applied
 TOTALS_SHARDS = 8
 RANK_SHARDS = 8
-LIFETIME_SK = "REDUCTION#lifetime"
+STATS_SK = "REDUCTION#stats"
+PARTNER_BOARD_PREFIX = "REDUCTION#P#"
 
 
 def stable_shard(value: str, shards: int) -> int:
@@ -40,16 +55,17 @@ def mark_pk(event_id: str) -> str:
     return f"STREAM#{event_id}"
 
 
-def totals_pk(group: str, month: str, value: str) -> str:
-    return f"TOTALS#{group}#{month}#{stable_shard(value, TOTALS_SHARDS)}"
+def totals_pk(group: str, month: str, shard: int) -> str:
+    return f"TOTALS#{group}#{month}#{shard}"
 
 
 def totals_pks(group: str, month: str) -> list[str]:
     """Every partition of one group's totals in one month."""
-    return [f"TOTALS#{group}#{month}#{shard}" for shard in range(TOTALS_SHARDS)]
+    return [totals_pk(group, month, shard) for shard in range(TOTALS_SHARDS)]
 
 
-def partner_totals_pk(partner_id: str, group: str, month: str) -> str:
+def partner_totals_gsi1pk(partner_id: str, group: str, month: str) -> str:
+    """A partner's own totals of one month by behaviour or asset (an index partition of gsi1)."""
     return f"PARTNER#{partner_id}#TOTALS#{group}#{month}"
 
 
@@ -63,21 +79,19 @@ def totals_sk_range(first_day: str, last_day: str) -> tuple[str, str]:
 
 
 def day_and_value(sk: str) -> tuple[str, str]:
+    """(day, value) of a totals sort key; a partner item's value is its partner (not #behaviour)."""
     day, _, value = sk.partition("#")
-    return day, value
+    return day, value.partition("#")[0]
 
 
-def rank_sk(period: str, partner_id: str | None = None) -> str:
-    return f"RANK#{period}" if partner_id is None else f"RANK#{period}#P#{partner_id}"
-
-
-def rank_gsi2pk(period: str, user_id: str, partner_id: str | None = None) -> str:
+def board_pk(period: str, user_id: str, partner_id: str | None = None) -> str:
+    """The index partition of a user's entry on a board: period week#2026-W49 | month#2026-12."""
     if partner_id is None:
         return f"RANK#{period}#ALL#{stable_shard(user_id, RANK_SHARDS)}"
     return f"RANK#{period}#P#{partner_id}"
 
 
-def rank_gsi2pks(period: str, partner_id: str | None = None) -> list[str]:
+def board_pks(period: str, partner_id: str | None = None) -> list[str]:
     """Every index partition of one board: the RANK_SHARDS of all users', or the partner's one."""
     if partner_id is None:
         return [f"RANK#{period}#ALL#{shard}" for shard in range(RANK_SHARDS)]
@@ -96,30 +110,57 @@ class Totals(TanhuiModel):
     gco2e = NumberAttribute(default=0)
     coins = NumberAttribute(default=0)
     credits = NumberAttribute(default=0, attr_name="count")  # stored as `count`
+    gsi1pk = UnicodeAttribute(null=True)  # partner and asset items: the partner's own view
+    gsi1sk = UnicodeAttribute(null=True)
+
+    by_partner = Gsi1()
 
 
-class UserRank(TanhuiModel):
-    """The period (week#2026-W49 | month#2026-12) and, for scope partner, the partner are the sort
-    key's (`rank_sk`)."""
+class UserStats(TanhuiModel):
+    """A user's lifetime reductions, latest week's and month's board entries, medals, and the
+    stream records applied lately."""
 
-    user_id = UnicodeAttribute(null=True)
-    gco2e = NumberAttribute(default=0)
-    coins = NumberAttribute(default=0)
-    credits = NumberAttribute(default=0, attr_name="count")  # stored as `count`
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = NumberAttribute(null=True)
-
-    by_rank = Gsi2()
-
-
-class UserLifetime(TanhuiModel):
+    user_id = UnicodeAttribute()
     gco2e = NumberAttribute(default=0)
     coins = NumberAttribute(default=0)
     credits = NumberAttribute(default=0, attr_name="count")  # stored as `count`
     scenes = UnicodeSetAttribute(null=True)
     channels = UnicodeSetAttribute(null=True)
     days = UnicodeSetAttribute(null=True)
+    medals: MapAttribute = MapAttribute(null=True)  # name → awarded at (ISO 8601, UTC)
+    applied = UnicodeSetAttribute(null=True)  # "<epoch seconds>:<eventID>"
+    week = UnicodeAttribute(null=True)
+    month = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = NumberAttribute(null=True)  # the week's gCO2e
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = NumberAttribute(null=True)  # the month's gCO2e
+    version = VersionAttribute()
+
+    week_board = Gsi2()
+    month_board = Gsi4()
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
-        return user_pk(user_id), LIFETIME_SK
+        return user_pk(user_id), STATS_SK
+
+
+class PartnerBoard(TanhuiModel):
+    """A user's latest week's and month's gCO2e with one partner (the sort key's)."""
+
+    user_id = UnicodeAttribute()
+    partner_id = UnicodeAttribute()
+    week = UnicodeAttribute(null=True)
+    month = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = NumberAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = NumberAttribute(null=True)
+    version = VersionAttribute()
+
+    week_board = Gsi2()
+    month_board = Gsi4()
+
+    @staticmethod
+    def key(user_id: str, partner_id: str) -> tuple[str, str]:
+        return user_pk(user_id), f"{PARTNER_BOARD_PREFIX}{partner_id}"

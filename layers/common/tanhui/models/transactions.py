@@ -54,3 +54,9 @@ def failed_keys(t: TransactWrite, error: TransactWriteError) -> set[tuple[str, s
 def only_condition_failures(error: TransactWriteError) -> bool:
     reasons = [r for r in error.cancellation_reasons if r is not None and r.code != "None"]
     return bool(reasons) and all(r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+MAX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
+CONTENTION = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+                        "RequestLimitExceeded", "TransactionConflictException", "ThrottlingException",
+                        "ProvisionedThroughputExceededException", "InternalServerError"})

@@ -1,12 +1,14 @@
 """The leaderboard: the top N by gCO2e this week or month, and the caller's own rank.
 
-The aggregator keeps one rank entry per user and period (and per partner the user earned with),
-with the gCO2e as the sort key of `gsi2`. The all-users board of a period is spread over
-`RANK_SHARDS` index partitions (by user), so no index partition takes every credit of the country;
-a partner's board is one partition. The top N is the top N of each partition, merged. The caller's
-rank is 1 + how many entries score higher: a key-only COUNT query per partition that reads the
-entries above the caller (cheap near the top; a user far down a national board reads more).
-Ties share a rank. Nothing here scans the table.
+The aggregator keeps each user's entry on the boards of their latest week and month (`boards`):
+on their stats item for the all-users boards, on a partner-board item per partner, with the
+period's gCO2e as the sort key of `gsi2` (weeks) or `gsi4` (months). The all-users board of a
+period is spread over `RANK_SHARDS` index partitions (by user), so no index partition takes every
+credit of the country; a partner's board is one partition. The top N is the top N of each
+partition, merged. The caller's rank is 1 + how many entries score higher: a key-only COUNT query
+per partition that reads the entries above the caller (cheap near the top; a user far down a
+national board reads more); none when the caller's latest period is not this one. Ties share a
+rank. Nothing here scans the table.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from tanhui import errors
-from tanhui.models.identity import UserProfile, user_pk
-from tanhui.models.reductions import UserRank, rank_gsi2pks, rank_sk
+from tanhui.models.identity import UserProfile
+from tanhui.models.reductions import PartnerBoard, UserStats, board_pks
 from tanhui.partners import registry as partners
+from tanhui.reductions.boards import BOARDS, periods
 from tanhui.reductions.deltas import LOCAL
-from tanhui.reductions.ranks import periods
 from tanhui.reductions.schemas import LeaderboardEntry, LeaderboardOut, MyRank
 
 Period = Literal["week", "month"]
@@ -41,37 +43,38 @@ def leaderboard(
         partners.cached_partner(partner_id)  # 404 partner_not_found
     today = (at or datetime.now(UTC)).astimezone(LOCAL).date().isoformat()
     named = next(p for p in periods(today) if p.startswith(f"{period}#"))
-    partitions = rank_gsi2pks(named, partner_id)
-    entries: list[UserRank] = []
+    model: type[UserStats] | type[PartnerBoard] = UserStats if partner_id is None else PartnerBoard
+    index = model.week_board if period == "week" else model.month_board
+    _, _, score_name = BOARDS[period]
+    score = getattr(model, score_name)
+    partitions = board_pks(named, partner_id)
+    entries: list[UserStats | PartnerBoard] = []
     for partition in partitions:
-        entries += UserRank.by_rank.query(
-            partition, UserRank.gsi2sk > 0, scan_index_forward=False, limit=limit, page_size=limit
-        )
-    entries.sort(key=lambda e: (-int(e.gsi2sk), e.user_id))
-    top = entries[:limit]
-    profiles = UserProfile.batch_get([UserProfile.key(e.user_id) for e in top])
+        entries += index.query(partition, score > 0, scan_index_forward=False, limit=limit, page_size=limit)
+    scored = sorted(((int(getattr(e, score_name)), e.user_id) for e in entries), key=lambda e: (-e[0], e[1]))
+    top = scored[:limit]
+    profiles = UserProfile.batch_get([UserProfile.key(u) for _, u in top])
     names = {p.user_id: p.display_name for p in profiles}
-    scores = [int(e.gsi2sk) for e in top]
+    scores = [s for s, _ in top]
     out = [
-        LeaderboardEntry(
-            rank=1 + sum(s > int(e.gsi2sk) for s in scores),
-            display_name=names.get(e.user_id, ""),
-            gco2e=int(e.gsi2sk),
-            you=e.user_id == user_id,
-        )
-        for e in top
+        LeaderboardEntry(rank=1 + sum(x > s for x in scores), display_name=names.get(u, ""), gco2e=s,
+                         you=u == user_id)
+        for s, u in top
     ]
-    return LeaderboardOut(period=period, key=named.partition("#")[2], scope=scope, partner_id=partner_id,
-                          entries=out, me=_my_rank(user_id, named, partner_id, partitions))
+    key = named.partition("#")[2]
+    mine = _mine(model, user_id, partner_id)
+    mine_score = int(getattr(mine, score_name) or 0) if mine is not None else 0
+    me = None
+    if mine is not None and getattr(mine, BOARDS[period][0]) == key and mine_score > 0:
+        above = sum(index.count(p, score > mine_score) for p in partitions)
+        me = MyRank(rank=above + 1, gco2e=mine_score)
+    return LeaderboardOut(period=period, key=key, scope=scope, partner_id=partner_id, entries=out, me=me)
 
 
-def _my_rank(user_id: str, named: str, partner_id: str | None, partitions: list[str]) -> MyRank | None:
+def _mine(model: type[UserStats] | type[PartnerBoard], user_id: str,
+          partner_id: str | None) -> UserStats | PartnerBoard | None:
+    key = UserStats.key(user_id) if partner_id is None else PartnerBoard.key(user_id, partner_id)
     try:
-        mine = UserRank.get(user_pk(user_id), rank_sk(named, partner_id))
-    except UserRank.DoesNotExist:
+        return model.get(*key)
+    except model.DoesNotExist:
         return None
-    score = int(mine.gsi2sk or 0)
-    if score <= 0:
-        return None
-    above = sum(UserRank.by_rank.count(p, UserRank.gsi2sk > score) for p in partitions)
-    return MyRank(rank=above + 1, gco2e=score)

@@ -1,10 +1,10 @@
-"""Medals: awarded from a user's lifetime reduction stats, exactly once each.
+"""Medals: awarded from a user's lifetime reductions, exactly once each.
 
-What a user has earned is a pure function of the stats the aggregator keeps
-(`REDUCTION#lifetime`: gCO2e, the channels and scenes seen, the local days active), so awarding is
-state-based and safe to repeat: after every stream batch (replayed ones too) the users it touched
-are looked at again, and each missing medal is put with `attribute_not_exists` — two aggregators
-racing for the same user award it once. A medal stays when a later reversal lowers the stats.
+What a user has earned is a pure function of the lifetime stats on their stats item (`UserStats`:
+gCO2e, the channels and scenes seen, the local days active). The aggregator awards, on the same
+item and in the same write as the credits that earn them, each earned medal the item does not hold
+yet (`medals`: name → awarded at): the item is put back on its version, so two deliveries racing
+for one user award a medal once. A medal stays when a later reversal lowers the stats.
 
     first_scan            the first code scanned
     scene_<behaviour>     the first behaviour of each scene (any channel)
@@ -14,17 +14,14 @@ racing for the same user award it once. A medal stays when a later reversal lowe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pynamodb.attributes import MapAttribute
+
 from tanhui.claims.schemas import BEHAVIOUR_NAMES, BEHAVIOURS
-from tanhui.models.base import put_once, utc_now
-from tanhui.models.identity import user_pk
-from tanhui.models.medals import MEDAL_PREFIX, Medal
-from tanhui.models.reductions import UserLifetime
-from tanhui.observability import logger, metrics
-from tanhui.reductions.deltas import Delta
+from tanhui.models.reductions import UserStats
 from tanhui.reductions.schemas import MedalList, MedalOut
 
 KG_THRESHOLDS = (1, 10, 100)
@@ -78,43 +75,32 @@ def earned(gco2e: int, channels: Iterable[str], scenes: Iterable[str], days: Ite
     return names
 
 
-def award_for(deltas: Sequence[Delta]) -> None:
-    """The aggregator's after-commit hook: the users a batch credited get what they have earned."""
-    award([d.user_id for d in deltas if d.user_id is not None and d.count > 0])
+def held(stats: UserStats) -> dict[str, str]:
+    """The medals a stats item holds: name → awarded at."""
+    medals = stats.medals
+    found = medals.as_dict() if isinstance(medals, MapAttribute) else dict(medals or {})
+    return {str(k): str(v) for k, v in found.items()}
 
 
-def award(user_ids: Sequence[str]) -> int:
-    """Awards every medal the users' stats have earned and they do not hold yet; returns how many
-    were awarded by this call."""
-    users = sorted(set(user_ids))
-    if not users:
-        return 0
-    stats = UserLifetime.batch_get([UserLifetime.key(u) for u in users])
-    wanted = {
-        s.pk.removeprefix(user_pk("")):
-            earned(int(s.gco2e or 0), s.channels or (), s.scenes or (), s.days or ())
-        for s in stats
-    }
-    keys = [Medal.key(u, name) for u, names in wanted.items() for name in names]
-    held = {(m.user_id, m.name) for m in Medal.batch_get(keys)} if keys else set()
-    due = [(u, name) for u, names in wanted.items() for name in sorted(names) if (u, name) not in held]
-    awarded = 0
-    for user_id, name in due:
-        if not put_once(Medal(*Medal.key(user_id, name), user_id=user_id, name=name, awarded_at=utc_now())):
-            continue  # another aggregator awarded it a moment ago
-        awarded += 1
-        logger.info("medal awarded", extra={"user_id": user_id, "medal": name})
-    if awarded:
-        metrics.add_metric(name="MedalsAwarded", unit="Count", value=awarded)
-    return awarded
+def award(stats: UserStats, at: str) -> list[str]:
+    """Puts on the stats item each medal its lifetime stats have earned and it does not hold yet
+    (awarded `at`); returns their names."""
+    have = held(stats)
+    due = sorted(earned(int(stats.gco2e or 0), stats.channels or (), stats.scenes or (), stats.days or ())
+                 - have.keys())
+    if due:
+        stats.medals = {**have, **dict.fromkeys(due, at)}  # type: ignore[assignment]
+    return due
 
 
 def my_medals(user_id: str) -> MedalList:
     """The medals the user holds, in the order they were awarded."""
-    held = Medal.query(user_pk(user_id), Medal.sk.startswith(MEDAL_PREFIX))
+    try:
+        have = held(UserStats.get(*UserStats.key(user_id)))
+    except UserStats.DoesNotExist:
+        have = {}
     items = [
-        MedalOut(name=m.name, title=RULES[m.name].title, description=RULES[m.name].description,
-                 awarded_at=m.awarded_at)
-        for m in held if m.name in RULES
+        MedalOut(name=name, title=RULES[name].title, description=RULES[name].description, awarded_at=at)
+        for name, at in have.items() if name in RULES
     ]
     return MedalList(items=sorted(items, key=lambda m: (m.awarded_at, m.name)))

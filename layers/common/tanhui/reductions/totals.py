@@ -1,25 +1,29 @@
 """Totals per local day (Asia/Shanghai) × behaviour, × partner, × asset, and a partner's own per
 day × behaviour and × asset: the contributor that keeps them and the query behind the routes.
 
-Keys (`tanhui.models.reductions`):
-- TOTALS#<group>#<YYYY-MM>#<shard> / <YYYY-MM-DD>#<value>   group behaviour | partner | asset
-- PARTNER#<id>#TOTALS#<group>#<YYYY-MM> / <YYYY-MM-DD>#<value>   group behaviour | asset
+Keys (`tanhui.models.reductions`), three items a credit:
+- TOTALS#behaviour#<YYYY-MM>#<shard> / <YYYY-MM-DD>#<behaviour>
+- TOTALS#partner#<YYYY-MM>#<shard> / <YYYY-MM-DD>#<partner>#<behaviour>, on gsi1 as
+  PARTNER#<id>#TOTALS#behaviour#<YYYY-MM> / <YYYY-MM-DD>#<behaviour> (the partner's own view)
+- TOTALS#asset#<YYYY-MM>#<shard> / <YYYY-MM-DD>#<asset>, on gsi1 as
+  PARTNER#<id>#TOTALS#asset#<YYYY-MM> / <YYYY-MM-DD>#<asset>
 There is no item per day alone (it would be written by every claim of the day): `group_by=day`
 sums the day's behaviour items. No record carries a region today (a code knows its partner and
 asset, not where it hangs; a file row has no place), so there are no region totals; a region
 would be one more group here once assets carry one.
 
 Reading: a range of days is one bounded Query per month and shard (sort keys BETWEEN the first and
-last day): ≤ 13 × 8 = 104 Queries for the longest range (366 days) of the admin view, ≤ 13 for
-a partner's own view; never a Scan.
+last day): ≤ 13 × 8 = 104 Queries for the longest range (366 days) of the admin view, ≤ 13 gsi1
+Queries for a partner's own view (eventually consistent, as the stream is); never a Scan.
 
 Hot keys: the stream is read per shard, one batch (≤ 100 records) at a time, and a batch's deltas
-are summed per item before they are written, so an item is written at most once per batch,
-whatever the claim rate: at 10,000 claims/s, ~40 stream shards × ~3 batches/s ≈ 120 updates/s on
-the busiest item (one behaviour's total of the day), against the 1,000 WCU/s a partition serves
-(a transactional write of ≤ 1 KB is 2 WCU: 240 WCU/s). A month's partner or asset items are spread
-over TOTALS_SHARDS partition keys by a stable hash of the value, so the ≈ 120 batches/s × (distinct
-partners + assets in a batch) land on 8 keys, not one; a partner's own items are its own keys.
+are summed per item before they are written, so an item is written at most once per transaction,
+whatever the claim rate. Each transaction writes its group totals on one of TOTALS_SHARDS partition
+keys (a hash of its first record), so one value's day total is up to 8 items (read and summed by
+the query) and concurrent batches of other stream shards mostly write other keys: at 10,000
+claims/s, ~40 stream shards × ~3 batches/s ≈ 120 transactions/s spread over 8 keys ≈ 15 updates/s
+on the busiest item (one behaviour's total of the day), against the 1,000 WCU/s a partition serves
+(a transactional write of ≤ 1 KB is 2 WCU). A partner's own items are its own keys.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from tanhui import errors
 from tanhui.models.reductions import (
     Totals,
     day_and_value,
-    partner_totals_pk,
+    partner_totals_gsi1pk,
     totals_pk,
     totals_pks,
     totals_sk,
@@ -68,21 +72,19 @@ def _numbers(delta: Delta) -> dict[str, int]:
     return {"gco2e": delta.gco2e, "coins": delta.coins, "count": delta.count}
 
 
-def contribute(delta: Delta) -> list[Add]:
-    month, values = delta.day[:7], {"behaviour": delta.behaviour, "partner": delta.partner_id,
-                                    "asset": delta.asset_id}
-    adds = [
-        Add(totals_pk(group, month, value), totals_sk(delta.day, value), _numbers(delta))
-        for group, value in values.items()
-        if value is not None
-    ]
-    if delta.partner_id is not None:
-        adds += [
-            Add(partner_totals_pk(delta.partner_id, group, month), totals_sk(delta.day, value),
-                _numbers(delta))
-            for group, value in values.items()
-            if group in PARTNER_GROUPS and value is not None
-        ]
+def contribute(delta: Delta, *, shard: int) -> list[Add]:
+    """What a delta adds to the totals items, on the totals shard of the transaction writing it."""
+    month, day, behaviour, partner = delta.day[:7], delta.day, delta.behaviour or "", delta.partner_id
+    adds = [Add(totals_pk("behaviour", month, shard), totals_sk(day, behaviour), _numbers(delta))]
+    if partner is None:
+        return adds
+    adds.append(Add(totals_pk("partner", month, shard), totals_sk(day, f"{partner}#{behaviour}"),
+                    _numbers(delta), keep={"gsi1pk": partner_totals_gsi1pk(partner, "behaviour", month),
+                                           "gsi1sk": totals_sk(day, behaviour)}))
+    if delta.asset_id is not None:
+        adds.append(Add(totals_pk("asset", month, shard), totals_sk(day, delta.asset_id), _numbers(delta),
+                        keep={"gsi1pk": partner_totals_gsi1pk(partner, "asset", month),
+                              "gsi1sk": totals_sk(day, delta.asset_id)}))
     return adds
 
 
@@ -121,15 +123,19 @@ def query(
     lo, hi = totals_sk_range(first.isoformat(), last.isoformat())
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for month in _months(first, last):
-        pks = [partner_totals_pk(partner_id, group, month)] if partner_id is not None else totals_pks(
-            group, month)
-        for pk in pks:
-            for item in Totals.query(pk, Totals.sk.between(lo, hi)):
-                day, value = day_and_value(item.sk)
-                s = sums[day if group_by == "day" else value]
-                s[0] += int(item.gco2e)
-                s[1] += int(item.coins)
-                s[2] += int(item.credits)
+        if partner_id is not None:
+            gsi1pk = partner_totals_gsi1pk(partner_id, group, month)
+            items = Totals.by_partner.query(gsi1pk, Totals.gsi1sk.between(lo, hi))
+            found = ((item, str(item.gsi1sk)) for item in items)
+        else:
+            found = ((item, item.sk) for pk in totals_pks(group, month)
+                     for item in Totals.query(pk, Totals.sk.between(lo, hi)))
+        for item, sk in found:
+            day, value = day_and_value(sk)
+            s = sums[day if group_by == "day" else value]
+            s[0] += int(item.gco2e)
+            s[1] += int(item.coins)
+            s[2] += int(item.credits)
     groups = [Group(key=k, gco2e=g, coins=c, count=n) for k, (g, c, n) in sorted(sums.items()) if n or g or c]
     return TotalsOut(
         from_day=first.isoformat(),
