@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from tanhui.claims import factors
-from tanhui.models.reductions import RANK_SHARDS, UserStats
+from tanhui.models.reductions import RANK_SHARDS, PartnerBoard, UserStats
 from tanhui.reductions import aggregator, medals
 from tanhui.reductions.boards import periods
 from tanhui.reductions.deltas import LOCAL
 
-from tests.factories import make_asset, single_use
+from tests.factories import dynamodb_calls, make_asset, single_use
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -53,6 +53,32 @@ def test_given_three_tourists_of_one_partner_then_its_board_ranks_them_and_each_
     assert _board(api, idle, period="month", scope="partner", partner_id=spot.partner_id)["me"] is None
     top1 = _board(api, third, period="month", scope="partner", partner_id=spot.partner_id, limit="1")
     assert [e["display_name"] for e in top1["entries"]] == ["游客甲"] and top1["me"]["rank"] == 2
+
+
+def test_given_a_tourist_who_earns_with_two_partners_then_each_partner_board_ranks_what_was_earned_there(
+    api, stream_dispatcher, register, make_partner
+):
+    home, away = make_partner("scenic_spot"), make_partner("scenic_spot")
+    home_ticket = make_asset(home.partner_id, "ticket_product")
+    away_ticket = make_asset(away.partner_id, "ticket_product")
+    roamer, local = register("游客戊"), register("游客己")
+    _scan(api, roamer, home_ticket, 1)  # the roamer's first partner: their home one
+    _scan(api, roamer, away_ticket, 2)
+    _scan(api, local, away_ticket, 1)
+    stream_dispatcher.drain()
+
+    at_home = _board(api, roamer, period="week", scope="partner", partner_id=home.partner_id)
+    away_board = _board(api, local, period="month", scope="partner", partner_id=away.partner_id)
+    everyone = _board(api, roamer, period="week", limit="100")
+
+    one = at_home["entries"][0]["gco2e"]
+    assert [(e["display_name"], e["gco2e"]) for e in at_home["entries"]] == [("游客戊", one)]
+    assert [(e["rank"], e["display_name"], e["gco2e"]) for e in away_board["entries"]] == [
+        (1, "游客戊", 2 * one), (2, "游客己", one)]
+    assert away_board["me"] == {"rank": 2, "gco2e": one}
+    assert _board(api, roamer, period="week", scope="partner", partner_id=away.partner_id)["me"] == {
+        "rank": 1, "gco2e": 2 * one}
+    assert everyone["me"]["gco2e"] == 3 * one and at_home["me"] == {"rank": 1, "gco2e": one}
 
 
 def test_given_the_all_users_board_then_my_rank_counts_everyone_above_me_in_every_shard(
@@ -114,11 +140,11 @@ def _days(start: date, n: int, gap_after: int | None = None) -> list[str]:
     return [d.isoformat() for d in out]
 
 
-def _record(user_id: str, event_id: str, day: str, gco2e: int) -> dict:
+def _record(user_id: str, event_id: str, day: str, gco2e: int, partner_id: str = "RACE01") -> dict:
     """A stream record of a credited hotel night of `user_id` on the local `day`."""
     image = {"pk": f"BEHAVIOUR#import#{event_id}", "sk": "BEHAVIOUR", "kind": "earn", "status": "credited",
              "user_id": user_id, "behaviour": "hotel_low_carbon_night", "channel": "import",
-             "partner_id": "RACE01", "asset_id": "ROOM01", "gco2e": gco2e, "coins": 2,
+             "partner_id": partner_id, "asset_id": "ROOM01", "gco2e": gco2e, "coins": 2,
              "occurred_at": f"{day}T04:00:00.000Z"}
     typed = {k: {"N": str(v)} if isinstance(v, int) else {"S": v} for k, v in image.items()}
     return {"eventID": event_id, "eventName": "INSERT", "eventSource": "aws:dynamodb",
@@ -158,6 +184,24 @@ def test_given_six_deliveries_racing_for_one_user_then_every_credit_counts_once_
     assert (stats.gco2e, stats.coins, stats.credits) == (6 * 1_500 + 6 * 100, 12 * 2, 12)
     assert set(medals.held(stats)) == {"kg_1", "streak_7", "scene_hotel_low_carbon_night"}
     assert sorted(awarded) == [(user, "streak_7")]  # kg_1 and the scene came before the race, once each
+
+
+def test_given_a_batch_whose_partner_boards_overflow_a_transaction_then_it_is_split_and_all_applied(aws):
+    users = [str(uuid.uuid4()) for _ in range(60)]
+    home, away, day = uuid.uuid4().hex[:6].upper(), uuid.uuid4().hex[:6].upper(), _local_today()
+    assert aggregator.apply([_record(u, f"{u}-home", day, 10, home) for u in users]) == set()
+    batch = [_record(u, f"{u}-away", day, 30, away) for u in users]
+    # 60 stats items, 60 partner boards and the totals: more than one transaction holds
+    assert len(list(aggregator._chunks([aggregator.change_of(r) for r in batch]))) == 1
+
+    with dynamodb_calls() as calls:
+        assert aggregator.apply(batch) == set()
+
+    assert calls["TransactWriteItems"] == 2
+    stats = [UserStats.get(*UserStats.key(u)) for u in users]
+    assert {(s.home, s.gsi5sk, s.gsi2sk, s.credits) for s in stats} == {(home, 10, 40, 2)}
+    boards = [PartnerBoard.get(*PartnerBoard.key(u, away)) for u in users]
+    assert {(b.gsi5pk.split("#P#")[1], b.gsi5sk, b.gsi6sk) for b in boards} == {(away, 30, 30)}
 
 
 def test_given_six_days_or_a_gap_then_no_streak_and_under_a_kilogram_no_kg_medal():

@@ -75,21 +75,37 @@ def _delta(day_utc: str, gco2e: int = 20, record=CREDITED, old=None):
 
 
 def test_given_credits_then_the_board_entries_follow_the_latest_week_and_month():
-    stats, board = UserStats(*UserStats.key("u1"), user_id="u1"), PartnerBoard(*PartnerBoard.key("u1", "P1"))
-    boards.add(stats, _delta("2026-12-03"))
-    boards.add(board, _delta("2026-12-03"), partner_id="P1")
+    stats = UserStats(*UserStats.key("u1"), user_id="u1")
+    boards.add_to_stats(stats, _delta("2026-12-03"))
     shard = stable_shard("u1", RANK_SHARDS)
     assert (stats.week, stats.gsi2pk, stats.gsi2sk) == ("2026-W49", f"RANK#week#2026-W49#ALL#{shard}", 20)
     assert (stats.month, stats.gsi4pk, stats.gsi4sk) == ("2026-12", f"RANK#month#2026-12#ALL#{shard}", 20)
-    assert (board.gsi2pk, board.gsi4pk) == ("RANK#week#2026-W49#P#P1", "RANK#month#2026-12#P#P1")
-    boards.add(stats, _delta("2026-12-04", 5))  # the same week and month: added
-    boards.add(stats, _delta("2026-12-08", 7))  # the next week: the week starts again, the month goes on
-    assert (stats.week, stats.gsi2sk, stats.gsi4sk) == ("2026-W50", 7, 32)
-    boards.add(stats, _delta("2026-11-20", 100))  # a late credit of an earlier week and month: no board
+    # the first credit with a partner makes it the home partner: its boards ride on the stats item
+    assert (stats.home, stats.gsi5pk, stats.gsi5sk) == ("P1", "RANK#week#2026-W49#P#P1", 20)
+    assert (stats.gsi6pk, stats.gsi6sk) == ("RANK#month#2026-12#P#P1", 20)
+    boards.add_to_stats(stats, _delta("2026-12-04", 5))  # the same week and month: added
+    boards.add_to_stats(stats, _delta("2026-12-08", 7))  # the next week starts again, the month goes on
+    assert (stats.week, stats.gsi2sk, stats.gsi4sk, stats.gsi5sk, stats.gsi6sk) == ("2026-W50", 7, 32, 7, 32)
+    boards.add_to_stats(stats, _delta("2026-11-20", 100))  # a late credit of an earlier period: no board
     assert (stats.week, stats.gsi2sk, stats.month, stats.gsi4sk) == ("2026-W50", 7, "2026-12", 32)
-    boards.add(stats, _delta("2027-01-01", 1))  # ISO week 53 of 2026, but January 2027
+    boards.add_to_stats(stats, _delta("2027-01-01", 1))  # ISO week 53 of 2026, but January 2027
     assert (stats.week, stats.gsi2sk, stats.month, stats.gsi4sk) == ("2026-W53", 1, "2027-01", 1)
     assert boards.periods("2027-01-01") == ["week#2026-W53", "month#2027-01"]
+
+
+def test_given_a_credit_with_another_partner_then_its_board_is_a_partner_board_and_the_home_one_stays():
+    stats = UserStats(*UserStats.key("u1"), user_id="u1")
+    boards.add_to_stats(stats, _delta("2026-12-03", record=CREDITED | {"partner_id": None}))  # no partner
+    assert stats.home is None and stats.gsi5pk is None
+    boards.add_to_stats(stats, _delta("2026-12-03", 5))  # P1 becomes home, in the periods already begun
+    other = _delta("2026-12-03", 9, record=CREDITED | {"partner_id": "P2"})
+    boards.add_to_stats(stats, other)
+    board = PartnerBoard(*PartnerBoard.key("u1", "P2"), user_id="u1", partner_id="P2")
+    boards.add_to_partner_board(board, other)
+    assert (stats.home, stats.gsi2sk, stats.gsi5pk, stats.gsi5sk) == ("P1", 34, "RANK#week#2026-W49#P#P1", 5)
+    assert (board.gsi5pk, board.gsi5sk, board.gsi6pk, board.gsi6sk) == (
+        "RANK#week#2026-W49#P#P2", 9, "RANK#month#2026-12#P#P2", 9)
+    assert boards.home_of(UserStats(*UserStats.key("u2")), [other]) == "P2"
 
 
 def test_given_a_taken_back_credit_then_lifetime_numbers_drop_and_its_sets_stay():
@@ -143,7 +159,8 @@ def test_given_many_records_then_each_transaction_holds_at_most_100_items():
     chunks = list(aggregator._chunks(changes))
     sizes = [len({k for ch in c for k in aggregator._size(ch)}) for c in chunks]
     assert sum(len(c) for c in chunks) == 150 and max(sizes) <= aggregator.MAX_ITEMS
-    assert sizes[0] >= 99  # packed full: 3 totals items, then 2 per user (stats, partner board)
+    assert sizes[0] == 100  # packed full: 3 totals items, then a stats item per user (a partner board is
+    # counted when the chunk is written: most credits are with the user's home partner)
     assert changes[0].users == {"u0"} and changes[0].boards == {("u0", "P1")} and len(changes[0].totals) == 3
 
 

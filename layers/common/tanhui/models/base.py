@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from tanhui.config import get_settings
@@ -88,21 +88,47 @@ class Gsi1(GlobalSecondaryIndex):
 
 
 class Gsi2(GlobalSecondaryIndex):
+    """Weeks' all-users leaderboards (keys only: the user is the table key, the score the sort key)."""
+
     class Meta:
         index_name = "gsi2"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = NumberAttribute(range_key=True)
 
 
 class Gsi4(GlobalSecondaryIndex):
+    """Months' all-users leaderboards."""
+
     class Meta:
         index_name = "gsi4"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi4pk = UnicodeAttribute(hash_key=True)
     gsi4sk = NumberAttribute(range_key=True)
+
+
+class Gsi5(GlobalSecondaryIndex):
+    """Weeks' leaderboards of a partner."""
+
+    class Meta:
+        index_name = "gsi5"
+        projection = KeysOnlyProjection()
+
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = NumberAttribute(range_key=True)
+
+
+class Gsi6(GlobalSecondaryIndex):
+    """Months' leaderboards of a partner."""
+
+    class Meta:
+        index_name = "gsi6"
+        projection = KeysOnlyProjection()
+
+    gsi6pk = UnicodeAttribute(hash_key=True)
+    gsi6sk = NumberAttribute(range_key=True)
 
 
 class TanhuiModel(Model):

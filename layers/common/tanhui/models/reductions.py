@@ -13,12 +13,14 @@
                  local days (YYYY-MM-DD) seen;
                - the board entries of the user's latest week and month: week / month (2026-W49 /
                  2026-12), gsi2 (RANK#week#<week>#ALL#<shard>, gsi2sk = the week's gCO2e) and gsi4
-                 (RANK#month#<month>#ALL#<shard>, gsi4sk = the month's gCO2e);
+                 (RANK#month#<month>#ALL#<shard>, gsi4sk = the month's gCO2e), and for their home
+                 partner (`home`: that of their first credit with a partner) gsi5
+                 (RANK#week#<week>#P#<partner>) and gsi6 (RANK#month#<month>#P#<partner>);
                - the medals held (name → awarded at);
                - `applied`: the stream records applied to it in the last MARK_DAYS
                  ("<epoch seconds>:<eventID>"), so a redelivered record is known and skipped.
 - PartnerBoard pk=USER#<user>, sk=REDUCTION#P#<partner>: the user's latest week and month with
-               one partner, on gsi2 / gsi4 (RANK#week#<week>#P#<partner>, RANK#month#<month>#P#…).
+               a partner other than their home partner, on gsi5 / gsi6.
 - StreamMark   pk=STREAM#<eventID>, sk=APPLIED: the marker of a record that credits no user, put
                with attribute_not_exists in the transaction that applies it.
 """
@@ -35,7 +37,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from tanhui.models.base import Gsi1, Gsi2, Gsi4, TanhuiModel
+from tanhui.models.base import Gsi1, Gsi2, Gsi4, Gsi5, Gsi6, TanhuiModel
 from tanhui.models.identity import user_pk
 
 MARK_SK = "APPLIED"
@@ -135,10 +137,17 @@ class UserStats(TanhuiModel):
     gsi2sk = NumberAttribute(null=True)  # the week's gCO2e
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = NumberAttribute(null=True)  # the month's gCO2e
+    home = UnicodeAttribute(null=True)  # the partner of the first credit with one
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = NumberAttribute(null=True)  # the week's gCO2e with the home partner
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = NumberAttribute(null=True)  # the month's gCO2e with the home partner
     version = VersionAttribute()
 
     week_board = Gsi2()
     month_board = Gsi4()
+    partner_week_board = Gsi5()
+    partner_month_board = Gsi6()
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
@@ -146,20 +155,21 @@ class UserStats(TanhuiModel):
 
 
 class PartnerBoard(TanhuiModel):
-    """A user's latest week's and month's gCO2e with one partner (the sort key's)."""
+    """A user's latest week's and month's gCO2e with one partner (the sort key's), not their home
+    partner (whose entries are on their stats item)."""
 
     user_id = UnicodeAttribute()
     partner_id = UnicodeAttribute()
     week = UnicodeAttribute(null=True)
     month = UnicodeAttribute(null=True)
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = NumberAttribute(null=True)
-    gsi4pk = UnicodeAttribute(null=True)
-    gsi4sk = NumberAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = NumberAttribute(null=True)
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = NumberAttribute(null=True)
     version = VersionAttribute()
 
-    week_board = Gsi2()
-    month_board = Gsi4()
+    partner_week_board = Gsi5()
+    partner_month_board = Gsi6()
 
     @staticmethod
     def key(user_id: str, partner_id: str) -> tuple[str, str]:

@@ -3,8 +3,9 @@
 The records are taken in stream order, in chunks whose writes fit one TransactWriteItems (≤ 100
 items). For each chunk:
 
-1. the stats and partner-board items of the users it credits are read (one consistent
-   BatchGetItem per model);
+1. the stats items of the users it credits are read, then the partner boards of those credits that
+   are not with the user's home partner (whose entries ride on the stats item): one consistent
+   BatchGetItem each;
 2. records a user's stats list in `applied` were applied by an earlier delivery: skipped;
 3. the rest change those items in stream order — lifetime numbers and sets (`lifetime`), the
    week and month board entries (`boards`), medals newly earned (`medals`) — and are noted in
@@ -15,9 +16,10 @@ items). For each chunk:
    contention → back off and redo; anything else → the chunk's records are reported failed (the
    function's partial batch response: Lambda delivers them again).
 
-A record costs one write per user it credits (stats) and per partner board, plus its share of the
-chunk's totals: a claim's record is 2 items and ~0.3 of a totals item, where keeping every board
-and the lifetime as separate ADD items took ~8.
+A record costs one write per user it credits (their stats item; one more, a partner board, when it
+is with another partner than their home one) plus its share of the chunk's totals: about 1.8
+items for a claim by a user new to the batch (`bench/totals.py`), where keeping every board and
+the lifetime as separate ADD items, with a marker per record, took 8.4.
 """
 
 from __future__ import annotations
@@ -101,7 +103,9 @@ def apply(records: list[dict[str, Any]]) -> set[str]:
 
 
 def _size(change: Change) -> set[Any]:
-    return {*change.users, *change.boards, *change.totals, *([change.event_id] if change.marked else [])}
+    """The items a record writes, counting no partner board: most credits are with the user's
+    home partner (a chunk that turns out larger is split when written)."""
+    return {*change.users, *change.totals, *([change.event_id] if change.marked else [])}
 
 
 def _chunks(changes: list[Change]) -> Iterable[list[Change]]:
@@ -139,6 +143,9 @@ def _read(chunk: list[Change]) -> _State:
     stats = {s.user_id: s for s in UserStats.batch_get(
         [UserStats.key(u) for u in users], consistent_read=True)}
     stats |= {u: UserStats(*UserStats.key(u), user_id=u) for u in users if u not in stats}
+    homes = {u: boards.home_of(stats[u], [d for c in chunk for d in c.deltas if d.user_id == u])
+             for u in users}
+    pairs = [(u, p) for u, p in pairs if p != homes[u]]
     found = {(b.user_id, b.partner_id): b for b in PartnerBoard.batch_get(
         [PartnerBoard.key(*p) for p in pairs], consistent_read=True)} if pairs else {}
     found |= {p: PartnerBoard(*PartnerBoard.key(*p), user_id=p[0], partner_id=p[1])
@@ -172,26 +179,30 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
             for d in change.deltas:
                 if d.user_id is None:
                     continue
-                lifetime.add(state.stats[d.user_id], d)
-                boards.add(state.stats[d.user_id], d)
+                stats = state.stats[d.user_id]
+                lifetime.add(stats, d)
+                boards.add_to_stats(stats, d)
                 touched_users.add(d.user_id)
-                if d.partner_id is not None:
-                    boards.add(state.boards[(d.user_id, d.partner_id)], d, partner_id=d.partner_id)
+                if d.partner_id is not None and d.partner_id != stats.home:
+                    boards.add_to_partner_board(state.boards[(d.user_id, d.partner_id)], d)
                     touched_boards.add((d.user_id, d.partner_id))
             for user in change.users:
                 _note(state.stats[user], change.event_id, now)
-        awarded = {u: medals.award(state.stats[u], at) for u in sorted(touched_users)}
         adds = merged(a for c in pending for d in c.deltas for a in totals.contribute(d, shard=shard))
+        users = sorted({u for c in pending for u in c.users})
+        marks = [c for c in pending if c.marked]
+        if len(users) + len(touched_boards) + len(marks) + len(adds) > MAX_ITEMS and len(chunk) > 1:
+            return _split(chunk)  # partner boards other than home ones made it too large
+        awarded = {u: medals.award(state.stats[u], at) for u in sorted(touched_users)}
         try:
             with transaction() as t:
-                for user in sorted({u for c in pending for u in c.users}):
+                for user in users:
                     t.save(state.stats[user])
                 for pair in sorted(touched_boards):
                     t.save(state.boards[pair])
-                for c in pending:
-                    if c.marked:
-                        t.save(StreamMark(*StreamMark.key(c.event_id), expires_at=now + MARK_SECONDS),
-                               condition=StreamMark.pk.does_not_exist())
+                for c in marks:
+                    t.save(StreamMark(*StreamMark.key(c.event_id), expires_at=now + MARK_SECONDS),
+                           condition=StreamMark.pk.does_not_exist())
                 for add in adds.values():
                     add_update(t, update_kwargs(UserStats.Meta.table_name, add))
         except TransactWriteError as exc:
@@ -210,6 +221,16 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
         return chunk, []
     state = _read(chunk)
     return [c for c in chunk if state.applied(c)], [c for c in chunk if not state.applied(c)]
+
+
+def _split(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
+    """A chunk written as two, one after the other; the second waits for the first."""
+    half = len(chunk) // 2
+    done, failed = _write(chunk[:half])
+    if failed:
+        return done, failed + chunk[half:]
+    rest, failed = _write(chunk[half:])
+    return done + rest, failed
 
 
 def _awarded(awarded: dict[str, list[str]]) -> None:

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from tanhui import errors
-from tanhui.models.identity import UserProfile
+from tanhui.models.base import M
+from tanhui.models.identity import UserProfile, user_pk
 from tanhui.models.reductions import PartnerBoard, UserStats, board_pks
 from tanhui.partners import registry as partners
 from tanhui.reductions.boards import BOARDS, periods
@@ -43,15 +44,16 @@ def leaderboard(
         partners.cached_partner(partner_id)  # 404 partner_not_found
     today = (at or datetime.now(UTC)).astimezone(LOCAL).date().isoformat()
     named = next(p for p in periods(today) if p.startswith(f"{period}#"))
-    model: type[UserStats] | type[PartnerBoard] = UserStats if partner_id is None else PartnerBoard
-    index = model.week_board if period == "week" else model.month_board
-    _, _, score_name = BOARDS[period]
-    score = getattr(model, score_name)
+    key = named.partition("#")[2]
+    index_name, score_name = _BOARDS[(period, scope)]
+    model: type[UserStats] | type[PartnerBoard] = UserStats if scope == "all" else PartnerBoard
+    index, score = getattr(model, index_name), getattr(model, score_name)
     partitions = board_pks(named, partner_id)
     entries: list[UserStats | PartnerBoard] = []
-    for partition in partitions:
+    for partition in partitions:  # keys only: the user is the table key, the score the sort key
         entries += index.query(partition, score > 0, scan_index_forward=False, limit=limit, page_size=limit)
-    scored = sorted(((int(getattr(e, score_name)), e.user_id) for e in entries), key=lambda e: (-e[0], e[1]))
+    scored = sorted(((int(getattr(e, score_name)), e.pk.removeprefix(user_pk(""))) for e in entries),
+                    key=lambda e: (-e[0], e[1]))
     top = scored[:limit]
     profiles = UserProfile.batch_get([UserProfile.key(u) for _, u in top])
     names = {p.user_id: p.display_name for p in profiles}
@@ -61,19 +63,33 @@ def leaderboard(
                          you=u == user_id)
         for s, u in top
     ]
-    key = named.partition("#")[2]
-    mine = _mine(model, user_id, partner_id)
-    mine_score = int(getattr(mine, score_name) or 0) if mine is not None else 0
+    mine = _mine(user_id, partner_id, BOARDS[period][0], score_name, key)
     me = None
-    if mine is not None and getattr(mine, BOARDS[period][0]) == key and mine_score > 0:
-        above = sum(index.count(p, score > mine_score) for p in partitions)
-        me = MyRank(rank=above + 1, gco2e=mine_score)
+    if mine > 0:
+        above = sum(index.count(p, score > mine) for p in partitions)
+        me = MyRank(rank=above + 1, gco2e=mine)
     return LeaderboardOut(period=period, key=key, scope=scope, partner_id=partner_id, entries=out, me=me)
 
 
-def _mine(model: type[UserStats] | type[PartnerBoard], user_id: str,
-          partner_id: str | None) -> UserStats | PartnerBoard | None:
-    key = UserStats.key(user_id) if partner_id is None else PartnerBoard.key(user_id, partner_id)
+# (period, scope) → the index of its boards and the score it sorts by (`boards`)
+_BOARDS = {("week", "all"): ("week_board", "gsi2sk"), ("month", "all"): ("month_board", "gsi4sk"),
+           ("week", "partner"): ("partner_week_board", "gsi5sk"),
+           ("month", "partner"): ("partner_month_board", "gsi6sk")}
+
+
+def _mine(user_id: str, partner_id: str | None, period_name: str, score_name: str, key: str) -> int:
+    """The caller's score on the board: on their stats item (all users', their home partner's) or
+    their board with the partner; 0 when their latest period there is not this one."""
+    stats = _get(UserStats, UserStats.key(user_id))
+    item: UserStats | PartnerBoard | None = stats
+    if partner_id is not None and (stats is None or stats.home != partner_id):
+        item = _get(PartnerBoard, PartnerBoard.key(user_id, partner_id))
+    if item is None or getattr(item, period_name) != key:
+        return 0
+    return int(getattr(item, score_name) or 0)
+
+
+def _get(model: type[M], key: tuple[str, str]) -> M | None:
     try:
         return model.get(*key)
     except model.DoesNotExist:
