@@ -1,7 +1,8 @@
 """Creates the template's data, messaging and identity resources on an AWS endpoint (moto).
 
 A resource that already exists (a state `make run` restored) is found by its name and kept as it
-is, so provisioning an existing stack changes nothing and yields the same ids and environment.
+is, so provisioning an existing stack changes nothing and yields the same ids and environment;
+only a table gets the indexes the template has come to declare since (`_indexes_as_declared`).
 
 Every property comes from template.yaml: the table's keys and GSIs, the buckets and their
 S3 -> SQS notification, queues and their redrive policies, the user pool, client and groups,
@@ -209,9 +210,28 @@ def _tables(stack: LocalStack, template: dict[str, Any]) -> None:
             ttl = props.get("TimeToLiveSpecification")
             if ttl:
                 ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        else:
+            _indexes_as_declared(ddb, table, kwargs)
         stack.resolver.set(logical, Ref=name, Arn=table["TableArn"])
         if "LatestStreamArn" in table:
             stack.resolver.set(logical, StreamArn=table["LatestStreamArn"])
+
+
+def _indexes_as_declared(ddb: Any, table: dict[str, Any], declared: dict[str, Any]) -> None:
+    """A table a restored state kept gets the global secondary indexes the template declares and
+    it lacks, one UpdateTable each as DynamoDB builds them (a CloudFormation update does the same);
+    one declared with other keys or another projection is dropped and built again."""
+    have = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
+    for index in declared.get("GlobalSecondaryIndexes", []):
+        found = have.get(index["IndexName"])
+        if found is not None and (found["KeySchema"], found["Projection"]["ProjectionType"]) == (
+                index["KeySchema"], index["Projection"]["ProjectionType"]):
+            continue
+        if found is not None:
+            ddb.update_table(TableName=table["TableName"],
+                             GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": index["IndexName"]}}])
+        ddb.update_table(TableName=table["TableName"], AttributeDefinitions=declared["AttributeDefinitions"],
+                         GlobalSecondaryIndexUpdates=[{"Create": index}])
 
 
 def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
