@@ -20,7 +20,6 @@ same updates through both paths and compares items, stream records and errors.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -265,8 +264,9 @@ def parse_each_expression_once() -> None:
     def parse_once(self: Any) -> Any:
         if not self.condition_expression:
             return parse(self)
-        key = (self.condition_expression, json.dumps(self.expression_attribute_names, sort_keys=True),
-               json.dumps(self.expression_attribute_values, sort_keys=True))
+        # the handler's and the write path's parse of one request see the same dicts: their repr
+        key = (self.condition_expression, repr(self.expression_attribute_names),
+               repr(self.expression_attribute_values))
         if key not in parsed:
             op = parse(self)  # raises for an invalid one: nothing kept
             if len(parsed) >= 4096:

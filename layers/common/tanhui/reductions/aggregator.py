@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pynamodb.exceptions import TransactWriteError
 
@@ -45,7 +46,7 @@ from tanhui.models.transactions import CONTENTION, MAX_ITEMS, add_update, transa
 from tanhui.observability import logger, metrics
 from tanhui.reductions import boards, lifetime, medals, totals
 from tanhui.reductions.adds import merged, update_kwargs
-from tanhui.reductions.deltas import Delta, deltas_of
+from tanhui.reductions.deltas import READ, Delta, deltas_of
 
 ATTEMPTS = 8
 MARK_SECONDS = MARK_DAYS * 86_400
@@ -73,7 +74,8 @@ def change_of(record: dict[str, Any]) -> Change:
     r = DynamoDBRecord(record)
     stream = r.dynamodb
     assert stream is not None and r.event_id is not None
-    deltas = deltas_of(r.event_id, stream.old_image or None, stream.new_image or None)
+    raw = r["dynamodb"]
+    deltas = deltas_of(r.event_id, _image(raw.get("OldImage")), _image(raw.get("NewImage")))
     change = Change(r.event_id, str(stream.sequence_number), deltas)
     for d in deltas:
         if d.user_id is not None:
@@ -82,6 +84,16 @@ def change_of(record: dict[str, Any]) -> Change:
                 change.boards.add((d.user_id, d.partner_id))
         change.totals |= {(a.pk, a.sk) for a in totals.contribute(d, shard=0)}
     return change
+
+
+_DESERIALIZER = TypeDeserializer()
+
+
+def _image(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The attributes of a stream image that deltas read (`deltas.READ`), deserialized."""
+    if not raw:
+        return None
+    return {k: _DESERIALIZER.deserialize(v) for k, v in raw.items() if k in READ}
 
 
 def apply(records: list[dict[str, Any]]) -> set[str]:
@@ -234,10 +246,9 @@ def _split(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
 
 
 def _awarded(awarded: dict[str, list[str]]) -> None:
-    count = 0
     for user_id, names in awarded.items():
-        for name in names:
-            logger.info("medal awarded", extra={"user_id": user_id, "medal": name})
-            count += 1
+        if names:
+            logger.info("medals awarded", extra={"user_id": user_id, "medals": names})
+    count = sum(len(names) for names in awarded.values())
     if count:
         metrics.add_metric(name="MedalsAwarded", unit="Count", value=count)

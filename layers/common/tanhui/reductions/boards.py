@@ -31,6 +31,7 @@ from tanhui.reductions.deltas import Delta
 # period → (the item's period attribute, the all-users board's index keys, a partner board's)
 BOARDS = {"week": ("week", ("gsi2pk", "gsi2sk"), ("gsi5pk", "gsi5sk")),
           "month": ("month", ("gsi4pk", "gsi4sk"), ("gsi6pk", "gsi6sk"))}
+Entries = list[tuple[tuple[str, str], str | None]]  # (index keys, partner or None for all users')
 
 
 def periods(day: str) -> list[str]:
@@ -51,19 +52,15 @@ def add_to_stats(stats: UserStats, delta: Delta) -> None:
     assert delta.user_id is not None
     if stats.home is None and delta.partner_id is not None and delta.count > 0:
         stats.home = delta.partner_id
-        for period in (f"{kind}#{getattr(stats, name)}" for kind, (name, _, _) in BOARDS.items()
-                       if getattr(stats, name) is not None):  # the periods it already has entries in
-            _start(stats, period, BOARDS[period.split("#")[0]][2], delta.user_id, stats.home)
+        for kind, (name, _, partner) in BOARDS.items():  # the periods it already has entries in
+            if getattr(stats, name) is not None:
+                _start(stats, f"{kind}#{getattr(stats, name)}", partner, delta.user_id, stats.home)
     for period in periods(delta.day):
-        kind, key = period.split("#")
-        name, everyone, partner = BOARDS[kind]
-        current = getattr(stats, name)
-        if current is None or key > current:
-            setattr(stats, name, key)
-            _start(stats, period, everyone, delta.user_id, None)
-            if stats.home is not None:
-                _start(stats, period, partner, delta.user_id, stats.home)
-        if key == getattr(stats, name):
+        _, everyone, partner = BOARDS[period.split("#")[0]]
+        entries: Entries = [(everyone, None)]
+        if stats.home is not None:
+            entries.append((partner, stats.home))
+        if _in_period(stats, period, delta.user_id, entries):
             _add(stats, everyone, delta.gco2e)
             if stats.home is not None and delta.partner_id == stats.home:
                 _add(stats, partner, delta.gco2e)
@@ -73,14 +70,22 @@ def add_to_partner_board(board: PartnerBoard, delta: Delta) -> None:
     """A delta's gCO2e on the user's entries on the boards of a partner other than their home."""
     assert delta.user_id is not None and delta.partner_id is not None
     for period in periods(delta.day):
-        kind, key = period.split("#")
-        name, _, partner = BOARDS[kind]
-        current = getattr(board, name)
-        if current is None or key > current:
-            setattr(board, name, key)
-            _start(board, period, partner, delta.user_id, delta.partner_id)
-        if key == getattr(board, name):
+        _, _, partner = BOARDS[period.split("#")[0]]
+        if _in_period(board, period, delta.user_id, [(partner, delta.partner_id)]):
             _add(board, partner, delta.gco2e)
+
+
+def _in_period(item: UserStats | PartnerBoard, period: str, user_id: str, entries: Entries) -> bool:
+    """Whether a credit of `period` counts on the item's boards: its period (a later one starts
+    the item's entries again at 0), not an earlier one."""
+    kind, key = period.split("#")
+    name = BOARDS[kind][0]
+    current = getattr(item, name)
+    if current is None or key > current:
+        setattr(item, name, key)
+        for keys, partner_id in entries:
+            _start(item, period, keys, user_id, partner_id)
+    return key == getattr(item, name)
 
 
 def _start(item: UserStats | PartnerBoard, period: str, keys: tuple[str, str], user_id: str,

@@ -19,6 +19,8 @@ from tanhui.claims.keys import LOCAL
 from tanhui.models.behaviour import STATUS_CREDITED
 
 _FIELDS = ("user_id", "behaviour", "channel", "partner_id", "asset_id")
+# what a delta is made of: the rest of an image (evidence, hashes, index keys) is left as it came
+READ = frozenset({"pk", "kind", "status", "gco2e", "coins", "occurred_at", "created_at", *_FIELDS})
 
 
 @dataclass(frozen=True)
