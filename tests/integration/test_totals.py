@@ -17,8 +17,9 @@ import urllib3
 from pynamodb.exceptions import TransactWriteError
 from tanhui.claims import factors
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
-from tanhui.models.reductions import UserStats
+from tanhui.models.reductions import StreamMark, UserStats
 from tanhui.models.transactions import connection
+from tanhui.reductions import totals
 from tanhui.reductions.deltas import local_day
 
 from tests.factories import make_asset, single_use, static
@@ -327,6 +328,24 @@ def test_given_the_sample_stream_event_then_its_record_is_counted_once(functions
     [image] = [r["dynamodb"]["NewImage"] for r in event["Records"]]
     life = UserStats.get(*UserStats.key(image["user_id"]["S"]))
     assert life.credits == 1 and life.days == {"2026-11-22"}
+
+
+def test_given_a_credit_that_names_no_user_then_a_marker_makes_it_count_once(functions):
+    event = json.loads((EVENTS / "aggregator" / "behaviour_credited.json").read_text())
+    [record] = event["Records"]
+    record["eventID"] = uuid.uuid4().hex
+    partner = uuid.uuid4().hex[:6].upper()
+    image = record["dynamodb"]["NewImage"]
+    image.pop("user_id")
+    image["partner_id"] = {"S": partner}
+    day = local_day({"occurred_at": image["occurred_at"]["S"]})
+
+    for _ in range(2):  # delivered, then delivered again
+        assert functions["AggregatorFunction"].invoke(event) == {"batchItemFailures": []}
+
+    got = totals.query(day, day, "behaviour", partner_id=partner).totals
+    assert (got.count, got.gco2e) == (1, int(image["gco2e"]["N"]))
+    assert StreamMark.get(*StreamMark.key(record["eventID"])).expires_at > 0
 
 
 # ------------------------------------------------------------------- the dispatcher's streams
