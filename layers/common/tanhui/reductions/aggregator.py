@@ -52,7 +52,7 @@ ATTEMPTS = 8
 MARK_SECONDS = MARK_DAYS * 86_400
 
 
-@dataclass
+@dataclass(eq=False)  # one record is one Change: `in` asks which, not whether two look alike
 class Change:
     """One stream record: its id, position and deltas."""
 
@@ -145,7 +145,7 @@ class _State:
     def applied(self, change: Change) -> bool:
         if change.marked:
             return change.event_id in self.marked
-        return any(_applied_ids(self.stats[u]) & {change.event_id} for u in change.users)
+        return any(change.event_id in _applied_ids(self.stats[u]) for u in change.users)
 
 
 def _read(chunk: list[Change]) -> _State:
@@ -184,8 +184,8 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
         pending = [c for c in chunk if not state.applied(c)]
         if not pending:
             return chunk, []
+        before = [c for c in chunk if c not in pending]  # applied by an earlier delivery
         now, at = int(time.time()), utc_now()
-        touched_users: set[str] = set()
         touched_boards: set[tuple[str, str]] = set()
         for change in pending:
             for d in change.deltas:
@@ -194,7 +194,6 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
                 stats = state.stats[d.user_id]
                 lifetime.add(stats, d)
                 boards.add_to_stats(stats, d)
-                touched_users.add(d.user_id)
                 if d.partner_id is not None and d.partner_id != stats.home:
                     boards.add_to_partner_board(state.boards[(d.user_id, d.partner_id)], d)
                     touched_boards.add((d.user_id, d.partner_id))
@@ -205,7 +204,7 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
         marks = [c for c in pending if c.marked]
         if len(users) + len(touched_boards) + len(marks) + len(adds) > MAX_ITEMS and len(chunk) > 1:
             return _split(chunk)  # partner boards other than home ones made it too large
-        awarded = {u: medals.award(state.stats[u], at) for u in sorted(touched_users)}
+        awarded = {u: medals.award(state.stats[u], at) for u in users}
         try:
             with transaction() as t:
                 for user in users:
@@ -225,7 +224,7 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
             if others:
                 logger.error("stream records not applied",
                              extra={"codes": sorted(codes), "records": len(pending)})
-                return [c for c in chunk if c not in pending], pending
+                return before, pending
             if codes - {"ConditionalCheckFailed"}:
                 time.sleep(0.02 * 2**attempt)  # contention: back off, then read again
             continue  # a version or mark moved: another delivery was first, read again
