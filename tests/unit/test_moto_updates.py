@@ -232,14 +232,19 @@ def _without(attributes: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _aggregator_updates() -> list[dict[str, Any]]:
-    """`update_kwargs` (the aggregator's ADDs) of one credited earn: a totals item's numbers, one
-    that ADDs to an index key and keeps another (gsi2sk, gsi2pk) and one with string sets."""
+    """`update_kwargs` (the aggregator's ADDs) of one credited earn: one that ADDs to an index key
+    and keeps another (gsi2sk, gsi2pk), a totals item's numbers; then an update of the same plain
+    shape with string sets."""
     [delta] = deltas_of("e1", None, CREDITED)
     [totals_item, *_] = totals.contribute(delta, shard=3)
     board = Add("USER#u1", "BOARD#week", {"count": 1, "gsi2sk": delta.gco2e},
                 keep={"user_id": "u1", "gsi2pk": "RANK#week#2026-W49#ALL#3"})
-    stats = Add("USER#u1", "STATS", {"count": 1}, {"days": {delta.day}, "channels": {"scan"}})
-    return [update_kwargs(TABLE, add) for add in merged([board, totals_item, stats]).values()]
+    stats = {"TableName": TABLE, "Key": {"pk": {"S": "USER#u1"}, "sk": {"S": "STATS"}},
+             "UpdateExpression": "ADD #n0 :n0, #s0 :s0, #s1 :s1",
+             "ExpressionAttributeNames": {"#n0": "count", "#s0": "channels", "#s1": "days"},
+             "ExpressionAttributeValues": {":n0": {"N": "1"}, ":s0": {"SS": ["scan"]},
+                                           ":s1": {"SS": [delta.day]}}}
+    return [update_kwargs(TABLE, add) for add in merged([board, totals_item]).values()] + [stats]
 
 
 # ------------------------------------------------------------------------------------ cases

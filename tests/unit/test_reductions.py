@@ -136,15 +136,15 @@ def test_given_records_applied_then_applied_keeps_only_the_last_mark_days():
     assert aggregator._applied_ids(stats) == {"new"}
 
 
-def test_given_adds_on_one_item_then_numbers_sum_sets_unite_and_the_first_keep_wins():
-    one = Add("p", "s", {"gco2e": 20, "count": 1}, {"days": {"2026-12-01"}}, {"user_id": "u1"})
-    two = Add("p", "s", {"gco2e": 5, "count": 1}, {"days": {"2026-12-02"}}, {"user_id": "other"})
+def test_given_adds_on_one_item_then_numbers_sum_and_the_first_keep_wins():
+    one = Add("p", "s", {"gco2e": 20, "count": 1}, {"gsi1pk": "PARTNER#P1#TOTALS#asset#2026-12"})
+    two = Add("p", "s", {"gco2e": 5, "count": 1}, {"gsi1pk": "other"})
     [both] = merged([one, two]).values()
-    assert (both.numbers, both.sets, both.keep) == (
-        {"gco2e": 25, "count": 2}, {"days": {"2026-12-01", "2026-12-02"}}, {"user_id": "u1"})
+    assert both.numbers == {"gco2e": 25, "count": 2}
+    assert both.keep == {"gsi1pk": "PARTNER#P1#TOTALS#asset#2026-12"}
     update = update_kwargs("t", both)
-    assert update["UpdateExpression"] == "ADD #n0 :n0, #n1 :n1, #s0 :s0 SET #k0 = if_not_exists(#k0, :k0)"
-    assert update["ExpressionAttributeValues"][":s0"] == {"SS": ["2026-12-01", "2026-12-02"]}
+    assert update["UpdateExpression"] == "ADD #n0 :n0, #n1 :n1 SET #k0 = if_not_exists(#k0, :k0)"
+    assert update["ExpressionAttributeValues"][":k0"] == {"S": "PARTNER#P1#TOTALS#asset#2026-12"}
     assert list(merged([Add("p", "s", {"n": 1}), Add("p", "s", {"n": -1})])) == []
 
 

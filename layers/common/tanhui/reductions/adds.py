@@ -1,8 +1,8 @@
-"""An `Add`: what a contributor asks of one item, and how many of them become one update.
+"""An `Add`: what the totals ask of one item, and how many of them become one update.
 
-Numbers are ADDed (summed when two deltas of a batch hit the same item), string sets ADDed
-(united), `keep` attributes set only where the item has none yet (`if_not_exists`: keys of an
-index, the user id), so every update is commutative and a batch's order does not matter.
+Numbers are ADDed (summed when two deltas of a batch hit the same item), `keep` attributes set
+only where the item has none yet (`if_not_exists`: the keys of the partner's gsi1 view), so every
+update is commutative and a batch's order does not matter.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ class Add:
     pk: str
     sk: str
     numbers: dict[str, int] = field(default_factory=dict)
-    sets: dict[str, set[str]] = field(default_factory=dict)
     keep: dict[str, str | int] = field(default_factory=dict)
 
     @property
@@ -29,13 +28,11 @@ class Add:
     def merge(self, other: Add) -> None:
         for name, n in other.numbers.items():
             self.numbers[name] = self.numbers.get(name, 0) + n
-        for name, values in other.sets.items():
-            self.sets.setdefault(name, set()).update(values)
         for name, value in other.keep.items():
             self.keep.setdefault(name, value)
 
     def changes_nothing(self) -> bool:
-        return not any(self.numbers.values()) and not any(self.sets.values())
+        return not any(self.numbers.values())
 
 
 def merged(adds: Iterable[Add]) -> dict[Key, Add]:
@@ -45,8 +42,7 @@ def merged(adds: Iterable[Add]) -> dict[Key, Add]:
         if add.key in out:
             out[add.key].merge(add)
         else:
-            out[add.key] = Add(add.pk, add.sk, dict(add.numbers), {k: set(v) for k, v in add.sets.items()},
-                               dict(add.keep))
+            out[add.key] = Add(add.pk, add.sk, dict(add.numbers), dict(add.keep))
     return {k: a for k, a in out.items() if not a.changes_nothing()}
 
 
@@ -58,10 +54,6 @@ def update_kwargs(table_name: str, add: Add) -> dict[str, Any]:
     for i, (name, n) in enumerate(sorted(add.numbers.items())):
         names[f"#n{i}"], values[f":n{i}"] = name, {"N": str(n)}
         adds.append(f"#n{i} :n{i}")
-    for i, (name, members) in enumerate(sorted(add.sets.items())):
-        if members:
-            names[f"#s{i}"], values[f":s{i}"] = name, {"SS": sorted(members)}
-            adds.append(f"#s{i} :s{i}")
     for i, (name, value) in enumerate(sorted(add.keep.items())):
         names[f"#k{i}"] = name
         values[f":k{i}"] = {"N": str(value)} if isinstance(value, int) else {"S": value}
