@@ -127,7 +127,7 @@ def fast_update_item(original: Any) -> Any:
             attrs = _applied(table, item, hash_value, range_value, actions, names, values)
         except _Unplain:
             return original(*args)
-        new = _item(type(item) if item is not None else None, hash_value, range_value, attrs)
+        new = _item(hash_value, range_value, attrs)
         if table.range_key_attr:
             table.items[hash_value][range_value] = new
         else:
@@ -187,9 +187,24 @@ def _applied(table: Any, item: Any, hash_value: Any, range_value: Any, actions: 
     for name in (names[a[1]] for a in actions):
         if name in types and name in attrs and (attrs[name].type != types[name] or attrs[name].value == ""):
             raise _Unplain  # an index key of the wrong type (or empty): DynamoDB refuses it
-    if sum(len(k.encode()) + v.size() for k, v in attrs.items()) > MAX_ITEM_BYTES:
+    if _size(attrs) > MAX_ITEM_BYTES:
         raise _Unplain
     return attrs
+
+
+def _size(attrs: dict[str, Any]) -> int:
+    """An item's size as moto measures it: names (UTF-8) and values (DynamoType)."""
+    return sum(len(name.encode()) + value.size() for name, value in attrs.items())
+
+
+def _limited(attrs: dict[str, Any]) -> Any:
+    """moto's LimitedSizeDict of measured attributes, filled without measuring each again."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    out = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.__init__(out)
+    dict.update(out, attrs)
+    return out
 
 
 def _add(current: Any, value: Any) -> Any:
@@ -231,15 +246,12 @@ def _set(old: dict[str, Any], action: Action, names: dict[str, str], values: dic
     return result + other if op == "+" else result - other
 
 
-def _item(item_class: Any, hash_value: Any, range_value: Any, attrs: dict[str, Any]) -> Any:
-    """A moto Item of these DynamoType attributes (the size was checked: no per-key re-check)."""
-    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+def _item(hash_value: Any, range_value: Any, attrs: dict[str, Any]) -> Any:
+    """A moto Item of these DynamoType attributes (their size was checked)."""
+    from moto.dynamodb.models.dynamo_type import Item
 
-    new = (item_class or Item).__new__(item_class or Item)
-    new.hash_key, new.range_key = hash_value, range_value
-    new.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-    dict.__init__(new.attrs)
-    dict.update(new.attrs, attrs)
+    new = Item.__new__(Item)
+    new.hash_key, new.range_key, new.attrs = hash_value, range_value, _limited(attrs)
     return new
 
 
@@ -286,8 +298,7 @@ def size_items_once() -> None:
     LimitedSizeDict), so making an item costs the square of its attributes: here the item is
     measured once, against the same limit."""
     from moto.dynamodb.exceptions import ItemSizeTooLarge
-    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-    from moto.dynamodb.models.utilities import bytesize
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
     if getattr(Item.__init__, "_tanhui", False):
         return
@@ -295,11 +306,9 @@ def size_items_once() -> None:
     def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
         self.hash_key, self.range_key = hash_key, range_key
         typed = {key: DynamoType(value) for key, value in attrs.items()}
-        if sum(bytesize(key) + value.size() for key, value in typed.items()) > MAX_ITEM_BYTES:
+        if _size(typed) > MAX_ITEM_BYTES:
             raise ItemSizeTooLarge
-        self.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-        dict.__init__(self.attrs)
-        dict.update(self.attrs, typed)
+        self.attrs = _limited(typed)
 
     __init__._tanhui = True  # type: ignore[attr-defined]
     Item.__init__ = __init__  # type: ignore[method-assign]
