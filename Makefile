@@ -5,7 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
-.PHONY: run reset test lint unit integration e2e bench install clean
+.PHONY: run reset test lint unit integration e2e browser bench bench-web install web clean
+
+# The web app (web/: the tourists' H5): npm packages from the lockfile, API types generated from the
+# OpenAPI document the functions declare (a changed route breaks this build), then Vite.
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig*.json \
+                 web/package.json -type f -not -name schema.d.ts 2>/dev/null)
+API_SOURCES := template.yaml $(shell find functions layers/common/tanhui events -type f \
+                 -not -path '*/__pycache__/*' 2>/dev/null)
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +22,23 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt
 
 install: $(STAMP)
 
-run: $(STAMP)  ## the whole backend locally: moto + gateway + dispatcher + demo data (FRESH=1: start over)
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/openapi.json: $(STAMP) $(API_SOURCES)  ## rewritten only when the document changed
+	$(BIN)/python -m infra.local.openapi_json $@
+
+web/dist/index.html: web/node_modules/.installed web/openapi.json $(WEB_SOURCES)
+	cd web && npm run --silent build
+	@touch $@
+
+web: web/dist/index.html  ## build the web app (make run and make test do it when it changed)
+
+run: $(STAMP) web  ## the whole backend locally: moto + gateway + dispatcher + demo data (FRESH=1: start over)
 	$(BIN)/python -m infra.local.run $(if $(filter 1 true yes,$(FRESH)),--fresh)
 
-reset: $(STAMP)  ## `make run` on a new state: new users, partners, passwords and signing key
+reset: $(STAMP) web  ## `make run` on a new state: new users, partners, passwords and signing key
 	$(BIN)/python -m infra.local.run --fresh
 
 lint: $(STAMP)
@@ -26,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/mypy
 
-test: lint  ## lint, then unit, integration and e2e tests
+test: lint web  ## lint, build the web app, then unit, integration, e2e and browser tests
 	$(BIN)/python -m pytest -q
 
 unit: $(STAMP)
@@ -38,11 +58,18 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
 
-bench: $(STAMP)
+browser: $(STAMP) web  ## the web app in Debian's chromium (Playwright)
+	$(BIN)/python -m pytest -q tests/browser
+
+bench: $(STAMP) web
 	$(BIN)/python bench/codes.py
 	$(BIN)/python bench/claims.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/totals.py
+	$(BIN)/python bench/web.py
+
+bench-web: $(STAMP) web  ## Lighthouse on the code page and the wallet (needs chromium)
+	$(BIN)/python bench/web.py
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/openapi.json

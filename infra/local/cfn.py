@@ -63,11 +63,13 @@ class Resolver:
     def set(self, logical_id: str, **attributes: str) -> None:
         self.attributes.setdefault(logical_id, {}).update(attributes)
 
-    def ref(self, name: str) -> str:
+    def ref(self, name: str) -> Any:
         if name in self.pseudo:
             return self.pseudo[name]
         if name in self.parameters:
-            return self.parameters[name]
+            value = self.parameters[name]
+            listed = self.template.get("Parameters", {}).get(name, {}).get("Type") == "CommaDelimitedList"
+            return [part for part in value.split(",") if part] if listed else value
         return self.attributes[name]["Ref"]
 
     def resolve(self, value: Any) -> Any:

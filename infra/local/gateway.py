@@ -16,6 +16,10 @@ What the gateway answers itself, and what API Gateway (HTTP API) does in the sam
 - the function crashed (no response at all): 500 `{"message": "Internal Server Error"}`, exactly
   what HTTP API sends.
 
+With a web origin (`serve_web`, as `make run` does), the gateway stands where CloudFront stands on
+AWS: the template's WebDistribution decides which paths reach the API and which the web app
+(`infra.local.edge`).
+
 The first four answer in the Tanhui error shape so local clients see one shape. A function's own
 response, its 500 `internal_error` included, is passed through untouched, so a local run never
 shows an error body that production cannot produce.
@@ -33,6 +37,7 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from infra.local import cfn
+from infra.local.edge import Edge, WebOrigin
 from infra.local.events import http_event
 from infra.local.functions import LocalFunction
 
@@ -102,11 +107,21 @@ class LocalGateway:
     MAX_BODY = 10 * 1024 * 1024  # the HTTP API payload limit
     MAX_HEADERS = 10_240  # the HTTP API limit on the request line and header values together
 
-    def __init__(self, template: dict[str, Any], functions: dict[str, LocalFunction]):
+    def __init__(self, template: dict[str, Any], functions: dict[str, LocalFunction],
+                 web: WebOrigin | None = None):
         # Literal segments win over parameters, as in API Gateway.
         routes = sorted(cfn.http_routes(template), key=lambda r: r.path.count("{"))
         self.routes = [_CompiledRoute(r, _compile(r.path)) for r in routes]
         self.functions = functions
+        self.template = template
+        self.edge: Edge | None = None
+        if web is not None:
+            self.serve_web(web)
+
+    def serve_web(self, web: WebOrigin) -> None:
+        """From now on, as the template's CloudFront distribution: the web app and the API on one
+        origin, with its response headers (`infra.local.edge`)."""
+        self.edge = Edge(self.template, web)
 
     def match(self, method: str, path: str) -> tuple[cfn.HttpRoute, dict[str, str]] | None:
         for compiled in self.routes:
@@ -120,6 +135,17 @@ class LocalGateway:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        if self.edge is None:
+            return self.handle_api(request)
+        behaviour = self.edge.behaviour(request.path)
+        if behaviour.origin == "web":
+            if request.method not in ("GET", "HEAD"):  # the default behaviour's AllowedMethods
+                return self.edge.finish(Response("Method Not Allowed", status=403), behaviour)
+            return self.edge.finish(self.edge.web.serve(request), behaviour)
+        return self.edge.finish(self.handle_api(request), behaviour)
+
+    def handle_api(self, request: Request) -> Response:
+        """What the HTTP API answers (the table in this module's docstring)."""
         from tanhui import errors
 
         from infra.local import jwt_authorizer

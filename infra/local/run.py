@@ -5,7 +5,9 @@ gateway serves the HTTP API with the real handlers; a dispatcher feeds SQS messa
 notifications included) to the functions; demo data is seeded. Ctrl-C stops everything.
 
 The AWS state (and the demo logins) is kept in `.local/` (`TANHUI_LOCAL_DIR`) and reused by the next
-run; `--fresh` (`FRESH=1`, `make reset`) starts over. `PORT`, `AWS_PORT` and `HOST` move the servers.
+run; `--fresh` (`FRESH=1`, `make reset`) starts over. `PORT`, `AWS_PORT` and `HOST` move the servers;
+`PUBLIC_URL` (http://192.168.1.20:3000) is the address codes carry and phones open: with it the
+servers listen on every interface (HOST=0.0.0.0) and PORT defaults to its port.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import threading
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from infra.local.cfn import ROOT
 
@@ -46,7 +49,10 @@ class Stack:
         endpoint: str | None = None,
     ):
         self.host, self.aws_port, self.port, self.stack_name = host, aws_port, port, stack_name
-        self.endpoint = endpoint or f"http://{host}:{aws_port}"
+        # moto stays on loopback when the gateway listens on every interface (PUBLIC_URL): a phone
+        # reaches the web app and the API, never the AWS endpoint
+        self.aws_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        self.endpoint = endpoint or f"http://{self.aws_host}:{aws_port}"
         self.moto: Any = None
         self.keeper: Any = None
         self.server: Any = None
@@ -54,7 +60,7 @@ class Stack:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.aws_host}:{self.port}"
 
     def start_aws(self, state_path: Path | None = None, fresh: bool = False) -> dict[str, Any] | None:
         """Starts moto; with `state_path`, on the state saved there unless `fresh` (returns what
@@ -68,7 +74,7 @@ class Stack:
 
         for k, v in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}.items():
             os.environ.setdefault(k, v)
-        if not _port_free(self.host, self.aws_port):
+        if not _port_free(self.aws_host, self.aws_port):
             raise SystemExit(
                 f"port {self.aws_port} is in use: is another `make run` running? Set AWS_PORT to use another."
             )
@@ -87,7 +93,7 @@ class Stack:
                 state_path.unlink(missing_ok=True)
             restored = self.keeper.restore()  # before the first request
         self.moto = make_server(
-            self.host, self.aws_port, app, threaded=True, request_handler=MotoRequestHandler
+            self.aws_host, self.aws_port, app, threaded=True, request_handler=MotoRequestHandler
         )
         threading.Thread(target=self.moto.serve_forever, daemon=True, name="moto").start()
         return restored
@@ -119,6 +125,20 @@ class Stack:
         threading.Thread(target=self.server.serve_forever, daemon=True, name="gateway").start()
         self.dispatcher = Dispatcher(self.aws, template, functions, positions=stream_positions)
 
+    def publish_web(self, dist: Path | None = None) -> int:
+        """Uploads the built web app to WebBucket and serves it at the API's origin, as the
+        template's CloudFront distribution does; returns the number of files."""
+        import boto3
+
+        from infra.local.edge import WebOrigin
+        from infra.web_publish import DIST, publish
+
+        s3 = boto3.client("s3", endpoint_url=self.endpoint, region_name=self.aws.region)
+        bucket = self.aws.env["WEB_BUCKET"]
+        count = publish(s3, bucket, dist or DIST)
+        self.gateway.serve_web(WebOrigin(s3, bucket))
+        return count
+
     def stop(self) -> None:
         if self.dispatcher:
             self.dispatcher.stop()
@@ -147,18 +167,41 @@ def _local(phone: str) -> str:
     return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
 
 
-def _guide(stack: Stack, demo: dict[str, Any], state: str) -> str:
+def public_url(env: Any) -> str:
+    """PUBLIC_URL, the address printed codes carry and phones open (http://192.168.1.20:3000):
+    without a trailing slash; '' when unset. Refused unless it is an http(s) origin."""
+    value = (env.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+        raise SystemExit(f"PUBLIC_URL={value!r}: give an origin such as http://192.168.1.20:3000")
+    return value
+
+
+def _publish_web(stack: Stack) -> str:
+    from infra.web_publish import DIST
+
+    if not (DIST / "index.html").is_file():
+        return "not built: `make run` builds it (web/dist); the API runs without it"
+    return f"{stack.publish_web()} files of web/dist, served at the API's origin"
+
+
+def _guide(stack: Stack, demo: dict[str, Any], state: str, public: str, web: str) -> str:
     t = demo["tourist"]
     from tanhui.codes import render
 
-    room = demo["assets"]["hotel_room"]["codes"][0]["url"]
+    printed = demo["assets"]["hotel_room"]["codes"][0]["url"]
+    room = public.upper() + printed[printed.index("/Q/"):]  # where this run's codes point
     hotel = demo["partners"]["hotel"]["partner_id"]
     qr = render.terminal(room)
     return f"""{qr}
-  ↑ the demo hotel room's code: {room}
-    its landing page, as a phone camera opens it: {stack.url}{room[room.index("/Q/"):]}
+  ↑ the demo hotel room's code: scan it with a phone on this network (WeChat, Alipay or the
+    camera) to register and claim its coins.  {room}
+    (PUBLIC_URL=http://<this machine's LAN address>:{stack.port} make run  makes codes point there)
 
 Tanhui is running.
+  Web app (H5)   {public}/   ({web})
   API            {stack.url}   (OpenAPI: {stack.url}/openapi.json, Swagger UI: {stack.url}/docs)
   AWS endpoint   {stack.endpoint}   (moto: DynamoDB, S3, SQS, Cognito, Secrets Manager)
   Demo logins    {LOCAL_DIR / "demo.json"}   (with demo assets and their codes)
@@ -200,11 +243,12 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    host = os.environ.get("HOST", "127.0.0.1")
+    public = public_url(os.environ)
+    host = os.environ.get("HOST") or ("0.0.0.0" if public else "127.0.0.1")  # noqa: S104 - a phone must reach it
     stack = Stack(
         host=host,
         aws_port=int(os.environ.get("AWS_PORT", "4566")),
-        port=int(os.environ.get("PORT", "3000")),
+        port=int(os.environ.get("PORT") or (urlsplit(public).port if public else None) or 3000),
     )
     if not _port_free(host, stack.port):
         raise SystemExit(f"port {stack.port} is in use; set PORT to use another.")
@@ -220,11 +264,12 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"{err}: `make reset` starts over (it deletes {state_path}).") from err
     state = _state_line(state_path, reused=seeded is not None)
     try:
-        stack.provision()
+        stack.provision({"CodeBaseUrl": public.upper()} if public else None)
         positions = LOCAL_DIR / STREAM_POSITIONS_FILE
         if seeded is None:  # a new state: its streams start anew
             positions.unlink(missing_ok=True)
         stack.start_api(positions)
+        web = _publish_web(stack)
         if seeded is None:
             from infra.local.seed import seed
 
@@ -240,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
         write_images(demo["assets"], LOCAL_DIR / "codes")
         stack.keeper.start(seeded)
         stack.dispatcher.start()
-        print(_guide(stack, demo, state), flush=True)
+        print(_guide(stack, demo, state, public or stack.url, web), flush=True)
         wait_until(stopped)
     finally:
         print("stopping…", file=sys.stderr)

@@ -47,6 +47,8 @@ EXPECTED = {
     "partner/totals_by_day.json": 403,  # a sample sub that is no partner's staff
     "engagement/leaderboard.json": 200,  # nothing credited this week: no entries, `me` null
     "engagement/medals.json": 200,
+    "wellknown/apple_app_site_association.json": 200,
+    "wellknown/assetlinks.json": 200,
 }
 
 

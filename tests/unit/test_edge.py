@@ -1,0 +1,80 @@
+"""The template's CloudFront distribution, as the local gateway reads it: every API route is
+reachable through it, pages rewrite to index.html exactly as its CloudFront Function does, and its
+response headers forbid inline script and third-party origins."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from infra.local import cfn
+from infra.local.edge import behaviours, page_key
+from infra.local.run import public_url
+
+TEMPLATE = cfn.load_template()
+PATHS = ["/", "/wallet", "/offers/abc", "/vouchers/01J-X", "/console/", "/assets/index-9f.js",
+         "/favicon.svg", "/index.html", "/a.b/c", "/robots.txt", "/v1.2/x", "/deep/path/name.css"]
+
+
+def _example(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x1", path)
+
+
+def test_given_every_api_route_when_routed_by_the_distribution_then_it_reaches_the_api():
+    found = behaviours(TEMPLATE)
+    for route in cfn.http_routes(TEMPLATE):
+        behaviour = next(b for b in found if b.matches(_example(route.path)))
+        assert behaviour.origin == "api", f"{route.route_key} would be answered by the web app"
+
+
+@pytest.mark.parametrize("path", ["/", "/wallet", "/offers/abc", "/assets/index-9f.js", "/index.html"])
+def test_given_a_web_path_when_routed_then_the_web_app_answers_it(path):
+    assert next(b for b in behaviours(TEMPLATE) if b.matches(path)).origin == "web"
+
+
+def test_given_the_page_rewrite_when_run_in_node_then_it_agrees_with_the_local_rule():
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("TANHUI_REQUIRE_BROWSER"):
+            pytest.fail("node is required here (TANHUI_REQUIRE_BROWSER)")
+        pytest.skip("no node on this machine")
+    code = TEMPLATE["Resources"]["WebPageRewrite"]["Properties"]["FunctionCode"]
+    script = code + (
+        "\nconst paths = JSON.parse(process.argv[1]);"
+        "\nconsole.log(JSON.stringify(paths.map(p => handler({request: {uri: p}}).uri)));"
+    )
+    out = subprocess.run([node, "-e", script, json.dumps(PATHS)], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    assert [u.lstrip("/") for u in json.loads(out)] == [page_key(p) for p in PATHS]
+    assert page_key("/wallet") == "index.html" and page_key("/assets/a.js") == "assets/a.js"
+
+
+def test_given_the_headers_policy_then_every_behaviour_but_swagger_ui_has_a_strict_csp():
+    for behaviour in behaviours(TEMPLATE):
+        if behaviour.pattern == "/docs":  # Swagger UI: a developer's page, not served to tourists
+            continue
+        csp = behaviour.headers["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+        assert directives["script-src"] == "'self'" and directives["default-src"] == "'self'"
+        assert "unsafe" not in csp and "http" not in csp and "*" not in csp
+        assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+        assert behaviour.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("", ""), ("http://192.168.1.20:3000", "http://192.168.1.20:3000"),
+    ("http://192.168.1.20:3000/", "http://192.168.1.20:3000"), ("https://qr.example.cn", "https://qr.example.cn"),
+])
+def test_given_public_url_then_it_is_an_origin(value, expected):
+    assert public_url({"PUBLIC_URL": value}) == expected
+
+
+@pytest.mark.parametrize("value", ["192.168.1.20:3000", "ftp://x", "http://host/path", "http://"])
+def test_given_a_public_url_that_is_no_origin_then_make_run_refuses_it(value):
+    with pytest.raises(SystemExit, match="PUBLIC_URL"):
+        public_url({"PUBLIC_URL": value})
