@@ -33,13 +33,14 @@ ACCESS_LOG = re.compile(r'^\S+ - - \[[^]]*\] "')  # werkzeug's one line per requ
 class MakeRun:
     """One `python -m infra.local.run` process on a state directory and two free ports."""
 
-    def __init__(self, local_dir: Path, port: int, aws_port: int, *args: str):
+    def __init__(self, local_dir: Path, port: int, aws_port: int, *args: str,
+                 env: dict[str, str] | None = None):
         env = os.environ | {
             "TANHUI_LOCAL_DIR": str(local_dir),
             "PORT": str(port),
             "AWS_PORT": str(aws_port),
             "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
-        }
+        } | (env or {})
         for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "FRESH"):  # the test session's, not the run's
             env.pop(name, None)
         self.lines: list[str] = []
@@ -214,3 +215,40 @@ def test_given_a_claim_when_make_run_restarts_then_logins_wallet_ledger_and_code
             assert body["error"]["code"] == "invalid_code"
         finally:
             assert fresh.interrupt() == 0
+
+
+def test_given_public_url_when_make_run_starts_then_codes_and_the_banner_point_there(tmp_path):
+    port, aws_port = _free_port(), _free_port()
+    public = f"http://127.0.0.1:{port}"  # a LAN address in real use; loopback is what a test can reach
+    run = MakeRun(tmp_path / "local", port, aws_port, env={"PUBLIC_URL": public})
+    with run.diagnosed():
+        try:
+            demo = run.wait_ready()
+            banner = "".join(run.lines)
+            shown = re.search(rf"(HTTP://127\.0\.0\.1:{port}/Q/\S+)", banner)
+            assert shown, "the banner shows no code URL on PUBLIC_URL"
+            assert "█" in banner or "▀" in banner  # the code as a QR a phone can scan off the terminal
+            assert f"Web app (H5)   {public}/" in banner
+            # the code the banner shows is one the run printed (same token), and it claims
+            url = shown.group(1)
+            assert url.endswith(demo["assets"]["hotel_room"]["codes"][0]["url"].rsplit("/Q/", 1)[1])
+            status, page, _ = run.http.get(url[url.index("/Q/"):])
+            assert status == 200, page
+            tourist = demo["tourist"]
+            status, tokens = _login(run.http, tourist["phone"], tourist["password"])
+            assert status == 200, tokens
+            spot = demo["partners"]["scenic_spot"]["login"]
+            status, codes, _ = run.http.post(
+                "/v1/partner/codes", {"asset_id": demo["assets"]["ticket_product"]["asset_id"], "count": 1},
+                token=_login(run.http, spot["phone"], spot["password"])[1]["access_token"])
+            assert status == 201, codes
+            assert codes["codes"][0]["url"].startswith(f"HTTP://127.0.0.1:{port}/Q/")  # new codes carry it
+            status, claim, _ = run.http.post("/v1/claims", {"code": codes["codes"][0]["url"]},
+                                             token=tokens["access_token"])
+            assert status == 201, claim
+            if (ROOT / "web" / "dist" / "index.html").is_file():  # make test builds it first
+                status, index, headers = run.http.get("/wallet")
+                assert status == 200 and b'<div id="app">' in index
+                assert "script-src 'self'" in headers["Content-Security-Policy"]
+        finally:
+            assert run.interrupt() == 0
