@@ -1,0 +1,76 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { loggedIn } from './api/session'
+import { setSessionLostHandler } from './api/client'
+import { t } from './i18n'
+import { ApiError } from './api/errors'
+import { outage } from './h5/outage'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** i18n key of the page's title */
+    title?: string
+    /** the page needs a session: without one, /login?next=<here> */
+    auth?: boolean
+    /** the bottom navigation is shown */
+    nav?: boolean
+    /** the page logs in by itself (the code page): a lost session is not sent to /login */
+    inlineAuth?: boolean
+  }
+}
+
+const CodePage = () => import('./h5/pages/Code.vue')
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', component: () => import('./h5/pages/Home.vue'), meta: { title: 'home.title', nav: true } },
+  { path: '/login', component: () => import('./h5/pages/Login.vue'), meta: { title: 'login.title' } },
+  { path: '/register', component: () => import('./h5/pages/Register.vue'), meta: { title: 'register.title' } },
+  { path: '/Q/:token', component: CodePage, meta: { title: 'code.title', inlineAuth: true } },
+  { path: '/01/:gtin/21/:token', component: CodePage, meta: { title: 'code.title', inlineAuth: true } },
+  { path: '/wallet', component: () => import('./h5/pages/Wallet.vue'), meta: { title: 'wallet.title', auth: true, nav: true } },
+  { path: '/offers', component: () => import('./h5/pages/Offers.vue'), meta: { title: 'nav.offers', nav: true } },
+  { path: '/offers/:offerId', component: () => import('./h5/pages/Offer.vue'), meta: { title: 'nav.offers' } },
+  { path: '/vouchers', component: () => import('./h5/pages/Vouchers.vue'), meta: { title: 'nav.vouchers', auth: true, nav: true } },
+  { path: '/vouchers/:voucherId', component: () => import('./h5/pages/Voucher.vue'), meta: { title: 'nav.vouchers', auth: true } },
+  { path: '/projects', component: () => import('./h5/pages/Projects.vue'), meta: { title: 'nav.projects', nav: true } },
+  { path: '/leaderboard', component: () => import('./h5/pages/Leaderboard.vue'), meta: { title: 'nav.leaderboard', nav: true } },
+  { path: '/medals', component: () => import('./h5/pages/Medals.vue'), meta: { title: 'nav.medals', auth: true, nav: true } },
+  { path: '/certificate', component: () => import('./h5/pages/Certificate.vue'), meta: { title: 'nav.certificate', auth: true, nav: true } },
+  { path: '/me', component: () => import('./h5/pages/Me.vue'), meta: { title: 'me.title', auth: true, nav: true } },
+  { path: '/:rest(.*)*', component: () => import('./h5/pages/NotFound.vue'), meta: { title: 'notfound.title' } },
+]
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+})
+
+router.beforeEach((to) => {
+  outage.value = null
+  if (to.meta.auth && !loggedIn.value) return { path: '/login', query: { next: to.fullPath } }
+  return true
+})
+
+router.afterEach((to) => {
+  const name = to.meta.title ? t(to.meta.title) : ''
+  document.title = name && name !== t('app.name') ? `${name} · ${t('app.name')}` : `${t('app.name')} Tanhui`
+})
+
+// a page's code that cannot be fetched (server down, new deploy): the outage page with "重试"
+router.onError((err, to) => {
+  retryTarget = to.fullPath
+  outage.value = new ApiError(0, 'chunk_load', String(err))
+})
+
+let retryTarget: string | null = null
+/** The navigation that failed, to try again from the outage page (then forgotten). */
+export function takeRetryTarget(): string | null {
+  const target = retryTarget
+  retryTarget = null
+  return target
+}
+
+setSessionLostHandler(() => {
+  const here = router.currentRoute.value
+  if (here.path !== '/login' && !here.meta.inlineAuth) void router.push({ path: '/login', query: { next: here.fullPath } })
+})
