@@ -11,6 +11,7 @@ from tanhui.donations import projects
 from tanhui.donations.schemas import ProjectIn, ProjectOut
 from tanhui.exports import checks, jobs
 from tanhui.exports.schemas import AuditOut, ExportIn, ExportOut
+from tanhui.identity.phones import InvalidPhone
 from tanhui.imports import quota
 from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
@@ -82,6 +83,7 @@ def get_partner(partner_id: str) -> PartnerOut:
     "sign in at once with the given password.",
     responses=responses(201, "Created.", raises=[
         PARTNER_NOT_FOUND, (errors.Conflict, "partner_inactive"), errors.PhoneTaken, errors.WeakPassword,
+        InvalidPhone,
     ]),
 )
 def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Response[StaffOut]:

@@ -10,6 +10,7 @@ from tanhui.bindings import numbers as bindings
 from tanhui.bindings.numbers import AlreadyBound
 from tanhui.bindings.schemas import BindingsIn, BindingsOut
 from tanhui.identity import consent, users
+from tanhui.identity.phones import InvalidPhone
 from tanhui.identity.schemas import (
     ConfirmIn,
     ConsentIn,
@@ -34,12 +35,14 @@ api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
     "/v1/auth/register",
     tags=["identity"],
     summary="Sign up as a tourist",
-    description="Creates the login (phone number and password) and records the data-collection "
-    "consent, which is required. An SMS code follows: confirm it with /v1/auth/confirm. Sending "
-    "the same registration again before confirming answers 200.",
+    description="Creates the login (phone number, as people type it, and password) and records "
+    "the data-collection consent in force (GET /v1/consent), which is required. An SMS code "
+    "follows: confirm it with /v1/auth/confirm. Sending the same registration again before "
+    "confirming answers 200.",
     responses=responses(201, "Registered; confirm the SMS code next.",
                         replay="The same registration again: it stands.",
-                        raises=[errors.ConsentRequired, errors.PhoneTaken, errors.WeakPassword]),
+                        raises=[InvalidPhone, errors.ConsentRequired, errors.PhoneTaken,
+                                errors.WeakPassword]),
 )
 @api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
@@ -57,7 +60,8 @@ def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
     summary="Confirm the phone number",
     description="Checks the SMS code sent at registration; the login can then sign in.",
     responses=responses(raises=[
-        (errors.Unprocessable, "invalid_confirmation_code"), (errors.Conflict, "already_confirmed"),
+        InvalidPhone, (errors.Unprocessable, "invalid_confirmation_code"),
+        (errors.Conflict, "already_confirmed"),
     ]),
 )
 @api.allow(api.PUBLIC)
@@ -72,10 +76,12 @@ def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
     "/v1/auth/login",
     tags=["identity"],
     summary="Sign in",
-    description="Exchanges phone number and password for tokens; send `access_token` as "
+    description="Exchanges phone number (as people type it: `137 1000 0099`, `+86 137…`, "
+    "full-width digits) and password for tokens; send `access_token` as "
     "`Authorization: Bearer …` (Swagger UI: Authorize) to the routes with a lock.",
     responses=responses(raises=[
-        errors.InvalidCredentials, errors.NotConfirmed, (errors.Forbidden, "password_reset_required"),
+        InvalidPhone, errors.InvalidCredentials, errors.NotConfirmed,
+        (errors.Forbidden, "password_reset_required"),
         (errors.Forbidden, "challenge_required"), PROFILE_NOT_FOUND,
     ]),
 )

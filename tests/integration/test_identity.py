@@ -58,9 +58,37 @@ def test_given_weak_password_then_422_weak_password(api):
     assert (reply.status, reply.error_code) == (422, "weak_password")
 
 
-def test_given_bad_phone_then_422_validation_error(api):
-    reply = api.post("/v1/auth/register", register_body("13800138000"))
-    assert (reply.status, reply.error_code) == (422, "validation_error")
+@pytest.mark.parametrize("phone", ["12345", "23800138000", "+86 20 8888 8888", "call me", "1" * 80])
+def test_given_a_phone_nobody_can_read_then_422_invalid_phone_in_words(api, phone):
+    reply = api.post("/v1/auth/register", register_body(phone))
+    assert (reply.status, reply.error_code) == (422, "invalid_phone")
+    message = reply.body["error"]["message"]
+    assert "手机号码" in message and "phone number" in message
+    assert not any(c in message for c in "^$\\[]{}")  # words, not a regular expression
+    assert reply.body["error"]["details"][0]["field"] == "phone"
+    login = api.post("/v1/auth/login", {"phone": phone, "password": "green-trip-2026"})
+    assert (login.status, login.error_code) == (422, "invalid_phone")
+
+
+def _typed(e164: str) -> list[str]:
+    """`+86137...` as people type it."""
+    local = e164.removeprefix("+86")
+    spaced = f"{local[:3]} {local[3:7]} {local[7:]}"
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in local)
+    return [spaced, f"+86 {spaced}", f"86-{spaced.replace(' ', '-')}", "86" + local, full_width]
+
+
+def test_given_a_phone_as_people_type_it_then_register_login_and_confirm_take_it_as_e164(api):
+    phone = unique_phone()
+    typed = _typed(phone)
+    reply = api.post("/v1/auth/register", register_body(typed[0]))
+    assert reply.status == 201, reply.body
+    assert UserProfile.get(*UserProfile.key(reply.body["user_id"])).phone == phone
+    for form in typed:
+        got = api.post("/v1/auth/login", {"phone": form, "password": "green-trip-2026"})
+        assert got.status == 200, (form, got.body)
+    again = api.post("/v1/auth/confirm", {"phone": typed[4], "code": "123456"})
+    assert again.status == 200 or again.error_code == "already_confirmed"  # moto: 200; Cognito: 409
 
 
 def test_given_crash_after_cognito_when_client_retries_then_account_completed_once(api):

@@ -42,7 +42,9 @@ its constructor, so every app.py spells it out); error bodies are written the sa
 
 **Errors.** Every `TanhuiError` becomes `{"error": {"code", "message", "request_id", "details?"}}`
 with its status; request validation 422 `validation_error` with `details`; anything unmapped is
-logged with the request id and answered 500 `internal_error` in the same shape.
+logged with the request id and answered 500 `internal_error` in the same shape. A field refused
+with `errors.field_error(SomeError)` (e.g. a phone number nobody can read) answers 422 with that
+error's code and message, `details` as for `validation_error`.
 """
 
 from __future__ import annotations
@@ -141,10 +143,10 @@ def install(
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(exc: RequestValidationError):
-        details = errors.validation_details(exc.errors(), tags=request_models.union_tags())
-        return error_response(
-            422, "validation_error", "The request is not valid.", request_id(), details
-        )
+        problems = exc.errors()
+        details = errors.validation_details(problems, tags=request_models.union_tags())
+        code, message = errors.coded_problem(problems) or ("validation_error", "The request is not valid.")
+        return error_response(422, code, message, request_id(), details)
 
     @app.exception_handler(Exception)
     def on_unmapped(exc: Exception):

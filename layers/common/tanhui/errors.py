@@ -38,6 +38,26 @@ def validation_details(
     return details
 
 
+CODED_PREFIX = "tanhui."
+
+
+def field_error(error: type[TanhuiError]) -> Exception:
+    """What a request model's validator raises to refuse a field with `error`'s own code and
+    message instead of the generic 422 `validation_error` (`tanhui.api` answers it so)."""
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError(CODED_PREFIX + error.code, error.message)
+
+
+def coded_problem(problems: Sequence[Any]) -> tuple[str, str] | None:
+    """(code, message) of the first problem raised with `field_error`, if any."""
+    for e in problems:
+        kind = str(e.get("type", ""))
+        if kind.startswith(CODED_PREFIX):
+            return kind.removeprefix(CODED_PREFIX), str(e.get("msg", ""))
+    return None
+
+
 class BadRequest(TanhuiError):
     status, code, message = 400, "bad_request", "The request is not valid."
 

@@ -10,6 +10,7 @@ import unicodedata
 from typing import Any
 
 from tanhui import errors
+from tanhui.identity import phones
 from tanhui.models.bindings import KINDS, PHONE
 
 MAX_TEXT = 64  # longer text is no number of ours (and would make a long key)
@@ -20,11 +21,9 @@ ACCOUNT = re.compile(r"[0-9A-Z]{4,32}")
 # the 31 mainland provinces' plate characters
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 CAR_PLATE = re.compile(f"[{PROVINCES}][A-Z][0-9A-Z]{{5,6}}")
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 PROBLEMS = {
-    PHONE: "a phone number in E.164 (+8613800138000) or an 11-digit mainland mobile number",
+    PHONE: phones.PROBLEM,
     "car_plate": "a mainland car plate: province, letter, then 5 or 6 letters or digits (粤B·D12345)",
 }
 ACCOUNT_PROBLEM = "4 to 32 letters or digits"
@@ -43,36 +42,27 @@ def _compact(text: str) -> str:
     return SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 
-def _phone(compact: str) -> str | None:
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if CN_MOBILE.fullmatch(compact):
-        compact = "+86" + compact
-    elif compact.startswith("86") and CN_MOBILE.fullmatch(compact[2:]):
-        compact = "+" + compact
-    return compact if E164.fullmatch(compact) else None
-
-
 def normalise(kind: str, text: Any) -> str:
     """The stored form of `text` as a number of `kind` (one of `KINDS`), or 422 invalid_binding.
 
     Spaces, hyphens, `·`, `•` and dots are dropped, full-width characters folded and letters
     upper-cased. Cards and accounts: 4–32 of [0-9A-Z]. Car plate: a province character, a letter,
-    then 5 or 6 of [0-9A-Z] ("粤B·D12345" → "粤BD12345"). Phone: E.164; an 11-digit mainland mobile
-    number (with or without 86 / 0086) gets +86. Whole numbers are taken as their digits (a file
-    cell read as a number); anything else that is not text is refused."""
+    then 5 or 6 of [0-9A-Z] ("粤B·D12345" → "粤BD12345"). Phone: as `identity.phones` reads it
+    (E.164; an 11-digit mainland mobile number, with or without 86 / 0086, gets +86). Whole
+    numbers are taken as their digits (a file cell read as a number); anything else that is not
+    text is refused."""
     if kind not in KINDS:
         raise _refuse(kind, f"one of {', '.join(KINDS)}")
     if isinstance(text, int) and not isinstance(text, bool):
         text = str(text)
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise _refuse(kind, f"text of at most {MAX_TEXT} characters")
-    compact = _compact(text)
     if kind == PHONE:
-        phone = _phone(compact)
+        phone = phones.normalise_phone(text)
         if phone is None:
             raise _refuse(kind, PROBLEMS[PHONE])
         return phone
+    compact = _compact(text)
     pattern = CAR_PLATE if kind == "car_plate" else ACCOUNT
     if not pattern.fullmatch(compact):
         raise _refuse(kind, PROBLEMS.get(kind, ACCOUNT_PROBLEM))

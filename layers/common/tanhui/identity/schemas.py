@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
+from tanhui.identity.phones import as_e164
 from tanhui.request_models import RequestModel
 
-Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
+Phone = Annotated[
+    str,
+    BeforeValidator(as_e164),
+    Field(
+        description="The mobile phone number as people type it: `137 1000 0099`, "
+        "`+86 137 1000 0099`, `86-137-1000-0099`, `8613710000099` or full-width digits; another "
+        "country's number with `+` (or `00`) and its country code. It is read as E.164 "
+        "(`+8613710000099`). A number that is neither answers 422 `invalid_phone`.",
+        examples=["137 1000 0099", "+8613710000099"],
+    ),
+]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -19,7 +30,7 @@ class ConsentIn(RequestModel):
 
 
 class RegisterIn(RequestModel):
-    phone: Phone = Field(description="E.164 phone number, e.g. +8613800138000")
+    phone: Phone
     password: Password
     display_name: DisplayName
     consent: ConsentIn | None = None

@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from tanhui.codes.token import gtin14, gtin_check_digit_ok
+from tanhui.identity.phones import normalise_phone
 
 FileType = Literal[
     "hotel_stays",
@@ -331,8 +332,6 @@ Row = HotelStay | ProductSale | PlantAdoption | TransitTrips | UtilitySaving | C
 
 
 # -------------------------------------------------------------------------------- value parsers
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_E164_DIGITS = re.compile(r"[1-9]\d{6,14}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _EXCEL_SHORTENED = re.compile(r"\d(?:\.\d+)?E\+\d+", re.IGNORECASE)
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -343,21 +342,6 @@ _LOCAL_TIME = re.compile(
 )
 _SERIAL = re.compile(r"[0-9A-F]{16}")
 _MAX_TEXT = 64
-
-
-def normalise_phone(text: str) -> str | None:
-    """A phone number in a common local form as E.164 ("138 0013 8000" → "+8613800138000");
-    None if it is not a mainland mobile or another country's number written with + or 00."""
-    t = re.sub(r"[\s\-().]", "", unicodedata.normalize("NFKC", text).strip().removesuffix(".0"))
-    international = t.startswith(("+", "00"))
-    digits = t[1:] if t.startswith("+") else t[2:] if t.startswith("00") else t
-    if not digits.isascii() or not digits.isdigit():
-        return None
-    if digits.startswith("86") and _MOBILE.fullmatch(digits[2:]):
-        return "+" + digits
-    if international:
-        return "+" + digits if _E164_DIGITS.fullmatch(digits) and not digits.startswith("86") else None
-    return "+86" + digits if _MOBILE.fullmatch(digits) else None
 
 
 def _shown(value: Any) -> str:

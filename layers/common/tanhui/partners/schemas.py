@@ -13,11 +13,13 @@ from tanhui.response_models import Map, ResponseModel
 PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant", "utility",
                       "property_manager", "recycler"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# a desk's number may be a landline (+86 20 …): E.164 as given, not a login's mobile number
+ContactPhone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
 
 
 class ContactIn(RequestModel):
     name: Annotated[str, StringConstraints(max_length=80)] | None = None
-    phone: Phone | None = None
+    phone: ContactPhone | None = None
     email: (
         Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
         | None
