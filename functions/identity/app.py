@@ -13,6 +13,7 @@ from tanhui.identity import consent, users
 from tanhui.identity.phones import InvalidPhone
 from tanhui.identity.schemas import (
     ConfirmIn,
+    ConsentDocumentOut,
     ConsentIn,
     ConsentOut,
     LoginIn,
@@ -41,8 +42,8 @@ api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
     "confirming answers 200.",
     responses=responses(201, "Registered; confirm the SMS code next.",
                         replay="The same registration again: it stands.",
-                        raises=[InvalidPhone, errors.ConsentRequired, errors.PhoneTaken,
-                                errors.WeakPassword]),
+                        raises=[InvalidPhone, errors.ConsentRequired, consent.ConsentOutdated,
+                                errors.PhoneTaken, errors.WeakPassword]),
 )
 @api.allow(api.PUBLIC)
 def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
@@ -105,6 +106,19 @@ def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
 
 
 @app.get(
+    "/v1/consent",
+    tags=["identity"],
+    summary="The data-collection consent in force",
+    description="Its version and its text in Chinese and English: show the text before "
+    "registering (the box unticked) and send `consent: {version, accepted: true}` with "
+    "POST /v1/auth/register or POST /v1/me/consent. Another version answers 422 `consent_outdated`.",
+)
+@api.allow(api.PUBLIC)
+def consent_in_force() -> ConsentDocumentOut:
+    return consent.document()
+
+
+@app.get(
     "/v1/me",
     tags=["identity"],
     summary="My profile",
@@ -121,7 +135,7 @@ def me() -> ProfileOut:
     tags=["identity"],
     summary="Give the data-collection consent",
     description="Records the tourist's consent (version and time); claims need it.",
-    responses=responses(raises=[errors.ConsentRequired, PROFILE_NOT_FOUND]),
+    responses=responses(raises=[errors.ConsentRequired, consent.ConsentOutdated, PROFILE_NOT_FOUND]),
 )
 @api.allow("tourist")
 def give_consent(body: Annotated[ConsentIn, Body()]) -> ConsentOut:

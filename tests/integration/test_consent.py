@@ -116,3 +116,25 @@ def test_given_a_tourists_access_token_when_updating_partner_id_then_cognito_ref
             UserAttributes=[{"Name": "custom:partner_id", "Value": victim.partner_id}],
         )
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_given_anyone_when_reading_the_consent_then_its_version_and_text_in_zh_and_en(api):
+    reply = api.get("/v1/consent")
+    assert reply.status == 200
+    assert reply.body["version"] == consent.VERSION == "2026-11"
+    zh, en = reply.body["text"]["zh"], reply.body["text"]["en"]
+    for words in ("手机号", "位置", "撤回", "保存期限"):
+        assert words in zh
+    for words in ("phone number", "location", "withdraw", "How long"):
+        assert words in en
+
+
+def test_given_a_consent_version_not_in_force_then_register_and_consent_refuse_it(api, register):
+    phone = unique_phone()
+    body = {"phone": phone, "password": PASSWORD, "display_name": "old",
+            "consent": {"version": "2020-01", "accepted": True}}
+    refused = api.post("/v1/auth/register", body)
+    assert (refused.status, refused.error_code) == (422, "consent_outdated")
+    assert api.post("/v1/auth/login", {"phone": phone, "password": PASSWORD}).status == 401  # nothing made
+    given = api.post("/v1/me/consent", {"version": "2020-01", "accepted": True}, as_=register())
+    assert (given.status, given.error_code) == (422, "consent_outdated")

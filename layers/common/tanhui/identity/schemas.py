@@ -69,6 +69,16 @@ class ConsentOut(BaseModel):
     accepted_at: str
 
 
+class ConsentText(BaseModel):
+    zh: str = Field(description="The text in Chinese (in force; shown first).")
+    en: str = Field(description="The same text in English.")
+
+
+class ConsentDocumentOut(BaseModel):
+    version: str = Field(description="Send it back as `consent.version` when registering.")
+    text: ConsentText
+
+
 class ProfileOut(BaseModel):
     user_id: str
     phone: str

@@ -149,15 +149,14 @@ def _groups(tokens: Tokens) -> frozenset[str]:
 
 def register(req: RegisterIn) -> tuple[RegisteredOut, bool]:
     """Returns the registration and whether it is new (201) or a completed retry."""
-    if req.consent is None or not req.consent.accepted:
-        raise errors.ConsentRequired()
+    accepted = consent.check_accepted(req.consent)
     settings = get_settings()
     consent_at = utc_now()
     # the app client may write only these; consent is written server side, below
     attributes = {"phone_number": req.phone, "name": req.display_name}
     try:
         user_id = cognito.sign_up(req.phone, req.password, attributes)
-        cognito.set_attributes(req.phone, consent.cognito_attributes(req.consent.version, consent_at))
+        cognito.set_attributes(req.phone, consent.cognito_attributes(accepted.version, consent_at))
         created = True
     except cognito.UsernameExists:
         user_id = _resume_registration(req)
@@ -169,7 +168,7 @@ def register(req: RegisterIn) -> tuple[RegisteredOut, bool]:
             user_id=user_id,
             phone=req.phone,
             display_name=req.display_name,
-            consent_version=req.consent.version,
+            consent_version=accepted.version,
             consent_at=consent_at,
         )
         metrics.add_metric(name="UserRegistered", unit="Count", value=1)
