@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -27,6 +27,7 @@ class Reply:
     status: int
     body: Any
     headers: dict[str, str]
+    cookies: list[str] = field(default_factory=list)  # Set-Cookie values (HTTP API `cookies`)
 
     @property
     def error_code(self) -> str | None:
@@ -67,6 +68,7 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
         query: dict[str, str] | None = None,
+        cookies: list[str] | None = None,
     ) -> Reply:
         from infra.local.events import http_event
 
@@ -86,13 +88,15 @@ class Api:
             body=data,
             claims=as_.claims if as_ else None,
         )
+        if cookies:  # HTTP API hands the Cookie header to the function as `cookies`
+            event["cookies"] = cookies
         result = self.gateway.functions[route.function].invoke(event)
         text = result.get("body") or ""
         try:
             parsed = json.loads(text) if text else None
         except ValueError:
             parsed = text
-        reply = Reply(result["statusCode"], parsed, result.get("headers") or {})
+        reply = Reply(result["statusCode"], parsed, result.get("headers") or {}, result.get("cookies") or [])
         if reply.status >= 400 and reply.error_code is not None:  # not the landing pages' HTML
             self.assert_documented(route.function, route.method, route.path, reply)
         return reply

@@ -1,15 +1,16 @@
 """Identity API: register (with consent), confirm, login, refresh, me, consent, bindings."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.shared.cookies import Cookie
 from tanhui import api, errors
 from tanhui.bindings import InvalidBinding
 from tanhui.bindings import numbers as bindings
 from tanhui.bindings.numbers import AlreadyBound
 from tanhui.bindings.schemas import BindingsIn, BindingsOut
-from tanhui.identity import consent, users
+from tanhui.identity import consent, sessions, users
 from tanhui.identity.phones import InvalidPhone
 from tanhui.identity.schemas import (
     ConfirmIn,
@@ -17,6 +18,7 @@ from tanhui.identity.schemas import (
     ConsentIn,
     ConsentOut,
     LoginIn,
+    LogoutIn,
     ProfileOut,
     RefreshIn,
     RegisteredOut,
@@ -27,9 +29,22 @@ from tanhui.imports import pending
 from tanhui.openapi import responses
 
 PROFILE_NOT_FOUND = (errors.NotFound, "profile_not_found")
+XSession = Annotated[
+    Literal["cookie"] | None,
+    Header(description="`cookie`: the refresh token comes as the HttpOnly cookie `tanhui_refresh` "
+           "(SameSite=Strict, Path=/v1/auth) and the body's `refresh_token` is null."),
+]
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
+
+
+def _session(tokens: TokensOut, x_session: str | None) -> tuple[TokensOut, list[Cookie]]:
+    """With `X-Session: cookie` the refresh token leaves the body for the HttpOnly cookie."""
+    if x_session != sessions.COOKIE_MODE or not tokens.refresh_token:
+        return tokens, []
+    cookie = sessions.refresh_cookie(tokens.refresh_token, app.current_event.headers)
+    return tokens.model_copy(update={"refresh_token": None}), [cookie]
 
 
 @app.post(
@@ -46,12 +61,16 @@ api.install(app, allow=api.ROLES)  # /v1/me: any signed-in user
                                 errors.PhoneTaken, errors.WeakPassword]),
 )
 @api.allow(api.PUBLIC)
-def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisteredOut]:
+def register(
+    body: Annotated[RegisterIn, Body()], x_session: XSession = None
+) -> Response[RegisteredOut]:
     result, created = users.register(body)
+    cookies = []
     if result.tokens is not None:  # confirmed: rows a partner reported for this phone are theirs
         pending.settle_quietly(result.user_id)
+        result.tokens, cookies = _session(result.tokens, x_session)
     return Response(
-        status_code=201 if created else 200, content_type=api.JSON, body=result
+        status_code=201 if created else 200, content_type=api.JSON, body=result, cookies=cookies
     )
 
 
@@ -87,22 +106,50 @@ def confirm(body: Annotated[ConfirmIn, Body()]) -> dict:
     ]),
 )
 @api.allow(api.PUBLIC)
-def login(body: Annotated[LoginIn, Body()]) -> TokensOut:
+def login(body: Annotated[LoginIn, Body()], x_session: XSession = None) -> Response[TokensOut]:
     tokens = users.login(body.phone, body.password)
     pending.settle_quietly(users.user_of(tokens))
-    return users.tokens_out(tokens)
+    out, cookies = _session(users.tokens_out(tokens), x_session)
+    return Response(200, api.JSON, out, cookies=cookies)
 
 
 @app.post(
     "/v1/auth/refresh",
     tags=["identity"],
     summary="Renew the access token",
-    description="Exchanges the `refresh_token` of a sign-in for a fresh access token.",
+    description="Exchanges the `refresh_token` of a sign-in for a fresh access token. Without one "
+    "in the body (no body, or `{}`) the HttpOnly cookie `tanhui_refresh` is used, and the answer's "
+    "`refresh_token` is null. With `X-Session: cookie` a body's token moves into the cookie.",
     responses=responses(raises=[(errors.Unauthorized, "invalid_refresh_token")]),
 )
 @api.allow(api.PUBLIC)
-def refresh(body: Annotated[RefreshIn, Body()]) -> TokensOut:
-    return users.tokens_out(users.refresh(body.refresh_token))
+def refresh(
+    body: Annotated[RefreshIn | None, Body()] = None, x_session: XSession = None
+) -> Response[TokensOut]:
+    tokens, from_cookie = sessions.refresh(body and body.refresh_token, app.current_event.cookies)
+    out = users.tokens_out(tokens)
+    if from_cookie:  # the cookie stands (Cognito issued no new refresh token)
+        out.refresh_token = None
+        return Response(200, api.JSON, out)
+    out, cookies = _session(out, x_session)
+    return Response(200, api.JSON, out, cookies=cookies)
+
+
+@app.post(
+    "/v1/auth/logout",
+    tags=["identity"],
+    summary="Sign out",
+    description="Revokes the refresh token (the body's `refresh_token`, else the `tanhui_refresh` "
+    "cookie) with Cognito RevokeToken, so it can no longer renew a session; with "
+    "`Authorization: Bearer <access token>` also signs that user out on every device "
+    "(GlobalSignOut). Clears the cookie. Tokens already invalid are no error: always 204.",
+    responses=responses(204, "Signed out; `Set-Cookie` clears `tanhui_refresh`."),
+)
+@api.allow(api.PUBLIC)
+def logout(body: Annotated[LogoutIn | None, Body()] = None) -> Response[None]:
+    headers = app.current_event.headers
+    sessions.logout(body and body.refresh_token, app.current_event.cookies, sessions.bearer(headers))
+    return Response(204, cookies=[sessions.cleared_cookie(headers)])
 
 
 @app.get(

@@ -62,6 +62,9 @@ def http_event(
         },
         "isBase64Encoded": False,
     }
+    if "cookie" in headers:  # as HTTP API (payload 2.0) does: the Cookie header becomes `cookies`
+        cookie = headers.pop("cookie")
+        event["cookies"] = [c.strip() for c in cookie.split(";") if c.strip()]
     if query:
         event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
     if path_parameters:

@@ -1,4 +1,5 @@
-"""moto's Cognito, made to honour an app client's `WriteAttributes` as Cognito does.
+"""moto's Cognito, made to honour an app client's `WriteAttributes` as Cognito does, and to
+answer RevokeToken (moto 5.2.5 has no such action; logout calls it).
 
 moto stores the client's WriteAttributes but lets SignUp and UpdateUserAttributes write any
 attribute. Cognito refuses those calls with NotAuthorizedException ("A client attempted to write
@@ -41,6 +42,24 @@ def make_moto_cognito_honour_write_attributes() -> None:
                 _check(pool.clients.get(pool.access_tokens[access_token][0]), attributes)
         return update(self, access_token, attributes)
 
+    def revoke_token(self: Any, client_id: str, refresh_token: str) -> None:
+        """Cognito's RevokeToken: the app client's refresh token can no longer refresh (an
+        unknown or spent token: nothing to do, as Cognito answers)."""
+        for pool in self.user_pools.values():
+            held = pool.refresh_tokens.get(refresh_token)
+            if client_id in pool.clients and held is not None and held[0] == client_id:
+                pool.refresh_tokens[refresh_token] = None
+
+    def revoke_token_response(self: Any) -> Any:
+        from moto.core.responses import EmptyResult
+
+        self.backend.revoke_token(self._get_param("ClientId"), self._get_param("Token"))
+        return EmptyResult()
+
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    CognitoIdpBackend.revoke_token = revoke_token  # type: ignore[attr-defined]
+    CognitoIdpResponse.revoke_token = revoke_token_response  # type: ignore[attr-defined]
     CognitoIdpBackend.sign_up = checked_sign_up  # type: ignore[method-assign]
     CognitoIdpBackend.update_user_attributes = checked_update  # type: ignore[method-assign]
     CognitoIdpBackend._tanhui_write_attributes = True  # type: ignore[attr-defined]

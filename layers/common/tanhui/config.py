@@ -32,6 +32,8 @@ class Settings(BaseModel):
     # retired/revoked asset or a revoked batch may still be claimed on a warm container.
     metadata_cache_seconds: float = 60.0
     rotating_step_seconds: int = 30
+    # the app client's RefreshTokenValidity (days): the Max-Age of the refresh cookie
+    refresh_token_days: int = 30
 
     @property
     def issuer(self) -> str:

@@ -165,6 +165,31 @@ def refresh(refresh_token: str) -> Tokens:
     return _tokens(r["AuthenticationResult"], refresh_token)
 
 
+# what Cognito answers for a token that is not (or no longer) valid: nothing left to revoke
+_SPENT = {"NotAuthorizedException", "InvalidParameterException", "UnsupportedTokenTypeException",
+          "UserNotFoundException"}
+
+
+def revoke(refresh_token: str) -> None:
+    """RevokeToken: the refresh token and the access tokens issued from it stop working. A token
+    that is already invalid is ignored."""
+    try:
+        _cognito().revoke_token(Token=refresh_token, ClientId=get_settings().user_pool_client_id)
+    except ClientError as exc:
+        if _code(exc) not in _SPENT:
+            raise
+
+
+def global_sign_out(access_token: str) -> None:
+    """GlobalSignOut: every refresh token of the access token's user stops working. An invalid
+    access token (Cognito checks it) is ignored."""
+    try:
+        _cognito().global_sign_out(AccessToken=access_token)
+    except ClientError as exc:
+        if _code(exc) not in _SPENT:
+            raise
+
+
 def create_staff_user(phone: str, password: str, attributes: dict[str, str], group: str) -> str:
     """Creates a confirmed login with a permanent password, in `group`; returns its sub."""
     s = get_settings()

@@ -46,14 +46,28 @@ class LoginIn(RequestModel):
     password: Password
 
 
+RefreshToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
 class RefreshIn(RequestModel):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    refresh_token: RefreshToken | None = Field(
+        None, description="The sign-in's refresh token; absent (or no body): the `tanhui_refresh` cookie."
+    )
+
+
+class LogoutIn(RequestModel):
+    refresh_token: RefreshToken | None = Field(
+        None, description="The refresh token to revoke; absent (or no body): the `tanhui_refresh` cookie."
+    )
 
 
 class TokensOut(BaseModel):
     access_token: str
     id_token: str
-    refresh_token: str | None
+    refresh_token: str | None = Field(
+        description="null with `X-Session: cookie` (the token is then the HttpOnly cookie "
+        "`tanhui_refresh`), and when a refresh issued no new one."
+    )
     expires_in: int
     token_type: str = "Bearer"
 
