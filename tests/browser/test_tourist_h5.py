@@ -1,0 +1,353 @@
+"""The tourist's H5 in Chromium at 390×844 and 360×640, as a phone camera opens it: the code's page
+(register with consent and claim, the same code again, a one-tap claim, a boat that needs the
+phone's location), the wallet and ledger, an offer redeemed and taken at the till, a donation, the
+certificate PDF; and what goes wrong: a session that expires mid-claim, a forged code, the API
+down. Every page is screenshotted into artifacts/ and checked by axe-core."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser.support import Tab, Tourist
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SESSION_KEY = "tanhui.session"
+
+
+# ------------------------------------------------------------------------------ helpers
+def field(tab: Tab, name: str) -> Any:
+    """The input a `data-test` names (on the input itself or on a Vant field around it)."""
+    return tab.page.locator(f'input[data-test="{name}"], [data-test="{name}"] input').first
+
+
+def marked(tab: Tab, name: str) -> Any:
+    return tab.page.locator(f'[data-test="{name}"]')
+
+
+def as_typed(phone: str) -> str:
+    """+8613712345678 as a person types it: 137 1234 5678."""
+    digits = phone.removeprefix("+86")
+    return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+
+
+def log_in(tab: Tab, who: Tourist, then: str) -> None:
+    """Through the login page, as a tourist does; back at `then` after it."""
+    tab.goto(f"/login?next={quote(then)}")
+    field(tab, "phone").fill(as_typed(who.phone))
+    field(tab, "password").fill(who.password)
+    tab.check("login")
+    marked(tab, "submit").click()
+    tab.page.wait_for_url(lambda url: url.endswith(then) or then in url)
+
+
+def claim_result(tab: Tab) -> str:
+    result = marked(tab, "claim-result")
+    result.wait_for(state="visible")
+    return result.inner_text()
+
+
+def api_requests(tab: Tab) -> list[str]:
+    """Every request the page sends to the API from now on (method and path)."""
+    seen: list[str] = []
+
+    def note(request: Any) -> None:
+        path = request.url[len(tab.base_url):] if request.url.startswith(tab.base_url) else request.url
+        if path.startswith("/v1/"):
+            seen.append(f"{request.method} {path}")
+
+    tab.page.on("request", note)
+    return seen
+
+
+# ------------------------------------------------------------------------------- the code page
+def test_a_new_tourist_scans_registers_with_consent_is_credited_and_the_same_code_again_says_already(
+    tab: Tab, h5: Any
+) -> None:
+    from tests.support import unique_phone
+
+    code = h5.ticket()
+    reply = tab.goto(code)
+    assert reply.status == 200
+    page = tab.page
+    # readable before any script runs: what the code is for and its coins
+    assert CJK.search(page.locator("#app").inner_text())
+    field(tab, "phone").wait_for()  # register right on the code's page
+    tab.check("code-page")
+    field(tab, "phone").fill(as_typed(unique_phone()))
+    field(tab, "password").fill("green-trip-2026")
+    field(tab, "display-name").fill("小林")
+    consent, submit = marked(tab, "consent"), marked(tab, "submit")
+    assert not consent.is_checked(), "the consent box is never ticked for the tourist"
+    assert submit.is_disabled(), "register is impossible before the consent is ticked"
+    page.get_by_text("数据授权", exact=False).first.wait_for()
+    tab.check("register-on-code-page")
+    consent.click()
+    assert submit.is_enabled()
+    submit.click()
+
+    result = claim_result(tab)  # the claim continues by itself: no second scan, no second tap
+    assert "领取成功" in result
+    assert re.search(r"余额.*\d+\s*碳币", page.locator("body").inner_text())
+    tab.check("claimed")
+
+    tab.goto(code)
+    marked(tab, "claim").click()
+    assert "已领取过" in claim_result(tab)
+    tab.check("already-credited")
+
+
+def test_a_logged_in_tourist_claims_a_ticket_in_one_tap_and_one_api_request(
+    tab: Tab, h5: Any, tourist: Any
+) -> None:
+    who = tourist()
+    log_in(tab, who, "/")
+    code = h5.ticket()
+    sent = api_requests(tab)
+    tab.goto(code)
+    claim = marked(tab, "claim")
+    claim.wait_for()
+    tab.page.wait_for_load_state("networkidle")
+    tab.check("code-page-logged-in")
+    assert sent == [], f"the code page called the API before the tap: {sent}"
+    claim.click()
+    assert "领取成功" in claim_result(tab)
+    tab.page.wait_for_load_state("networkidle")
+    assert sent == ["POST /v1/claims"], sent
+    assert "余额" in tab.page.locator("body").inner_text()
+    tab.check("claimed")
+
+
+def test_a_boat_code_that_needs_the_phones_location_is_claimed_at_the_pier(
+    tab: Tab, h5: Any, tourist: Any, context: Any
+) -> None:
+    context.grant_permissions(["geolocation"], origin=tab.base_url)
+    context.set_geolocation(h5.pier | {"accuracy": 20})
+    log_in(tab, tourist(), "/")
+    sent = api_requests(tab)
+    tab.goto(h5.boat)
+    tab.page.get_by_text("需要您的位置", exact=False).first.wait_for()
+    tab.check("boat-code")
+    marked(tab, "claim").click()
+    assert "领取成功" in claim_result(tab)
+    tab.check("boat-claimed")
+    claims = [r for r in sent if r == "POST /v1/claims"]
+    assert claims == ["POST /v1/claims"], sent  # the location went with the first claim
+
+
+# ------------------------------------------------------------------------- wallet and spending
+def _claimed(web_http: Any, who: Tourist, code_path: str) -> None:
+    status, body, _ = web_http.request("POST", "/v1/claims", {"code": code_path.rsplit("/", 1)[-1]},
+                                       token=who.access_token)
+    assert status == 201, body
+
+
+def test_the_wallet_shows_the_balance_and_the_ledger_in_chinese(
+    tab: Tab, h5: Any, tourist: Any, web_http: Any
+) -> None:
+    who = tourist()
+    _claimed(web_http, who, h5.ticket())
+    _claimed(web_http, who, h5.room)
+    log_in(tab, who, "/wallet")
+    balance = marked(tab, "balance")
+    balance.wait_for()
+    _, wallet, _ = web_http.request("GET", "/v1/me/wallet", token=who.access_token)
+    assert str(wallet["coins"]) in balance.inner_text()
+    items = marked(tab, "ledger-item")
+    items.first.wait_for()
+    assert items.count() == 2
+    text = " ".join(items.all_inner_texts())
+    assert "低碳住宿" in text and "非一次性门票" in text, text
+    tab.check("wallet")
+
+
+def test_an_offer_is_redeemed_its_voucher_qr_is_taken_at_the_till_and_then_shows_used(
+    tab: Tab, h5: Any, tourist: Any, web_http: Any
+) -> None:
+    who = tourist()
+    _claimed(web_http, who, h5.ticket())
+    log_in(tab, who, "/offers")
+    tab.page.get_by_text(h5.offer_title.split()[0], exact=False).first.click()
+    redeem = marked(tab, "redeem")
+    redeem.wait_for()
+    tab.check("offer")
+    redeem.click()
+    confirm = tab.page.get_by_role("button", name=re.compile("确认|兑换"))
+    if tab.page.locator(".van-dialog").is_visible():
+        tab.check("redeem-confirm")
+        confirm.last.click()
+    tab.page.wait_for_url(re.compile(r"/vouchers/[^/?]+"))
+    qr = marked(tab, "voucher-qr")
+    qr.wait_for()
+    tab.check("voucher-qr")
+    voucher_id = tab.page.url.rsplit("/", 1)[-1].split("?")[0]
+
+    _, mine, _ = web_http.request("GET", "/v1/me/vouchers", token=who.access_token)
+    (voucher,) = [v for v in mine["items"] if v["voucher_id"] == voucher_id]
+    status, body, _ = web_http.request("POST", "/v1/partner/vouchers/consume", {"code": voucher["code"]},
+                                       token=h5.till_token())
+    assert status == 200, body
+
+    tab.page.reload()
+    tab.page.get_by_text("已使用", exact=False).first.wait_for()
+    tab.check("voucher-used")
+
+
+def test_a_tourist_donates_coins_to_a_project(tab: Tab, h5: Any, tourist: Any, web_http: Any) -> None:
+    who = tourist()
+    _claimed(web_http, who, h5.room)
+    log_in(tab, who, "/projects")
+    project = tab.page.locator("*", has_text=h5.project_name.split()[0]).last
+    project.wait_for()
+    tab.check("projects")
+    donate = marked(tab, "donate").first
+    donate.click()
+    if tab.page.locator(".van-dialog, .van-popup").first.is_visible():
+        tab.check("donate-amount")
+        tab.page.get_by_role("button", name=re.compile("确认|捐赠")).last.click()
+    tab.page.get_by_text(re.compile("捐赠成功|感谢")).first.wait_for()
+    tab.check("donated")
+    _, mine, _ = web_http.request("GET", "/v1/me/donations", token=who.access_token)
+    assert [d["project_id"] for d in mine["items"]] == [h5.project_id]
+
+
+def test_the_certificate_downloads_as_a_pdf(tab: Tab, h5: Any, tourist: Any, web_http: Any) -> None:
+    who = tourist()
+    _claimed(web_http, who, h5.room)
+    log_in(tab, who, "/certificate")
+    button = marked(tab, "certificate-download")
+    button.wait_for()
+    tab.check("certificate")
+    with tab.page.expect_response(lambda r: "/v1/me/certificate.pdf" in r.url) as answered, \
+            tab.page.expect_download() as downloading:
+        button.click()
+    assert answered.value.status == 200
+    certificate_id = answered.value.headers.get("x-certificate-id")
+    pdf = Path(downloading.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-"), pdf[:20]
+    assert downloading.value.suggested_filename.endswith(".pdf")
+    # its QR's public check, as a person opens it: a page, not JSON
+    assert certificate_id
+    reply = tab.goto(f"/v1/certificates/{certificate_id}")
+    assert reply.status == 200 and "text/html" in reply.headers["content-type"]
+    tab.check("certificate-check")
+
+
+# ------------------------------------------------------------------------------- bad input
+def _spoil_session(tab: Tab) -> None:
+    tab.page.evaluate(
+        """key => { const s = JSON.parse(localStorage.getItem(key));
+                    s.access_token = s.access_token.slice(0, -8) + 'AAAAAAAA';
+                    localStorage.setItem(key, JSON.stringify(s)); }""",
+        SESSION_KEY,
+    )
+
+
+def test_an_access_token_that_went_bad_mid_claim_is_refreshed_and_the_claim_happens(
+    tab: Tab, h5: Any, tourist: Any
+) -> None:
+    tab.allow(r"status of 401")
+    log_in(tab, tourist(), "/")
+    sent = api_requests(tab)
+    tab.goto(h5.ticket())
+    marked(tab, "claim").wait_for()
+    _spoil_session(tab)  # as if it had been revoked or expired on the server's clock
+    marked(tab, "claim").click()
+    assert "领取成功" in claim_result(tab)
+    assert sent == ["POST /v1/claims", "POST /v1/auth/refresh", "POST /v1/claims"], sent
+    tab.check("claimed-after-refresh")
+
+
+def test_a_session_lost_mid_claim_asks_to_log_in_and_then_claims(tab: Tab, h5: Any, tourist: Any) -> None:
+    tab.allow(r"status of 401")
+    who = tourist()
+    log_in(tab, who, "/")
+    code = h5.ticket()
+    tab.goto(code)
+    marked(tab, "claim").wait_for()
+    _spoil_session(tab)
+    tab.page.context.clear_cookies()  # the refresh cookie is gone too (logged out elsewhere, expired)
+    marked(tab, "claim").click()
+    tab.page.wait_for_url(re.compile(r"/login\?next="))
+    tab.check("login-after-session-lost")
+    field(tab, "phone").fill(as_typed(who.phone))
+    field(tab, "password").fill(who.password)
+    marked(tab, "submit").click()
+    tab.page.wait_for_url(re.compile(re.escape(code.rsplit("/", 1)[-1])))
+    if not marked(tab, "claim-result").is_visible():
+        marked(tab, "claim").click()
+    assert "领取成功" in claim_result(tab)
+    tab.check("claimed-after-login")
+
+
+def test_a_forged_code_answers_404_with_a_chinese_first_page(tab: Tab, h5: Any) -> None:
+    tab.allow(r"status of 404")
+    real = h5.ticket()
+    token = real.rsplit("/", 1)[-1]
+    forged = real[: -len(token)] + token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    reply = tab.goto(forged)
+    assert reply.status == 404
+    text = tab.page.locator("body").inner_text().strip()
+    first_line = next(line for line in text.splitlines() if line.strip())
+    assert CJK.search(first_line), f"not Chinese first: {text[:200]!r}"
+    assert "无效" in text
+    assert marked(tab, "claim").count() == 0
+    tab.check("forged-code")
+
+
+def test_an_unknown_page_is_a_chinese_page_not_found(tab: Tab) -> None:
+    tab.goto("/no-such-page")
+    tab.page.get_by_text("页面不存在").first.wait_for()
+    tab.check("not-found")
+
+
+def test_with_the_api_down_pages_say_so_and_offer_retry(tab: Tab, h5: Any, tourist: Any) -> None:
+    tab.allow(r"ERR_FAILED|ERR_CONNECTION|Failed to fetch|net::")
+    log_in(tab, tourist(), "/")
+    tab.page.route("**/v1/**", lambda route: route.abort("connectionrefused"))
+    tab.goto("/wallet")
+    retry = tab.page.get_by_role("button", name="重试")
+    retry.wait_for()
+    assert CJK.search(tab.page.locator("body").inner_text())
+    tab.check("wallet-api-down")
+
+    tab.goto(h5.ticket())
+    marked(tab, "claim").click()
+    tab.page.get_by_text(re.compile("连不上服务器|重试")).first.wait_for()
+    tab.check("claim-api-down")
+
+    tab.page.unroute("**/v1/**")
+    tab.goto("/wallet")
+    marked(tab, "balance").wait_for()
+    retry.wait_for(state="detached")
+
+
+# ---------------------------------------------------------------------------------- HEAD
+@pytest.mark.parametrize("path", ["/", "/wallet", "/login", "/offers", "CODE", "CERTIFICATE"])
+def test_every_page_answers_head(path: str, web_http: Any, h5: Any, tourist: Any) -> None:
+    if path == "CODE":
+        path = h5.ticket()
+    elif path == "CERTIFICATE":
+        who = tourist()
+        _claimed(web_http, who, h5.room)
+        year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+        status, _, headers = web_http.request("GET", f"/v1/me/certificate.pdf?period={year}",
+                                              token=who.access_token)
+        assert status == 200
+        path = f"/v1/certificates/{headers['X-Certificate-Id']}"
+    status, headers = web_http.head(path)
+    assert status == 200, (path, status)
+    assert "text/html" in headers.get("Content-Type", ""), (path, headers)
+
+
+def test_a_forged_code_answers_head_with_404(web_http: Any, h5: Any) -> None:
+    real = h5.ticket()
+    status, _ = web_http.head(real[:-4] + ("AAAA" if not real.endswith("AAAA") else "BBBB"))
+    assert status == 404
+
