@@ -241,8 +241,8 @@ def test_given_key_rotation_when_old_kid_retired_then_old_codes_stop_verifying(a
         keyring.clear_cache()
 
 
-def test_given_phone_camera_opens_code_url_then_landing_page_hands_it_to_the_app(api, make_partner):
-    from urllib.parse import quote
+def test_given_phone_camera_opens_code_url_then_the_page_carries_the_code_to_claim(api, make_partner):
+    from tests.integration.test_code_page import embedded
 
     maker = make_partner("manufacturer")
     sku = new_asset(api, maker, SKU)
@@ -250,8 +250,9 @@ def test_given_phone_camera_opens_code_url_then_landing_page_hands_it_to_the_app
     path = code["url"].removeprefix("HTTPS://QR.TANHUI.CN")
     page = api.get(path)  # public: no token
     assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
-    assert "扫码领碳币" in page.body and "tanhui://claim?code=" + quote(code["url"], safe="") in page.body
+    assert "扫码领碳币" in page.body and "tanhui://" not in page.body
+    assert embedded(page.body)["code"] == code["url"]
     assert code["short"] in page.body
     forged = path[:-1] + ("A" if path[-1] != "A" else "B")
     bad = api.get(forged)
-    assert bad.status == 404 and "Not a valid code" in bad.body
+    assert bad.status == 404 and "Not a valid Tanhui code" in bad.body

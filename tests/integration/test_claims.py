@@ -262,7 +262,7 @@ def test_given_any_code_when_claimed_then_the_transaction_holds_only_the_record_
     with recorded_claims() as sent:
         assert scan.claim(user, ClaimIn(code=code), at=at).created
 
-    tok, _ = scan._verified(code, at)
+    tok, _ = scan.verified(code, at)
     [call] = sent.calls
     assert written_keys(call) == [
         ("Put", scan.dedup_key(tok, user, at, asset.timezone), "BEHAVIOUR"),

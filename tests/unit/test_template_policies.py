@@ -50,6 +50,8 @@ DYNAMODB_ALLOWED = {
     "AggregatorFunction": ({"PutItem", "UpdateItem", "BatchGetItem"}, False),
     # rank entries and their gsi2 (top N, COUNT above the caller), medals, the top N's names
     "EngagementFunction": ({"GetItem", "Query", "BatchGetItem"}, True),
+    # the code's page: the code's asset and partner name, the factor versions in effect
+    "LandingFunction": ({"GetItem", "Query"}, False),
 }
 
 

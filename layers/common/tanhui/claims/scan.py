@@ -132,7 +132,8 @@ def _out(record: BehaviourRecord, wallet: Any, *, already: bool) -> ClaimOut:
 
 
 # ------------------------------------------------------------------------------------ claim
-def _verified(code: str, at: datetime) -> tuple[token.Token, Asset]:
+def verified(code: str, at: datetime) -> tuple[token.Token, Asset]:
+    """The scanned code's token and its asset (cached), or InvalidCode / CodeExpired."""
     scanned = token.parse_scanned(code)
     tok = token.verify(scanned.token, keyring.verifying_key)
     token.check_fresh(tok, at.timestamp(), get_settings().rotating_step_seconds)
@@ -150,7 +151,7 @@ def _verified(code: str, at: datetime) -> tuple[token.Token, Asset]:
 def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimResult:
     at = at or datetime.now(UTC)
     now_iso = iso_ms(at)
-    tok, asset = _verified(body.code, at)
+    tok, asset = verified(body.code, at)
     check_not_revoked(asset, tok)
     check_location(asset, body.lat, body.lng)
     behaviour = BEHAVIOUR_OF[tok.kind]
