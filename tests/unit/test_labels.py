@@ -2,8 +2,11 @@
 
 import csv
 import io
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -11,6 +14,8 @@ from tanhui.codes import labels, token
 
 from tests.support import page_image, scan_label
 
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "common"
 KEY = b"k" * 32
 BASE = "HTTPS://QR.TANHUI.CN"
 TITLE = "有机绿茶 Organic green tea 500g"
@@ -85,7 +90,8 @@ def test_given_tokens_when_written_as_csv_then_one_row_per_code():
 
 def test_given_the_labels_module_when_imported_then_reportlab_is_not_loaded():
     probe = "import sys, tanhui.codes.labels; print('reportlab' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    env = os.environ | {"PYTHONPATH": str(LAYER)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
 
     assert out.stdout.strip() == "False"
 
@@ -111,7 +117,7 @@ def _cjk_bands(title):
 
 
 def _dark_pixels(pdf_bytes, title):
-    """Dark pixels pdfium (which has no Chinese system font here) draws in each Chinese band."""
+    """Dark pixels pdfium draws in each Chinese band."""
     dpi = 300
     image = page_image(pdfium.PdfDocument(pdf_bytes), 0)
     dots = dpi / 72
@@ -121,28 +127,56 @@ def _dark_pixels(pdf_bytes, title):
     ]
 
 
+# pdfium substitutes a font a PDF does not embed with a system font when it finds one (Debian's
+# fonts-noto-cjk has Chinese): these checks render in a child process whose pdfium is given an
+# empty system font list, as a phone or printer without that font would draw, whatever this
+# machine has installed.
+_WITHOUT_SYSTEM_FONTS = """
+import ctypes, json, sys
+import pypdfium2.raw as raw
+empty = raw.FPDF_SYSFONTINFO()
+empty.version = 1  # no callbacks: pdfium finds no system font at all
+raw.FPDF_SetSystemFontInfo(ctypes.byref(empty))
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from tanhui.codes import labels
+from tests.unit.test_labels import BASE, _dark_pixels
+font, title = sys.argv[1:3]
+if font != "embedded":
+    pdfmetrics.registerFont(UnicodeCIDFont(font))
+    labels.CJK_FONT = font
+pdf = labels.label_sheets([labels.Label(f"{BASE}/Q/ABC", title, "AB12-CD34")])
+print(json.dumps({"ink": _dark_pixels(pdf, title), "embedded": b"/FontFile2" in pdf}))
+"""
+
+
+def _rendered_without_system_fonts(font, title):
+    """(dark pixels per Chinese band, whether the font travels in the file)."""
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(LAYER), str(ROOT)])}
+    out = subprocess.run([sys.executable, "-c", _WITHOUT_SYSTEM_FONTS, font, title],
+                         capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return found["ink"], found["embedded"]
+
+
 def test_given_a_label_when_rendered_without_chinese_system_fonts_then_its_chinese_text_is_drawn():
     title = "西湖游船票"
     pdf = labels.label_sheets([labels.Label(f"{BASE}/Q/ABC", title, "AB12-CD34")])
 
-    title_ink, cta_ink = _dark_pixels(pdf, title)
+    (title_ink, cta_ink), embedded = _rendered_without_system_fonts("embedded", title)
+
+    assert embedded
 
     assert title_ink > 500 and cta_ink > 300  # ~1,600 and ~750 at 300 dpi
     assert b"/FontFile2" in pdf  # the TrueType subset travels in the file
     assert b"STSong-Light" not in pdf and b"/UniGB-UCS2-H" not in pdf
 
 
-def test_given_the_old_unembedded_font_when_rendered_then_the_same_check_sees_blank_text(monkeypatch):
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+def test_given_the_old_unembedded_font_when_rendered_then_the_same_check_sees_blank_text():
+    ink, embedded = _rendered_without_system_fonts("STSong-Light", "西湖游船票")
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    monkeypatch.setattr(labels, "CJK_FONT", "STSong-Light")
-    title = "西湖游船票"
-    pdf = labels.label_sheets([labels.Label(f"{BASE}/Q/ABC", title, "AB12-CD34")])
-
-    assert _dark_pixels(pdf, title) == [0, 0]
-    assert b"/FontFile2" not in pdf
+    assert ink == [0, 0]
+    assert not embedded
 
 
 def test_given_the_embedded_font_then_it_covers_the_label_text_and_not_rare_hanzi():
