@@ -1,12 +1,10 @@
 // Login, register, logout and the consent in force: thin calls over the typed client.
 import { api, unwrap } from './client'
 import { clearSession, saveTokens, session } from './session'
-import { toApiError } from './errors'
 
-export interface Consent {
-  version: string
-  text: { zh: string; en: string }
-}
+import type { components } from './schema'
+
+export type Consent = components['schemas']['ConsentDocumentOut']
 
 export async function login(phone: string, password: string): Promise<void> {
   const tokens = await unwrap(api.POST('/v1/auth/login', { body: { phone, password } }))
@@ -34,26 +32,22 @@ export async function confirm(phone: string, code: string): Promise<void> {
 }
 
 export async function getConsent(): Promise<Consent> {
-  const res = await fetch('/v1/consent', { headers: { Accept: 'application/json' } })
-  if (!res.ok) throw toApiError(res, await res.json().catch(() => undefined))
-  return (await res.json()) as Consent
+  return unwrap(api.GET('/v1/consent'))
 }
 
-/** Revokes the refresh token (the cookie) and forgets the access token, even if the call fails. */
+/** Revokes the refresh token (the cookie; with the bearer, every device) and forgets the access
+ * token, even if the call fails. */
 export async function logout(): Promise<void> {
+  const token = session.value?.access_token
   try {
-    await fetch('/v1/auth/logout', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'X-Session': 'cookie', 'Content-Type': 'application/json', ...bearer() },
-      body: '{}',
+    await api.POST('/v1/auth/logout', {
+      body: {},
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      parseAs: 'text',
     })
+  } catch {
+    /* offline: the local session goes all the same */
   } finally {
     clearSession()
   }
-}
-
-function bearer(): Record<string, string> {
-  const token = session.value?.access_token
-  return token ? { Authorization: `Bearer ${token}` } : {}
 }

@@ -13,6 +13,8 @@ export interface CodeInfo {
   partner?: string | null
   asset?: string | null
   needs_location?: boolean
+  /** why not valid: invalid, expired, revoked */
+  reason?: 'invalid' | 'expired' | 'revoked' | null
 }
 
 const servedPath = location.pathname
