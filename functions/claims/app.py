@@ -6,6 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors
+from tanhui.certificates import html
 from tanhui.certificates import issuing as certificates
 from tanhui.certificates.periods import InvalidPeriod
 from tanhui.certificates.schemas import CertificateCheckOut
@@ -99,18 +100,36 @@ def my_certificate(
     })
 
 
-@app.get(
+CHECK = responses(raises=[certificates.CertificateNotFound])
+CHECK[200]["content"] = {api.JSON: {"model": CertificateCheckOut}, "text/html": {}}
+CHECK[404]["content"]["text/html"] = {}
+
+
+@app.route(
     "/v1/certificates/<certificate_id>",
+    method=["GET", "HEAD"],
     tags=["certificates"],
     summary="Check a certificate",
     description="Public: what the certificate with this id states (what its QR opens): the "
     "holder's name masked, the period, gCO2e, coins, behaviours and when it was issued. Never the "
-    "phone number or user id.",
-    responses=responses(raises=[certificates.CertificateNotFound]),
+    "phone number or user id. An `Accept` header that prefers `text/html` (a browser) gets a page "
+    "a person reads, Chinese first, English beside; anything else JSON. HEAD answers the status "
+    "and headers only.",
+    responses=CHECK,
 )
 @api.allow(api.PUBLIC)
-def check_certificate(certificate_id: str) -> CertificateCheckOut:
-    return certificates.check(certificate_id)
+def check_certificate(certificate_id: str):  # JSON or HTML (documented in CHECK): no response model
+    event = app.current_event
+    head = event.request_context.http.method == "HEAD"
+    if not html.prefers_html(event.headers.get("accept")):
+        checked = api.to_json(certificates.check(certificate_id).model_dump())
+        return Response(200, api.JSON, "" if head else checked, headers={"Vary": "Accept"})
+    try:
+        status, page = 200, html.page(certificates.check(certificate_id))
+    except certificates.CertificateNotFound:
+        status, page = 404, html.not_found()
+    headers = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
+    return Response(status, html.HTML, "" if head else page, headers=headers)
 
 
 lambda_handler = api.lambda_handler(app)

@@ -166,3 +166,31 @@ def test_given_no_token_then_the_pdf_is_401_and_the_check_is_public(api, registe
 def test_given_an_unknown_id_then_404_certificate_not_found(api, certificate_id):
     reply = api.get(f"/v1/certificates/{certificate_id}")
     assert (reply.status, reply.error_code) == (404, "certificate_not_found")
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+def test_given_a_browser_opens_the_qr_then_a_page_a_person_reads_chinese_first(api, register):
+    tourist = register("林小碳")
+    _scan(api, tourist, *_tickets(2))
+    cid, _ = _download(api, tourist, _this("%Y"))
+    page = api.get(f"/v1/certificates/{cid}", headers={"accept": BROWSER})
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    text = page.body
+    for expected in ("林**", "非一次性门票", "Non-disposable ticket", cid, "减碳量", "CO2e saved"):
+        assert expected in text, expected
+    assert text.index("碳惠减碳证书") < text.index("Tanhui carbon reduction certificate")
+    assert tourist.phone not in text and tourist.user_id not in text
+    assert "<script" not in text and "<style" not in text and "style=" not in text
+    for accept in ("application/json", "*/*"):
+        assert api.get(f"/v1/certificates/{cid}", headers={"accept": accept}).body["certificate_id"] == cid
+    head = api.call("HEAD", f"/v1/certificates/{cid}", headers={"accept": BROWSER})
+    assert head.status == 200 and head.headers["Content-Type"].startswith("text/html") and not head.body
+    assert api.call("HEAD", f"/v1/certificates/{cid}").status == 200
+
+
+def test_given_a_browser_and_an_unknown_id_then_a_404_page(api):
+    page = api.get(f"/v1/certificates/{'A' * 24}", headers={"accept": BROWSER})
+    assert page.status == 404 and "未找到证书" in page.body and "No such certificate" in page.body
+    assert api.call("HEAD", f"/v1/certificates/{'A' * 24}", headers={"accept": BROWSER}).status == 404

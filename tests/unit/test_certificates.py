@@ -159,3 +159,14 @@ def test_given_the_same_content_then_the_same_id_and_any_change_another():
 def test_given_a_name_then_the_public_check_shows_its_first_character_only():
     names = ("林小碳", "Alice", "林")
     assert [issuing.masked(n) for n in names] == ["林**", "A**", "林**"]
+
+
+def test_given_accept_headers_then_html_only_where_it_outranks_json():
+    from tanhui.certificates.html import prefers_html
+
+    assert prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    assert prefers_html("text/html;q=0.9, application/json;q=0.5")
+    assert not prefers_html(None) and not prefers_html("") and not prefers_html("*/*")
+    assert not prefers_html("application/json") and not prefers_html("application/json, text/html;q=0.5")
+    assert not prefers_html("text/html;q=0, */*") and not prefers_html("text/html;q=abc")
+    assert not prefers_html("text/*, application/json")  # a tie keeps JSON

@@ -40,6 +40,18 @@ BEHAVIOUR_NAMES = {
     "car_free_day": "减少私家车出行",
     "waste_sorting": "垃圾分类回收",
 }
+BEHAVIOUR_NAMES_EN = {
+    "ticket_non_disposable": "Non-disposable ticket",
+    "eco_vehicle_ride": "Eco-vehicle or boat ride",
+    "hotel_low_carbon_night": "Low-carbon hotel night",
+    "low_carbon_product": "Low-carbon product",
+    "plant_adoption": "Plant adoption",
+    "product_sale_record": "Low-carbon product sale",
+    "transit_trip": "Public transport trip",
+    "utility_saving": "Water, power and gas saved",
+    "car_free_day": "Day without the car",
+    "waste_sorting": "Waste sorted for recycling",
+}
 Method = Literal[
     "per_ride", "per_night", "per_ticket", "per_item", "per_unit", "per_category", "per_car_free_day"
 ]
