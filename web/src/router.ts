@@ -1,7 +1,8 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { loggedIn } from './api/session'
 import { setSessionLostHandler } from './api/client'
-import { t } from './i18n'
+import { watch } from 'vue'
+import { locale, t } from './i18n'
 import { ApiError } from './api/errors'
 import { outage } from './h5/outage'
 
@@ -51,10 +52,13 @@ router.beforeEach((to) => {
   return true
 })
 
-router.afterEach((to) => {
+function setTitle(): void {
+  const to = router.currentRoute.value
   const name = to.meta.title ? t(to.meta.title) : ''
   document.title = name && name !== t('app.name') ? `${name} · ${t('app.name')}` : `${t('app.name')} Tanhui`
-})
+}
+router.afterEach(setTitle)
+watch(locale, setTitle)
 
 // a page's code that cannot be fetched (server down, new deploy): the outage page with "重试"
 router.onError((err, to) => {
