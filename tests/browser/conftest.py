@@ -211,5 +211,18 @@ def tab(context: Any, phone: Phone, web_stack: Any, request: pytest.FixtureReque
         old.unlink()
     t = Tab(context.new_page(), phone, folder, web_stack.url)
     yield t
+    if request.node.stash.get(FAILED, False):  # what the page showed when the test failed
+        t.page.screenshot(path=str(folder / f"{t.shots + 1:02d}-FAILED-{phone.size}.png"), full_page=True)
     if t.errors:
         pytest.fail("the page reported errors:\n  " + "\n  ".join(t.errors), pytrace=False)
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[FAILED] = True
+    return report

@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST_INDEX = ROOT / "web" / "dist" / "index.html"
@@ -141,8 +142,11 @@ class Tab:
         self.page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
 
     def _console(self, msg: Any) -> None:
-        if msg.type == "error" and not any(p.search(msg.text) for p in self.allowed):
-            self.errors.append(f"console error at {self.page.url}: {msg.text}")
+        where = (msg.location or {}).get("url") or self.page.url
+        if msg.type != "error" or urlsplit(where).path == "/favicon.ico":  # the browser's, not the page's
+            return
+        if not any(p.search(msg.text) for p in self.allowed):
+            self.errors.append(f"console error at {where}: {msg.text}")
 
     def allow(self, *patterns: str) -> None:
         """Console errors a test provokes on purpose (a 401 it forces, a network it cuts)."""
@@ -157,9 +161,19 @@ class Tab:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.shots:02d}-{name}-{self.phone.size}.png"
         self.page.wait_for_load_state("load")
+        # transitions done (a dialog fading in has colours axe would misjudge)
+        self.page.wait_for_function(
+            "() => document.getAnimations().every(a => a.playState !== 'running')")
         self.page.screenshot(path=str(path), full_page=True)
         axe(self.page, name)
         return path
+
+
+def expect(target: Any) -> Any:
+    """Playwright's auto-waiting assertions (imported when a test runs, not when it is collected)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
 
 
 _axe_source: str | None = None
