@@ -41,11 +41,15 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "POST /v1/auth/register": ("POST", "/v1/auth/register", {}, everyone(422)),
     "POST /v1/auth/confirm": ("POST", "/v1/auth/confirm", {}, everyone(422)),
     "POST /v1/auth/login": ("POST", "/v1/auth/login", {}, everyone(422)),
-    "POST /v1/auth/refresh": ("POST", "/v1/auth/refresh", {}, everyone(422)),
+    "POST /v1/auth/refresh": ("POST", "/v1/auth/refresh", {}, everyone(401)),  # no token, no cookie
+    "POST /v1/auth/logout": ("POST", "/v1/auth/logout", {}, everyone(204)),  # nothing to revoke
+    "GET /v1/consent": ("GET", "/v1/consent", None, everyone(200)),
     "GET /openapi.json": ("GET", "/openapi.json", None, everyone(200)),
     "GET /docs": ("GET", "/docs", None, everyone(200)),
     "GET /Q/{code}": ("GET", "/Q/{code}", None, everyone(200)),
     "GET /01/{gtin}/21/{code}": ("GET", "/01/06901234567892/21/AAAAAAAAAAAA", None, everyone(404)),
+    "HEAD /Q/{code}": ("HEAD", "/Q/{code}", None, everyone(200)),
+    "HEAD /01/{gtin}/21/{code}": ("HEAD", "/01/06901234567892/21/AAAAAAAAAAAA", None, everyone(404)),
     # a tourist's own account
     "GET /v1/me": ("GET", "/v1/me", None, row(401, 200, 200, 200, 200)),
     "POST /v1/me/consent": ("POST", "/v1/me/consent", {"version": "2026-11", "accepted": True},
@@ -64,6 +68,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                                    row(401, 404, 403, 403, 403)),
     "GET /v1/certificates/{certificate_id}": ("GET", "/v1/certificates/AAAAAAAAAAAAAAAAAAAAAAAA", None,
                                               everyone(404)),
+    "HEAD /v1/certificates/{certificate_id}": ("HEAD", "/v1/certificates/AAAAAAAAAAAAAAAAAAAAAAAA",
+                                               None, everyone(404)),
     # donations: more coins than any matrix tourist holds (409 insufficient_coins)
     "GET /v1/projects": ("GET", "/v1/projects", None, row(401, 200, 200, 200, 200)),
     "POST /v1/donations": ("POST", "/v1/donations", {"project_id": "{project}", "coins": 10**6},
@@ -260,7 +266,7 @@ def test_given_each_caller_then_route_answers_as_the_matrix_says(http, world, ro
             token = world["tokens"][caller]
         status, reply, _ = http.request(method, _fill(path, names), _fill(body, names), token=token)
         got[caller] = status
-        if status >= 400 and path.startswith("/v1/"):  # landing pages answer with HTML pages
+        if status >= 400 and path.startswith("/v1/") and method != "HEAD":  # HTML pages, HEAD: no body
             assert isinstance(reply, dict) and reply["error"]["code"], (route_key, caller, reply)
     assert got == expected
 

@@ -127,3 +127,12 @@ def test_given_the_web_app_in_the_bucket_then_its_index_is_filled_and_names_cann
     assert "<script>alert" not in page.body and csp_safe(page.body)
     assert embedded(page.body)["partner"] == "</script><script>alert(1)</script> & Co"
     assert '<div id="app"><main class="ssr-code' in page.body
+
+
+def test_given_the_web_app_published_after_a_scan_then_the_next_scan_uses_it_at_once(api):
+    url = static(make_asset(partner_item("hotel"), "hotel_room")).removeprefix(BASE)
+    assert "/assets/late.js" not in api.get(url).body  # no web app yet: the plain page
+    index = ('<!doctype html><html><head><!--app-head--><script type="module" src="/assets/late.js">'
+             '</script></head><body><div id="app"><!--app-html--></div></body></html>')
+    client("s3").put_object(Bucket=get_settings().web_bucket, Key="index.html", Body=index.encode())
+    assert "/assets/late.js" in api.get(url).body  # a miss is not kept for a minute

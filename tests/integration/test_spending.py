@@ -274,6 +274,6 @@ def test_given_a_phone_camera_opens_a_voucher_url_then_the_page_says_show_it_at_
     page = api.get(path)  # public: no token
     assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "兑换券" in page.body and "merchant's till" in page.body
-    assert "tanhui://claim" not in page.body and "Not a valid code" not in page.body
+    assert "tanhui://claim" not in page.body and "Not a valid Tanhui code" not in page.body
     forged = api.get(path[:-1] + ("A" if path[-1] != "A" else "B"))
-    assert forged.status == 404 and "Not a valid code" in forged.body
+    assert forged.status == 404 and "Not a valid Tanhui code" in forged.body

@@ -136,6 +136,8 @@ def index_html() -> str:
         return body.decode("utf-8")
 
     found = cache.cached(("web_index", bucket), load, max_age=INDEX_MAX_AGE)
+    if found is None:  # not published yet: look again next time, not a minute later
+        cache.forget(("web_index", bucket))
     return found if found and HEAD_MARKER in found and HTML_MARKER in found else FALLBACK_INDEX
 
 
@@ -146,7 +148,8 @@ def script_json(value: Any) -> str:
 
 
 def _line(css: str, zh: str, en: str) -> str:
-    return f'<p class="{css}">{escape(zh)}<br><span lang="en">{escape(en)}</span></p>'
+    zh, en = escape(zh, quote=False), escape(en, quote=False)  # text, not attributes
+    return f'<p class="{css}">{zh}<br><span lang="en">{en}</span></p>'
 
 
 def body_html(f: CodeFacts) -> str:
@@ -161,7 +164,7 @@ def body_html(f: CodeFacts) -> str:
     if f.kind == token.Kind.VOUCHER.label:
         parts.append('<h1 class="ssr-title">碳惠兑换券<br><span lang="en">Tanhui voucher</span></h1>')
         parts.append(_line("ssr-text", "请在收银台出示，由店员扫码核销。这张券不能领取碳币。",
-                           "Show this at the till, where the staff scan it. It earns no coins."))
+                           "Show this at the merchant's till, where the staff scan it. It earns no coins."))
     else:
         parts.append('<h1 class="ssr-title">扫码领碳币<br><span lang="en">Scan to earn carbon coins'
                      "</span></h1>")
