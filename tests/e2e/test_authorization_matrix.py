@@ -45,6 +45,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "POST /v1/auth/logout": ("POST", "/v1/auth/logout", {}, everyone(204)),  # nothing to revoke
     "GET /v1/consent": ("GET", "/v1/consent", None, everyone(200)),
     "GET /openapi.json": ("GET", "/openapi.json", None, everyone(200)),
+    "GET /.well-known/apple-app-site-association": ("GET", "/.well-known/apple-app-site-association", None,
+                                                    everyone(200)),
+    "HEAD /.well-known/apple-app-site-association": ("HEAD", "/.well-known/apple-app-site-association", None,
+                                                     everyone(200)),
+    "GET /.well-known/assetlinks.json": ("GET", "/.well-known/assetlinks.json", None, everyone(200)),
+    "HEAD /.well-known/assetlinks.json": ("HEAD", "/.well-known/assetlinks.json", None, everyone(200)),
     "GET /docs": ("GET", "/docs", None, everyone(200)),
     "GET /Q/{code}": ("GET", "/Q/{code}", None, everyone(200)),
     "GET /01/{gtin}/21/{code}": ("GET", "/01/06901234567892/21/AAAAAAAAAAAA", None, everyone(404)),
