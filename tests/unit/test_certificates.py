@@ -111,7 +111,12 @@ def test_given_the_pdf_module_when_the_issuing_module_is_imported_then_reportlab
 
     probe = ("import sys, tanhui.certificates.issuing\n"
              "print([m for m in ('reportlab', 'qrcode') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]  # the layer and the repository, as make exports them
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(root / "layers" / "common"), str(root)])}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]", out.stderr
 
 
