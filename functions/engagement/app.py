@@ -44,7 +44,10 @@ def leaderboard(
     tags=["engagement"],
     summary="My medals",
     description="Medals for the first scan, the first behaviour of each scene, 1 / 10 / 100 kg "
-    "CO2e in all and a 7-day streak; each awarded once, oldest first.",
+    "CO2e in all and a 7-day streak; each awarded once. `catalogue`: every medal with its name and "
+    "how it is earned (Chinese and English) and `awarded_at` (null: not yet), the caller's first, "
+    "oldest first. `items`: the caller's alone, oldest first (a Chinese title, an English "
+    "description), as before.",
     responses=responses(),
 )
 def my_medals() -> MedalList:

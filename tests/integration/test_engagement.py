@@ -133,6 +133,32 @@ def test_given_first_scans_then_medals_come_once_each_and_a_replay_awards_nothin
     assert medals.award(stats, "2026-12-01T00:00:00.000Z") == []  # state-based: asking again awards nothing
 
 
+def test_given_a_tourist_then_medals_answer_the_whole_catalogue_earned_first_and_the_rest_not_yet(
+    api, stream_dispatcher, register, make_partner
+):
+    tourist = register()
+    fresh = api.get("/v1/me/medals", as_=tourist).body
+    assert fresh["items"] == []
+    assert [(m["id"], m["awarded_at"]) for m in fresh["catalogue"]] == [(n, None) for n in medals.RULES]
+    first = fresh["catalogue"][0]
+    assert first["name"] == {"zh": "初次扫码", "en": "First scan"}
+    assert set(first["earned_by"]) == {"zh", "en"} and all(first["earned_by"].values())
+
+    _scan(api, tourist, make_asset(make_partner("scenic_spot").partner_id, "ticket_product"), 1)
+    stream_dispatcher.drain()
+    stats = UserStats.get(*UserStats.key(tourist.user_id))
+    stats.update(actions=[UserStats.medals["retired_medal"].set("2026-01-01T00:00:00.000Z")])  # not in RULES
+    assert "retired_medal" in medals.held(UserStats.get(*UserStats.key(tourist.user_id)))
+    body = api.get("/v1/me/medals", as_=tourist).body
+    earned = [(m["id"], m["awarded_at"]) for m in body["catalogue"] if m["awarded_at"]]
+    assert earned == [(m["name"], m["awarded_at"]) for m in body["items"]]
+    assert sorted(dict(earned)) == ["first_scan", "scene_ticket_non_disposable"]
+    assert [m["id"] for m in body["catalogue"][:2]] == [m["name"] for m in body["items"]]  # held first
+    assert len(body["catalogue"]) == len(medals.RULES) and "retired_medal" not in str(body)
+    hotel = next(m for m in body["catalogue"] if m["id"] == "scene_hotel_low_carbon_night")
+    assert hotel["awarded_at"] is None and hotel["name"]["zh"] == "初体验·低碳住宿"
+
+
 def _days(start: date, n: int, gap_after: int | None = None) -> list[str]:
     out = [start + timedelta(days=i) for i in range(n)]
     if gap_after is not None:

@@ -17,37 +17,50 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from pynamodb.attributes import MapAttribute
 
-from tanhui.claims.schemas import BEHAVIOUR_NAMES, BEHAVIOURS
+from tanhui.claims.schemas import BEHAVIOUR_NAMES, BEHAVIOUR_NAMES_EN, BEHAVIOURS
 from tanhui.models.reductions import UserStats
-from tanhui.reductions.schemas import MedalList, MedalOut
+from tanhui.reductions.schemas import CatalogueMedal, MedalList, MedalOut, Words
 
 KG_THRESHOLDS = (1, 10, 100)
 STREAK_DAYS = 7
 
 
+class Bilingual(NamedTuple):
+    zh: str
+    en: str
+
+
 @dataclass(frozen=True, slots=True)
 class MedalRule:
     name: str
-    title: str  # shown to the user, in Chinese
-    description: str
+    title: Bilingual  # the medal's name
+    earned_by: Bilingual  # how it is earned
 
 
 def _rules() -> dict[str, MedalRule]:
-    rules = [MedalRule("first_scan", "初次扫码", "Scanned a Tanhui code for the first time.")]
+    names, names_en = BEHAVIOUR_NAMES, BEHAVIOUR_NAMES_EN
+    rules = [MedalRule("first_scan", Bilingual("初次扫码", "First scan"),
+                       Bilingual("第一次扫描碳惠码领取碳币",
+                                 "Scan a Tanhui code and claim coins for the first time"))]
     rules += [
-        MedalRule(f"scene_{b}", f"初体验·{BEHAVIOUR_NAMES[b]}",
-                  f"The first {b.replace('_', ' ')} credited.")
+        MedalRule(f"scene_{b}", Bilingual(f"初体验·{names[b]}", f"First {names_en[b].lower()}"),
+                  Bilingual(f"第一次获得“{names[b]}”的碳币",
+                            f'Get coins for "{names_en[b]}" for the first time'))
         for b in BEHAVIOURS
     ]
     rules += [
-        MedalRule(f"kg_{kg}", f"减碳{kg}千克", f"{kg} kg CO2e reduced in all.")
+        MedalRule(f"kg_{kg}", Bilingual(f"减碳{kg}千克", f"{kg} kg saved"),
+                  Bilingual(f"累计减少 {kg} 千克二氧化碳当量", f"Save {kg} kg CO2e in all"))
         for kg in KG_THRESHOLDS
     ]
-    rules.append(MedalRule(f"streak_{STREAK_DAYS}", f"连续{STREAK_DAYS}天低碳",
-                           f"A low-carbon behaviour on {STREAK_DAYS} days in a row."))
+    n = STREAK_DAYS
+    rules.append(MedalRule(f"streak_{n}", Bilingual(f"连续{n}天低碳", f"{n}-day streak"),
+                           Bilingual(f"连续 {n} 天都有低碳行为获得碳币",
+                                     f"Earn coins for a low-carbon behaviour {n} days in a row")))
     return {r.name: r for r in rules}
 
 
@@ -94,13 +107,22 @@ def award(stats: UserStats, at: str) -> list[str]:
 
 
 def my_medals(user_id: str) -> MedalList:
-    """The medals the user holds, in the order they were awarded."""
+    """Every medal for this user: `catalogue`, the held ones first (oldest first) then the others
+    in the catalogue's order (`awarded_at` null); `items`, the held ones alone, as before."""
     try:
         have = held(UserStats.get(*UserStats.key(user_id)))
     except UserStats.DoesNotExist:
         have = {}
+    # a medal no longer in the catalogue is not shown
+    held_names = sorted((n for n in have if n in RULES), key=lambda n: (have[n], n))
     items = [
-        MedalOut(name=name, title=RULES[name].title, description=RULES[name].description, awarded_at=at)
-        for name, at in have.items() if name in RULES
+        MedalOut(name=n, title=RULES[n].title.zh, description=RULES[n].earned_by.en, awarded_at=have[n])
+        for n in held_names
     ]
-    return MedalList(items=sorted(items, key=lambda m: (m.awarded_at, m.name)))
+    order = held_names + [n for n in RULES if n not in have]
+    catalogue = [
+        CatalogueMedal(id=n, name=Words(**RULES[n].title._asdict()),
+                       earned_by=Words(**RULES[n].earned_by._asdict()), awarded_at=have.get(n))
+        for n in order
+    ]
+    return MedalList(items=items, catalogue=catalogue)

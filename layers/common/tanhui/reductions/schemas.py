@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import Field
 
 from tanhui.response_models import ResponseModel
 
@@ -56,12 +57,31 @@ class LeaderboardOut(ResponseModel):
     me: MyRank | None  # null: nothing credited to the caller in the period (yet)
 
 
+class Words(ResponseModel):
+    zh: str = Field(description="In Chinese (shown first).")
+    en: str = Field(description="In English.")
+
+
 class MedalOut(ResponseModel):
-    name: str
-    title: str
-    description: str
+    """A medal the user holds (the list older clients read; `catalogue` says more)."""
+
+    name: str = Field(description="The medal's id, e.g. `first_scan`, `kg_10`.")
+    title: str = Field(description="Its name in Chinese.")
+    description: str = Field(description="How it is earned, in English.")
     awarded_at: str
 
 
+class CatalogueMedal(ResponseModel):
+    """One medal of the catalogue, earned by this user or not."""
+
+    id: str = Field(description="e.g. `first_scan`, `scene_hotel_low_carbon_night`, `kg_10`, `streak_7`.")
+    name: Words
+    earned_by: Words = Field(description="How it is earned.")
+    awarded_at: str | None = Field(description="When this user earned it; null: not yet.")
+
+
 class MedalList(ResponseModel):
-    items: list[MedalOut]
+    items: list[MedalOut] = Field(description="The medals the user holds, oldest first.")
+    catalogue: list[CatalogueMedal] = Field(
+        description="Every medal: the ones the user holds first (oldest first), then the others."
+    )
