@@ -183,13 +183,18 @@ def my_vouchers(limit: api.PageLimit = 20, cursor: Cursor = None) -> VoucherList
 @app.get(
     "/v1/me/vouchers/<voucher_file>",
     tags=["spending"],
-    summary="A voucher's QR",
-    description="`<voucher id>.png` or `.svg`: the QR to show at the till.",
-    responses=responses(200, "The image.", content={"image/png": {}, "image/svg+xml": {}},
+    summary="A voucher, or its QR",
+    description="`<voucher id>`: the voucher as it is now (JSON, like an item of `GET "
+    "/v1/me/vouchers`: read it again to learn that the till consumed it); `<voucher id>.png` or "
+    "`.svg`: its QR to show at the till. Another tourist's voucher is 404.",
+    responses=responses(200, "The voucher (JSON) or its QR (image).",
+                        content={api.JSON: {"model": VoucherOut}, "image/png": {}, "image/svg+xml": {}},
                         raises=[vouchers.VoucherNotFound]),
 )
 @api.allow("tourist")
-def voucher_image(voucher_file: str):  # binary body: no response model to validate
+def my_voucher(voucher_file: str):  # JSON or a binary body: no one response model to validate
+    if "." not in voucher_file:
+        return Response(200, api.JSON, vouchers.mine(_tourist(), voucher_file))
     media_type, content = vouchers.image(_tourist(), voucher_file)
     return Response(200, media_type, content, headers={"Cache-Control": "private, max-age=300"})
 

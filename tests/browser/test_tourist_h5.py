@@ -197,6 +197,10 @@ def test_an_offer_is_redeemed_its_voucher_qr_is_taken_at_the_till_and_then_shows
     _, mine, _ = web_http.request("GET", "/v1/me/vouchers", token=who.access_token)
     assert [v["status"] for v in mine["items"] if v["voucher_id"] == voucher_id] == ["consumed"]
 
+    tab.page.reload()  # the page reads the voucher again (the history entry still holds it issued)
+    expect(marked(tab, "voucher-status")).to_have_text("已使用")
+    expect(marked(tab, "voucher-state")).to_be_visible()
+    expect(marked(tab, "voucher-code")).to_have_text(voucher["short"])
     marked(tab, "voucher-refresh").click()  # the tourist looks again once the till has scanned
     expect(marked(tab, "voucher-status")).to_have_text("已使用")
     expect(marked(tab, "voucher-till")).to_have_count(0)
@@ -204,6 +208,17 @@ def test_an_offer_is_redeemed_its_voucher_qr_is_taken_at_the_till_and_then_shows
     tab.goto("/vouchers")
     expect(tab.page.get_by_text("已使用").first).to_be_visible()
     tab.check("vouchers")
+
+
+def test_the_medals_page_shows_the_catalogue_the_api_answers(tab: Tab, tourist: Any, web_http: Any) -> None:
+    who = tourist()
+    _, medals, _ = web_http.request("GET", "/v1/me/medals", token=who.access_token)
+    log_in(tab, who, "/medals")
+    todo = marked(tab, "medal-todo")
+    expect(todo).to_have_count(len(medals["catalogue"]))  # nothing earned yet: every medal is still to earn
+    expect(marked(tab, "medal")).to_have_count(0)
+    expect(todo.first).to_contain_text(medals["catalogue"][0]["name"]["zh"])
+    tab.check("medals")
 
 
 def test_a_tourist_donates_coins_to_a_project(tab: Tab, h5: Any, tourist: Any, web_http: Any) -> None:

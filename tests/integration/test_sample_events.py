@@ -40,6 +40,7 @@ EXPECTED = {
     "donations/my_donations.json": 200,
     "spending/list_offers.json": 200,
     "spending/my_vouchers.json": 200,
+    "spending/my_voucher.json": 404,  # the sample sub has no voucher of this id
     "spending/redeem_unknown_offer.json": 404,
     "admin/create_export.json": 202,
     "verify/verify_unknown_export.json": 404,

@@ -277,3 +277,27 @@ def test_given_a_phone_camera_opens_a_voucher_url_then_the_page_says_show_it_at_
     assert "tanhui://claim" not in page.body and "Not a valid Tanhui code" not in page.body
     forged = api.get(path[:-1] + ("A" if path[-1] != "A" else "B"))
     assert forged.status == 404 and "Not a valid Tanhui code" in forged.body
+
+
+
+def test_given_a_voucher_when_the_till_consumes_it_then_reading_it_again_says_so_and_only_to_its_owner(
+    api, cafe, register
+):
+    o, tourist, stranger = offer(api, cafe), register(), register()
+    give(tourist, 3)
+    voucher = redeem(api, tourist, o["offer_id"]).body
+    path = f"/v1/me/vouchers/{voucher['voucher_id']}"
+    before = api.get(path, as_=tourist)
+    assert (before.status, before.body) == (200, voucher)
+    assert before.headers["Content-Type"].startswith("application/json")
+    page = api.get(voucher["code"].removeprefix("HTTPS://QR.TANHUI.CN"))  # the code's page prints the number
+    assert f"</span> {voucher['short']}<" in page.body
+    assert voucher["short"].replace("-", "") == voucher["voucher_id"]
+    assert api.post("/v1/partner/vouchers/consume", {"code": voucher["code"]}, as_=cafe).status == 200
+    after = api.get(f"/v1/me/vouchers/{voucher['voucher_id'].lower()}", as_=tourist)  # ids read case-blind
+    assert (after.status, after.body["status"]) == (200, "consumed") and after.body["consumed_at"]
+    unknown = "/v1/me/vouchers/0000000000000000"
+    for other, who in ((path, stranger), (f"{path}.json", tourist), (unknown, tourist)):
+        reply = api.get(other, as_=who)
+        assert (reply.status, reply.error_code) == (404, "voucher_not_found"), other
+        assert voucher["voucher_id"] not in str(reply.body)

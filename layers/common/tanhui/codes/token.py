@@ -114,8 +114,12 @@ class Token(NamedTuple):
     @property
     def short(self) -> str:
         """Human-readable reference printed under the QR (serial or asset, grouped by 4)."""
-        ref = self.serial or f"{self.partner_id}{self.asset_id}"
-        return "-".join(ref[i : i + 4] for i in range(0, len(ref), 4))
+        return short_ref(self.serial or f"{self.partner_id}{self.asset_id}")
+
+
+def short_ref(ref: str) -> str:
+    """A reference in groups of four for people to read out: `1A2B-3C4D-…`."""
+    return "-".join(ref[i : i + 4] for i in range(0, len(ref), 4))
 
 
 # ------------------------------------------------------------------------------------ encoding

@@ -108,6 +108,8 @@ class RedemptionIn(RequestModel):
 
 class VoucherOut(ResponseModel):
     voucher_id: str
+    short: str = Field(description="The voucher's number for people to read out (its id in groups "
+                       "of four), as the code's page prints it.")
     code: str
     offer_id: str
     partner_id: str

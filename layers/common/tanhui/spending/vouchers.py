@@ -52,8 +52,8 @@ def out(voucher: Voucher, now: str | None = None) -> VoucherOut:
     now = now or iso_ms(datetime.now(UTC))
     base = f"/v1/me/vouchers/{voucher.voucher_id}"
     return VoucherOut.model_validate(
-        {**voucher.attribute_values, "code": url(voucher), "status": status(voucher, now),
-         "png": f"{base}.png", "svg": f"{base}.svg"}
+        {**voucher.attribute_values, "short": token.short_ref(voucher.voucher_id), "code": url(voucher),
+         "status": status(voucher, now), "png": f"{base}.png", "svg": f"{base}.svg"}
     )
 
 
@@ -74,7 +74,8 @@ def _own(user_id: str, voucher_id: str) -> Voucher:
 
 
 def mine(user_id: str, voucher_id: str) -> VoucherOut:
-    return out(_own(user_id, voucher_id))
+    """One voucher of the user, as it is now (another user's is 404)."""
+    return out(_own(user_id, voucher_id.upper()))
 
 
 def list_mine(user_id: str, limit: int, cursor: str | None) -> VoucherList:
