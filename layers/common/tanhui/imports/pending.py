@@ -3,6 +3,12 @@ consented (or stated a daily km) yet. Kept 90 days (TTL); credited through the s
 transaction as the file's other rows when that person registers, binds the number or consents —
 a guest who installs the app after checkout still gets the night. Only consented users are ever
 credited: the wallet update itself is conditioned on consent.
+
+A settled row leaves the import's `pending` count for its outcome's (`credited`, with its coins
+and gCO2e, or `duplicate`, `invalid`…) in the same transaction that deletes the waiting row, on
+the condition that the row is still there: two sign-ins at once, or a retry after a crash
+between the credit and the count (the credit then finds its own record and says `credited`
+again), move the counts once.
 """
 
 from __future__ import annotations
@@ -12,17 +18,26 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
+
 from tanhui import bindings
 from tanhui.imports import credit, formats, plans
 from tanhui.models.base import plain, utc_now
 from tanhui.models.identity import UserProfile
-from tanhui.models.imports import ImportJob, PendingRow, pending_pk
+from tanhui.models.imports import COUNTS, ImportJob, PendingRow, pending_pk
+from tanhui.models.transactions import failed_keys, transaction
 from tanhui.observability import logger
 
 KEEP_DAYS = 90
+NOT_REGISTERED = "not_registered"
 
 
-def keep(who: tuple[str, str], job: ImportJob, row: int, fields: dict[str, Any]) -> None:
+def keep(
+    who: tuple[str, str], job: ImportJob, row: int, fields: dict[str, Any], code: str | None = None
+) -> None:
+    """Keeps the row for its person; `code` is the reason the import counted it under (the
+    import's `reasons`), `not_registered` for a phone or number nobody has yet."""
     kind, value = who
     PendingRow(
         *PendingRow.key(kind, value, job.import_id, row),
@@ -34,6 +49,7 @@ def keep(who: tuple[str, str], job: ImportJob, row: int, fields: dict[str, Any])
         object_key=job.object_key,
         row=row,
         fields={k: ("" if v is None else str(v)) for k, v in fields.items()},
+        code=code or (None if kind == "user" else NOT_REGISTERED),
         created_at=utc_now(),
         expires_at=int(time.time()) + KEEP_DAYS * 86400,
     ).save()
@@ -64,28 +80,55 @@ def settle_for(user_id: str) -> dict[str, int]:
     of each outcome. Rows still waiting (no consent yet) stay."""
     tally: dict[str, int] = {}
     for item in _waiting(_names_of(user_id)):
-        status = _settle(item, user_id)
-        tally[status] = tally.get(status, 0) + 1
-        if status != credit.PENDING:
-            item.delete()
+        outcome = _settle(item, user_id)
+        tally[outcome.status] = tally.get(outcome.status, 0) + 1
+        if outcome.status != credit.PENDING:
+            _leave(item, outcome)
     if tally:
         logger.info("pending rows settled", extra={"user_id": user_id, **tally})
     return tally
 
 
-def _settle(item: PendingRow, user_id: str) -> str:
+def _settle(item: PendingRow, user_id: str) -> credit.Outcome:
+    row_no = int(item.row)
     try:
         row = formats.parse_row(item.file_type, plain(item.fields))
         ctx = plans.context(item.partner_id)
-        plan = plans.Plan(
-            ctx, item.file_type, item.import_id, item.object_key, int(item.row), datetime.now(UTC)
-        )
+        plan = plans.Plan(ctx, item.file_type, item.import_id, item.object_key, row_no, datetime.now(UTC))
         one = plans.credit_of(plan, row, user_id)
     except plans.Rejected as exc:
-        return exc.status
-    except formats.RowInvalid:
-        return credit.INVALID
-    return credit.credit_rows([one], ctx.quota)[0].status
+        return credit.Outcome(row_no, exc.status, exc.code, exc.message)
+    except formats.RowInvalid as exc:
+        return credit.Outcome(row_no, credit.INVALID, "invalid_value", str(exc))
+    return credit.credit_rows([one], ctx.quota)[0]
+
+
+def _leave(item: PendingRow, outcome: credit.Outcome) -> None:
+    """Deletes the waiting row and moves it from the import's pending count to its outcome's,
+    once: both in one transaction, conditioned on the row still being there."""
+    job = ImportJob(*ImportJob.key(item.partner_id, item.import_id))
+    actions: list[Action] = [ImportJob.pending.add(-1), ImportJob.updated_at.set(utc_now())]
+    if outcome.status in COUNTS:
+        actions.append(getattr(ImportJob, outcome.status).add(1))
+    if outcome.coins or outcome.gco2e:
+        actions += [ImportJob.coins.add(outcome.coins), ImportJob.gco2e.add(outcome.gco2e)]
+    if item.code:
+        actions.append(ImportJob.reasons[item.code].add(-1))  # type: ignore[index]
+    if outcome.status != credit.CREDITED:
+        actions.append(ImportJob.reasons[outcome.code or outcome.status].add(1))  # type: ignore[index]
+    t = transaction()
+    try:
+        with t:
+            t.delete(item, condition=PendingRow.pk.exists())
+            t.update(job, actions=actions, condition=ImportJob.pk.exists())
+    except TransactWriteError as exc:
+        failed = failed_keys(t, exc)
+        if (item.pk, item.sk) in failed:
+            return  # another sign-in settled this row and moved its counts
+        if (job.pk, job.sk) in failed:  # the import is gone: nothing to count on
+            item.delete()
+            return
+        raise
 
 
 def settle_quietly(user_id: str) -> None:

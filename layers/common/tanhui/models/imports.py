@@ -85,6 +85,7 @@ class PendingRow(TanhuiModel):
     object_key = UnicodeAttribute()
     row = NumberAttribute()
     fields: MapAttribute = MapAttribute()  # the row as read from the file
+    code = UnicodeAttribute(null=True)  # the reason the import counted it pending under
     created_at = UnicodeAttribute()
 
     @staticmethod
