@@ -66,7 +66,7 @@ def profile() -> PartnerOut:
     description="Something codes are issued for: a ticket product, hotel room, vehicle or product "
     "SKU, with the attributes its `kind` takes and an optional geofence for claims.",
     responses=responses(201, "Created.", raises=[
-        *STAFF, assets.AssetKindNotAllowed, (errors.Conflict, "id_exhausted"),
+        *STAFF, assets.AssetKindNotAllowed, (errors.Conflict, "id_exhausted"), assets.AssetExists,
     ]),
 )
 def create_asset(body: Annotated[AssetIn, Body()]) -> Response[AssetOut]:
@@ -103,7 +103,7 @@ def get_asset(asset_id: str) -> AssetOut:
     tags=["assets"],
     summary="Update an asset",
     description="Changes the name, attributes, geofence or time zone; the kind stays.",
-    responses=responses(raises=ASSET),
+    responses=responses(raises=[*ASSET, assets.AssetExists, (errors.Conflict, "busy")]),
 )
 def update_asset(asset_id: str, body: Annotated[AssetPatch, Body()]) -> AssetOut:
     return assets.update(_partner_id(), asset_id, body)

@@ -2,22 +2,33 @@
 
 The asset item is also the revocation switch (status, revoked batches) that claims read from
 the per-container metadata cache (`claims.metadata.asset`): every write here forgets that copy.
+
+A partner's room numbers, SKUs and GTINs name one asset each (files match rows by them): each is
+an `AssetUnique` item written in the same transaction as the asset, on the condition that no
+other asset holds it; a second room 1209 is refused 409 `asset_exists`, naming the first. A
+revoked asset gives its numbers back (a new room 1209 with fresh codes replaces it).
 """
 
 from __future__ import annotations
 
 import functools
+import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from tanhui import cache, errors, request_models
 from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, KindAttributes
-from tanhui.models.assets import ASSET_KIND_ROLE, Asset, GeoFence
-from tanhui.models.base import plain, save_with_fresh_id, utc_now
+from tanhui.codes.token import gtin14
+from tanhui.models.assets import ASSET_KIND_ROLE, Asset, AssetUnique, GeoFence
+from tanhui.models.base import plain, utc_now
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import partner_pk
+from tanhui.models.transactions import CONTENTION, failed_keys, transaction
 from tanhui.observability import logger
 from tanhui.partners import registry as partners
 
@@ -28,6 +39,69 @@ class AssetKindNotAllowed(errors.Forbidden):
 
 class AssetNotActive(errors.Conflict):
     code, message = "asset_not_active", "The asset is retired or revoked."
+
+
+class AssetExists(errors.Conflict):
+    code, message = "asset_exists", "Another of your assets already has this room number, SKU or GTIN."
+
+
+UNIQUE_FIELDS = {"hotel_room": ("room_number",), "product_sku": ("sku", "gtin")}
+ID_DRAWS = 8
+
+
+def unique_values(kind: str, attributes: Mapping[str, Any]) -> dict[str, str]:
+    """The values that name one asset of the partner, as files match them: room numbers and
+    SKUs trimmed and upper-cased, GTINs as GTIN-14."""
+    found = {}
+    for name in UNIQUE_FIELDS.get(kind, ()):
+        raw = str(attributes.get(name) or "").strip()
+        value = gtin14(raw) if name == "gtin" else raw.upper()
+        if value:
+            found[name] = value
+    return found
+
+
+def _holds(partner_id: str, asset_id: str, name: str, value: str) -> AssetUnique:
+    return AssetUnique(
+        *AssetUnique.key(partner_id, name, value),
+        partner_id=partner_id, field=name, value=value, asset_id=asset_id,
+    )
+
+
+def _take(t: TransactWrite, partner_id: str, asset_id: str, values: Mapping[str, str]) -> list[AssetUnique]:
+    items = [_holds(partner_id, asset_id, name, value) for name, value in values.items()]
+    for item in items:
+        t.save(item, condition=AssetUnique.pk.does_not_exist() | (AssetUnique.asset_id == asset_id))
+    return items
+
+
+def _give_back(t: TransactWrite, partner_id: str, asset_id: str, values: Mapping[str, str]) -> None:
+    for name, value in values.items():
+        t.delete(
+            AssetUnique(*AssetUnique.key(partner_id, name, value)),
+            condition=AssetUnique.pk.does_not_exist() | (AssetUnique.asset_id == asset_id),
+        )
+
+
+def _refuse_taken(t: TransactWrite, exc: TransactWriteError, taken: list[AssetUnique]) -> None:
+    """Raises AssetExists naming the asset that holds the first refused value, if any was."""
+    failed = failed_keys(t, exc)
+    for item in taken:
+        if (item.pk, item.sk) not in failed:
+            continue
+        try:
+            holder = AssetUnique.get(item.pk, item.sk, consistent_read=True).asset_id
+        except AssetUnique.DoesNotExist:
+            holder = ""  # given back in the meantime: the caller may try again
+        label = item.field.replace("_", " ")
+        raise AssetExists(
+            f"Your asset {holder} already has the {label} {item.value}; change or revoke it first.",
+            details={"asset_id": holder, "field": item.field, "value": item.value},
+        ) from exc
+
+
+def _contention(exc: TransactWriteError) -> bool:
+    return any(r is not None and r.code in CONTENTION for r in exc.cancellation_reasons)
 
 
 @functools.cache
@@ -59,24 +133,35 @@ def create(partner_id: str, body: AssetIn) -> AssetOut:
             f"(they belong to {ASSET_KIND_ROLE[body.kind]} partners)."
         )
     now = utc_now()
-    item = save_with_fresh_id(
-        lambda asset_id: Asset(
+    attributes = body.attributes.model_dump(exclude_none=True)
+    values = unique_values(body.kind, attributes)
+    for _ in range(ID_DRAWS):
+        asset_id = secrets.token_bytes(3).hex().upper()  # as `models.base.save_with_fresh_id`
+        item = Asset(
             *Asset.key(partner_id, asset_id),
             partner_id=partner_id,
             asset_id=asset_id,
             kind=body.kind,
             name=body.attributes.asset_name(),
-            attributes=body.attributes.model_dump(exclude_none=True),
+            attributes=attributes,
             geofence=_geofence(body),
             timezone=body.timezone or "Asia/Shanghai",
             created_at=now,
             updated_at=now,
         )
-    )
-    if item is None:
-        raise errors.Conflict("Could not allocate an asset id; try again.", code="id_exhausted")
-    logger.info("asset created", extra={"partner_id": partner_id, "asset_id": item.asset_id})
-    return out(item)
+        t, taken = transaction(), []
+        try:
+            with t:
+                t.save(item, condition=Asset.pk.does_not_exist())
+                taken = _take(t, partner_id, asset_id, values)
+        except TransactWriteError as exc:
+            _refuse_taken(t, exc, taken)
+            if (item.pk, item.sk) in failed_keys(t, exc) or _contention(exc):
+                continue  # the id is taken, or another write was on one of the items: draw again
+            raise
+        logger.info("asset created", extra={"partner_id": partner_id, "asset_id": asset_id})
+        return out(item)
+    raise errors.Conflict("Could not allocate an asset id; try again.", code="id_exhausted")
 
 
 def get(partner_id: str, asset_id: str) -> Asset:
@@ -112,6 +197,7 @@ def list_assets(partner_id: str, limit: int, cursor: str | None) -> AssetList:
 def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     asset = get(partner_id, asset_id)
     actions: list[Action] = [Asset.updated_at.set(utc_now())]
+    merged_attributes: dict[str, Any] = {}
     if body.attributes is not None:
         merged = {"kind": asset.kind, "attributes": plain(asset.attributes) | body.attributes}
         try:
@@ -119,15 +205,34 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
         except ValidationError as exc:  # the same 422 as POST gives for these attributes
             details = errors.validation_details(exc.errors(), tags=request_models.union_tags())
             raise errors.Unprocessable("The request is not valid.", details=details) from exc
+        merged_attributes = checked.attributes.model_dump(exclude_none=True)
         actions += [
-            Asset.attributes.set(checked.attributes.model_dump(exclude_none=True)),
+            Asset.attributes.set(merged_attributes),
             Asset.name.set(checked.attributes.asset_name()),
         ]
     if body.geofence is not None:
         actions.append(Asset.geofence.set(_geofence(body)))  # type: ignore[arg-type]
     if body.timezone is not None:
         actions.append(Asset.timezone.set(body.timezone))
-    asset.update(actions=actions, condition=Asset.pk.exists())
+    before = unique_values(asset.kind, plain(asset.attributes))
+    after = unique_values(asset.kind, merged_attributes) if body.attributes is not None else before
+    gone = {k: v for k, v in before.items() if after.get(k) != v}
+    new = {k: v for k, v in after.items() if before.get(k) != v}
+    if not (gone or new):
+        asset.update(actions=actions, condition=Asset.pk.exists())
+    else:
+        t, taken = transaction(), []
+        try:
+            with t:
+                t.update(asset, actions=actions, condition=Asset.pk.exists())
+                _give_back(t, partner_id, asset.asset_id, gone)
+                taken = _take(t, partner_id, asset.asset_id, new)
+        except TransactWriteError as exc:
+            _refuse_taken(t, exc, taken)
+            if _contention(exc):
+                raise errors.Conflict("Another change is in progress; try again.", code="busy") from exc
+            raise
+        asset.refresh(consistent_read=True)
     cache.forget(Asset.key(partner_id, asset.asset_id))  # `claims.metadata.asset`
     return out(asset)
 
@@ -138,15 +243,23 @@ def set_status(partner_id: str, asset_id: str, status: str) -> AssetOut:
     asset = get(partner_id, asset_id)
     if asset.status == status:
         return out(asset)
+    actions: list[Action] = [Asset.status.set(status), Asset.updated_at.set(utc_now())]
+    values = unique_values(asset.kind, plain(asset.attributes)) if status == "revoked" else {}
     try:
-        asset.update(
-            actions=[Asset.status.set(status), Asset.updated_at.set(utc_now())],
-            condition=Asset.status == "active",
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise AssetNotActive(f"The asset is already {get(partner_id, asset_id).status}.") from exc
-        raise
+        if values:  # a revoked asset gives its room number, SKU and GTIN back
+            t = transaction()
+            with t:
+                t.update(asset, actions=actions, condition=Asset.status == "active")
+                _give_back(t, partner_id, asset.asset_id, values)
+            asset.refresh(consistent_read=True)
+        else:
+            asset.update(actions=actions, condition=Asset.status == "active")
+    except (UpdateError, TransactWriteError) as exc:
+        if isinstance(exc, UpdateError) and exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        if isinstance(exc, TransactWriteError) and (asset.pk, asset.sk) not in failed_keys(t, exc):
+            raise
+        raise AssetNotActive(f"The asset is already {get(partner_id, asset_id).status}.") from exc
     cache.forget(Asset.key(partner_id, asset.asset_id))  # `claims.metadata.asset`
     logger.info("asset status changed", extra={"asset_id": asset.asset_id, "status": status})
     return out(asset)

@@ -73,6 +73,21 @@ class Asset(TanhuiModel):
         return partner_pk(partner_id), f"ASSET#{asset_id}"
 
 
+class AssetUnique(TanhuiModel):
+    """pk=PARTNER#<partner_id>, sk=UNIQUE#<field>#<value>: which of the partner's assets holds a
+    room number, SKU or GTIN (normalised). Put with `attribute_not_exists(pk)` in the asset's own
+    transaction, so two rooms 1209 cannot both be written, however close together."""
+
+    partner_id = UnicodeAttribute()
+    field = UnicodeAttribute()  # room_number | sku | gtin
+    value = UnicodeAttribute()
+    asset_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(partner_id: str, field: str, value: str) -> tuple[str, str]:
+        return partner_pk(partner_id), f"UNIQUE#{field}#{value}"
+
+
 def batches_pk(partner_id: str) -> str:
     """The gsi1 partition listing a partner's code batches."""
     return f"{partner_pk(partner_id)}#BATCHES"
