@@ -299,11 +299,14 @@ def list_imports(
     summary="Get an import",
     description="Status (awaiting_upload, processing, completed, quarantined, failed), counts of "
     "rows credited, duplicate, pending, unmatched, invalid, over_quota and no_reduction, the coins "
-    "and gCO2e credited, and presigned links to the JSON report and the CSV of rejected rows.",
+    "and gCO2e credited, and presigned links to the JSON report and the CSV of rejected rows (the "
+    "partner's own rows and columns, with a 原因 / reason column). `reason` and `notes` are Chinese, "
+    "English with `Accept-Language: en`.",
     responses=responses(raises=[*STAFF, imports.ImportNotFound]),
 )
-def get_import(import_id: str) -> ImportOut:
-    return imports.out(imports.get(_partner_id(), import_id))
+def get_import(import_id: str, accept_language: Annotated[str | None, Header()] = None) -> ImportOut:
+    job = imports.get(_partner_id(), import_id)
+    return imports.out(job, lang=imports.language(accept_language))
 
 
 # ------------------------------------------------------------------------------------ totals

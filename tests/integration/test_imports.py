@@ -6,6 +6,8 @@ queue, the dispatcher hands the messages to the function as Lambda's poller woul
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -125,13 +127,29 @@ def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report
     assert job["coins"] == 2 * int(night.coins_per_unit) == _coins(guest.user_id)
     record = BehaviourRecord.get(*BehaviourRecord.key(keys.hotel_night(guest.user_id, _night(10))))
     assert (record.channel, record.asset_id, record.evidence["row"]) == ("import", room.asset_id, 2)
-    rejects = urllib3.request("GET", job["rejects_url"]).data.decode("utf-8-sig").splitlines()
-    assert rejects[0] == "row,outcome,reason_code,reason"
-    assert [line.split(",")[:3] for line in rejects[1:]] == [
-        ["3", "pending", "not_registered"],
-        ["4", "invalid", "asset_not_found"],
-        ["5", "invalid", "invalid_value"],
+    raw = urllib3.request("GET", job["rejects_url"]).data
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel opens it
+    rejects = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rejects[0] == ["手机号", "房号", "入住日期", "晚数", "原因", "reason"]  # the partner's own + why
+    assert [r[:5] for r in rejects[1:]] == [
+        ["+8613700000000", "808", _night(10), "1", "第 3 行 " + jobs._ZH["not_registered"]],
+        [
+            guest.phone,
+            other_hotel_room.asset_id,
+            _night(20),
+            "1",
+            f'第 4 行「房号」列 "{other_hotel_room.asset_id}" 不是本酒店登记的房间',
+        ],
+        [
+            guest.phone,
+            "808",
+            "not-a-date",
+            "1",
+            '第 5 行「入住日期」列 "not-a-date" 不是日期（应写作 2026-11-03 或 2026/11/3）',
+        ],
     ]
+    english = 'Row 5, column "入住日期": "not-a-date" is not a date like 2026-11-03 or 2026/11/3'
+    assert rejects[3][5] == english
     report = json.loads(urllib3.request("GET", job["report_url"]).data)
     assert report["counts"] == job["counts"] and report["encoding"] == "gb18030"
 

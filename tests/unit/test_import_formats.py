@@ -246,9 +246,9 @@ def test_given_a_200k_row_stream_when_surveyed_then_memory_stays_at_a_few_chunks
         ("guest,room".encode("utf-16"), "hotel_stays", "undecodable", "UTF-16"),
         (b"guest,room,check_in,nights\n1,\x00,2,3\n", "hotel_stays", "undecodable", "NUL"),
         (b"guest,room,nights,colour\n1,2,3,4\n", "hotel_stays", "bad_header", "missing column(s): check_in"),
-        (b"guest,room,nights,colour\n1,2,3,4\n", "hotel_stays", "bad_header", "unknown column(s): colour"),
-        (b"guest,room,check_in,nights,phone\n", "hotel_stays", "bad_header", "given twice: guest"),
-        (b"13800138000,1208,2026-11-03,2\n", "hotel_stays", "bad_header", "guest, room, check_in, nights"),
+        (b"guest,room,nights,colour\n1,2,3,4\n", "hotel_stays", "bad_header", "header row read: guest, room"),
+        (b"guest,room,check_in,colour\n1,2,3,4\n", "hotel_stays", "bad_header", "nights or check_out"),
+        (b"13800138000,1208,2026-11-03,2\n", "hotel_stays", "bad_header", "guest, room, check_in, check_out"),
         (b"", "hotel_stays", "empty_file", "empty"),
         (b"\r\n \r\n\r\n", "hotel_stays", "empty_file", "blank"),
         (b"guest,room,check_in,nights\r\n,,,\r\n\r\n", "hotel_stays", "empty_file", "no data rows"),
@@ -371,20 +371,23 @@ def test_given_a_good_hotel_stay_then_it_parses_with_a_phone_or_a_user_id():
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"guest": "Zhang San"}, "guest is neither a mobile phone number nor a user id (UUID)"),
+        (
+            {"guest": "Zhang San"},
+            'guest "Zhang San" is neither an 11-digit mobile number nor a user id (UUID)',
+        ),
         ({"guest": ""}, "guest is required"),
         ({"room": None}, "room is required"),
-        ({"check_in": "2026-02-30"}, "check_in '2026-02-30' is not a day of the calendar"),
+        ({"check_in": "2026-02-30"}, 'check_in "2026-02-30" is not a day of the calendar'),
         (
             {"check_in": "03/11/2026"},
-            "check_in must be a date like 2026-11-03 or 2026/11/3, got '03/11/2026'",
+            'check_in "03/11/2026" is not a date like 2026-11-03 or 2026/11/3',
         ),
-        ({"nights": "0"}, "nights must be between 1 and 31, got 0"),
-        ({"nights": "32"}, "nights must be between 1 and 31, got 32"),
-        ({"nights": "2.5"}, "nights must be a whole number, got '2.5'"),
-        ({"nights": "two"}, "nights must be a number, got 'two'"),
-        ({"nights": True}, "nights must be a number, got 'True'"),
-        ({"colour": "red"}, "unknown column 'colour'"),
+        ({"nights": "0"}, 'nights "0" is not between 1 and 31'),
+        ({"nights": "32"}, 'nights "32" is not between 1 and 31'),
+        ({"nights": "2.5"}, 'nights "2.5" is not a whole number'),
+        ({"nights": "two"}, 'nights "two" is not a number'),
+        ({"nights": True}, 'nights "True" is not a number'),
+        ({"colour": "red"}, "colour is not a column of this file type"),
     ],
 )
 def test_given_a_bad_hotel_stay_then_the_reason_names_the_column(change, reason):
@@ -430,26 +433,26 @@ def test_given_good_product_sales_then_they_parse():
     ("change", "reason"),
     [
         ({"sku": ""}, "sku or gtin is required"),
-        ({"gtin": "6901234567891"}, "gtin '6901234567891' has a wrong check digit"),
-        ({"gtin": "690123"}, "gtin must be 8, 12, 13 or 14 digits, got '690123'"),
+        ({"gtin": "6901234567891"}, 'gtin "6901234567891" has a wrong check digit'),
+        ({"gtin": "690123"}, 'gtin "690123" is not 8, 12, 13 or 14 digits'),
         (
             {"gtin": "6.90123E+12"},
-            "gtin '6.90123E+12' is a number the spreadsheet shortened; format the column as "
+            'gtin "6.90123E+12" is a number the spreadsheet shortened; format the column as '
             "text and export again",
         ),
         (
             {"serial": "0A1B-2C3D"},
-            "serial must be 16 hex characters (e.g. 0A1B-2C3D-4E5F-6071), got '0A1B-2C3D'",
+            'serial "0A1B-2C3D" is not 16 hex characters (e.g. 0A1B-2C3D-4E5F-6071)',
         ),
         (
             {"serial": "0A1B2C3D4E5F6071"},
-            "quantity must be 1 when a serial is given (one serial is one item), got 2",
+            'quantity "2" must be 1 when a serial is given (one serial is one item)',
         ),
         ({"receipt": ""}, "receipt is required when there is no serial"),
-        ({"quantity": "101"}, "quantity must be between 1 and 100, got 101"),
+        ({"quantity": "101"}, 'quantity "101" is not between 1 and 100'),
         (
             {"sold_at": "yesterday"},
-            "sold_at must be a date-time like 2026-11-03T08:15:00+08:00 or 2026-11-03 08:15, got 'yesterday'",
+            'sold_at "yesterday" is not a date-time like 2026-11-03T08:15:00+08:00 or 2026-11-03 08:15',
         ),
     ],
 )
@@ -470,9 +473,9 @@ def test_given_plant_adoptions_then_optional_values_may_be_empty_and_bounded_one
     assert (row.age_years, row.height_m, row.adopted_on) == (None, None, date(2026, 3, 12))
     assert parse_row("plant_adoptions", base | {"height_m": " 12.50 "}).height_m == Decimal("12.50")
     for change, reason in [
-        ({"age_years": "501"}, "age_years must be between 0 and 500, got 501"),
-        ({"height_m": "150.5"}, "height_m must be between 0 and 150, got 150.5"),
-        ({"height_m": "-1"}, "height_m must be between 0 and 150, got -1"),
+        ({"age_years": "501"}, 'age_years "501" is not between 0 and 500'),
+        ({"height_m": "150.5"}, 'height_m "150.5" is not between 0 and 150'),
+        ({"height_m": "-1"}, 'height_m "-1" is not between 0 and 150'),
         ({"species": "  "}, "species is required"),
     ]:
         assert reason_for("plant_adoptions", base | change) == reason
@@ -489,12 +492,12 @@ def test_given_transit_trips_then_months_in_spreadsheet_forms_parse_and_limits_h
         == "5100 0123"
     )
     for change, reason in [
-        ({"month": "2026-13"}, "month must be a month like 2026-11, got '2026-13'"),
-        ({"month": "2026/10/15"}, "month must be a month like 2026-11, got '2026/10/15'"),
-        ({"trips": "501"}, "trips must be between 0 and 500, got 501"),
+        ({"month": "2026-13"}, 'month "2026-13" is not a month like 2026-11'),
+        ({"month": "2026/10/15"}, 'month "2026/10/15" is not a month like 2026-11'),
+        ({"trips": "501"}, 'trips "501" is not between 0 and 500'),
         (
             {"card": "5.10001E+15"},
-            "card '5.10001E+15' is a number the spreadsheet shortened; format the column as "
+            'card "5.10001E+15" is a number the spreadsheet shortened; format the column as '
             "text and export again",
         ),
     ]:
@@ -523,11 +526,11 @@ def test_given_utility_savings_then_aliases_and_thousands_separators_parse():
         == "gas"
     )
     for change, reason in [
-        ({"utility": "steam"}, "utility must be one of electricity | water | gas, got 'steam'"),
-        ({"usage": "1000001"}, "usage must be between 0 and 1,000,000, got 1000001"),
-        ({"standard": "-3"}, "standard must be between 0 and 1,000,000, got -3"),
-        ({"usage": "NaN"}, "usage must be a number, got 'NaN'"),
-        ({"usage": "12,34"}, "usage must be a number, got '12,34'"),
+        ({"utility": "steam"}, 'utility "steam" is not one of electricity | water | gas'),
+        ({"usage": "1000001"}, 'usage "1000001" is not between 0 and 1,000,000'),
+        ({"standard": "-3"}, 'standard "-3" is not between 0 and 1,000,000'),
+        ({"usage": "NaN"}, 'usage "NaN" is not a number'),
+        ({"usage": "12,34"}, 'usage "12,34" is not a number'),
     ]:
         assert (
             reason_for(
@@ -548,15 +551,15 @@ def test_given_car_trips_then_days_are_bounded_by_the_month_and_the_month_before
         is None
     )
     for change, reason in [
-        ({"month": "2026-02", "days_out": "29"}, "days_out must be between 0 and 28, got 29"),
-        ({"days_out_previous": "29"}, "days_out_previous must be between 0 and 28, got 29"),
+        ({"month": "2026-02", "days_out": "29"}, 'days_out "29" is not between 0 and 28'),
+        ({"days_out_previous": "29"}, 'days_out_previous "29" is not between 0 and 28'),
         (
             {"month": "2028-03", "days_out_previous": "30"},
-            "days_out_previous must be between 0 and 29, got 30",
+            'days_out_previous "30" is not between 0 and 29',
         ),
         (
             {"month": "2027-01", "days_out_previous": "32"},
-            "days_out_previous must be between 0 and 31, got 32",
+            'days_out_previous "32" is not between 0 and 31',
         ),
     ]:
         assert (
@@ -577,15 +580,15 @@ def test_given_waste_sorting_then_local_times_are_shanghai_and_exactly_one_amoun
     for change, reason in [
         (
             {"category": "glass"},
-            "category must be one of plastic_bottle | paper | cardboard | kitchen_waste, got 'glass'",
+            'category "glass" is not one of plastic_bottle | paper | cardboard | kitchen_waste',
         ),
         ({"kg": "1.5"}, "plastic_bottle rows count items in quantity, with kg empty"),
         ({"category": "纸板"}, "cardboard rows weigh kg, with quantity empty"),
-        ({"category": "paper", "quantity": "", "kg": "0"}, "kg must be more than 0 and at most 1,000, got 0"),
-        ({"quantity": "1001"}, "quantity must be between 1 and 1000, got 1001"),
+        ({"category": "paper", "quantity": "", "kg": "0"}, 'kg "0" is not more than 0 and at most 1,000'),
+        ({"quantity": "1001"}, 'quantity "1001" is not between 1 and 1000'),
         (
             {"time": "2026-11-03"},
-            "time must be a date-time like 2026-11-03T08:15:00+08:00 or 2026-11-03 08:15, got '2026-11-03'",
+            'time "2026-11-03" is not a date-time like 2026-11-03T08:15:00+08:00 or 2026-11-03 08:15',
         ),
     ]:
         assert (

@@ -18,12 +18,13 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from tanhui.imports.rows import (
     FILE_TYPES,
+    LOOKUP,
     SCHEMAS,
     CarTrips,
     HotelStay,
@@ -36,11 +37,13 @@ from tanhui.imports.rows import (
     WasteSorting,
     Who,
     canonical_column,
+    column_name,
     header_for,
     normalise_phone,
     parse_row,
     schemas_markdown,
 )
+from tanhui.imports.values import fold
 
 __all__ = [
     "FILE_TYPES",
@@ -48,6 +51,7 @@ __all__ = [
     "ByteRange",
     "CarTrips",
     "FileRejected",
+    "HeaderMatch",
     "HotelStay",
     "Layout",
     "PlantAdoption",
@@ -60,6 +64,7 @@ __all__ = [
     "WasteSorting",
     "Who",
     "header_for",
+    "match_header",
     "normalise_phone",
     "parse_row",
     "read_range",
@@ -76,12 +81,13 @@ _LINE_SIGNIFICANT = re.compile(rb"[^ \t\r\n]")
 
 class FileRejected(Exception):
     """The whole file is quarantined. Codes: unknown_type, undecodable, bad_header, empty_file,
-    too_large, bad_json."""
+    too_large, bad_json. `message` in English, `zh` in Chinese."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, zh: str | None = None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.zh = zh or message
 
 
 @dataclass(frozen=True)
@@ -96,10 +102,18 @@ class Layout:
     file_type: str
     encoding: str  # utf-8-sig | utf-8 | gb18030
     format: str  # csv | jsonl
-    header: tuple[str, ...] | None  # canonical names per CSV column ("" for an unnamed one)
+    header: tuple[str, ...] | None  # canonical names per CSV column ("" for one ignored)
     data_start: int  # byte offset of the first data record
     rows: int  # data records, blank ones not counted
     ranges: tuple[ByteRange, ...]
+    source_header: tuple[str, ...] = ()  # the header row as the partner wrote it
+    title_rows: int = 0  # records above the header row (a title, an export time …), skipped
+
+    @property
+    def ignored(self) -> tuple[str, ...]:
+        """The partner's columns no field is read from (序号, 姓名, 备注 …)."""
+        pairs = zip(self.source_header, self.header or (), strict=False)
+        return tuple(text for text, field in pairs if not field and text.strip())
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,14 @@ class RawRow:
     row: int
     fields: dict[str, Any] | None
     error: str | None
+    values: tuple[str, ...] = ()  # the record's cells as written (the rejects file repeats them)
+    skipped: bool = False  # a 合计 / total row: not a row of anyone's behaviour
+
+
+TOTAL_WORDS = frozenset(
+    {"合计", "总计", "小计", "汇总", "合计数", "total", "totals", "sum", "subtotal", "grandtotal"}
+)
+MAX_TITLE_ROWS = 10  # records above the header row that may be a title block
 
 
 class _RecordEnds:
@@ -162,11 +184,15 @@ def _with_head(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
 def _reject_unreadable(head: bytes) -> None:
     if head.startswith(b"PK\x03\x04"):
         raise FileRejected(
-            "undecodable", "this is an Excel workbook (.xlsx); save it as CSV UTF-8 and upload again"
+            "undecodable",
+            "this is an Excel workbook (.xlsx); save it as CSV UTF-8 and upload again",
+            "这是 Excel 工作簿（.xlsx）：请另存为“CSV UTF-8”后重新上传",
         )
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileRejected(
-            "undecodable", "this file is UTF-16 (Unicode text); save it as CSV UTF-8 and upload again"
+            "undecodable",
+            "this file is UTF-16 (Unicode text); save it as CSV UTF-8 and upload again",
+            "这是 UTF-16（Unicode 文本）文件：请另存为“CSV UTF-8”后重新上传",
         )
 
 
@@ -179,14 +205,22 @@ class _Encodings:
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         if b"\x00" in chunk:
-            raise FileRejected("undecodable", "the file holds NUL bytes: it is not a text file")
+            raise FileRejected(
+                "undecodable",
+                "the file holds NUL bytes: it is not a text file",
+                "文件含有空字节：不是文本文件",
+            )
         for name, decoder in list(self.decoders.items()):
             try:
                 decoder.decode(chunk, final)
             except UnicodeDecodeError:
                 del self.decoders[name]
         if not self.decoders:
-            raise FileRejected("undecodable", "the file is neither UTF-8 nor GB18030/GBK text")
+            raise FileRejected(
+                "undecodable",
+                "the file is neither UTF-8 nor GB18030/GBK text",
+                "文件既不是 UTF-8 也不是 GBK/GB18030 文本",
+            )
 
     def settled(self) -> str:
         self.feed(b"", final=True)
@@ -197,10 +231,14 @@ def survey(chunks: Iterable[bytes], file_type: str, *, rows_per_range: int = 500
     """One streaming pass over a file's bytes: its encoding, format, header, row count and ranges.
     Raises FileRejected when the whole file cannot be imported."""
     if file_type not in FILE_TYPES:
-        raise FileRejected("unknown_type", f"unknown file type {file_type!r}; known: {', '.join(FILE_TYPES)}")
+        raise FileRejected(
+            "unknown_type",
+            f"unknown file type {file_type!r}; known: {', '.join(FILE_TYPES)}",
+            f"没有 {file_type!r} 这种文件类型；可用的有：{'、'.join(FILE_TYPES)}",
+        )
     if rows_per_range < 1:
         raise ValueError("rows_per_range must be at least 1")
-    s = _Survey(rows_per_range)
+    s = _Survey(rows_per_range, lambda record: _match(file_type, record).complete)
     offset = 0
     encodings: _Encodings | None = None
     for chunk in _with_head(chunks, 4):  # enough for a BOM or a zip signature
@@ -211,29 +249,58 @@ def survey(chunks: Iterable[bytes], file_type: str, *, rows_per_range: int = 500
             encodings = _Encodings(bom=chunk.startswith(UTF8_BOM))
             s.skip = s.record_start = len(UTF8_BOM) if chunk.startswith(UTF8_BOM) else 0
         if offset + len(chunk) > max_bytes:
-            raise FileRejected("too_large", f"the file is larger than {max_bytes:,} bytes")
+            raise FileRejected(
+                "too_large",
+                f"the file is larger than {max_bytes:,} bytes",
+                f"文件超过 {max_bytes:,} 字节",
+            )
         encodings.feed(chunk)
-        s.feed(chunk, offset)
+        try:
+            s.feed(chunk, offset)
+        except _NoHeader:
+            s.first_record = None
+            break
         offset += len(chunk)
     if encodings is None:
-        raise FileRejected("empty_file", "the file is empty")
-    encoding = encodings.settled()
-    s.finish(offset)
+        raise FileRejected("empty_file", "the file is empty", "文件是空的")
+    encoding = encodings.settled() if s.title_rows <= MAX_TITLE_ROWS else _guess(s.candidates)
+    if s.title_rows <= MAX_TITLE_ROWS:
+        s.finish(offset)
     if s.format is None:
-        raise FileRejected("empty_file", "the file holds only blank lines")
-    header = _header(file_type, s.first_record, encoding) if s.format == "csv" else None
+        raise FileRejected("empty_file", "the file holds only blank lines", "文件只有空行")
+    matched = None
+    if s.format == "csv":
+        if s.first_record is None:  # no record made a header: say what the likeliest one lacks
+            candidates = [_match(file_type, r, encoding) for r in s.candidates]
+            _reject_header(file_type, max(candidates, key=lambda m: m.found, default=_match(file_type, b"")))
+        matched = _match(file_type, s.first_record, encoding)
+        if not matched.complete:
+            _reject_header(file_type, matched)
     if s.format == "jsonl":
         _check_first_line(s.first_record, encoding)
     if s.rows == 0:
-        raise FileRejected("empty_file", "the file has a header but no data rows")
-    return Layout(file_type, encoding, s.format, header, s.data_start, s.rows, tuple(s.ranges))
+        raise FileRejected("empty_file", "the file has a header but no data rows", "文件只有表头，没有数据行")
+    return Layout(
+        file_type,
+        encoding,
+        s.format,
+        matched.header if matched else None,
+        s.data_start,
+        s.rows,
+        tuple(s.ranges),
+        source_header=matched.texts if matched else (),
+        title_rows=s.title_rows,
+    )
 
 
 class _Survey:
     """The record-by-record bookkeeping of `survey`, on absolute byte offsets."""
 
-    def __init__(self, rows_per_range: int):
+    def __init__(self, rows_per_range: int, is_header: Callable[[bytes], bool]):
         self.rows_per_range = rows_per_range
+        self.is_header = is_header
+        self.title_rows = 0  # records above a CSV's header row
+        self.candidates: list[bytes] = []  # those records, for the message when none is a header
         self.skip = 0  # a BOM: not part of any record's content
         self.format: str | None = None
         self.ends = _RecordEnds(quoted=True)  # until the format is known only blank lines pass
@@ -261,7 +328,11 @@ class _Survey:
                 return
             first = chunk[m.start() : m.start() + 1]
             if first == b"[":
-                raise FileRejected("bad_json", "this is a JSON array; upload JSON Lines, one object per line")
+                raise FileRejected(
+                    "bad_json",
+                    "this is a JSON array; upload JSON Lines, one object per line",
+                    "这是 JSON 数组：请上传 JSON Lines，每行一个对象",
+                )
             blank_ends = self.ends.feed(chunk[: m.start()], pos)
             pos = self._segments(chunk, offset, pos, blank_ends, blank_ends[-1] if blank_ends else pos)
             self.format = "jsonl" if first == b"{" else "csv"
@@ -290,7 +361,9 @@ class _Survey:
             if len(self.first_buffer) > MAX_HEADER_BYTES:
                 if self.format == "csv":
                     raise FileRejected(
-                        "bad_header", f"the header row is longer than {MAX_HEADER_BYTES:,} bytes"
+                        "bad_header",
+                        f"the header row is longer than {MAX_HEADER_BYTES:,} bytes",
+                        f"表头行超过 {MAX_HEADER_BYTES:,} 字节",
                     )
                 self.first_too_long = True  # a long first JSON line: read_range will judge it
                 self.first_buffer.clear()
@@ -306,6 +379,17 @@ class _Survey:
         blank = not self.record_significant and self._blank_csv_record()
         self.record_significant = False
         self.blank_bytes.clear()
+        if self.first_record is None and not blank and self.format == "csv":
+            record = bytes(self.first_buffer)
+            if not self.is_header(record):  # a title block above the header row
+                self.first_buffer.clear()
+                self.candidates.append(record)
+                self.title_rows += 1
+                if self.title_rows > MAX_TITLE_ROWS:
+                    raise _NoHeader()
+                self.record_no += 1
+                self.record_start = end
+                return
         if self.first_record is None and not blank:
             self.first_record = b"{}" if self.first_too_long else bytes(self.first_buffer)
             self.first_buffer.clear()
@@ -353,30 +437,97 @@ def _decode(record: bytes, encoding: str) -> str:
     return record.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding)
 
 
-def _header(file_type: str, record: bytes | None, encoding: str) -> tuple[str, ...]:
-    expected = ", ".join(header_for(file_type))
+class _NoHeader(Exception):
+    """None of the first records is a header row: the file is refused without reading on."""
+
+
+def _guess(records: list[bytes]) -> str:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            for r in records:
+                r.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "gb18030"
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """A record read as the header row: each column's field ("" ignored) and what is missing."""
+
+    texts: tuple[str, ...]  # as written
+    header: tuple[str, ...]  # the field each column feeds, "" for none
+    missing: tuple[str, ...]  # required fields no column feeds
+    missing_groups: tuple[tuple[str, ...], ...]  # groups of which one field is needed and none is fed
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.missing_groups
+
+    @property
+    def found(self) -> int:
+        return sum(1 for h in self.header if h)
+
+
+def match_header(file_type: str, texts: Iterable[str]) -> HeaderMatch:
+    """Which field each header text stands for. When two columns stand for one field (手机号 and
+    联系电话) the name earlier in the spec's list wins; the other is ignored like any extra column."""
+    spec = SCHEMAS[file_type]
+    table = LOOKUP[file_type]
+    texts = tuple(texts)
+    found = [table.get(column_name(t)) if t.strip() else None for t in texts]
+    best: dict[str, tuple[int, int]] = {}  # field -> (rank, position)
+    for position, hit in enumerate(found):
+        if hit is not None and (hit[0] not in best or hit[1] < best[hit[0]][0]):
+            best[hit[0]] = (hit[1], position)
+    winners = {position: name for name, (_, position) in best.items()}
+    header = tuple(winners.get(i, "") for i in range(len(texts)))
+    missing = tuple(c.name for c in spec.columns if c.required and c.name not in best)
+    groups = tuple(g for g in spec.one_of if not any(name in best for name in g))
+    return HeaderMatch(texts, header, missing, groups)
+
+
+def _match(file_type: str, record: bytes | None, encoding: str | None = None) -> HeaderMatch:
+    """A raw record read as a header row (decoded as UTF-8, else GB18030, while the file's own
+    encoding is not settled yet)."""
+    text = None
+    for name in (encoding,) if encoding else ("utf-8-sig", "gb18030"):
+        try:
+            text = _decode(record or b"", name)
+            break
+        except UnicodeDecodeError:
+            continue
     try:
-        names = next(csv.reader([_decode(record or b"", encoding)], strict=True), [])
-    except csv.Error as exc:
-        raise FileRejected(
-            "bad_header", f"the header row is not valid CSV ({exc}); expected: {expected}"
-        ) from None
-    header = tuple(
-        canonical_column(file_type, n) or ("" if not n.strip() else f"?{n.strip()}") for n in names
+        names = next(csv.reader([text or ""], strict=True), [])
+    except csv.Error:
+        names = []
+    return match_header(file_type, names)
+
+
+def _zh_name(file_type: str, name: str) -> str:
+    column = SCHEMAS[file_type].column(name)
+    return next((a for a in column.aliases if not a.isascii()), name)
+
+
+def _reject_header(file_type: str, m: HeaderMatch) -> None:
+    spec = SCHEMAS[file_type]
+    expected = ", ".join(c.name for c in spec.columns)
+    zh_expected = "、".join(_zh_name(file_type, c.name) for c in spec.columns)
+    en, zh = [], []
+    if m.missing:
+        en.append("missing column(s): " + ", ".join(f"{n} ({_zh_name(file_type, n)})" for n in m.missing))
+        zh.append("缺少列：" + "、".join(f"「{_zh_name(file_type, n)}」" for n in m.missing))
+    for group in m.missing_groups:
+        en.append("one of the columns " + " or ".join(group) + " is needed")
+        zh.append("需要「" + "」或「".join(_zh_name(file_type, n) for n in group) + "」列")
+    seen = "、".join(t.strip() for t in m.texts if t.strip()) or "（空）"
+    raise FileRejected(
+        "bad_header",
+        f"{'; '.join(en)} (the header row read: {', '.join(t.strip() for t in m.texts if t.strip())}; "
+        f"a {file_type} file has: {expected})",
+        f"{'；'.join(zh)}（读到的表头：{seen}；{file_type} 文件的列：{zh_expected}）",
     )
-    unknown = [h[1:] for h in header if h.startswith("?")]
-    missing = [c.name for c in SCHEMAS[file_type].columns if c.required and c.name not in header]
-    twice = sorted({h for h in header if h and not h.startswith("?") and header.count(h) > 1})
-    problems = []
-    if missing:
-        problems.append(f"missing column(s): {', '.join(missing)}")
-    if unknown:
-        problems.append(f"unknown column(s): {', '.join(unknown)}")
-    if twice:
-        problems.append(f"column(s) given twice: {', '.join(twice)}")
-    if problems:
-        raise FileRejected("bad_header", f"{'; '.join(problems)} (a {file_type} file has: {expected})")
-    return header
 
 
 def _check_first_line(record: bytes | None, encoding: str) -> None:
@@ -386,7 +537,9 @@ def _check_first_line(record: bytes | None, encoding: str) -> None:
         value = None
     if not isinstance(value, dict):
         raise FileRejected(
-            "bad_json", "the first line is not a JSON object; JSON Lines holds one complete object per line"
+            "bad_json",
+            "the first line is not a JSON object; JSON Lines holds one complete object per line",
+            "第一行不是 JSON 对象：JSON Lines 每行是一个完整的对象",
         )
 
 
@@ -438,12 +591,18 @@ def _csv_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRo
             else f"the row is not valid CSV ({exc})"
         )
         return RawRow(row, None, reason)
-    if all(not v.strip(" \t\r\n") for v in values):
+    first = next((v for v in values if v.strip(" \t\r\n")), None)
+    if first is None:
         return None
+    if len(first) <= 12 and not first[:1].isdigit() and fold(first) in TOTAL_WORDS:
+        return RawRow(row, None, None, tuple(values), skipped=True)
     header = layout.header or ()
     if len(values) != len(header):
-        return RawRow(row, None, f"the row has {len(values)} fields, the header has {len(header)}")
-    return RawRow(row, {name: value for name, value in zip(header, values, strict=True) if name}, None)
+        return RawRow(
+            row, None, f"the row has {len(values)} fields, the header has {len(header)}", tuple(values)
+        )
+    fields = {name: value for name, value in zip(header, values, strict=True) if name}
+    return RawRow(row, fields, None, tuple(values))
 
 
 def _json_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRow | None:

@@ -25,7 +25,8 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -35,9 +36,12 @@ from pynamodb.expressions.update import Action
 
 from tanhui import bindings, errors
 from tanhui.aws import client
+from tanhui.claims import keys
 from tanhui.config import get_settings
 from tanhui.imports import credit, formats, pending, plans
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
+from tanhui.imports.specs import SPECS
+from tanhui.imports.values import RowInvalid, say
 from tanhui.models.base import iso_ms, put_once, sortable_id, utc_now
 from tanhui.models.imports import COUNTS, ImportJob
 from tanhui.models.pages import decode_cursor, encode_cursor
@@ -52,7 +56,9 @@ ROWS_PER_RANGE = 5000
 BLOCK_ROWS = 500  # rows matched and credited together
 LINK_SECONDS = 3600
 MAX_RECEIVES = 5  # the upload queue's maxReceiveCount
-REJECTS_HEADER = b"row,outcome,reason_code,reason\r\n"
+REJECTS_REASON = ("原因", "reason")  # the columns the rejects file adds to the partner's own
+WINDOW_DAYS = 90  # rows of behaviour older than this (Asia/Shanghai days) are too_old; as long as
+# a pending row is kept, so a row accepted today can still be credited when its person turns up
 _KEY = re.compile(
     r"^partners/(?P<partner>[0-9A-F]{6})/(?P<type>[a-z_]+)/(?:(?P<id>[0-9A-Z]{26})/)?(?P<name>[^/]+)$"
 )
@@ -76,15 +82,38 @@ def _link(key: str | None) -> str | None:
     )
 
 
-def out(job: ImportJob, *, links: bool = True) -> ImportOut:
+def language(accept: str | None) -> str:
+    """"en" when an Accept-Language header prefers English, else "zh" (Chinese first)."""
+    best, weight = "zh", -1.0
+    for part in (accept or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        try:
+            q = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if tag and q > weight:
+            best, weight = ("en" if tag.lower().startswith("en") else "zh"), q
+    return best
+
+
+def _notes(job: ImportJob, lang: str) -> list[str]:
+    index = 1 if lang == "zh" else 2
+    return [str(n[index]) for n in (job.notes or []) if len(n) > index]
+
+
+def out(job: ImportJob, *, links: bool = True, lang: str = "zh") -> ImportOut:
+    reason = (job.reason_zh or job.reason) if lang == "zh" else job.reason
     return ImportOut(
         import_id=job.import_id,
         type=job.file_type,
         filename=job.filename,
         object_key=job.object_key,
         status=job.status,  # type: ignore[arg-type]
-        reason=job.reason,
+        reason=reason,
         reason_code=job.reason_code,
+        notes=_notes(job, lang),
+        ignored_columns=list(job.ignored_columns or []),
+        skipped_rows=int(job.skipped_rows or 0),
         counts={name: int(getattr(job, name) or 0) for name in COUNTS},  # type: ignore[arg-type]
         coins=int(job.coins or 0),
         gco2e=int(job.gco2e or 0),
@@ -266,12 +295,20 @@ def on_upload(raw_key: str, version: str | None) -> str:
         return "duplicate"
     if file_type not in formats.FILE_TYPES:
         quarantine(
-            job, "unknown_type", f"{file_type!r} is not a file type; one of {', '.join(formats.FILE_TYPES)}."
+            job,
+            "unknown_type",
+            f"{file_type!r} is not a file type; one of {', '.join(formats.FILE_TYPES)}.",
+            f"没有 {file_type!r} 这种文件类型；可用的有：{'、'.join(formats.FILE_TYPES)}",
         )
         return "quarantined"
     role = plans.context(partner_id).role
     if role not in plans.ROLES_OF_TYPE[file_type]:
-        quarantine(job, "import_type_not_allowed", f"A {role} does not hand in {file_type} files.")
+        quarantine(
+            job,
+            "import_type_not_allowed",
+            f"A {role} does not hand in {file_type} files.",
+            f"{role} 类合作方不能上传 {file_type} 文件",
+        )
         return "quarantined"
     if job.ranges_total and job.ranges:  # surveyed before a crash: send what is not done
         _send_ranges(job)
@@ -283,13 +320,16 @@ def on_upload(raw_key: str, version: str | None) -> str:
             _object_chunks(key, version), file_type, rows_per_range=ROWS_PER_RANGE, max_bytes=MAX_BYTES
         )
     except formats.FileRejected as exc:
-        quarantine(job, exc.code, exc.message)
+        quarantine(job, exc.code, exc.message, getattr(exc, "zh", None))
         return "quarantined"
     job.update(
         actions=[
             ImportJob.encoding.set(layout.encoding),
             ImportJob.file_format.set(layout.format),
             ImportJob.header.set(list(layout.header or ())),
+            ImportJob.source_header.set(list(layout.source_header)),
+            ImportJob.ignored_columns.set(list(layout.ignored)),
+            ImportJob.notes.set(survey_notes(job, layout)),
             ImportJob.ranges.set([[r.start, r.end, r.first_row] for r in layout.ranges]),
             ImportJob.ranges_total.set(len(layout.ranges)),
             ImportJob.size.set(size),
@@ -355,6 +395,43 @@ def _send_ranges(job: ImportJob) -> None:
     job.update(actions=[ImportJob.ranges_sent.set(True)])
 
 
+def survey_notes(job: ImportJob, layout: formats.Layout) -> list[list[str]]:
+    """What the clerk should know about the file as a whole: columns not read, a title block and
+    identifiers a workbook held as numbers (their leading zeros may be gone)."""
+    notes: list[dict[str, str]] = []
+    if layout.ignored:
+        notes.append(
+            {
+                "code": "ignored_columns",
+                "zh": "这些列没有用到，已忽略：" + "、".join(f"「{t}」" for t in layout.ignored),
+                "en": "These columns were not used and are ignored: " + ", ".join(layout.ignored),
+            }
+        )
+    if layout.title_rows:
+        notes.append(
+            {
+                "code": "title_rows",
+                "zh": f"表头上方的 {layout.title_rows} 行（标题、导出时间等）已跳过",
+                "en": f"The {layout.title_rows} row(s) above the header (a title, an export time …) "
+                "were skipped",
+            }
+        )
+    numeric = {str(t).strip() for t in (getattr(job, "numeric_columns", None) or [])}
+    spec = SPECS[job.file_type]
+    for text, field in zip(layout.source_header, layout.header or (), strict=False):
+        if field in spec.identifiers and text.strip() in numeric:
+            notes.append(
+                {
+                    "code": "leading_zeros",
+                    "zh": f"「{text.strip()}」列在工作簿里存为数字：开头的 0 可能已丢失（如 0012345 变成 "
+                    "12345）；请把该列设为“文本”后重新导出",
+                    "en": f'The column "{text.strip()}" was stored as numbers in the workbook: leading '
+                    "zeros may have been lost (0012345 became 12345); format it as text and export again",
+                }
+            )
+    return [[n["code"], n["zh"], n["en"]] for n in notes]
+
+
 # -------------------------------------------------------------------------------- a range
 def _layout(job: ImportJob) -> formats.Layout:
     ranges = tuple(formats.ByteRange(int(s), int(e), int(f)) for s, e, f in job.ranges or [])
@@ -366,26 +443,129 @@ def _layout(job: ImportJob) -> formats.Layout:
         data_start=ranges[0].start if ranges else 0,
         rows=0,
         ranges=ranges,
+        source_header=tuple(job.source_header or ()),
     )
 
 
+@dataclass(frozen=True)
+class Reject:
+    """A row not credited, as the rejects file repeats it: its cells and why, in both languages."""
+
+    row: int
+    status: str
+    code: str
+    values: tuple[str, ...]
+    zh: str
+    en: str
+
+
+# what rows come to in Chinese, where the credit step says it in English only
+_ZH = {
+    "over_quota": "本月发放额度已用完",
+    "user_not_found": "没有这个用户 ID 的账户",
+    "consent_required": "用户还没有同意授权，同意后自动补发",
+    "code_revoked": "该产品的码已被发码方作废",
+    "daily_cap_reached": "该用户这种行为今天的上限已满",
+    "already_credited": "这次行为已经发放过（扫码或其他文件）",
+    "no_reduction": "没有可发放的减排",
+    "not_registered": "这个手机号还没有注册，或这个号码还没有绑定：保留 90 天，注册或绑定后自动补发",
+    "unreadable_row": "这一行读不出来",
+}
+
+
 class _Tally:
-    def __init__(self) -> None:
+    def __init__(self, job: ImportJob) -> None:
         self.counts: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
-        self.coins = self.gco2e = 0
-        self.rejects: list[tuple[int, str, str, str]] = []
+        self.coins = self.gco2e = self.skipped = 0
+        self.rejects: list[Reject] = []
+        self.texts = _header_texts(job)
 
     def add(
-        self, row: int, status: str, code: str = "", message: str = "", coins: int = 0, gco2e: int = 0
+        self,
+        raw: formats.RawRow,
+        status: str,
+        code: str = "",
+        en: str = "",
+        *,
+        zh: str | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        coins: int = 0,
+        gco2e: int = 0,
     ) -> None:
         self.counts["rows"] += 1
         self.counts[status] += 1
         self.coins += coins
         self.gco2e += gco2e
         if status != credit.CREDITED:
-            self.reasons[code or status] += 1
-            self.rejects.append((row, status, code or status, message))
+            code = code or status
+            self.reasons[code] += 1
+            shown = self.texts.get(column, column) if column else None
+            zh = zh or _ZH.get(code) or en
+            self.rejects.append(
+                Reject(
+                    raw.row,
+                    status,
+                    code,
+                    raw.values or _values_of(raw, self.texts),
+                    say(shown, value, zh, en, "zh", raw.row),
+                    say(shown, value, zh, en, "en", raw.row),
+                )
+            )
+
+
+def _header_texts(job: ImportJob) -> dict[str, str]:
+    """Field -> the partner's own header text for it (JSON Lines: the field's name)."""
+    texts = {c.name: c.name for c in SPECS[job.file_type].columns} if job.file_type in SPECS else {}
+    for text, field in zip(job.source_header or (), job.header or (), strict=False):
+        if field:
+            texts[field] = str(text).strip()
+    return texts
+
+
+def _values_of(raw: formats.RawRow, texts: dict[str, str]) -> tuple[str, ...]:
+    """A JSON Lines row's cells in the spec's column order."""
+    fields = raw.fields or {}
+    return tuple("" if fields.get(f) is None else str(fields.get(f)) for f in texts)
+
+
+def window(today: date | None = None) -> tuple[date, date]:
+    """The days a row's behaviour may fall on: the last WINDOW_DAYS days up to today (local)."""
+    today = today or datetime.now(keys.LOCAL).date()
+    return today - timedelta(days=WINDOW_DAYS), today
+
+
+def check_window(file_type: str, row: Any, today: date | None = None) -> None:
+    """future_date when the behaviour lies after today, too_old when before the window."""
+    spec = SPECS[file_type]
+    first, last = spec.days(row)
+    oldest, today = window(today)
+    if last > today:
+        raise plans.Rejected(
+            credit.INVALID,
+            "future_date",
+            f"is after today ({today.isoformat()}, Beijing time): only the {WINDOW_DAYS} days up to "
+            "today are accepted; send it again once it has happened",
+            f"晚于今天（{today.isoformat()}，北京时间）：只接受今天及之前 {WINDOW_DAYS} 天内的行为，"
+            "发生后再上传",
+            column=spec.date_column,
+            value=_day_text(first, last),
+        )
+    if last < oldest:
+        raise plans.Rejected(
+            credit.INVALID,
+            "too_old",
+            f"is older than {WINDOW_DAYS} days (before {oldest.isoformat()}): only the {WINDOW_DAYS} "
+            "days up to today are accepted",
+            f"早于 {WINDOW_DAYS} 天前（{oldest.isoformat()} 之前）：只接受最近 {WINDOW_DAYS} 天内的行为",
+            column=spec.date_column,
+            value=_day_text(first, last),
+        )
+
+
+def _day_text(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
 
 
 def process_range(partner_id: str, import_id: str, number: int) -> bool:
@@ -397,7 +577,7 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     rng = layout.ranges[number]
     ctx = plans.context(partner_id, fresh=True)
     quota = ctx.quota
-    tally = _Tally()
+    tally = _Tally(job)
     block: list[formats.RawRow] = []
     for raw in formats.read_range(
         _object_chunks(job.object_key, job.object_version, (rng.start, rng.end)), layout, rng
@@ -412,49 +592,71 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     return _complete_range(job, number, tally, rejects_key)
 
 
+def rejects_header(job: ImportJob) -> bytes:
+    """The rejects file's header: the partner's own (JSON Lines: the spec's columns) + why."""
+    own = [str(t) for t in job.source_header or ()] or list(_header_texts(job))
+    text = io.StringIO()
+    csv.writer(text).writerow([*own, *REJECTS_REASON])
+    return text.getvalue().encode()
+
+
 def _credit_block(
     job: ImportJob, ctx: plans.Context, quota: credit.Quota, block: list[formats.RawRow], tally: _Tally
 ) -> None:
     now = datetime.now(UTC)
-    parsed: list[tuple[int, Any, dict[str, Any], tuple[str, str]]] = []
+    today = now.astimezone(keys.LOCAL).date()
+    parsed: list[tuple[formats.RawRow, Any, dict[str, Any], tuple[str, str]]] = []
     for raw in block:
+        if raw.skipped:  # a 合计 / total row
+            tally.skipped += 1
+            continue
         if raw.error is not None or raw.fields is None:
-            tally.add(raw.row, credit.INVALID, "unreadable_row", raw.error or "The row cannot be read.")
+            tally.add(raw, credit.INVALID, "unreadable_row", raw.error or "The row cannot be read.")
             continue
         try:
             row = formats.parse_row(job.file_type, raw.fields)
-            parsed.append((raw.row, row, dict(raw.fields), plans.person(job.file_type, row)))
-        except formats.RowInvalid as exc:
-            tally.add(raw.row, credit.INVALID, "invalid_value", str(exc.reason))
+            check_window(job.file_type, row, today)
+            parsed.append((raw, row, dict(raw.fields), plans.person(job.file_type, row)))
+        except RowInvalid as exc:
+            tally.add(
+                raw, credit.INVALID, "invalid_value", exc.en, zh=exc.zh, column=exc.column, value=exc.value
+            )
         except plans.Rejected as exc:
-            tally.add(raw.row, exc.status, exc.code, exc.message)
+            _rejected(tally, raw, exc)
     users = resolve([who for *_, who in parsed])
     credits = []
-    for row_no, row, fields, who in parsed:
+    for raw, row, fields, who in parsed:
         plans.observe(job.file_type, row, ctx)  # what a later month compares with, whoever it is
         user_id = users.get(who)
         if user_id is None:
-            pending.keep(who, job, row_no, fields)
+            pending.keep(who, job, raw.row, fields)
             tally.add(
-                row_no,
+                raw,
                 credit.PENDING,
                 "not_registered",
                 "Nobody has registered this phone or bound this number yet; kept for 90 days.",
             )
             continue
-        plan = plans.Plan(ctx, job.file_type, job.import_id, job.object_key, row_no, now)
+        plan = plans.Plan(ctx, job.file_type, job.import_id, job.object_key, raw.row, now)
         try:
             credits.append(plans.credit_of(plan, row, user_id))
         except plans.Rejected as exc:
             if exc.status == credit.PENDING:
-                pending.keep(("user", user_id), job, row_no, fields)
-            tally.add(row_no, exc.status, exc.code, exc.message)
+                pending.keep(("user", user_id), job, raw.row, fields)
+            _rejected(tally, raw, exc)
     by_row = {c.row: c for c in credits}
-    fields_of = {row_no: fields for row_no, _, fields, _ in parsed}
+    of_row = {raw.row: (raw, fields) for raw, _, fields, _ in parsed}
     for outcome in credit.credit_rows(credits, quota, at=now):
+        raw, fields = of_row[outcome.row]
         if outcome.status == credit.PENDING:  # matched, but no consent yet
-            pending.keep(("user", by_row[outcome.row].user_id), job, outcome.row, fields_of[outcome.row])
-        tally.add(outcome.row, outcome.status, outcome.code, outcome.message, outcome.coins, outcome.gco2e)
+            pending.keep(("user", by_row[outcome.row].user_id), job, outcome.row, fields)
+        tally.add(
+            raw, outcome.status, outcome.code, outcome.message, coins=outcome.coins, gco2e=outcome.gco2e
+        )
+
+
+def _rejected(tally: _Tally, raw: formats.RawRow, exc: plans.Rejected) -> None:
+    tally.add(raw, exc.status, exc.code, exc.message, zh=exc.zh, column=exc.column, value=exc.value)
 
 
 def resolve(people: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -477,11 +679,12 @@ def _reports_prefix(job: ImportJob) -> str:
     return f"reports/{job.partner_id}/{job.import_id}/"
 
 
-def _write_rejects_part(job: ImportJob, number: int, rejects: list[tuple[int, str, str, str]]) -> str | None:
+def _write_rejects_part(job: ImportJob, number: int, rejects: list[Reject]) -> str | None:
+    """The range's rejected rows as the partner wrote them, each with why (Chinese, English)."""
     if not rejects:
         return None
     text = io.StringIO()
-    csv.writer(text).writerows(sorted(rejects))
+    csv.writer(text).writerows([*r.values, r.zh, r.en] for r in sorted(rejects, key=lambda r: r.row))
     key = f"{_reports_prefix(job)}parts/{number:06d}.csv"
     client("s3").put_object(
         Bucket=get_settings().upload_bucket, Key=key, Body=text.getvalue().encode(), ContentType="text/csv"
@@ -495,6 +698,7 @@ def _complete_range(job: ImportJob, number: int, tally: _Tally, rejects_key: str
         ImportJob.updated_at.set(utc_now()),
         ImportJob.coins.add(tally.coins),
         ImportJob.gco2e.add(tally.gco2e),
+        ImportJob.skipped_rows.add(tally.skipped),
     ]
     actions += [getattr(ImportJob, name).add(tally.counts.get(name, 0)) for name in COUNTS]
     actions += [ImportJob.reasons[code].add(n) for code, n in tally.reasons.items()]  # type: ignore[index]
@@ -543,14 +747,14 @@ def finish(job: ImportJob) -> None:
     prefix = f"{_reports_prefix(job)}parts/"
     rejects_key = f"{_reports_prefix(job)}rejected_rows.csv"
     with tempfile.TemporaryFile("w+b") as tmp:
-        tmp.write(codecs.BOM_UTF8 + REJECTS_HEADER)  # the BOM: Excel then reads it as UTF-8
+        tmp.write(codecs.BOM_UTF8 + rejects_header(job))  # the BOM: Excel then reads it as UTF-8
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in sorted(page.get("Contents") or [], key=lambda o: o["Key"]):
                 for chunk in s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].iter_chunks(1 << 20):
                     tmp.write(chunk)
         tmp.flush()
         tmp.seek(0)
-        s3.upload_fileobj(tmp, bucket, rejects_key, ExtraArgs={"ContentType": "text/csv"})
+        s3.upload_fileobj(tmp, bucket, rejects_key, ExtraArgs={"ContentType": "text/csv; charset=utf-8"})
     now = utc_now()
     job.refresh(consistent_read=True)
     job.status, job.completed_at, job.rejects_key = "completed", now, rejects_key
@@ -576,16 +780,19 @@ def finish(job: ImportJob) -> None:
     )
 
 
-def quarantine(job: ImportJob, code: str, message: str) -> None:
-    """The whole file is refused (wrong header, unknown type, undecodable, too large…)."""
+def quarantine(job: ImportJob, code: str, message: str, zh: str | None = None) -> None:
+    """The whole file is refused (wrong header, unknown type, undecodable, too large…): why in
+    English (`reason`) and Chinese (`reason_zh`)."""
     now = utc_now()
     job.status, job.reason_code, job.reason, job.completed_at = "quarantined", code, message, now
+    job.reason_zh = zh or message
     job.report_key = _put_report(job)
     job.update(
         actions=[
             ImportJob.status.set("quarantined"),
             ImportJob.reason_code.set(code),
             ImportJob.reason.set(message),
+            ImportJob.reason_zh.set(job.reason_zh),
             ImportJob.report_key.set(job.report_key),
             ImportJob.completed_at.set(now),
             ImportJob.updated_at.set(now),

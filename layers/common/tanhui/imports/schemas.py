@@ -46,8 +46,17 @@ class ImportOut(Schema):
     filename: str
     object_key: str
     status: ImportStatus
-    reason: str | None = None
+    reason: str | None = Field(
+        default=None, description="Why quarantined or failed: Chinese, English with Accept-Language: en"
+    )
     reason_code: str | None = None
+    notes: list[str] = Field(
+        default_factory=list,
+        description="About the file as a whole (columns ignored, a title block skipped, leading zeros a "
+        "workbook may have lost), in the same language",
+    )
+    ignored_columns: list[str] = Field(default_factory=list, description="The file's columns not read")
+    skipped_rows: int = Field(default=0, description="合计 / total rows skipped (not counted in rows)")
     counts: ImportCounts
     coins: int
     gco2e: int

@@ -36,6 +36,11 @@ class ImportJob(TanhuiModel):
     status = UnicodeAttribute()  # awaiting_upload | processing | completed | quarantined | failed
     reason = UnicodeAttribute(null=True)  # why quarantined or failed
     reason_code = UnicodeAttribute(null=True)
+    reason_zh = UnicodeAttribute(null=True)  # the same in Chinese (reason: English)
+    source_header: ListAttribute = ListAttribute(null=True)  # the CSV's header row as written
+    ignored_columns: ListAttribute = ListAttribute(null=True)  # its columns no field is read from
+    notes: ListAttribute = ListAttribute(null=True)  # [[code, zh, en], ...] about the whole file
+    skipped_rows = NumberAttribute(default=0)  # 合计 / total rows: not rows of anyone's behaviour
     object_version = UnicodeAttribute(null=True)  # the S3 version being imported
     size = NumberAttribute(null=True)
     encoding = UnicodeAttribute(null=True)
