@@ -304,7 +304,8 @@ def test_a_session_lost_mid_claim_asks_to_log_in_and_then_claims(tab: Tab, h5: A
     field(tab, "phone").wait_for()
     tab.check("asked-to-log-in")
     if urlsplit(tab.page.url).path == code:
-        tab.page.get_by_text("已有账号？登录").click()
+        # the code page's form says why, and is the login form already
+        expect(tab.page.get_by_text("登录已过期，请重新登录")).to_be_visible()
     else:
         assert re.search(r"/login\?next=", tab.page.url), tab.page.url
     field(tab, "phone").fill(as_typed(who.phone))

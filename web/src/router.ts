@@ -1,8 +1,8 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { createRouter, createWebHistory, START_LOCATION, type RouteComponent, type RouteRecordRaw } from 'vue-router'
 import { loggedIn } from './api/session'
 import { setSessionLostHandler } from './api/client'
 import { watch } from 'vue'
-import { locale, t } from './i18n'
+import { addMessages, locale, t } from './i18n'
 import { ApiError } from './api/errors'
 import { outage } from './h5/outage'
 
@@ -16,10 +16,21 @@ declare module 'vue-router' {
     nav?: boolean
     /** the page logs in by itself (the code page): a lost session is not sent to /login */
     inlineAuth?: boolean
+    /** the bottom navigation's tab that is lit on this page (default: the page's own path) */
+    tab?: string
   }
 }
 
 const CodePage = () => import('./h5/pages/Code.vue')
+
+/** A spending page: its code and the spending pages' messages, fetched together. */
+function spendPage(page: () => Promise<{ default: RouteComponent }>) {
+  return () =>
+    Promise.all([page(), import('./i18n/spend')]).then(([mod, messages]) => {
+      addMessages(messages.default)
+      return mod
+    })
+}
 
 const routes: RouteRecordRaw[] = [
   { path: '/', component: () => import('./h5/pages/Home.vue'), meta: { title: 'home.title', nav: true } },
@@ -28,14 +39,14 @@ const routes: RouteRecordRaw[] = [
   { path: '/Q/:token', component: CodePage, meta: { title: 'code.title', inlineAuth: true } },
   { path: '/01/:gtin/21/:token', component: CodePage, meta: { title: 'code.title', inlineAuth: true } },
   { path: '/wallet', component: () => import('./h5/pages/Wallet.vue'), meta: { title: 'wallet.title', auth: true, nav: true } },
-  { path: '/offers', component: () => import('./h5/pages/Offers.vue'), meta: { title: 'nav.offers', nav: true } },
-  { path: '/offers/:offerId', component: () => import('./h5/pages/Offer.vue'), meta: { title: 'nav.offers' } },
-  { path: '/vouchers', component: () => import('./h5/pages/Vouchers.vue'), meta: { title: 'nav.vouchers', auth: true, nav: true } },
-  { path: '/vouchers/:voucherId', component: () => import('./h5/pages/Voucher.vue'), meta: { title: 'nav.vouchers', auth: true } },
-  { path: '/projects', component: () => import('./h5/pages/Projects.vue'), meta: { title: 'nav.projects', nav: true } },
-  { path: '/leaderboard', component: () => import('./h5/pages/Leaderboard.vue'), meta: { title: 'nav.leaderboard', nav: true } },
-  { path: '/medals', component: () => import('./h5/pages/Medals.vue'), meta: { title: 'nav.medals', auth: true, nav: true } },
-  { path: '/certificate', component: () => import('./h5/pages/Certificate.vue'), meta: { title: 'nav.certificate', auth: true, nav: true } },
+  { path: '/offers', component: spendPage(() => import('./h5/pages/Offers.vue')), meta: { title: 'nav.offers', auth: true, nav: true } },
+  { path: '/offers/:offerId', component: spendPage(() => import('./h5/pages/Offer.vue')), meta: { title: 'nav.offers', auth: true, tab: '/offers' } },
+  { path: '/vouchers', component: spendPage(() => import('./h5/pages/Vouchers.vue')), meta: { title: 'nav.vouchers', auth: true, nav: true, tab: '/offers' } },
+  { path: '/vouchers/:voucherId', component: spendPage(() => import('./h5/pages/Voucher.vue')), meta: { title: 'nav.vouchers', auth: true, tab: '/offers' } },
+  { path: '/projects', component: spendPage(() => import('./h5/pages/Projects.vue')), meta: { title: 'nav.projects', auth: true, nav: true, tab: '/' } },
+  { path: '/leaderboard', component: spendPage(() => import('./h5/pages/Leaderboard.vue')), meta: { title: 'nav.leaderboard', auth: true, nav: true, tab: '/' } },
+  { path: '/medals', component: spendPage(() => import('./h5/pages/Medals.vue')), meta: { title: 'nav.medals', auth: true, nav: true, tab: '/' } },
+  { path: '/certificate', component: spendPage(() => import('./h5/pages/Certificate.vue')), meta: { title: 'nav.certificate', auth: true, nav: true, tab: '/' } },
   { path: '/me', component: () => import('./h5/pages/Me.vue'), meta: { title: 'me.title', auth: true, nav: true } },
   { path: '/:rest(.*)*', component: () => import('./h5/pages/NotFound.vue'), meta: { title: 'notfound.title' } },
 ]
@@ -43,7 +54,9 @@ const routes: RouteRecordRaw[] = [
 export const router = createRouter({
   history: createWebHistory('/'),
   routes,
-  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  // not on the first page: the browser has it at the top already (and scrolling there would force a
+  // layout in the middle of the app's first render, on a slow phone's CPU)
+  scrollBehavior: (_to, from, saved) => saved ?? (from === START_LOCATION ? false : { top: 0 }),
 })
 
 router.beforeEach((to) => {

@@ -31,8 +31,17 @@ export async function confirm(phone: string, code: string): Promise<void> {
   await unwrap(api.POST('/v1/auth/confirm', { body: { phone, code } }))
 }
 
-export async function getConsent(): Promise<Consent> {
-  return unwrap(api.GET('/v1/consent'))
+let consentCall: Promise<Consent> | null = null
+
+/** The consent in force, asked once a page (a failed ask is asked again next time). */
+export function getConsent(): Promise<Consent> {
+  if (!consentCall) {
+    consentCall = unwrap(api.GET('/v1/consent'))
+    consentCall.catch(() => {
+      consentCall = null
+    })
+  }
+  return consentCall
 }
 
 /** Revokes the refresh token (the cookie; with the bearer, every device) and forgets the access

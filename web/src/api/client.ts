@@ -5,6 +5,7 @@ import createClient from 'openapi-fetch'
 import type { paths } from './schema'
 import { clearSession, freshToken, saveTokens, session } from './session'
 import { ApiError, toApiError } from './errors'
+import { loadErrorTexts } from '../i18n'
 
 const AUTH_PATHS = /^\/v1\/auth\//
 
@@ -78,6 +79,9 @@ export async function unwrap<T>(
   } catch (e) {
     throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e))
   }
-  if (result.error !== undefined || !result.response.ok) throw toApiError(result.response, result.error)
+  if (result.error !== undefined || !result.response.ok) {
+    await loadErrorTexts() // the words of the error, before a page shows it
+    throw toApiError(result.response, result.error)
+  }
   return result.data as T
 }

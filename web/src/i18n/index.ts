@@ -1,20 +1,24 @@
 // One small message table, Chinese first; no runtime message compiler (the CSP forbids eval).
-import { ref, watchEffect } from 'vue'
+// The core messages are in the main chunk; an area's own messages (the spending pages') come with
+// its pages (`addMessages`, called by the router before such a page renders), and the API's error
+// words (errors.json) are fetched the first time a call fails (`loadErrorTexts`), so the code page
+// a tourist scans carries neither.
+import { ref, shallowRef, watchEffect } from 'vue'
 import core from './core'
-import spend from './spend'
-import apiErrors from './errors.json'
 
 export type Locale = 'zh' | 'en'
 type Table = Record<string, string>
 type Messages = Record<Locale, Table>
 
 const STORAGE_KEY = 'tanhui.lang'
-const tables: Messages[] = [core, spend]
 const merged: Messages = { zh: {}, en: {} }
-for (const t of tables) {
-  Object.assign(merged.zh, t.zh)
-  Object.assign(merged.en, t.en)
+
+/** Adds a table of messages (an area's, loaded with its pages). */
+export function addMessages(table: Messages): void {
+  Object.assign(merged.zh, table.zh)
+  Object.assign(merged.en, table.en)
 }
+addMessages(core)
 
 function stored(): Locale {
   try {
@@ -52,11 +56,40 @@ export function pick(pair: { zh?: string | null; en?: string | null } | null | u
   return (locale.value === 'en' ? pair.en || pair.zh : pair.zh || pair.en) ?? ''
 }
 
-const errorTable = apiErrors as Record<string, { zh?: string; en?: string } | undefined>
+/** A number as a tourist reads it: integers grouped by thousands ("12,345" in both languages)
+ * without Intl (its first use costs a code page tens of milliseconds of a slow phone's CPU). */
+export function num(n: number): string {
+  if (!Number.isInteger(n)) return n.toLocaleString(locale.value === 'en' ? 'en' : 'zh-CN')
+  const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  return n < 0 ? `-${digits}` : digits
+}
 
-/** The words for an API error `code`; an unknown code gives a generic message and the code. */
+type ErrorTable = Record<string, { zh?: string; en?: string } | undefined>
+const errorTable = shallowRef<ErrorTable | null>(null)
+let errorTableLoading: Promise<void> | null = null
+
+/** Fetches the API's error words (once); resolves when they are there, or could not be had. */
+export function loadErrorTexts(): Promise<void> {
+  if (!errorTableLoading) {
+    errorTableLoading = import('./errors.json').then(
+      (m) => {
+        errorTable.value = m.default as ErrorTable
+      },
+      () => {
+        errorTableLoading = null // offline: the generic message now, the words at the next failure
+      },
+    )
+  }
+  return errorTableLoading
+}
+
+/** The words for an API error `code`; an unknown code gives a generic message and the code.
+ * (The API client loads the words before a failed call reaches a page; if they are still on their
+ * way, the generic message shows until they arrive.) */
 export function errorText(code: string | undefined | null): string {
-  const known = code ? errorTable[code] : undefined
+  const table = errorTable.value
+  if (!table) void loadErrorTexts()
+  const known = code && table ? table[code] : undefined
   if (known && (known.zh || known.en)) return pick(known)
   return t('error.generic', { code: code || '—' })
 }

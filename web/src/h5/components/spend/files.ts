@@ -1,6 +1,7 @@
 // Binary answers of the API (a voucher's QR, the certificate PDF) fetched with the session like
 // any call (the bearer, one refresh on 401), kept as blobs and shown through object URLs.
 import { ApiError, toApiError } from '../../../api/errors'
+import { loadErrorTexts } from '../../../i18n'
 
 export interface BlobAnswer {
   blob: Blob
@@ -18,6 +19,7 @@ export async function blobOf(
     throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e))
   }
   if (result.error !== undefined || !result.response.ok || !(result.data instanceof Blob)) {
+    await loadErrorTexts()
     throw toApiError(result.response, result.error)
   }
   return { blob: result.data, response: result.response }

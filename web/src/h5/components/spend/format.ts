@@ -1,9 +1,9 @@
 // Numbers, masses and dates as a tourist reads them, in the current language.
-import { locale, t } from '../../../i18n'
+import { locale, num, t } from '../../../i18n'
 
 const tag = () => (locale.value === 'en' ? 'en' : 'zh-CN')
 
-export const fmt = (n: number): string => n.toLocaleString(tag())
+export const fmt = num
 
 /** Grams of CO2e: "850 克" under a kilogram, "1.2 千克" from there. */
 export function mass(g: number): string {
