@@ -330,7 +330,7 @@ def test_given_daily_cap_when_claims_race_then_exactly_cap_credited(register, ad
     cap = current("low_carbon_product")
     factors.create_version("low_carbon_product", FactorIn(
         method="per_item", unit="item", gco2e_per_unit=int(cap.gco2e_per_unit), coins_per_unit=2,
-        daily_cap=3, source="test: cap of 3"), admin.user_id)
+        daily_cap=6, source="test: cap of 6 coins, 3 items"), admin.user_id)
     codes = single_use(make_asset(partner_item("manufacturer"), "product_sku"), 12)
 
     def attempt(code):

@@ -15,7 +15,7 @@ from tests.factories import (
 )
 
 PLANT = {"method": "per_unit", "unit": "plant", "gco2e_per_unit": 9000, "coins_per_unit": 4,
-         "daily_cap": 3, "source": "景区管理处 plant adoption, test"}
+         "daily_cap": 12, "source": "景区管理处 plant adoption, test"}  # coins: 3 plants
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -80,7 +80,7 @@ def test_given_factor_changes_then_past_credits_keep_their_version(api, admin, r
     tourist = register()
     codes = single_use(make_asset(partner_item(), "ticket_product"), 2)
     ticket = {"method": "per_ticket", "unit": "ticket", "gco2e_per_unit": 25, "coins_per_unit": 3,
-              "daily_cap": 5, "source": "test v-a"}
+              "daily_cap": 10, "source": "test v-a"}  # coins
     va = api.put("/v1/admin/factors/ticket_non_disposable", ticket, as_=admin).body["version"]
     a = api.post("/v1/claims", {"code": codes[0]}, as_=tourist).body
     changed = {**ticket, "coins_per_unit": 4, "gco2e_per_unit": 30}

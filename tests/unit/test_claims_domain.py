@@ -112,20 +112,22 @@ def test_given_wallet_credit_then_cap_counter_is_todays_shanghai_date_and_old_da
     names = item["ExpressionAttributeNames"]
     assert names["#cap0"] == "cap_20261104_eco_vehicle_ride"
     assert names["#old0"] == "cap_20261103_eco_vehicle_ride" and "#old6" in names
-    assert "#cap0 < :cap" in item["ConditionExpression"]
-    assert item["ExpressionAttributeValues"][":cap"] == {"N": "10"}
+    assert "#cap0 <= :roomcap0" in item["ConditionExpression"]  # caps count coins: room for this one
+    assert item["ExpressionAttributeValues"][":roomcap0"] == {"N": "9"}
+    assert item["ExpressionAttributeValues"][":ncap0"] == {"N": "1"}
 
 
 def test_given_file_credit_over_several_nights_then_each_day_counted_and_none_also_removed():
     at = datetime(2026, 11, 3, 4, 0, tzinfo=UTC)  # 12:00 on 11-03 in Shanghai
-    days = ["20261101", "20261102"]
-    item = tx.wallet_credit("u1", "hotel_low_carbon_night", 4, 3000, 1, at, "now", days=days)
+    days = {"20261101": 2, "20261102": 2}
+    item = tx.wallet_credit("u1", "hotel_low_carbon_night", 4, 3000, 2, at, "now", days=days)
     names = item["ExpressionAttributeNames"]
     counted = {names["#cap0"], names["#cap1"]}
     assert counted == {"cap_20261101_hotel_low_carbon_night", "cap_20261102_hotel_low_carbon_night"}
     removed = {v for k, v in names.items() if k.startswith("#old")}
     assert removed and not removed & counted  # DynamoDB refuses a path both set and removed
-    assert "#cap1 < :cap" in item["ConditionExpression"]
+    assert "#cap1 <= :roomcap1" in item["ConditionExpression"]
+    assert item["ExpressionAttributeValues"][":ncap1"] == {"N": "2"}
 
 
 def test_given_claim_ids_then_unique_and_time_sortable():

@@ -315,7 +315,7 @@ CASES = {
     "claim wallet credit, first of the day": Case(
         _without(WALLET, TODAY), _wallet_credit(), "fast", {TODAY: n("1"), "gco2e": n("220")}),
     "claim wallet credit on a file row's days": Case(
-        WALLET, _wallet_credit(days=["20261129", "20261130"], clean_stale=False), "fast",
+        WALLET, _wallet_credit(days={"20261129": 1, "20261130": 1}, clean_stale=False), "fast",
         {cap_attribute("20261129", "ticket"): n("1"), TODAY: n("2"), STALE: n("2")}),
     "claim wallet credit without consent": Case(
         _without(WALLET, CONSENT), _wallet_credit(), "fast", ConditionalCheckFailed),

@@ -1,5 +1,9 @@
 """Methodology factors: versioned, immutable numbers that turn one behaviour into gCO2e and coins.
 
+Caps are in coins: `daily_cap` (and `monthly_cap`, when set) is what one person earns by the
+behaviour in a local day (month), whichever channel credits it; a file row worth more is paid up
+to the room left (`claims.transaction`, `imports.credit`).
+
 A PUT creates version n+1 with a conditional put (two concurrent PUTs cannot both take n+1).
 The claim uses the newest version whose `effective_from` is not in the future, read through a
 per-container cache; the version number is stored on every credit.
@@ -182,7 +186,7 @@ _S3 = "§三(二)3"
 SEED_EFFECTIVE_FROM = "2020-01-01T00:00:00.000Z"  # demo factors apply to any claim time
 DEFAULTS: dict[str, dict[str, Any]] = {
     "hotel_low_carbon_night": dict(
-        method="per_night", unit="night", gco2e_per_unit=1500, coins_per_unit=2, daily_cap=1,
+        method="per_night", unit="night", gco2e_per_unit=1500, coins_per_unit=2, daily_cap=2,
         source=f"{GUIDE} {_S3}(1): 植物认养、景区周边酒店低碳住宿减碳量及“碳币”发放由碳普惠平台后台统一配置"
         "（如低碳住宿1夜发2“碳币”）。gCO2e: demo estimate (no disposables, linen not changed).",
     ),
@@ -199,17 +203,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         " g/person-km: demo estimates (fuel tourist coach vs electric shuttle); route km from the vehicle.",
     ),
     "low_carbon_product": dict(
-        method="per_item", unit="item", gco2e_per_unit=500, coins_per_unit=2, daily_cap=20,
+        method="per_item", unit="item", gco2e_per_unit=500, coins_per_unit=2, daily_cap=40,
         source=f"{GUIDE} §四(二)2(2): 核算低碳认证产品对比同类产品的生命周期减碳量；§四(二)3: "
         "在试点低碳节能产品的包装上张贴相应二维码，扫码即承认购买行为。gCO2e: demo estimate per SKU item.",
     ),
     "plant_adoption": dict(
-        method="per_unit", unit="plant", gco2e_per_unit=10000, coins_per_unit=5, daily_cap=5,
+        method="per_unit", unit="plant", gco2e_per_unit=10000, coins_per_unit=5, daily_cap=25,
         source=f"{GUIDE} {_S3}(1) and §三(二)4: 由景区管理处提供认养人姓名、碳普惠账户、认养植物种类…"
         "定期交给平台运营方录入信息。gCO2e: demo estimate per adopted plant.",
     ),
     "product_sale_record": dict(
-        method="per_unit", unit="item", gco2e_per_unit=500, coins_per_unit=2, daily_cap=20,
+        method="per_unit", unit="item", gco2e_per_unit=500, coins_per_unit=2, daily_cap=40,
         source=f"{GUIDE} §四(二)3: 由销售员记录消费者的购买行为…并定期反馈给平台运营方。"
         "Same demo reduction as low_carbon_product (one behaviour, either channel).",
     ),

@@ -179,7 +179,10 @@ def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimRe
     ).seal()
     items = (
         tx.record_put(record),
-        tx.wallet_credit(user_id, behaviour, coins, gco2e, int(factor.daily_cap), at, now_iso),
+        tx.wallet_credit(
+            user_id, behaviour, coins, gco2e, int(factor.daily_cap), at, now_iso,
+            monthly_cap=None if factor.monthly_cap is None else int(factor.monthly_cap),
+        ),
     )
     for attempt in range(MAX_ATTEMPTS):
         try:

@@ -121,7 +121,12 @@ class FactorIn(RequestModel):
     baseline_g_per_km: Grams | None = None
     eco_g_per_km: Grams | None = None
     coins_per_unit: Annotated[int, Field(ge=0, le=1_000_000)]
-    daily_cap: Annotated[int, Field(ge=1, le=1000)]
+    daily_cap: Annotated[
+        int, Field(ge=1, le=1_000_000, description="coins a person earns by this behaviour a local day")
+    ]
+    monthly_cap: Annotated[
+        int | None, Field(ge=1, le=10_000_000, description="coins a person earns by it a local month")
+    ] = None
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     effective_from: UtcTime | None = Field(default=None, description="UTC, e.g. 2026-12-01T00:00:00Z")
     categories: dict[str, CategoryFactor] | None = None
@@ -172,6 +177,7 @@ class FactorOut(ResponseModel):
     eco_g_per_km: int | None
     coins_per_unit: int
     daily_cap: int
+    monthly_cap: int | None = None
     source: str
     effective_from: str
     created_at: str

@@ -2,7 +2,8 @@
 
     0  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
     1  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, and
-               today's cap counter for the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`)
+               today's cap counter for the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`,
+               in coins; and `capm_<YYYYMM>_<behaviour>` when the factor has a monthly cap)
 
 Both keys belong to one user or one printed code, never to an asset, partner or factor: claims of
 different users never write or condition-check the same item (unless they scan the same code).
@@ -12,7 +13,7 @@ Asset and batch revocation is refused before the write, from the cached asset (`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,46 +50,92 @@ def record_put(record: BehaviourRecord) -> dict[str, Any]:
     )
 
 
+def cap_month_attribute(month: str, behaviour: str) -> str:
+    return f"capm_{month}_{behaviour}"
+
+
+def coins_by_day(days: Sequence[str], coins: Sequence[int]) -> dict[str, int]:
+    """The coins each cap day takes (days repeat when several records fall on one day)."""
+    found: dict[str, int] = {}
+    for day, n in zip(days, coins, strict=True):
+        found[day] = found.get(day, 0) + int(n)
+    return found
+
+
+def room_left(counted: int, cap: int | None) -> int | None:
+    """Coins a cap counter at `counted` still takes (None: no cap)."""
+    return None if cap is None else max(0, cap - counted)
+
+
 def wallet_credit(
     user_id: str, behaviour: str, coins: int, gco2e: int, daily_cap: int, at: datetime, now_iso: str,
-    *, days: Sequence[str] | None = None, clean_stale: bool = True,
+    *, days: Mapping[str, int] | None = None, monthly_cap: int | None = None, clean_stale: bool = True,
 ) -> dict[str, Any]:
     """Credits and counts in one update; fails if the wallet is missing or carries no consent, or
-    if a cap day's counter is at `daily_cap`. `days` are the cap days (YYYYMMDD, local) the credit
-    counts on, one credit each: today for a scan, the behaviour's own days for a file row."""
+    if a cap would be passed. Caps count coins: a day's counter (and the month's, when the factor
+    has a `monthly_cap`) takes the coins credited on it and must stay at or below the cap, so the
+    caller sends no more than the room a cap leaves (`room_left`). `days` are the cap days
+    (YYYYMMDD, local) with the coins each takes: today for a scan, the behaviour's own days for a
+    file row."""
     pk, sk = Wallet.key(user_id)
-    counted = list(days) if days else [cap_day(at)]
+    counted = dict(days) if days else {cap_day(at): coins}
+    months: dict[str, int] = {}
+    for day, n in counted.items():
+        months[day[:6]] = months.get(day[:6], 0) + n
     today = at.astimezone(LOCAL)
+    own = {cap_attribute(day, behaviour) for day in counted}
     stale = [name for d in range(1, CAP_CLEANUP_DAYS + 1 if clean_stale else 1)
-             if (name := cap_attribute((today - timedelta(days=d)).strftime("%Y%m%d"), behaviour))
-             not in {cap_attribute(day, behaviour) for day in counted}]
+             if (name := cap_attribute((today - timedelta(days=d)).strftime("%Y%m%d"), behaviour)) not in own]
+    if clean_stale and monthly_cap is not None:  # the month before last: no credit counts on it any more
+        before_last = (today.replace(day=1) - timedelta(days=32)).strftime("%Y%m")
+        if before_last not in months:
+            stale.append(cap_month_attribute(before_last, behaviour))
     names = {"#pk": "pk", "#coins": "coins", "#g": "gco2e", "#lc": "lifetime_coins",
              "#lg": "lifetime_gco2e", "#upd": "updated_at", "#consent": CONSENT}
-    names |= {f"#cap{i}": cap_attribute(day, behaviour) for i, day in enumerate(counted)}
+    values = {":coins": {"N": str(coins)}, ":g": {"N": str(gco2e)}, ":now": {"S": now_iso},
+              ":zero": {"N": "0"}}
+    sets, conditions = [], []
+    caps = [(f"cap{i}", cap_attribute(day, behaviour), n, daily_cap)
+            for i, (day, n) in enumerate(counted.items())]
+    if monthly_cap is not None:
+        caps += [(f"capm{i}", cap_month_attribute(month, behaviour), n, monthly_cap)
+                 for i, (month, n) in enumerate(months.items())]
+    for ref, name, n, cap in caps:
+        names[f"#{ref}"] = name
+        values |= {f":n{ref}": {"N": str(n)}, f":room{ref}": {"N": str(cap - n)}}
+        sets.append(f"#{ref} = if_not_exists(#{ref}, :zero) + :n{ref}")
+        conditions.append(f"(attribute_not_exists(#{ref}) OR #{ref} <= :room{ref})")
     names |= {f"#old{i}": name for i, name in enumerate(stale)}
-    sets = ", ".join(f"#cap{i} = if_not_exists(#cap{i}, :zero) + :one" for i in range(len(counted)))
-    under_cap = " AND ".join(
-        f"(attribute_not_exists(#cap{i}) OR #cap{i} < :cap)" for i in range(len(counted))
-    )
     return {
         "TableName": Wallet.Meta.table_name,
         "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
         "UpdateExpression": (
-            f"ADD #coins :coins, #g :g, #lc :coins, #lg :g SET #upd = :now, {sets}"
+            f"ADD #coins :coins, #g :g, #lc :coins, #lg :g SET #upd = :now, {', '.join(sets)}"
             + (" REMOVE " + ", ".join(f"#old{i}" for i in range(len(stale))) if stale else "")
         ),
-        "ConditionExpression": f"attribute_exists(#pk) AND attribute_exists(#consent) AND {under_cap}",
+        "ConditionExpression": (
+            f"attribute_exists(#pk) AND attribute_exists(#consent) AND {' AND '.join(conditions)}"
+        ),
         "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": {
-            ":coins": {"N": str(coins)},
-            ":g": {"N": str(gco2e)},
-            ":now": {"S": now_iso},
-            ":zero": {"N": "0"},
-            ":one": {"N": "1"},
-            ":cap": {"N": str(daily_cap)},
-        },
+        "ExpressionAttributeValues": values,
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
+
+
+def cap_rooms(
+    wallet: Mapping[str, Any], behaviour: str, days: Sequence[str], daily_cap: int, monthly_cap: int | None
+) -> tuple[dict[str, int], dict[str, int | None]]:
+    """Coins each of `days`, and each of their months, still takes, read from a wallet item (raw,
+    as ALL_OLD returns it; `{}` for counters not started). A month's room is None without a
+    monthly cap."""
+    def counter(name: str) -> int:
+        return int((wallet.get(name) or {}).get("N", 0))
+
+    day_rooms = {day: max(0, daily_cap - counter(cap_attribute(day, behaviour))) for day in days}
+    month_rooms = {
+        day[:6]: room_left(counter(cap_month_attribute(day[:6], behaviour)), monthly_cap) for day in days
+    }
+    return day_rooms, month_rooms
 
 
 # ---------------------------------------------------------------------------------- refusals

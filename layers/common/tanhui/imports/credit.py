@@ -54,6 +54,7 @@ class Credit:
     daily_cap: int
     records: list[BehaviourRecord]
     days: list[str]  # the cap day of each record (YYYYMMDD)
+    monthly_cap: int | None = None  # coins a month, if the factor has one
 
     @property
     def coins(self) -> int:
@@ -134,7 +135,8 @@ def _send(group: Sequence[_Pending], quota: Quota | None, at: datetime) -> None:
                 c.daily_cap,
                 at,
                 now_iso,
-                days=c.days,
+                days=tx.coins_by_day(c.days, [int(r.coins) for r in c.records]),
+                monthly_cap=c.monthly_cap,
                 clean_stale=False,
             )
         )
@@ -155,6 +157,37 @@ def _positions(group: Sequence[_Pending]) -> tuple[list[tuple[_Pending, int]], l
 
 def _failed(reason: CancellationReason | None) -> bool:
     return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+def _fit(c: Credit, wallet: dict[str, Any]) -> bool:
+    """Caps count coins (`claims.transaction`): trims each record's coins to what its day and
+    month still take, given the wallet's counters (`{}`: none yet), so a row never pays more than
+    a person can earn; records with no room left are dropped. A trimmed record keeps its full
+    gCO2e and says what it would have paid (`evidence.coins_uncapped`). False if nothing changed."""
+    day_rooms, month_rooms = tx.cap_rooms(wallet, c.behaviour, c.days, c.daily_cap, c.monthly_cap)
+    changed = False
+    keep: list[tuple[BehaviourRecord, str]] = []
+    for record, day in zip(c.records, c.days, strict=True):
+        month = month_rooms.get(day[:6])
+        room = day_rooms[day] if month is None else min(day_rooms[day], month)
+        coins = int(record.coins)
+        if coins > 0 and room <= 0:
+            changed = True
+            continue
+        if coins > room:
+            record.evidence = {**_evidence(record), "coins_uncapped": coins}
+            record.coins, coins, changed = room, room, True
+            record.seal()
+        day_rooms[day] -= coins
+        if month is not None:
+            month_rooms[day[:6]] = month - coins
+        keep.append((record, day))
+    c.records, c.days = [r for r, _ in keep], [d for _, d in keep]
+    return changed
+
+
+def _evidence(record: BehaviourRecord) -> dict[str, Any]:
+    return record.evidence.as_dict() if record.evidence is not None else {}
 
 
 def _is_ours(record: BehaviourRecord, credit: Credit) -> bool:
@@ -206,16 +239,10 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                         "consent_required",
                         "The user has not consented yet; credited once they do.",
                     )
-                capped = {
-                    d
-                    for d in c.days
-                    if int((wallet.get(tx.cap_attribute(d, c.behaviour)) or {}).get("N", 0)) >= c.daily_cap
-                }
-                if not capped:
+                before = len(c.records)
+                if not _fit(c, wallet):
                     continue  # the counter moved under us: try again
-                keep_pairs = [(r, d) for r, d in zip(c.records, c.days, strict=True) if d not in capped]
-                p.capped += len(c.records) - len(keep_pairs)
-                c.records, c.days = [r for r, _ in keep_pairs], [d for _, d in keep_pairs]
+                p.capped += before - len(c.records)
                 continue
             if _failed(quota_reason):
                 issued = int(((quota_reason.raw_item or {}).get("coins") or {}).get("N", 0))  # type: ignore[union-attr]
@@ -283,6 +310,8 @@ def credit_rows(
     """Credits every row once; returns each row's outcome (in no particular order)."""
     at = at or datetime.now(UTC)
     outcomes: list[Outcome] = []
+    for c in credits:
+        _fit(c, {})  # no record pays more than its caps allow, whatever the counters
     # a user's rows go to different transactions: order them so that each group has distinct users
     todo = [_Pending(c) for c in credits if c.records]
     outcomes += [

@@ -37,7 +37,8 @@ class FactorVersion(TanhuiModel):
     baseline_units = NumberAttribute(null=True)  # transit_trip: monthly trips that earn nothing
     fuel_ml_per_km = NumberAttribute(null=True)  # per_car_free_day: a default car's fuel use
     gco2e_per_litre = NumberAttribute(null=True)  # per_car_free_day: emission of a litre of fuel
-    daily_cap = NumberAttribute()  # credits of this behaviour per user per local day
+    daily_cap = NumberAttribute()  # coins of this behaviour per user per local day
+    monthly_cap = NumberAttribute(null=True)  # coins of this behaviour per user per local month
     source = UnicodeAttribute()  # methodology source text
     effective_from = UnicodeAttribute()
     created_at = UnicodeAttribute()
