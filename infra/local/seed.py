@@ -1,4 +1,6 @@
-"""Demo data for `make run`: an admin, one partner (with a staff login) per role, a tourist,
+"""Demo data for `make run`: an admin, partners (with a staff login each) of every role — and one
+for every role that sends files: a utility, a property manager, a recycler, a transit company and
+a shop selling the manufacturer's product by its GTIN —, a tourist,
 one asset of each kind with its codes (URLs in demo.json, PNG/SVG images next to it), and an
 alliance offer of the demo merchant that a tourist's demo hotel night pays for.
 
@@ -11,12 +13,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+# demo key -> (name, staff phone, role); the first five keys are their roles
 DEMO_PARTNERS = {
-    "scenic_spot": ("丹霞山景区 Danxia Mountain Scenic Area", "+8613900000101"),
-    "hotel": ("丹霞绿色酒店 Danxia Green Hotel", "+8613900000102"),
-    "transport_operator": ("丹霞环保游船 Danxia Eco Boats", "+8613900000103"),
-    "manufacturer": ("岭南低碳日用品 Lingnan Low-Carbon Goods", "+8613900000104"),
-    "merchant": ("碳惠联盟咖啡 Alliance Cafe", "+8613900000105"),
+    "scenic_spot": ("丹霞山景区 Danxia Mountain Scenic Area", "+8613900000101", "scenic_spot"),
+    "hotel": ("丹霞绿色酒店 Danxia Green Hotel", "+8613900000102", "hotel"),
+    "transport_operator": ("丹霞环保游船 Danxia Eco Boats", "+8613900000103", "transport_operator"),
+    "manufacturer": ("岭南低碳日用品 Lingnan Low-Carbon Goods", "+8613900000104", "manufacturer"),
+    "merchant": ("碳惠联盟咖啡 Alliance Cafe", "+8613900000105", "merchant"),
+    "utility": ("韶关供水 Shaoguan Water Supply", "+8613900000106", "utility"),
+    "property_manager": ("丹霞花园物业 Danxia Garden Estate", "+8613900000107", "property_manager"),
+    "recycler": ("绿箱回收 Green Box Recycling", "+8613900000108", "recycler"),
+    "transit": ("韶关公交 Shaoguan Bus", "+8613900000109", "transport_operator"),
+    "shop": ("丹霞生活超市 Danxia Mart", "+8613900000110", "merchant"),
 }
 ADMIN_PHONE = "+8613900000001"
 TOURIST_PHONE = "+8613800000001"
@@ -45,18 +53,19 @@ def seed() -> dict[str, Any]:
         "admin": {"user_id": admin_id, "phone": ADMIN_PHONE, "password": admin_password},
         "partners": {},
     }
-    for role, (name, phone) in DEMO_PARTNERS.items():
+    for key, (name, phone, role) in DEMO_PARTNERS.items():
         partner = partners.create_partner(
             PartnerIn.model_validate({"name": name, "role": role, "contact": {"phone": phone}})
         )
         password = demo_password()
         staff = partners.create_staff(
             partner.partner_id,
-            StaffIn(phone=phone, password=password, display_name=f"{role} staff"),
+            StaffIn(phone=phone, password=password, display_name=f"{key} staff"),
         )
-        demo["partners"][role] = {
+        demo["partners"][key] = {
             "partner_id": partner.partner_id,
             "name": name,
+            "role": role,
             "login": {"user_id": staff.user_id, "phone": phone, "password": password},
         }
     tourist_password = demo_password()
@@ -165,7 +174,8 @@ def write_images(demo_assets: dict[str, Any], folder: Any) -> list[str]:
 # demo.env: what the README's shell blocks `source`, one variable a line
 ENV_LOGINS = {
     "SPOT": "scenic_spot", "HOTEL": "hotel", "BOAT": "transport_operator",
-    "MAKER": "manufacturer", "CAFE": "merchant",
+    "MAKER": "manufacturer", "CAFE": "merchant", "WATER": "utility", "ESTATE": "property_manager",
+    "RECYCLER": "recycler", "BUS": "transit", "SHOP": "shop",
 }
 ENV_ASSETS = {"TICKET_PRODUCT": "ticket_product", "ROOM": "hotel_room", "VEHICLE": "vehicle",
               "PRODUCT_SKU": "product_sku"}
@@ -180,11 +190,13 @@ def shell_env(demo: dict[str, Any]) -> str:
     values = {"API": demo["api"], "AWS_ENDPOINT": demo["aws_endpoint"],
               "UPLOAD_BUCKET": demo.get("upload_bucket", "")}
     logins = {"ADMIN": demo["admin"], "TOURIST": demo["tourist"]}
-    logins |= {name: demo["partners"][role]["login"] for name, role in ENV_LOGINS.items()}
+    seeded = demo["partners"]
+    logins |= {name: seeded[key]["login"] for name, key in ENV_LOGINS.items() if key in seeded}
     for name, login in logins.items():
         values[f"{name}_PHONE"], values[f"{name}_PASSWORD"] = login["phone"], login["password"]
-    for name, role in ENV_LOGINS.items():
-        values[f"{name}_PARTNER_ID"] = demo["partners"][role]["partner_id"]
+    for name, key in ENV_LOGINS.items():
+        if key in demo["partners"]:  # a state seeded before the file-sending partners has fewer
+            values[f"{name}_PARTNER_ID"] = demo["partners"][key]["partner_id"]
     for name, kind in ENV_ASSETS.items():
         values[name] = demo["assets"][kind]["asset_id"]
         values[f"{name}_CODE_URL"] = demo["assets"][kind]["codes"][0]["url"]
