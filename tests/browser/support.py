@@ -5,16 +5,15 @@ and collects console errors). Playwright is imported lazily: without it the fold
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.e2e import conftest as e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST_INDEX = ROOT / "web" / "dist" / "index.html"
@@ -70,27 +69,8 @@ def missing() -> list[str]:
 
 
 # --------------------------------------------------------------------------------- the API
-class Http:
-    """A tiny JSON client for the stack's API: returns (status, parsed body, headers)."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-
-    def request(self, method: str, path: str, body: Any = None, token: str | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
-        data = json.dumps(body).encode() if body is not None else None
-        hdrs = {"content-type": "application/json"} if data is not None else {}
-        if token:
-            hdrs["authorization"] = f"Bearer {token}"
-        hdrs |= headers or {}
-        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers=hdrs)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback only
-                raw, status, rh = resp.read(), resp.status, dict(resp.headers)
-        except urllib.error.HTTPError as err:
-            raw, status, rh = err.read(), err.code, dict(err.headers)
-        parsed: Any = json.loads(raw) if raw and "json" in rh.get("Content-Type", "") else raw
-        return status, parsed, rh
+class Http(e2e.Http):
+    """The e2e suite's JSON client, with HEAD as a browser sends it."""
 
     def head(self, path: str) -> tuple[int, dict[str, str]]:
         status, _, headers = self.request("HEAD", path, headers={"accept": "text/html"})
