@@ -269,10 +269,14 @@ def revoke_code_batch(batch_id: str) -> RevokedOut:
     description="Names the file's `type` (hotel_stays, product_sales, plant_adoptions, "
     "transit_trips, utility_savings, car_trips, waste_sorting) and returns a presigned S3 POST "
     "(`upload.url` + `upload.fields`, then the file as the form's `file` field) for exactly this "
-    "import's key under the partner's own prefix, limited to `upload.max_bytes`. The file is "
-    "imported as soon as it lands; follow it with GET /v1/partner/imports/{import_id}.",
+    "import's key under the partner's own prefix, limited to `upload.max_bytes` by the POST "
+    "policy itself. CSV, JSON Lines or an Excel workbook (.xlsx, .xls: its first visible sheet, or "
+    "`sheet`) are accepted; another declared `filename` extension or `content_type` is refused "
+    "before the upload (422 `unsupported_import_file`). The file is imported as soon as it lands; "
+    "follow it with GET /v1/partner/imports/{import_id}.",
     responses=responses(201, "Created: upload within 15 minutes.",
-                        raises=[*STAFF, imports.ImportTypeNotAllowed, PARTNER_NOT_FOUND]),
+                        raises=[*STAFF, imports.ImportTypeNotAllowed, imports.UnsupportedImportFile,
+                                PARTNER_NOT_FOUND]),
 )
 def create_import(body: Annotated[ImportIn, Body()]) -> Response[CreatedImportOut]:
     partner_id, who = _staff()

@@ -38,7 +38,7 @@ from tanhui import bindings, errors
 from tanhui.aws import client
 from tanhui.claims import keys
 from tanhui.config import get_settings
-from tanhui.imports import credit, formats, pending, plans
+from tanhui.imports import credit, formats, pending, plans, workbooks
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
 from tanhui.imports.specs import SPECS
 from tanhui.imports.values import RowInvalid, say
@@ -71,6 +71,39 @@ class ImportNotFound(errors.NotFound):
 
 class ImportTypeNotAllowed(errors.Forbidden):
     code, message = "import_type_not_allowed", "This partner does not hand in this kind of file."
+
+
+# ---- the upload policy (excel helper): what may be uploaded at all, by its declared name and type
+ACCEPTED_EXTENSIONS = (".csv", ".txt", ".jsonl", ".ndjson", ".xlsx", ".xlsm", ".xls")
+ACCEPTED_CONTENT_TYPES = (
+    "text/csv",
+    "text/plain",
+    "application/csv",
+    "application/jsonl",
+    "application/x-ndjson",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroenabled.12",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+)
+
+
+class UnsupportedImportFile(errors.Unprocessable):
+    code = "unsupported_import_file"
+    message = (
+        "只收 CSV、JSON Lines 或 Excel 工作簿（.xlsx、.xls）文件。"
+        "(Only CSV, JSON Lines or Excel workbooks (.xlsx, .xls) can be imported.)"
+    )
+
+
+def _accepted(filename: str, content_type: str | None) -> None:
+    """Refuses before the upload a file that is neither CSV/JSON Lines nor a workbook: by its name's
+    extension (a name without one is judged by its bytes) and its declared content type."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    extension = "." + base.rsplit(".", 1)[-1].lower() if "." in base.strip(".") else ""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if extension and extension not in ACCEPTED_EXTENSIONS or media and media not in ACCEPTED_CONTENT_TYPES:
+        raise UnsupportedImportFile()
 
 
 # ----------------------------------------------------------------------------------- views
@@ -183,15 +216,20 @@ def create(partner_id: str, staff_user: str, body: ImportIn) -> CreatedImportOut
             f"A {role} does not hand in {body.type} files "
             f"(that is for: {', '.join(plans.ROLES_OF_TYPE[body.type])})."
         )
+    _accepted(body.filename, body.content_type)  # excel helper: the upload policy
     at = datetime.now(UTC)
     import_id, name = sortable_id(at), safe_filename(body.filename)
     key = f"partners/{partner_id}/{body.type}/{import_id}/{name}"
     job = _new_job(partner_id, import_id, body.type, name, key, staff_user, iso_ms(at))
+    job.sheet = body.sheet
     job.save(condition=ImportJob.pk.does_not_exist())
+    # the size limit is the policy's own; a declared content type must be the one uploaded
+    typed = {"Content-Type": body.content_type} if body.content_type else {}
     post = client("s3").generate_presigned_post(
         Bucket=get_settings().upload_bucket,
         Key=key,
-        Conditions=[["content-length-range", 1, MAX_BYTES]],
+        Fields=typed or None,
+        Conditions=[["content-length-range", 1, MAX_BYTES], *([typed] if typed else [])],
         ExpiresIn=UPLOAD_SECONDS,
     )
     logger.info("import created", extra={"import_id": import_id, "type": body.type})
@@ -286,6 +324,8 @@ def _notified(raw_key: str, version: str | None) -> tuple[ImportJob, str, int] |
 def on_upload(raw_key: str, version: str | None) -> str:
     """A file landed in the upload bucket (the key as the S3 event has it, URL-encoded). Returns
     what became of the notification."""
+    if _converted_notice(raw_key):  # excel helper: a workbook's CSV, put by the import itself
+        return "ignored"
     found = _notified(raw_key, version)
     if found is None:
         return "ignored"
@@ -316,10 +356,12 @@ def on_upload(raw_key: str, version: str | None) -> str:
     try:
         if size > MAX_BYTES:
             raise formats.FileRejected("too_large", f"The file is {size} bytes; the limit is {MAX_BYTES}.")
+        # excel helper: a workbook is surveyed (and its ranges read) as the CSV converted from it
+        key, version = workbooks.prepare(job, version, _object_chunks, max_bytes=MAX_BYTES)
         layout = formats.survey(
             _object_chunks(key, version), file_type, rows_per_range=ROWS_PER_RANGE, max_bytes=MAX_BYTES
         )
-    except formats.FileRejected as exc:
+    except (formats.FileRejected, workbooks.WorkbookRejected) as exc:
         quarantine(job, exc.code, exc.message, getattr(exc, "zh", None))
         return "quarantined"
     job.update(
@@ -347,6 +389,19 @@ def on_upload(raw_key: str, version: str | None) -> str:
         },
     )
     return "started"
+
+
+def _converted_notice(raw_key: str) -> bool:
+    """The notification of a workbook's converted CSV (`…/<import id>/converted.csv`, put by
+    `workbooks.prepare`): nothing to import."""
+    match = _KEY.match(unquote_plus(raw_key))
+    if match is None or match["id"] is None or not match["name"].startswith("converted"):
+        return False
+    try:
+        job = ImportJob.get(*ImportJob.key(match["partner"], match["id"]), consistent_read=True)
+    except ImportJob.DoesNotExist:
+        return False
+    return workbooks.is_converted(job, unquote_plus(raw_key))
 
 
 def _claim(job: ImportJob, version: str) -> bool:
@@ -580,7 +635,7 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     tally = _Tally(job)
     block: list[formats.RawRow] = []
     for raw in formats.read_range(
-        _object_chunks(job.object_key, job.object_version, (rng.start, rng.end)), layout, rng
+        _object_chunks(*workbooks.source_of(job), (rng.start, rng.end)), layout, rng
     ):
         block.append(raw)
         if len(block) >= BLOCK_ROWS:

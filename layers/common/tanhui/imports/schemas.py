@@ -19,6 +19,14 @@ class Schema(BaseModel):
 class ImportIn(RequestModel):
     type: FileType
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    sheet: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=31)] | None = (
+        Field(default=None, description="A workbook's sheet (its tab name); default: the first visible one")
+    )
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+        default=None,
+        description="The file's media type, if known (text/csv, application/vnd.openxmlformats-"
+        "officedocument.spreadsheetml.sheet, application/vnd.ms-excel, …): the upload declares the same",
+    )
 
 
 class UploadOut(Schema):

@@ -47,6 +47,12 @@ class ImportJob(TanhuiModel):
     file_format = UnicodeAttribute(null=True)  # csv | jsonl
     header: ListAttribute = ListAttribute(null=True)  # the CSV's canonical column names
     ranges: ListAttribute = ListAttribute(null=True)  # [[start, end, first_row], ...]
+    # a workbook upload: read as the CSV converted from it (imports.workbooks)
+    sheet = UnicodeAttribute(null=True)  # asked for in the request, then the one converted
+    source_format = UnicodeAttribute(null=True)  # xlsx | xls
+    converted_key = UnicodeAttribute(null=True)  # partners/<partner>/<type>/<import id>/converted.csv
+    converted_version = UnicodeAttribute(null=True)
+    numeric_columns: ListAttribute = ListAttribute(null=True)  # header texts of columns that held numbers
     ranges_total = NumberAttribute(default=0)
     ranges_sent = BooleanAttribute(null=True)  # every range's message is queued
     done_ranges = NumberSetAttribute(null=True)  # range numbers already counted (redelivery-safe)
