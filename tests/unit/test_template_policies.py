@@ -18,8 +18,9 @@ def test_cors_allows_every_method_a_route_uses():
 DYNAMODB_ALLOWED = {
     # profiles, wallets, consent and bindings: get, conditional puts, the consent update, the
     # bindings transaction (puts and deletes of numbers, update of the user's item)
-    # and the partner file rows that waited for the user (queried, credited, deleted)
-    "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
+    # and the partner file rows that waited for the user (queried, credited, deleted; a shop's
+    # sale finds its product by GTIN on gsi1)
+    "IdentityFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # partners (listed through gsi1), staff profiles, factor versions (query + conditional put),
     # idempotency keys (put, read, take over, release), projects and their shard totals (batches),
     # export items, and the records an audit re-reads in batches
@@ -40,8 +41,8 @@ DYNAMODB_ALLOWED = {
     # expiry markers queried and deleted, vouchers read, the refund transaction
     "RefundFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
     # import jobs and their ranges, the crediting transactions (records, wallets, the quota
-    # counter), bindings read in batches, the partner's assets, pending rows
-    "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),
+    # counter), bindings read in batches, the partner's assets, pending rows, products by GTIN (gsi1)
+    "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, True),
     # the export item, the chain head (conditional updates), gsi3 day shards, factor sources
     "ExportFunction": ({"GetItem", "UpdateItem", "Query"}, True),
     # a completed export's item (and its predecessor's) behind the public verify route

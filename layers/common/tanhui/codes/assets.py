@@ -24,7 +24,7 @@ from pynamodb.transactions import TransactWrite
 from tanhui import cache, errors, request_models
 from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, KindAttributes
 from tanhui.codes.token import gtin14
-from tanhui.models.assets import ASSET_KIND_ROLE, Asset, AssetUnique, GeoFence
+from tanhui.models.assets import ASSET_KIND_ROLE, Asset, AssetUnique, GeoFence, gtin_pk
 from tanhui.models.base import plain, utc_now
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import partner_pk
@@ -62,9 +62,11 @@ def unique_values(kind: str, attributes: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _holds(partner_id: str, asset_id: str, name: str, value: str) -> AssetUnique:
+    gtin = name == "gtin"  # listed by GTIN: a shop's sales file finds it (imports.records)
     return AssetUnique(
         *AssetUnique.key(partner_id, name, value),
         partner_id=partner_id, field=name, value=value, asset_id=asset_id,
+        gsi1pk=gtin_pk(value) if gtin else None, gsi1sk=partner_id if gtin else None,
     )
 
 

@@ -585,17 +585,23 @@ def _values_of(raw: formats.RawRow, texts: dict[str, str]) -> tuple[str, ...]:
     return tuple("" if fields.get(f) is None else str(fields.get(f)) for f in texts)
 
 
+def local_today() -> date:
+    return datetime.now(keys.LOCAL).date()
+
+
 def window(today: date | None = None) -> tuple[date, date]:
     """The days a row's behaviour may fall on: the last WINDOW_DAYS days up to today (local)."""
-    today = today or datetime.now(keys.LOCAL).date()
+    today = today or local_today()
     return today - timedelta(days=WINDOW_DAYS), today
 
 
-def check_window(file_type: str, row: Any, today: date | None = None) -> None:
-    """future_date when the behaviour lies after today, too_old when before the window."""
+def check_window(file_type: str, row: Any, today: date | None = None, cell: Any = None) -> None:
+    """future_date when the behaviour lies after today, too_old when before the window (`cell`:
+    the date as the file wrote it, for the message)."""
     spec = SPECS[file_type]
     first, last = spec.days(row)
     oldest, today = window(today)
+    shown = str(cell).strip() if cell not in (None, "") else _day_text(first, last)
     if last > today:
         raise plans.Rejected(
             credit.INVALID,
@@ -605,7 +611,7 @@ def check_window(file_type: str, row: Any, today: date | None = None) -> None:
             f"晚于今天（{today.isoformat()}，北京时间）：只接受今天及之前 {WINDOW_DAYS} 天内的行为，"
             "发生后再上传",
             column=spec.date_column,
-            value=_day_text(first, last),
+            value=shown,
         )
     if last < oldest:
         raise plans.Rejected(
@@ -615,7 +621,7 @@ def check_window(file_type: str, row: Any, today: date | None = None) -> None:
             "days up to today are accepted",
             f"早于 {WINDOW_DAYS} 天前（{oldest.isoformat()} 之前）：只接受最近 {WINDOW_DAYS} 天内的行为",
             column=spec.date_column,
-            value=_day_text(first, last),
+            value=shown,
         )
 
 
@@ -659,7 +665,8 @@ def _credit_block(
     job: ImportJob, ctx: plans.Context, quota: credit.Quota, block: list[formats.RawRow], tally: _Tally
 ) -> None:
     now = datetime.now(UTC)
-    today = now.astimezone(keys.LOCAL).date()
+    today = local_today()
+    date_column = SPECS[job.file_type].date_column
     parsed: list[tuple[formats.RawRow, Any, dict[str, Any], tuple[str, str]]] = []
     for raw in block:
         if raw.skipped:  # a 合计 / total row
@@ -670,7 +677,7 @@ def _credit_block(
             continue
         try:
             row = formats.parse_row(job.file_type, raw.fields)
-            check_window(job.file_type, row, today)
+            check_window(job.file_type, row, today, raw.fields.get(date_column))
             parsed.append((raw, row, dict(raw.fields), plans.person(job.file_type, row)))
         except RowInvalid as exc:
             tally.add(
@@ -701,7 +708,7 @@ def _credit_block(
             _rejected(tally, raw, exc)
     by_row = {c.row: c for c in credits}
     of_row = {raw.row: (raw, fields) for raw, _, fields, _ in parsed}
-    for outcome in credit.credit_rows(credits, quota, at=now):
+    for outcome in _credit_by_quota(credits, ctx, quota, now):
         raw, fields = of_row[outcome.row]
         if outcome.status == credit.PENDING:  # matched, but no consent yet
             pending.keep(("user", by_row[outcome.row].user_id), job, outcome.row, fields)
@@ -710,8 +717,26 @@ def _credit_block(
         )
 
 
+def _credit_by_quota(
+    credits: list[credit.Credit], ctx: plans.Context, quota: credit.Quota, now: datetime
+) -> list[credit.Outcome]:
+    """Credits the rows, each against its records' partner's quota: the uploader's, or the
+    manufacturer's for a shop's sale of its product."""
+    groups: dict[str, list[credit.Credit]] = {}
+    for c in credits:
+        owner = str(c.records[0].partner_id) if c.records else ctx.partner_id
+        groups.setdefault(owner, []).append(c)
+    outcomes: list[credit.Outcome] = []
+    for owner, group in groups.items():
+        counted = quota if owner == ctx.partner_id else ctx.quota_of(owner)
+        outcomes += credit.credit_rows(group, counted, at=now)
+    return outcomes
+
+
 def _rejected(tally: _Tally, raw: formats.RawRow, exc: plans.Rejected) -> None:
-    tally.add(raw, exc.status, exc.code, exc.message, zh=exc.zh, column=exc.column, value=exc.value)
+    written = (raw.fields or {}).get(exc.column) if exc.column else None  # the cell as the file has it
+    value = str(written).strip() if written not in (None, "") else exc.value
+    tally.add(raw, exc.status, exc.code, exc.message, zh=exc.zh, column=exc.column, value=value)
 
 
 def resolve(people: list[tuple[str, str]]) -> dict[tuple[str, str], str]:

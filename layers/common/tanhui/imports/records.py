@@ -7,7 +7,7 @@ behaviour happened. Each file type's spec (`imports.specs`) says which records i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -16,7 +16,7 @@ from tanhui.claims import factors, keys
 from tanhui.claims.scan import new_claim_id
 from tanhui.codes.token import gtin14
 from tanhui.imports.credit import INVALID, Quota
-from tanhui.models.assets import Asset
+from tanhui.models.assets import Asset, AssetUnique, gtin_pk
 from tanhui.models.base import iso_ms, plain
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.partner import Partner, partner_pk
@@ -49,10 +49,38 @@ class Context:
     monthly_coin_quota: int | None
     rooms: dict[str, Asset]  # room number and asset id -> hotel room
     products: dict[str, Asset]  # sku, GTIN-14 and asset id -> product SKU
+    # a shop's sales: GTIN-14 -> another partner's product and that partner (None: nobody's)
+    others: dict[str, tuple[Asset, Partner] | None] = field(default_factory=dict)
 
     @property
     def quota(self) -> Quota:
         return Quota(self.partner_id, self.monthly_coin_quota)
+
+    def quota_of(self, partner_id: str) -> Quota:
+        """The quota a record counts against: its partner's (a manufacturer's, for a shop's sale
+        of its product), else the uploader's."""
+        for found in self.others.values():
+            if found is not None and found[1].partner_id == partner_id:
+                limit = found[1].monthly_coin_quota
+                return Quota(partner_id, None if limit is None else int(limit))
+        return self.quota
+
+
+def product_by_gtin(ctx: Context, gtin: str) -> tuple[Asset, Partner] | None:
+    """The product SKU with this GTIN-14 whichever manufacturer registered it, with that
+    manufacturer (once per range and GTIN)."""
+    if gtin not in ctx.others:
+        found = None
+        for holder in AssetUnique.by_gtin.query(gtin_pk(gtin)):
+            try:
+                asset = Asset.get(*Asset.key(holder.partner_id, holder.asset_id))
+            except Asset.DoesNotExist:
+                continue
+            if asset.kind == "product_sku" and asset.status != "revoked":
+                found = (asset, Partner.get(*Partner.key(holder.partner_id)))
+                break
+        ctx.others[gtin] = found
+    return ctx.others[gtin]
 
 
 def _add_product(products: dict[str, Asset], asset: Asset) -> None:

@@ -82,10 +82,20 @@ class AssetUnique(TanhuiModel):
     field = UnicodeAttribute()  # room_number | sku | gtin
     value = UnicodeAttribute()
     asset_id = UnicodeAttribute()
+    # a GTIN's holders across manufacturers (gsi1pk=GTIN#<gtin-14>, gsi1sk=<partner id>): a shop's
+    # sales file finds the product whichever manufacturer registered it
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gtin = Gsi1()
 
     @staticmethod
     def key(partner_id: str, field: str, value: str) -> tuple[str, str]:
         return partner_pk(partner_id), f"UNIQUE#{field}#{value}"
+
+
+def gtin_pk(gtin: str) -> str:
+    """The gsi1 partition of the product SKUs with this GTIN-14, whoever registered them."""
+    return f"GTIN#{gtin}"
 
 
 def batches_pk(partner_id: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from tanhui.claims import factors, keys
 from tanhui.codes.token import gtin14
 from tanhui.imports import values as v
-from tanhui.imports.records import Built, Plan, factor_at, invalid, when
+from tanhui.imports.records import Built, Plan, factor_at, invalid, product_by_gtin, when
 from tanhui.imports.specs.base import PHONE_ALIASES, WHO, Spec, col, one_day
 
 
@@ -60,15 +60,19 @@ def parse(f: Mapping[str, Any]) -> ProductSale:
 
 
 def build(plan: Plan, row: ProductSale, user_id: str) -> Built:
-    asset = None
+    asset, maker = None, None
     for ref in (row.gtin and gtin14(row.gtin), row.sku and str(row.sku).strip().upper()):
         asset = asset or (plan.ctx.products.get(ref) if ref else None)
+    if asset is None and row.gtin and plan.ctx.role == "merchant":  # a shop sells others' products
+        asset, maker = product_by_gtin(plan.ctx, row.gtin) or (None, None)
     if asset is None:
         column, value = ("gtin", row.gtin) if row.gtin else ("sku", row.sku)
         raise invalid(
             "asset_not_found",
-            "is not one of this partner's products.",
-            "不是本企业登记的产品",
+            "is not one of this partner's products."
+            if plan.ctx.role != "merchant"
+            else "is no manufacturer's registered product (a shop's rows name it by its GTIN).",
+            "不是本企业登记的产品" if plan.ctx.role != "merchant" else "没有哪家生产企业登记过这个商品条码",
             column=column,
             value=value,
         )
@@ -79,6 +83,8 @@ def build(plan: Plan, row: ProductSale, user_id: str) -> Built:
         "quantity": row.quantity,
         "salesperson": row.salesperson or "",
     }
+    if maker is not None:  # counted for the manufacturer (its totals and quota), sold by the shop
+        evidence["sold_by"] = plan.ctx.partner_id
     if row.serial:
         behaviour, key, units = "low_carbon_product", keys.single_use_code(row.serial), 1
         evidence["serial"] = row.serial
@@ -89,7 +95,7 @@ def build(plan: Plan, row: ProductSale, user_id: str) -> Built:
         evidence |= {"receipt": row.receipt, "receipt_line": row.receipt_line or "1"}
     factor = factor_at(behaviour, occurred)
     reduction = factors.units_reduction(factor, units)
-    return plan.one(key, behaviour, factor, reduction, occurred, asset, user_id, evidence)
+    return plan.one(key, behaviour, factor, reduction, occurred, asset, user_id, evidence, partner=maker)
 
 
 SPEC = Spec(
