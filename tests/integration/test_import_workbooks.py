@@ -164,3 +164,24 @@ def test_given_a_declared_content_type_then_the_policy_holds_it_and_the_size_lim
     policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
     assert {"Content-Type": xlsx} in policy["conditions"] and upload["fields"]["Content-Type"] == xlsx
     assert ["content-length-range", 1, upload["max_bytes"]] in policy["conditions"]
+
+
+def test_given_a_workbook_copied_into_the_bucket_then_imported_once_not_its_csv_again(
+    aws, api, dispatcher, register, make_partner, tmp_path
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "505"})
+    guest = register()
+    rows = [["手机号", "房号", "入住日期", "晚数"], [int(guest.phone.removeprefix("+86")), 505, _day(4), 1]]
+    path = write_xlsx(tmp_path / "copied.xlsx", {"Sheet1": rows})
+    boto3.client("s3").put_object(
+        Bucket=api_bucket(),
+        Key=f"partners/{hotel.partner_id}/hotel_stays/copied.xlsx",
+        Body=path.read_bytes(),
+    )
+    dispatcher.drain()
+
+    [job] = api.get("/v1/partner/imports", as_=hotel).body["items"]  # the converted CSV is no import
+    assert (job["status"], job["counts"]["credited"]) == ("completed", 1), job
+    item = ImportJob.get(*ImportJob.key(hotel.partner_id, job["import_id"]), consistent_read=True)
+    assert item.converted_key == f"partners/{hotel.partner_id}/hotel_stays/{job['import_id']}/converted.csv"

@@ -159,7 +159,15 @@ def test_kind_is_by_magic_and_the_converted_key_sits_beside_the_upload():
     assert workbooks.kind(b"PK\x03\x04rest") == "xlsx"
     assert workbooks.kind(workbooks.OLE2_MAGIC) == "xls"
     assert workbooks.kind(b"guest,room") is None
-    assert workbooks.converted_key("partners/ABC123/hotel_stays/01J/stays.xlsx") == (
-        "partners/ABC123/hotel_stays/01J/converted.csv"
-    )
-    assert workbooks.converted_key("p/t/01J/converted.csv") == "p/t/01J/converted-workbook.csv"
+    from types import SimpleNamespace
+
+    def job(object_key: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            partner_id="ABC123", file_type="hotel_stays", import_id="01J", object_key=object_key
+        )
+
+    folder = "partners/ABC123/hotel_stays/01J"
+    assert workbooks.converted_key(job(f"{folder}/stays.xlsx")) == f"{folder}/converted.csv"
+    assert workbooks.converted_key(job(f"{folder}/converted.csv")) == f"{folder}/converted-workbook.csv"
+    # copied straight into the bucket: the CSV goes to the import's folder, never to the type's
+    assert workbooks.converted_key(job("partners/ABC123/hotel_stays/x.xlsx")) == f"{folder}/converted.csv"

@@ -416,10 +416,13 @@ def _numeric_columns(head: list[list[tuple[str, bool]]], numeric: dict[int, int]
 
 
 # ------------------------------------------------------------------------- uploaded objects
-def converted_key(object_key: str) -> str:
-    """`…/<import id>/converted.csv` beside the upload (another name if the upload has that one)."""
-    folder, _, name = object_key.rpartition("/")
-    return f"{folder}/{CONVERTED_NAME if name != CONVERTED_NAME else 'converted-workbook.csv'}"
+def converted_key(job: Any) -> str:
+    """`partners/<partner>/<type>/<import id>/converted.csv`: beside the upload, or — for a file
+    copied to `partners/<partner>/<type>/` — in its import's folder (another name if the upload
+    itself has that one)."""
+    folder = f"partners/{job.partner_id}/{job.file_type}/{job.import_id}"
+    name = CONVERTED_NAME if job.object_key != f"{folder}/{CONVERTED_NAME}" else "converted-workbook.csv"
+    return f"{folder}/{name}"
 
 
 def source_of(job: Any) -> tuple[str, str | None]:
@@ -448,7 +451,7 @@ def prepare(
     from tanhui.models.imports import ImportJob
     from tanhui.observability import logger
 
-    bucket, key = get_settings().upload_bucket, converted_key(job.object_key)
+    bucket, key = get_settings().upload_bucket, converted_key(job)
     with tempfile.NamedTemporaryFile("w+b", dir=_tmp_dir(), suffix=f".{source_format}") as book:
         for chunk in chunks_of(job.object_key, version, None):
             book.write(chunk)
