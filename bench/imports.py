@@ -150,7 +150,7 @@ def throughput(stack: Any) -> None:
                     int(factor.daily_cap),
                     at,
                     iso_ms(at),
-                    days=[night_bare.strftime("%Y%m%d")],
+                    days={night_bare.strftime("%Y%m%d"): int(factor.coins_per_unit)},
                 )
             ],
         )

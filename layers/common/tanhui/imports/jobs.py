@@ -724,7 +724,7 @@ def _credit_by_quota(
     manufacturer's for a shop's sale of its product."""
     groups: dict[str, list[credit.Credit]] = {}
     for c in credits:
-        owner = str(c.records[0].partner_id) if c.records else ctx.partner_id
+        owner = plans.quota_for(ctx, c).partner_id
         groups.setdefault(owner, []).append(c)
     outcomes: list[credit.Outcome] = []
     for owner, group in groups.items():

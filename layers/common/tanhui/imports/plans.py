@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tanhui.claims import transaction as tx
-from tanhui.imports.credit import Credit
+from tanhui.imports.credit import Credit, Quota
 from tanhui.imports.records import Context, Plan, Rejected, context
 from tanhui.imports.specs import SPECS
 
@@ -25,6 +25,7 @@ __all__ = [
     "credit_of",
     "observe",
     "person",
+    "quota_for",
 ]
 
 
@@ -54,3 +55,10 @@ def observe(file_type: str, row: Any, ctx: Context) -> None:
     seen = SPECS[file_type].observe
     if seen is not None:
         seen(row, ctx)
+
+
+def quota_for(ctx: Context, credit: Credit) -> Quota:
+    """The monthly quota a credit counts against: its records' partner's (a manufacturer's, for a
+    shop's sale of its product), else the uploader's."""
+    owner = str(credit.records[0].partner_id) if credit.records else ctx.partner_id
+    return ctx.quota if owner == ctx.partner_id else ctx.quota_of(owner)
