@@ -133,14 +133,19 @@ def test_given_a_row_with_the_wrong_number_of_fields_when_read_then_it_is_an_err
         "the row has 3 fields, the header has 4",
         "the row has 5 fields, the header has 4",
     ]
+    assert [r.error_zh for r in rows] == ["这一行有 3 列，表头有 4 列", "这一行有 5 列，表头有 4 列"]
     assert all(r.fields is None for r in rows)
+    assert rows[1].values == ("13800138000", "1", "2026-11-03", "2", "x")  # for the rejects file
 
 
 def test_given_an_unclosed_quote_when_read_then_the_rest_is_one_error_row():
     rows = read_all(
         hotel_csv("13800138000,1,2026-11-03,2", '13800138001,"open,2026-11-04,1', "x,y,z,w"), "hotel_stays"
     )
-    assert [(r.row, r.error) for r in rows] == [(2, None), (3, "a quoted field is not closed")]
+    assert [(r.row, r.error, r.error_zh) for r in rows] == [
+        (2, None, None),
+        (3, "a quoted field is not closed", "有引号没有闭合"),
+    ]
 
 
 def test_given_header_names_in_other_cases_spaces_and_aliases_then_they_map_to_the_columns():

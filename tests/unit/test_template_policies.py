@@ -41,8 +41,9 @@ DYNAMODB_ALLOWED = {
     # expiry markers queried and deleted, vouchers read, the refund transaction
     "RefundFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
     # import jobs and their ranges, the crediting transactions (records, wallets, the quota
-    # counter), bindings read in batches, the partner's assets, pending rows, products by GTIN (gsi1)
-    "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, True),
+    # counter), bindings read in batches, the partner's assets, pending rows (a block in batches),
+    # products by GTIN (gsi1)
+    "ImportFunction": ({"GetItem", "BatchGetItem", "PutItem", "BatchWriteItem", "UpdateItem", "Query"}, True),
     # the export item, the chain head (conditional updates), gsi3 day shards, factor sources
     "ExportFunction": ({"GetItem", "UpdateItem", "Query"}, True),
     # a completed export's item (and its predecessor's) behind the public verify route

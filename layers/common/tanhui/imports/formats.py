@@ -123,6 +123,7 @@ class RawRow:
     error: str | None
     values: tuple[str, ...] = ()  # the record's cells as written (the rejects file repeats them)
     skipped: bool = False  # a 合计 / total row: not a row of anyone's behaviour
+    error_zh: str | None = None  # `error` in Chinese
 
 
 TOTAL_WORDS = frozenset(
@@ -574,7 +575,12 @@ def read_range(chunks: Iterable[bytes], layout: Layout, rng: ByteRange) -> Itera
 
 
 def _too_long(row: int) -> RawRow:
-    return RawRow(row, None, f"the row is longer than {MAX_RECORD_BYTES:,} bytes (is a quote left open?)")
+    return RawRow(
+        row,
+        None,
+        f"the row is longer than {MAX_RECORD_BYTES:,} bytes (is a quote left open?)",
+        error_zh=f"这一行超过 {MAX_RECORD_BYTES:,} 字节（是不是有引号没有闭合？）",
+    )
 
 
 def _csv_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRow | None:
@@ -583,14 +589,11 @@ def _csv_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRo
     try:
         values = next(csv.reader([record.decode(encoding)], strict=True), [])
     except UnicodeDecodeError:
-        return RawRow(row, None, f"the row is not valid {encoding}")
+        return RawRow(row, None, f"the row is not valid {encoding}", error_zh=f"这一行不是有效的 {encoding}")
     except csv.Error as exc:
-        reason = (
-            "a quoted field is not closed"
-            if "end of data" in str(exc)
-            else f"the row is not valid CSV ({exc})"
-        )
-        return RawRow(row, None, reason)
+        if "end of data" in str(exc):
+            return RawRow(row, None, "a quoted field is not closed", error_zh="有引号没有闭合")
+        return RawRow(row, None, f"the row is not valid CSV ({exc})", error_zh=f"不是有效的 CSV（{exc}）")
     first = next((v for v in values if v.strip(" \t\r\n")), None)
     if first is None:
         return None
@@ -599,7 +602,11 @@ def _csv_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRo
     header = layout.header or ()
     if len(values) != len(header):
         return RawRow(
-            row, None, f"the row has {len(values)} fields, the header has {len(header)}", tuple(values)
+            row,
+            None,
+            f"the row has {len(values)} fields, the header has {len(header)}",
+            tuple(values),
+            error_zh=f"这一行有 {len(values)} 列，表头有 {len(header)} 列",
         )
     fields = {name: value for name, value in zip(header, values, strict=True) if name}
     return RawRow(row, fields, None, tuple(values))
@@ -611,11 +618,16 @@ def _json_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawR
     try:
         value = json.loads(record.decode(encoding))
     except UnicodeDecodeError:
-        return RawRow(row, None, f"the line is not valid {encoding}")
+        return RawRow(row, None, f"the line is not valid {encoding}", error_zh=f"这一行不是有效的 {encoding}")
     except json.JSONDecodeError as exc:
-        return RawRow(row, None, f"the line is not valid JSON ({exc.msg} at column {exc.colno})")
+        return RawRow(
+            row,
+            None,
+            f"the line is not valid JSON ({exc.msg} at column {exc.colno})",
+            error_zh=f"这一行不是有效的 JSON（第 {exc.colno} 个字符：{exc.msg}）",
+        )
     if not isinstance(value, dict):
-        return RawRow(row, None, "the line is not a JSON object")
+        return RawRow(row, None, "the line is not a JSON object", error_zh="这一行不是 JSON 对象")
     return RawRow(
         row, {canonical_column(layout.file_type, str(k)) or str(k): v for k, v in value.items()}, None
     )

@@ -673,7 +673,9 @@ def _credit_block(
             tally.skipped += 1
             continue
         if raw.error is not None or raw.fields is None:
-            tally.add(raw, credit.INVALID, "unreadable_row", raw.error or "The row cannot be read.")
+            tally.add(
+                raw, credit.INVALID, "unreadable_row", raw.error or "The row cannot be read.", zh=raw.error_zh
+            )
             continue
         try:
             row = formats.parse_row(job.file_type, raw.fields)
@@ -687,11 +689,12 @@ def _credit_block(
             _rejected(tally, raw, exc)
     users = resolve([who for *_, who in parsed])
     credits = []
+    waiting: list[tuple[tuple[str, str], ImportJob, int, dict[str, Any], str | None]] = []  # kept at the end
     for raw, row, fields, who in parsed:
         plans.observe(job.file_type, row, ctx)  # what a later month compares with, whoever it is
         user_id = users.get(who)
         if user_id is None:
-            pending.keep(who, job, raw.row, fields)
+            waiting.append((who, job, raw.row, fields, None))
             tally.add(
                 raw,
                 credit.PENDING,
@@ -704,17 +707,18 @@ def _credit_block(
             credits.append(plans.credit_of(plan, row, user_id))
         except plans.Rejected as exc:
             if exc.status == credit.PENDING:
-                pending.keep(("user", user_id), job, raw.row, fields)
+                waiting.append((("user", user_id), job, raw.row, fields, exc.code))
             _rejected(tally, raw, exc)
     by_row = {c.row: c for c in credits}
     of_row = {raw.row: (raw, fields) for raw, _, fields, _ in parsed}
     for outcome in _credit_by_quota(credits, ctx, quota, now):
         raw, fields = of_row[outcome.row]
         if outcome.status == credit.PENDING:  # matched, but no consent yet
-            pending.keep(("user", by_row[outcome.row].user_id), job, outcome.row, fields)
+            waiting.append((("user", by_row[outcome.row].user_id), job, outcome.row, fields, outcome.code))
         tally.add(
             raw, outcome.status, outcome.code, outcome.message, coins=outcome.coins, gco2e=outcome.gco2e
         )
+    pending.keep_many(waiting)
 
 
 def _credit_by_quota(
