@@ -287,14 +287,16 @@ def create_import(body: Annotated[ImportIn, Body()]) -> Response[CreatedImportOu
     "/v1/partner/imports",
     tags=["imports"],
     summary="List my imports",
-    description="The partner's imports, newest first, a page at a time (`cursor`).",
+    description="The partner's imports, newest first, a page at a time (`cursor`); `reason` and "
+    "`notes` in Chinese, English with `Accept-Language: en`.",
     responses=responses(raises=[*STAFF, CURSOR]),
 )
 def list_imports(
     limit: api.PageLimit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> ImportList:
-    return imports.list_imports(_partner_id(), limit, cursor)
+    return imports.list_imports(_partner_id(), limit, cursor, imports.language(accept_language))
 
 
 @app.get(

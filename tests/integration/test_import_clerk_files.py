@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import secrets
 from datetime import date
 from pathlib import Path
@@ -164,6 +165,10 @@ def test_given_accept_language_en_then_the_import_speaks_english(api, dispatcher
         f"/v1/partner/imports/{job['import_id']}", as_=hotel, headers={"accept-language": "en-GB,en;q=0.9"}
     ).body
     assert english["reason"].startswith("one of the columns nights or check_out is needed")
+    listed = api.get("/v1/partner/imports", as_=hotel, headers={"accept-language": "en"}).body["items"]
+    assert listed[0]["reason"] == english["reason"]
+    report = json.loads(urllib3.request("GET", job["report_url"]).data)
+    assert (report["reason"], report["reason_en"]) == (job["reason"], english["reason"])
 
 
 # ----------------------------------------------------------------------------- every type

@@ -647,3 +647,12 @@ def test_given_blank_lines_before_the_header_then_rows_keep_the_spreadsheet_numb
     layout = survey(chunked(data, 1), "hotel_stays", max_bytes=MiB)
     assert layout.ranges == (ByteRange(layout.data_start, len(data), 4),)
     assert [r.row for r in read_all(data, "hotel_stays")] == [4]
+
+
+@pytest.mark.parametrize(
+    "total", ["合计,,,2", ",,合计,2", "总计：2 条,,,", "Total,,,2", " ＴＯＴＡＬ ,,,2", "小计,,,2"]
+)
+def test_given_a_total_row_in_any_common_form_then_it_is_skipped_not_a_row(total):
+    data = hotel_csv("13800138000,1,2026-11-03,1", total, "13800138001,1,2026-11-04,1")
+    rows = read_all(data, "hotel_stays")
+    assert [(r.row, r.skipped) for r in rows] == [(2, False), (3, True), (4, False)]

@@ -130,6 +130,12 @@ TOTAL_WORDS = frozenset(
     {"合计", "总计", "小计", "汇总", "合计数", "total", "totals", "sum", "subtotal", "grandtotal"}
 )
 MAX_TITLE_ROWS = 10  # records above the header row that may be a title block
+_TOTAL_PREFIX = re.compile(r"(合计|总计|小计|汇总)\w{0,8}")  # 合计：6 条, 总计人数 …
+
+
+def _is_total(first_cell: str) -> bool:
+    """A total row's first filled cell (folded): 合计, 总计：6 条, Total …"""
+    return first_cell in TOTAL_WORDS or bool(_TOTAL_PREFIX.fullmatch(first_cell))
 
 
 class _RecordEnds:
@@ -597,7 +603,7 @@ def _csv_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawRo
     first = next((v for v in values if v.strip(" \t\r\n")), None)
     if first is None:
         return None
-    if len(first) <= 12 and not first[:1].isdigit() and fold(first) in TOTAL_WORDS:
+    if len(first) <= 12 and not first[:1].isdigit() and _is_total(fold(first)):
         return RawRow(row, None, None, tuple(values), skipped=True)
     header = layout.header or ()
     if len(values) != len(header):

@@ -168,7 +168,7 @@ def get(partner_id: str, import_id: str) -> ImportJob:
         raise ImportNotFound() from exc
 
 
-def list_imports(partner_id: str, limit: int, cursor: str | None) -> ImportList:
+def list_imports(partner_id: str, limit: int, cursor: str | None, lang: str = "zh") -> ImportList:
     start = decode_cursor(
         cursor, {"pk", "sk"}, equal={"pk": partner_pk(partner_id)}, prefix={"sk": "IMPORT#"}
     )
@@ -180,7 +180,7 @@ def list_imports(partner_id: str, limit: int, cursor: str | None) -> ImportList:
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = [out(j, links=False) for j in page]
+    items = [out(j, links=False, lang=lang) for j in page]
     return ImportList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 
@@ -804,7 +804,12 @@ def _complete_range(job: ImportJob, number: int, tally: _Tally, rejects_key: str
 # ---------------------------------------------------------------------------- the report
 def _report(job: ImportJob) -> dict[str, Any]:
     view = out(job, links=False).model_dump(exclude={"report_url", "rejects_url"})
+    english = out(job, links=False, lang="en")
     return view | {
+        "reason_en": english.reason,
+        "notes_en": english.notes,
+        "source_format": job.source_format,
+        "header": list(job.source_header or []),
         "partner_id": job.partner_id,
         "object_version": job.object_version,
         "encoding": job.encoding,
