@@ -20,6 +20,7 @@ from tanhui.codes.schemas import (
     RotatingCodeOut,
 )
 from tanhui.imports import jobs as imports
+from tanhui.imports import report as import_report
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut
 from tanhui.openapi import Raises, responses
 from tanhui.partners import registry as partners
@@ -296,7 +297,7 @@ def list_imports(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> ImportList:
-    return imports.list_imports(_partner_id(), limit, cursor, imports.language(accept_language))
+    return imports.list_imports(_partner_id(), limit, cursor, import_report.language(accept_language))
 
 
 @app.get(
@@ -312,7 +313,7 @@ def list_imports(
 )
 def get_import(import_id: str, accept_language: Annotated[str | None, Header()] = None) -> ImportOut:
     job = imports.get(_partner_id(), import_id)
-    return imports.out(job, lang=imports.language(accept_language))
+    return imports.out(job, lang=import_report.language(accept_language))
 
 
 # ------------------------------------------------------------------------------------ totals

@@ -20,7 +20,7 @@ import pytest
 import urllib3
 from tanhui.claims import factors, keys
 from tanhui.codes.token import gtin_check_digit_ok
-from tanhui.imports import jobs
+from tanhui.imports import report, window
 from tanhui.models.behaviour import BehaviourRecord
 from tanhui.models.wallet import Wallet
 
@@ -30,7 +30,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 TODAY = date(2026, 11, 30)
 FUTURE = "晚于今天（2026-11-30，北京时间）：只接受今天及之前 90 天内的行为，发生后再上传"
 TOO_OLD = "早于 90 天前（2026-09-01 之前）：只接受最近 90 天内的行为"
-PENDING = jobs._ZH["not_registered"]
+PENDING = report.ZH["not_registered"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -40,7 +40,7 @@ def _ready(aws):
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    monkeypatch.setattr(jobs, "local_today", lambda: TODAY)
+    monkeypatch.setattr(window, "local_today", lambda: TODAY)
 
 
 def _file(name: str, **numbers: str) -> bytes:

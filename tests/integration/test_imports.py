@@ -17,6 +17,7 @@ import pytest
 import urllib3
 from tanhui.claims import factors, keys
 from tanhui.imports import credit, jobs
+from tanhui.imports import report as import_report
 from tanhui.models.behaviour import BehaviourRecord
 from tanhui.models.imports import ImportJob
 from tanhui.models.wallet import Wallet
@@ -132,7 +133,7 @@ def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report
     rejects = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rejects[0] == ["手机号", "房号", "入住日期", "晚数", "原因", "reason"]  # the partner's own + why
     assert [r[:5] for r in rejects[1:]] == [
-        ["+8613700000000", "808", _night(10), "1", "第 3 行 " + jobs._ZH["not_registered"]],
+        ["+8613700000000", "808", _night(10), "1", "第 3 行 " + import_report.ZH["not_registered"]],
         [
             guest.phone,
             other_hotel_room.asset_id,

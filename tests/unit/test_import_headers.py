@@ -134,16 +134,16 @@ def test_given_text_that_is_no_date_then_the_reason_quotes_it_in_both_languages(
 def test_given_a_workbook_that_held_an_identifier_as_numbers_then_the_report_warns_of_leading_zeros():
     from types import SimpleNamespace
 
-    from tanhui.imports import jobs
+    from tanhui.imports import report
 
     raw = "户号,户名,类型,账期,本期用量,用量标准\r\n12345678,陈**,水,2026-10,12,15\r\n".encode()
     layout = survey([raw], "utility_savings", max_bytes=MiB)
     job = SimpleNamespace(file_type="utility_savings", numeric_columns=["户号", "本期用量", "用量标准"])
 
-    notes = {code: (zh, en) for code, zh, en in jobs.survey_notes(job, layout)}  # type: ignore[arg-type]
+    notes = {code: (zh, en) for code, zh, en in report.survey_notes(job, layout)}  # type: ignore[arg-type]
 
     assert notes["leading_zeros"][0].startswith("「户号」列在工作簿里存为数字：开头的 0 可能已丢失")
     assert notes["leading_zeros"][1].startswith('The column "户号" was stored as numbers')
     assert notes["ignored_columns"][0] == "这些列没有用到，已忽略：「户名」"
     amounts = SimpleNamespace(file_type="utility_savings", numeric_columns=["本期用量"])  # no identifier
-    assert "leading_zeros" not in {n[0] for n in jobs.survey_notes(amounts, layout)}  # type: ignore[arg-type]
+    assert "leading_zeros" not in {n[0] for n in report.survey_notes(amounts, layout)}  # type: ignore[arg-type]

@@ -23,10 +23,8 @@ import io
 import json
 import re
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -36,12 +34,11 @@ from pynamodb.expressions.update import Action
 
 from tanhui import bindings, errors
 from tanhui.aws import client
-from tanhui.claims import keys
 from tanhui.config import get_settings
-from tanhui.imports import credit, formats, pending, plans, workbooks
+from tanhui.imports import credit, formats, pending, plans, report, window, workbooks
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
 from tanhui.imports.specs import SPECS
-from tanhui.imports.values import RowInvalid, say
+from tanhui.imports.values import RowInvalid
 from tanhui.models.base import iso_ms, put_once, sortable_id, utc_now
 from tanhui.models.imports import COUNTS, ImportJob
 from tanhui.models.pages import decode_cursor, encode_cursor
@@ -56,9 +53,6 @@ ROWS_PER_RANGE = 5000
 BLOCK_ROWS = 500  # rows matched and credited together
 LINK_SECONDS = 3600
 MAX_RECEIVES = 5  # the upload queue's maxReceiveCount
-REJECTS_REASON = ("原因", "reason")  # the columns the rejects file adds to the partner's own
-WINDOW_DAYS = 90  # rows of behaviour older than this (Asia/Shanghai days) are too_old; as long as
-# a pending row is kept, so a row accepted today can still be credited when its person turns up
 _KEY = re.compile(
     r"^partners/(?P<partner>[0-9A-F]{6})/(?P<type>[a-z_]+)/(?:(?P<id>[0-9A-Z]{26})/)?(?P<name>[^/]+)$"
 )
@@ -113,20 +107,6 @@ def _link(key: str | None) -> str | None:
     return client("s3").generate_presigned_url(
         "get_object", Params={"Bucket": get_settings().upload_bucket, "Key": key}, ExpiresIn=LINK_SECONDS
     )
-
-
-def language(accept: str | None) -> str:
-    """"en" when an Accept-Language header prefers English, else "zh" (Chinese first)."""
-    best, weight = "zh", -1.0
-    for part in (accept or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        try:
-            q = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
-        except ValueError:
-            q = 0.0
-        if tag and q > weight:
-            best, weight = ("en" if tag.lower().startswith("en") else "zh"), q
-    return best
 
 
 def _notes(job: ImportJob, lang: str) -> list[str]:
@@ -371,7 +351,7 @@ def on_upload(raw_key: str, version: str | None) -> str:
             ImportJob.header.set(list(layout.header or ())),
             ImportJob.source_header.set(list(layout.source_header)),
             ImportJob.ignored_columns.set(list(layout.ignored)),
-            ImportJob.notes.set(survey_notes(job, layout)),
+            ImportJob.notes.set(report.survey_notes(job, layout)),
             ImportJob.ranges.set([[r.start, r.end, r.first_row] for r in layout.ranges]),
             ImportJob.ranges_total.set(len(layout.ranges)),
             ImportJob.size.set(size),
@@ -450,43 +430,6 @@ def _send_ranges(job: ImportJob) -> None:
     job.update(actions=[ImportJob.ranges_sent.set(True)])
 
 
-def survey_notes(job: ImportJob, layout: formats.Layout) -> list[list[str]]:
-    """What the clerk should know about the file as a whole: columns not read, a title block and
-    identifiers a workbook held as numbers (their leading zeros may be gone)."""
-    notes: list[dict[str, str]] = []
-    if layout.ignored:
-        notes.append(
-            {
-                "code": "ignored_columns",
-                "zh": "这些列没有用到，已忽略：" + "、".join(f"「{t}」" for t in layout.ignored),
-                "en": "These columns were not used and are ignored: " + ", ".join(layout.ignored),
-            }
-        )
-    if layout.title_rows:
-        notes.append(
-            {
-                "code": "title_rows",
-                "zh": f"表头上方的 {layout.title_rows} 行（标题、导出时间等）已跳过",
-                "en": f"The {layout.title_rows} row(s) above the header (a title, an export time …) "
-                "were skipped",
-            }
-        )
-    numeric = {str(t).strip() for t in (getattr(job, "numeric_columns", None) or [])}
-    spec = SPECS[job.file_type]
-    for text, field in zip(layout.source_header, layout.header or (), strict=False):
-        if field in spec.identifiers and text.strip() in numeric:
-            notes.append(
-                {
-                    "code": "leading_zeros",
-                    "zh": f"「{text.strip()}」列在工作簿里存为数字：开头的 0 可能已丢失（如 0012345 变成 "
-                    "12345）；请把该列设为“文本”后重新导出",
-                    "en": f'The column "{text.strip()}" was stored as numbers in the workbook: leading '
-                    "zeros may have been lost (0012345 became 12345); format it as text and export again",
-                }
-            )
-    return [[n["code"], n["zh"], n["en"]] for n in notes]
-
-
 # -------------------------------------------------------------------------------- a range
 def _layout(job: ImportJob) -> formats.Layout:
     ranges = tuple(formats.ByteRange(int(s), int(e), int(f)) for s, e, f in job.ranges or [])
@@ -502,133 +445,6 @@ def _layout(job: ImportJob) -> formats.Layout:
     )
 
 
-@dataclass(frozen=True)
-class Reject:
-    """A row not credited, as the rejects file repeats it: its cells and why, in both languages."""
-
-    row: int
-    status: str
-    code: str
-    values: tuple[str, ...]
-    zh: str
-    en: str
-
-
-# what rows come to in Chinese, where the credit step says it in English only
-_ZH = {
-    "over_quota": "本月发放额度已用完",
-    "user_not_found": "没有这个用户 ID 的账户",
-    "consent_required": "用户还没有同意授权，同意后自动补发",
-    "code_revoked": "该产品的码已被发码方作废",
-    "daily_cap_reached": "该用户这种行为今天的上限已满",
-    "already_credited": "这次行为已经发放过（扫码或其他文件）",
-    "no_reduction": "没有可发放的减排",
-    "not_registered": "这个手机号还没有注册，或这个号码还没有绑定：保留 90 天，注册或绑定后自动补发",
-    "unreadable_row": "这一行读不出来",
-}
-
-
-class _Tally:
-    def __init__(self, job: ImportJob) -> None:
-        self.counts: Counter[str] = Counter()
-        self.reasons: Counter[str] = Counter()
-        self.coins = self.gco2e = self.skipped = 0
-        self.rejects: list[Reject] = []
-        self.texts = _header_texts(job)
-
-    def add(
-        self,
-        raw: formats.RawRow,
-        status: str,
-        code: str = "",
-        en: str = "",
-        *,
-        zh: str | None = None,
-        column: str | None = None,
-        value: str | None = None,
-        coins: int = 0,
-        gco2e: int = 0,
-    ) -> None:
-        self.counts["rows"] += 1
-        self.counts[status] += 1
-        self.coins += coins
-        self.gco2e += gco2e
-        if status != credit.CREDITED:
-            code = code or status
-            self.reasons[code] += 1
-            shown = self.texts.get(column, column) if column else None
-            zh = zh or _ZH.get(code) or en
-            self.rejects.append(
-                Reject(
-                    raw.row,
-                    status,
-                    code,
-                    raw.values or _values_of(raw, self.texts),
-                    say(shown, value, zh, en, "zh", raw.row),
-                    say(shown, value, zh, en, "en", raw.row),
-                )
-            )
-
-
-def _header_texts(job: ImportJob) -> dict[str, str]:
-    """Field -> the partner's own header text for it (JSON Lines: the field's name)."""
-    texts = {c.name: c.name for c in SPECS[job.file_type].columns} if job.file_type in SPECS else {}
-    for text, field in zip(job.source_header or (), job.header or (), strict=False):
-        if field:
-            texts[field] = str(text).strip()
-    return texts
-
-
-def _values_of(raw: formats.RawRow, texts: dict[str, str]) -> tuple[str, ...]:
-    """A JSON Lines row's cells in the spec's column order."""
-    fields = raw.fields or {}
-    return tuple("" if fields.get(f) is None else str(fields.get(f)) for f in texts)
-
-
-def local_today() -> date:
-    return datetime.now(keys.LOCAL).date()
-
-
-def window(today: date | None = None) -> tuple[date, date]:
-    """The days a row's behaviour may fall on: the last WINDOW_DAYS days up to today (local)."""
-    today = today or local_today()
-    return today - timedelta(days=WINDOW_DAYS), today
-
-
-def check_window(file_type: str, row: Any, today: date | None = None, cell: Any = None) -> None:
-    """future_date when the behaviour lies after today, too_old when before the window (`cell`:
-    the date as the file wrote it, for the message)."""
-    spec = SPECS[file_type]
-    first, last = spec.days(row)
-    oldest, today = window(today)
-    shown = str(cell).strip() if cell not in (None, "") else _day_text(first, last)
-    if last > today:
-        raise plans.Rejected(
-            credit.INVALID,
-            "future_date",
-            f"is after today ({today.isoformat()}, Beijing time): only the {WINDOW_DAYS} days up to "
-            "today are accepted; send it again once it has happened",
-            f"晚于今天（{today.isoformat()}，北京时间）：只接受今天及之前 {WINDOW_DAYS} 天内的行为，"
-            "发生后再上传",
-            column=spec.date_column,
-            value=shown,
-        )
-    if last < oldest:
-        raise plans.Rejected(
-            credit.INVALID,
-            "too_old",
-            f"is older than {WINDOW_DAYS} days (before {oldest.isoformat()}): only the {WINDOW_DAYS} "
-            "days up to today are accepted",
-            f"早于 {WINDOW_DAYS} 天前（{oldest.isoformat()} 之前）：只接受最近 {WINDOW_DAYS} 天内的行为",
-            column=spec.date_column,
-            value=shown,
-        )
-
-
-def _day_text(first: date, last: date) -> str:
-    return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
-
-
 def process_range(partner_id: str, import_id: str, number: int) -> bool:
     """Credits one range's rows; True when it completed the import."""
     job = get(partner_id, import_id)
@@ -638,7 +454,7 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     rng = layout.ranges[number]
     ctx = plans.context(partner_id, fresh=True)
     quota = ctx.quota
-    tally = _Tally(job)
+    tally = report.Tally(job)
     block: list[formats.RawRow] = []
     for raw in formats.read_range(
         _object_chunks(*workbooks.source_of(job), (rng.start, rng.end)), layout, rng
@@ -653,19 +469,11 @@ def process_range(partner_id: str, import_id: str, number: int) -> bool:
     return _complete_range(job, number, tally, rejects_key)
 
 
-def rejects_header(job: ImportJob) -> bytes:
-    """The rejects file's header: the partner's own (JSON Lines: the spec's columns) + why."""
-    own = [str(t) for t in job.source_header or ()] or list(_header_texts(job))
-    text = io.StringIO()
-    csv.writer(text).writerow([*own, *REJECTS_REASON])
-    return text.getvalue().encode()
-
-
 def _credit_block(
-    job: ImportJob, ctx: plans.Context, quota: credit.Quota, block: list[formats.RawRow], tally: _Tally
+    job: ImportJob, ctx: plans.Context, quota: credit.Quota, block: list[formats.RawRow], tally: report.Tally
 ) -> None:
     now = datetime.now(UTC)
-    today = local_today()
+    today = window.local_today()
     date_column = SPECS[job.file_type].date_column
     parsed: list[tuple[formats.RawRow, Any, dict[str, Any], tuple[str, str]]] = []
     for raw in block:
@@ -679,7 +487,7 @@ def _credit_block(
             continue
         try:
             row = formats.parse_row(job.file_type, raw.fields)
-            check_window(job.file_type, row, today, raw.fields.get(date_column))
+            window.check_window(job.file_type, row, today, raw.fields.get(date_column))
             parsed.append((raw, row, dict(raw.fields), plans.person(job.file_type, row)))
         except RowInvalid as exc:
             tally.add(
@@ -737,7 +545,7 @@ def _credit_by_quota(
     return outcomes
 
 
-def _rejected(tally: _Tally, raw: formats.RawRow, exc: plans.Rejected) -> None:
+def _rejected(tally: report.Tally, raw: formats.RawRow, exc: plans.Rejected) -> None:
     written = (raw.fields or {}).get(exc.column) if exc.column else None  # the cell as the file has it
     value = str(written).strip() if written not in (None, "") else exc.value
     tally.add(raw, exc.status, exc.code, exc.message, zh=exc.zh, column=exc.column, value=value)
@@ -763,7 +571,7 @@ def _reports_prefix(job: ImportJob) -> str:
     return f"reports/{job.partner_id}/{job.import_id}/"
 
 
-def _write_rejects_part(job: ImportJob, number: int, rejects: list[Reject]) -> str | None:
+def _write_rejects_part(job: ImportJob, number: int, rejects: list[report.Reject]) -> str | None:
     """The range's rejected rows as the partner wrote them, each with why (Chinese, English)."""
     if not rejects:
         return None
@@ -776,7 +584,7 @@ def _write_rejects_part(job: ImportJob, number: int, rejects: list[Reject]) -> s
     return key
 
 
-def _complete_range(job: ImportJob, number: int, tally: _Tally, rejects_key: str | None) -> bool:
+def _complete_range(job: ImportJob, number: int, tally: report.Tally, rejects_key: str | None) -> bool:
     actions: list[Action] = [
         ImportJob.done_ranges.add({number}),
         ImportJob.updated_at.set(utc_now()),
@@ -836,7 +644,7 @@ def finish(job: ImportJob) -> None:
     prefix = f"{_reports_prefix(job)}parts/"
     rejects_key = f"{_reports_prefix(job)}rejected_rows.csv"
     with tempfile.TemporaryFile("w+b") as tmp:
-        tmp.write(codecs.BOM_UTF8 + rejects_header(job))  # the BOM: Excel then reads it as UTF-8
+        tmp.write(codecs.BOM_UTF8 + report.rejects_header(job))  # the BOM: Excel then reads it as UTF-8
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in sorted(page.get("Contents") or [], key=lambda o: o["Key"]):
                 for chunk in s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].iter_chunks(1 << 20):
