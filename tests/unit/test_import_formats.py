@@ -626,8 +626,9 @@ def test_given_a_template_header_then_a_file_with_it_surveys():
         )
 
 
-def test_given_json_keys_as_aliases_then_read_range_gives_canonical_names():
-    data = json.dumps({"卡号": "1", "月份": "2026-10", "次数": 3}, ensure_ascii=False).encode() + b"\n"
+def test_given_json_keys_as_aliases_then_read_range_gives_canonical_names_and_ignores_the_rest():
+    line = {"卡号": "1", "月份": "2026-10", "次数": 3, "持卡人": "张*"}
+    data = json.dumps(line, ensure_ascii=False).encode() + b"\n"
     assert read_all(data, "transit_trips")[0].fields == {"card": "1", "month": "2026-10", "trips": 3}
 
 

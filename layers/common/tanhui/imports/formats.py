@@ -634,6 +634,9 @@ def _json_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawR
         )
     if not isinstance(value, dict):
         return RawRow(row, None, "the line is not a JSON object", error_zh="这一行不是 JSON 对象")
-    return RawRow(
-        row, {canonical_column(layout.file_type, str(k)) or str(k): v for k, v in value.items()}, None
-    )
+    fields: dict[str, Any] = {}
+    for key, cell in value.items():  # keys no column takes are ignored, as a CSV's extra columns
+        name = canonical_column(layout.file_type, str(key))
+        if name is not None and name not in fields:
+            fields[name] = cell
+    return RawRow(row, fields, None)
