@@ -4,6 +4,7 @@ settling runs."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -119,3 +120,41 @@ def test_given_crash_between_credit_and_count_when_settled_again_then_counted_on
     job = _job(api, hotel, import_id)
     assert (job["counts"]["pending"], job["counts"]["credited"], job["coins"]) == (0, 1, 2), job
     assert _coins(user_id) == 2
+
+
+def _gtin13() -> str:
+    from tanhui.codes.token import gtin_check_digit_ok
+
+    body = f"69{secrets.randbelow(10**10):010d}"
+    return next(body + c for c in "0123456789" if gtin_check_digit_ok(body + c))
+
+
+def test_given_a_shops_pending_sale_when_the_buyer_registers_then_it_counts_against_the_makers_quota(
+    api, admin, dispatcher, make_partner
+):
+    maker, shop = make_partner("manufacturer"), make_partner("merchant")
+    gtin = _gtin13()
+    made = api.post(
+        "/v1/partner/assets",
+        {"kind": "product_sku", "attributes": {"sku": "PQ-1", "gtin": gtin, "product_name": "竹纤维水杯"}},
+        as_=maker,
+    )
+    assert made.status == 201, made.body
+    phone = unique_phone()
+    created = api.post("/v1/partner/imports", {"type": "product_sales", "filename": "s.csv"}, as_=shop)
+    assert created.status == 201, created.body
+    data = f"手机号,商品条码,数量,销售日期,小票号\n{phone},{gtin},1,{_night(1)},Q-1\n".encode()
+    upload = created.body["upload"]
+    fields = dict(upload["fields"]) | {"file": ("s.csv", data, "text/csv")}
+    assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
+    dispatcher.drain()
+    import_id = created.body["import_id"]
+    assert _job(api, shop, import_id)["counts"]["pending"] == 1
+    spent = api.put(f"/v1/admin/partners/{maker.partner_id}/quota", {"monthly_coins": 0}, as_=admin)
+    assert spent.status == 200, spent.body
+
+    user_id = _register(api, phone)  # the shop has no quota; the manufacturer's is spent
+
+    job = _job(api, shop, import_id)
+    assert (job["counts"]["pending"], job["counts"]["over_quota"], job["coins"]) == (0, 1, 0), job
+    assert _coins(user_id) == 0

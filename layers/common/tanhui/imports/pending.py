@@ -113,7 +113,7 @@ def _settle(item: PendingRow, user_id: str) -> credit.Outcome:
         return credit.Outcome(row_no, exc.status, exc.code, exc.message)
     except formats.RowInvalid as exc:
         return credit.Outcome(row_no, credit.INVALID, "invalid_value", str(exc))
-    return credit.credit_rows([one], ctx.quota)[0]
+    return credit.credit_rows([one], plans.quota_for(ctx, one))[0]  # a shop's sale: the maker's
 
 
 def _leave(item: PendingRow, outcome: credit.Outcome) -> None:
