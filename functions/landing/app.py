@@ -19,9 +19,11 @@ HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Re
 DESCRIPTION = (
     "An HTML page: the web app (H5) with `<script type=\"application/json\" id=\"tanhui-code\">` = "
     "`{valid, kind, code, short, scene: {zh, en}, coins, gco2e, partner, asset, needs_location, "
-    "reason}` (`code`: what to POST to /v1/claims; `reason` when not valid: invalid, expired, "
-    "revoked) and the same facts as text for a phone without JavaScript. HEAD answers the "
-    "status and headers only."
+    "reason, consent}` (`code`: what to POST to /v1/claims; `reason` when not valid: invalid, "
+    "expired, revoked; `consent`: on a code that earns coins, the consent in force as GET "
+    "/v1/consent answers it, `{version, text: {zh, en}}`, else null) and the same facts, the "
+    "consent's text too, as text for a phone without JavaScript. HEAD answers the status and "
+    "headers only."
 )
 
 

@@ -71,14 +71,19 @@ def api_requests(tab: Tab) -> list[str]:
 def test_a_new_tourist_scans_registers_with_consent_is_credited_and_the_same_code_again_says_already(
     tab: Tab, h5: Any
 ) -> None:
+    from tanhui.identity import consent as in_force
+
     from tests.support import unique_phone
 
     code = h5.ticket()
+    sent = api_requests(tab)
     reply = tab.goto(code)
     assert reply.status == 200
     page = tab.page
-    # readable before any script runs: what the code is for and its coins
+    # readable before any script runs: what the code is for and its coins, and the consent in force
     assert CJK.search(page.locator("#app").inner_text())
+    served = reply.text()
+    assert f"版本 {in_force.VERSION}" in served and in_force.TEXT_ZH.splitlines()[1] in served
     field(tab, "phone").wait_for()  # register right on the code's page
     tab.check("code-page")
     field(tab, "phone").fill(as_typed(unique_phone()))
@@ -88,6 +93,9 @@ def test_a_new_tourist_scans_registers_with_consent_is_credited_and_the_same_cod
     assert not consent.is_checked(), "the consent box is never ticked for the tourist"
     assert submit.is_disabled(), "register is impossible before the consent is ticked"
     page.get_by_text("数据授权", exact=False).first.wait_for()
+    assert f"版本 {in_force.VERSION}" in page.locator(".consent__title").inner_text()
+    assert in_force.TEXT_ZH.splitlines()[1] in marked(tab, "consent-text").inner_text()
+    assert "GET /v1/consent" not in sent, f"the page carries the consent, yet asked for it: {sent}"
     tab.check("register-on-code-page")
     consent.click()
     assert submit.is_enabled()

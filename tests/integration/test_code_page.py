@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import pytest
 from tanhui import cache
@@ -13,8 +14,9 @@ from tanhui.aws import client
 from tanhui.claims import factors
 from tanhui.codes import keyring, token
 from tanhui.config import get_settings
+from tanhui.identity import consent
 
-from tests.factories import make_asset, partner_item, static
+from tests.factories import make_asset, partner_item, single_use, static
 
 BASE = "HTTPS://QR.TANHUI.CN"
 JSON_SCRIPT = re.compile(r'<script type="application/json" id="tanhui-code">(.*?)</script>', re.S)
@@ -55,6 +57,7 @@ def test_given_a_hotel_room_code_then_the_page_says_scene_coins_partner_and_room
         "valid": True, "kind": "hotel_room", "code": url, "short": facts["short"],
         "scene": {"zh": "低碳住宿", "en": "Low-carbon hotel night"}, "coins": 2, "gco2e": 1500,
         "partner": "丹霞山宾馆", "asset": room.name, "needs_location": False, "reason": None,
+        "consent": consent.document().model_dump(),
     }
     text = page.body
     assert text.index("低碳住宿") < text.index("Low-carbon hotel night")
@@ -77,8 +80,10 @@ def test_given_a_forged_code_then_404_chinese_first_and_valid_false(api):
     assert page.status == 404 and csp_safe(page.body)
     assert embedded(page.body) | {"reason": None} == {
         "valid": False, "kind": None, "code": None, "short": None, "scene": None, "coins": None,
-        "gco2e": None, "partner": None, "asset": None, "needs_location": False, "reason": None}
+        "gco2e": None, "partner": None, "asset": None, "needs_location": False, "reason": None,
+        "consent": None}
     assert embedded(page.body)["reason"] == "invalid"
+    assert "ssr-consent" not in page.body and consent.VERSION not in page.body
     assert page.body.index("无效的碳惠码") < page.body.index("Not a valid Tanhui code")
 
 
@@ -104,6 +109,27 @@ def test_given_a_voucher_then_show_it_at_the_till_and_no_coins(api):
     facts = embedded(page.body)
     assert page.status == 200 and facts["kind"] == "voucher" and facts["coins"] is None
     assert facts["partner"] == "丹霞茶社" and "请在收银台出示" in page.body and csp_safe(page.body)
+    assert facts["consent"] is None and "ssr-consent" not in page.body  # nobody registers to show it
+
+
+def test_given_a_ticket_then_the_consent_in_force_is_in_the_json_and_readable_in_the_html(api):
+    """A new tourist registers on the code's page: the consent they accept is on it, the same as
+    GET /v1/consent answers, as data for the app and as text painted before any script runs."""
+    (url,) = single_use(make_asset(partner_item(), "ticket_product"))
+    url = url.removeprefix(BASE)
+    page = api.get(url)
+    in_force = api.get("/v1/consent").body
+    assert page.status == 200 and embedded(page.body)["consent"] == in_force
+    assert in_force == consent.document().model_dump()
+    html = page.body.split("</head>", 1)[1]
+    section = re.search(r'<section class="ssr-consent".*?</section>', html, re.S)
+    assert section, "the consent is rendered in the page's HTML"
+    text = section.group(0)
+    assert f"版本 {in_force['version']}" in text
+    zh, en = (escape(in_force["text"][lang], quote=False) for lang in ("zh", "en"))
+    assert zh in text and en in text and text.index(zh) < text.index(en)
+    assert 'tabindex="0"' in text and "aria-label=" in text  # a scrollable box a keyboard can reach
+    assert csp_safe(page.body)
 
 
 def test_given_head_then_the_status_and_headers_without_a_body(api):
@@ -115,6 +141,7 @@ def test_given_head_then_the_status_and_headers_without_a_body(api):
 
 def test_given_the_web_app_in_the_bucket_then_its_index_is_filled_and_names_cannot_close_the_script(api):
     index = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><!--app-head-->'
+             '<title>碳惠 Tanhui</title>'
              '<script type="module" src="/assets/index-abc.js"></script></head>'
              '<body><div id="app"><!--app-html--></div></body></html>')
     client("s3").put_object(Bucket=get_settings().web_bucket, Key="index.html", Body=index.encode())
@@ -127,6 +154,8 @@ def test_given_the_web_app_in_the_bucket_then_its_index_is_filled_and_names_cann
     assert "<script>alert" not in page.body and csp_safe(page.body)
     assert embedded(page.body)["partner"] == "</script><script>alert(1)</script> & Co"
     assert '<div id="app"><main class="ssr-code' in page.body
+    titles = re.findall(r"<title>(.*?)</title>", page.body, re.S)
+    assert titles == ["低碳住宿 · 扫码领碳币 · 碳惠"], "one <title>, the code's, in place of index.html's"
 
 
 def test_given_the_web_app_published_after_a_scan_then_the_next_scan_uses_it_at_once(api):

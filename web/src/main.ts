@@ -12,9 +12,12 @@ import './styles/main.css'
 import './styles/ssr.css'
 
 // A scanned code opened without a session: its page will ask to register, with the consent in
-// force; ask for that now, while the page's own code is still on its way.
+// force; ask for that now, while the page's own code is still on its way (unless the landing
+// embedded it, as it does on the page of a code that earns coins).
 const scanned = codeInfoFor(location.pathname)
-if (scanned?.valid && scanned.kind !== 'voucher' && !loggedIn.value) getConsent().catch(() => undefined)
+if (scanned?.valid && scanned.kind !== 'voucher' && !scanned.consent && !loggedIn.value) {
+  getConsent().catch(() => undefined)
+}
 
 const app = createApp(App)
 app.use(router)

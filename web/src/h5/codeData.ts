@@ -1,6 +1,7 @@
 // What the landing function embedded in the page for a scanned code URL:
 // <script type="application/json" id="tanhui-code">{...}</script> in <head>. Read once at start-up,
 // and only for the path the document was served for (a later in-app visit to another code has none).
+import type { Consent } from '../api/auth'
 
 export interface CodeInfo {
   valid: boolean
@@ -15,6 +16,8 @@ export interface CodeInfo {
   needs_location?: boolean
   /** why not valid: invalid, expired, revoked */
   reason?: 'invalid' | 'expired' | 'revoked' | null
+  /** the consent in force (as GET /v1/consent answers it), on the page of a code that earns coins */
+  consent?: Consent | null
 }
 
 const servedPath = location.pathname

@@ -4,10 +4,17 @@
 The page is the web app's `index.html` (web bucket, key `index.html`, read at most once a minute)
 with its two markers filled: `<!--app-html-->` with what the code is for, readable without
 JavaScript (scene in Chinese and English, coins, partner, asset, short code; class names `ssr-…`,
-styled by the web app's CSS), and `<!--app-head-->` with a <title> and the same facts as JSON in
-`<script type="application/json" id="tanhui-code">` for the app to claim with. Without the web
-app (no bucket, no object) a plain page of our own carries the same. Nothing inline for the
-Content-Security-Policy to refuse: no style attribute, no <style>, no script but the JSON data.
+styled by the web app's CSS), and `<!--app-head-->` with a <title> (in place of index.html's own)
+and the same facts as JSON in `<script type="application/json" id="tanhui-code">` for the app to
+claim with. Without the web app (no bucket, no object) a plain page of our own carries the same.
+
+A code that earns coins also carries the consent in force (`identity.consent.document()`, the
+same as GET /v1/consent): a new tourist registers on this page, and the consent is read before
+that. It is in the JSON, so the app asks the API for nothing before the tourist types, and in
+the HTML, so the page's largest text is painted with the page's first paint.
+
+Nothing inline for the Content-Security-Policy to refuse: no style attribute, no <style>, no
+script but the JSON data.
 
 What the code is comes from the claim's own reads (`claims.scan.verified`, the cached asset,
 factor and partner name): the page promises the coins the claim would credit now. A voucher
@@ -18,6 +25,7 @@ expired rotating code or a revoked one 410, Chinese first.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -30,11 +38,13 @@ from tanhui.aws import client
 from tanhui.claims import factors, metadata, scan
 from tanhui.codes import keyring, token
 from tanhui.config import get_settings
+from tanhui.identity import consent as consents
 from tanhui.models.base import iso_ms, plain
 
 INDEX_KEY = "index.html"
 INDEX_MAX_AGE = 60.0  # seconds a container keeps the web app's index.html
 HEAD_MARKER, HTML_MARKER = "<!--app-head-->", "<!--app-html-->"
+TITLE = re.compile(r"<title\b[^>]*>.*?</title\s*>", re.I | re.S)  # index.html's own: ours replaces it
 SCENE = {  # what the code stands for, as a tourist says it
     token.Kind.TICKET: ("非一次性门票", "Non-disposable ticket"),
     token.Kind.PACKAGING: ("低碳产品", "Low-carbon product"),
@@ -79,6 +89,7 @@ class CodeFacts:
     asset: str | None = None
     needs_location: bool = False
     reason: str | None = None  # why not valid: invalid, expired, revoked
+    consent: dict[str, Any] | None = None  # the consent in force {version, text: {zh, en}}: coins codes
 
 
 # ------------------------------------------------------------------------------------ facts
@@ -110,6 +121,7 @@ def facts(path: str, *, at: datetime | None = None) -> CodeFacts:
     return _facts(
         tok, code, coins=coins, gco2e=gco2e, partner=metadata.partner_name(tok.partner_id),
         asset=asset.name, needs_location=bool(fence is not None and fence.required),
+        consent=consents.document().model_dump(),
     )
 
 
@@ -175,8 +187,27 @@ def body_html(f: CodeFacts) -> str:
     if f.partner or f.asset:
         parts.append(f'<p class="ssr-partner">{escape(" · ".join(x for x in (f.partner, f.asset) if x))}</p>')
     parts.append(f'<p class="ssr-short">编号 <span lang="en">Code</span> {escape(f.short)}</p>')
+    if f.consent:
+        parts.append(consent_html(f.consent))
     parts.append("</main>")
     return "".join(parts)
+
+
+def consent_html(doc: dict[str, Any]) -> str:
+    """The consent in force, as the register form shows it, Chinese then English in one
+    scrollable box (the register form's, a little taller). One element holds both texts, higher
+    on the screen than the app's copy of one of them, so that it stays the page's largest
+    contentful paint, painted with the first paint."""
+    version = escape(doc["version"])
+    zh, en = (escape(doc["text"][lang], quote=False) for lang in ("zh", "en"))
+    return ('<section class="ssr-consent" aria-labelledby="ssr-consent-title">'
+            f'<h2 class="ssr-consent__title" id="ssr-consent-title">数据授权（版本 {version}）'
+            f'<br><span lang="en">Data-collection consent (version {version})</span></h2>'
+            '<div class="ssr-consent__text" tabindex="0" role="region" aria-label="数据授权 Consent">'
+            f'{zh}<br><br><span lang="en">{en}</span></div>'
+            '<p class="ssr-consent__note">注册时请阅读并勾选同意，再领取碳币。'
+            '<br><span lang="en">Read and accept it when you register, then claim your coins.</span></p>'
+            "</section>")
 
 
 def title(f: CodeFacts) -> str:
@@ -190,8 +221,12 @@ def title(f: CodeFacts) -> str:
 
 
 def render(f: CodeFacts, index: str) -> str:
+    """index.html with the markers filled: one <title>, ours (index.html's own is taken out)."""
     head = (f"<title>{escape(title(f))}</title>"
             f'<script type="application/json" id="tanhui-code">{script_json(asdict(f))}</script>')
+    start = index.find("</head>")
+    start = len(index) if start < 0 else start
+    index = TITLE.sub("", index[:start]) + index[start:]
     return index.replace(HEAD_MARKER, head, 1).replace(HTML_MARKER, body_html(f), 1)
 
 
