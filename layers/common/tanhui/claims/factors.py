@@ -4,6 +4,13 @@ Caps are in coins: `daily_cap` (and `monthly_cap`, when set) is what one person 
 behaviour in a local day (month), whichever channel credits it; a file row worth more is paid up
 to the room left (`claims.transaction`, `imports.credit`).
 
+Rounding: a file row's coins are units × coins_per_unit counted in milli-coins (rounded down to
+the milli-coin); the whole coins are paid with the row, the rest (`Reduction.remainder`, 1–999)
+waits on the person's wallet per behaviour (`carry_<behaviour>`) and is paid as a whole coin by
+the credit of that behaviour that brings it to 1,000, in the same wallet update. A record worth
+under one coin after the carry keeps its gCO2e and pays 0 coins; it is not listed on the ledger,
+which lists what moves coins (`wallet.account.ledger`).
+
 A PUT creates version n+1 with a conditional put (two concurrent PUTs cannot both take n+1).
 The claim uses the newest version whose `effective_from` is not in the future, read through a
 per-container cache; the version number is stored on every credit.
@@ -29,6 +36,7 @@ from tanhui.models.base import iso_ms, plain, put_once, utc_now
 from tanhui.models.factors import FactorVersion, factor_pk
 from tanhui.observability import logger
 
+MILLI = 1000  # milli-coins in a coin: a remainder below one coin is carried in milli-coins
 CACHED_VERSIONS = 10  # newest versions kept per behaviour: enough to switch at effective_from
 GUIDE = "广东省碳普惠制试点建设指南"
 
@@ -91,10 +99,23 @@ class UnknownCategory(errors.Unprocessable):
     code, message = "unknown_category", "The factor has no numbers for this category."
 
 
-def units_reduction(factor: FactorVersion, units: float, category: str | None = None) -> tuple[int, int]:
+class Reduction(tuple[int, int]):
+    """(coins, gco2e) of a file row, and `remainder`: the milli-coins (0–999) below its whole
+    coins, which carry to the person's next credit of the behaviour (module docstring)."""
+
+    remainder: int
+
+    def __new__(cls, coins: int, gco2e: int, remainder: int = 0) -> Reduction:
+        made = super().__new__(cls, (coins, gco2e))
+        made.remainder = remainder
+        return made
+
+
+def units_reduction(factor: FactorVersion, units: float, category: str | None = None) -> Reduction:
     """(coins, gco2e) for `units` of a behaviour a partner's file reports (nights, items, trips
-    above the baseline, kWh or m³ saved, kg sorted). Coins round down (a fraction of a coin is not
-    paid), grams to the nearest gram."""
+    above the baseline, kWh or m³ saved, kg sorted). Coins are counted in milli-coins (rounded
+    down): the whole coins are paid, the rest is `remainder` and carries; grams round to the
+    nearest gram."""
     if factor.method == "per_category":
         numbers = plain(factor.categories).get(category or "")
         if not numbers:
@@ -102,7 +123,8 @@ def units_reduction(factor: FactorVersion, units: float, category: str | None = 
         per_g, per_coin = float(numbers["gco2e_per_unit"]), float(numbers["coins_per_unit"])
     else:
         per_g, per_coin = float(factor.gco2e_per_unit or 0), float(factor.coins_per_unit)
-    return int(units * per_coin + 1e-9), int(units * per_g + 0.5)
+    whole, remainder = divmod(int(units * per_coin * MILLI + 1e-6), MILLI)
+    return Reduction(whole, int(units * per_g + 0.5), remainder)
 
 
 def car_free_reduction(factor: FactorVersion, days: int, daily_km: float) -> tuple[int, int]:

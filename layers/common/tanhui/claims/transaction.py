@@ -3,7 +3,9 @@
     0  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
     1  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, and
                today's cap counter for the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`,
-               in coins; and `capm_<YYYYMM>_<behaviour>` when the factor has a monthly cap)
+               in coins; and `capm_<YYYYMM>_<behaviour>` when the factor has a monthly cap), and
+               for a file row with a fraction of a coin, the behaviour's carry (`carry_<behaviour>`,
+               milli-coins; see `claims.factors` on rounding)
 
 Both keys belong to one user or one printed code, never to an asset, partner or factor: claims of
 different users never write or condition-check the same item (unless they scan the same code).
@@ -54,6 +56,27 @@ def cap_month_attribute(month: str, behaviour: str) -> str:
     return f"capm_{month}_{behaviour}"
 
 
+def carry_attribute(behaviour: str) -> str:
+    return f"carry_{behaviour}"
+
+
+def carry_of(wallet: Mapping[str, Any], behaviour: str) -> int:
+    """The milli-coins waiting on a wallet item (raw, as ALL_OLD returns it; `{}`: none yet)."""
+    return int((wallet.get(carry_attribute(behaviour)) or {}).get("N", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Carry:
+    """How a credit moves the behaviour's carry: `delta` milli-coins added (the remainders, less
+    1,000 for each coin the carry paid), on the condition that the carry lies in [low, high] —
+    the values the credit's coins were worked out for, so concurrent credits cannot both spend
+    the same milli-coins."""
+
+    low: int
+    high: int
+    delta: int
+
+
 def coins_by_day(days: Sequence[str], coins: Sequence[int]) -> dict[str, int]:
     """The coins each cap day takes (days repeat when several records fall on one day)."""
     found: dict[str, int] = {}
@@ -70,13 +93,15 @@ def room_left(counted: int, cap: int | None) -> int | None:
 def wallet_credit(
     user_id: str, behaviour: str, coins: int, gco2e: int, daily_cap: int, at: datetime, now_iso: str,
     *, days: Mapping[str, int] | None = None, monthly_cap: int | None = None, clean_stale: bool = True,
+    carry: Carry | None = None,
 ) -> dict[str, Any]:
     """Credits and counts in one update; fails if the wallet is missing or carries no consent, or
     if a cap would be passed. Caps count coins: a day's counter (and the month's, when the factor
     has a `monthly_cap`) takes the coins credited on it and must stay at or below the cap, so the
     caller sends no more than the room a cap leaves (`room_left`). `days` are the cap days
     (YYYYMMDD, local) with the coins each takes: today for a scan, the behaviour's own days for a
-    file row."""
+    file row. `carry`: the behaviour's carry moves too (None or delta 0 with a range starting at
+    0: it is not touched)."""
     pk, sk = Wallet.key(user_id)
     counted = dict(days) if days else {cap_day(at): coins}
     months: dict[str, int] = {}
@@ -105,6 +130,15 @@ def wallet_credit(
         values |= {f":n{ref}": {"N": str(n)}, f":room{ref}": {"N": str(cap - n)}}
         sets.append(f"#{ref} = if_not_exists(#{ref}, :zero) + :n{ref}")
         conditions.append(f"(attribute_not_exists(#{ref}) OR #{ref} <= :room{ref})")
+    if carry is not None and (carry.delta or carry.low > 0):
+        names["#carry"] = carry_attribute(behaviour)
+        values |= {":cdelta": {"N": str(carry.delta)}, ":chigh": {"N": str(carry.high)}}
+        sets.append("#carry = if_not_exists(#carry, :zero) + :cdelta")
+        if carry.low > 0:
+            values[":clow"] = {"N": str(carry.low)}
+            conditions.append("#carry BETWEEN :clow AND :chigh")
+        else:
+            conditions.append("(attribute_not_exists(#carry) OR #carry <= :chigh)")
     names |= {f"#old{i}": name for i, name in enumerate(stale)}
     return {
         "TableName": Wallet.Meta.table_name,

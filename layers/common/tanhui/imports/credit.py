@@ -24,12 +24,14 @@ from pynamodb.exceptions import CancellationReason, TransactWriteError
 
 from tanhui.claims import keys
 from tanhui.claims import transaction as tx
+from tanhui.claims.factors import MILLI
 from tanhui.models.base import iso_ms
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.imports import IssuedCoins
 from tanhui.models.transactions import MAX_ITEMS, connection
 
 ATTEMPTS = 5
+REMAINDER, FROM_CARRY = "remainder_millicoins", "coins_from_carry"  # a record's evidence (rounding)
 
 # what a row came to (the import's counts)
 CREDITED, DUPLICATE, PENDING, UNMATCHED, INVALID, OVER_QUOTA, NO_REDUCTION = (
@@ -55,6 +57,7 @@ class Credit:
     records: list[BehaviourRecord]
     days: list[str]  # the cap day of each record (YYYYMMDD)
     monthly_cap: int | None = None  # coins a month, if the factor has one
+    carry: tx.Carry | None = None  # how the behaviour's carry moves (set by `_fit`)
 
     @property
     def coins(self) -> int:
@@ -138,6 +141,7 @@ def _send(group: Sequence[_Pending], quota: Quota | None, at: datetime) -> None:
                 days=tx.coins_by_day(c.days, [int(r.coins) for r in c.records]),
                 monthly_cap=c.monthly_cap,
                 clean_stale=False,
+                carry=c.carry,
             )
         )
     coins = sum(p.credit.coins for p in group)
@@ -163,26 +167,56 @@ def _fit(c: Credit, wallet: dict[str, Any]) -> bool:
     """Caps count coins (`claims.transaction`): trims each record's coins to what its day and
     month still take, given the wallet's counters (`{}`: none yet), so a row never pays more than
     a person can earn; records with no room left are dropped. A trimmed record keeps its full
-    gCO2e and says what it would have paid (`evidence.coins_uncapped`). False if nothing changed."""
+    gCO2e and says what it would have paid (`evidence.coins_uncapped`).
+    Rounding (`claims.factors`): the other records add their remainder to the behaviour's carry,
+    and a record is paid a coin more for each 1,000 milli-coins the carry holds, as far as its
+    caps leave room (`evidence.coins_from_carry`); `c.carry` is how the carry moves and the carry
+    values that holds for. False if nothing changed."""
     day_rooms, month_rooms = tx.cap_rooms(wallet, c.behaviour, c.days, c.daily_cap, c.monthly_cap)
-    changed = False
+    start = carry = tx.carry_of(wallet, c.behaviour)
+    changed = limited = False
+    paid_total = added = 0
     keep: list[tuple[BehaviourRecord, str]] = []
     for record, day in zip(c.records, c.days, strict=True):
+        evidence = _evidence(record)
+        carried = int(evidence.pop(FROM_CARRY, 0))  # an earlier fit's: worked out again
+        coins = int(record.coins) - carried
         month = month_rooms.get(day[:6])
         room = day_rooms[day] if month is None else min(day_rooms[day], month)
-        coins = int(record.coins)
         if coins > 0 and room <= 0:
             changed = True
             continue
+        paid = 0
         if coins > room:
-            record.evidence = {**_evidence(record), "coins_uncapped": coins}
-            record.coins, coins, changed = room, room, True
+            evidence["coins_uncapped"] = coins
+            coins, changed = room, True
+        elif "coins_uncapped" not in evidence:  # a record the cap trimmed carries nothing
+            added += int(evidence.get(REMAINDER, 0))
+            carry += int(evidence.get(REMAINDER, 0))
+            paid = min(carry // MILLI, room - coins)
+            limited = limited or paid < carry // MILLI
+            carry -= paid * MILLI
+        if paid:
+            evidence[FROM_CARRY] = paid
+        coins += paid
+        if coins != int(record.coins) or evidence != _evidence(record):
+            record.evidence, record.coins, changed = evidence, coins, True
             record.seal()
+        paid_total += paid
         day_rooms[day] -= coins
         if month is not None:
             month_rooms[day[:6]] = month - coins
         keep.append((record, day))
     c.records, c.days = [r for r, _ in keep], [d for _, d in keep]
+    # the same coins are paid for every carry below 1,000 that reaches as many whole coins, unless
+    # a cap held a coin back: then only for the carry read
+    if limited or start >= MILLI:
+        moved = tx.Carry(start, start, carry - start)
+    else:
+        whole = paid_total * MILLI
+        moved = tx.Carry(max(0, whole - added), min(MILLI - 1, whole + MILLI - 1 - added), carry - start)
+    changed = changed or moved != c.carry
+    c.carry = moved
     return changed
 
 
@@ -240,6 +274,8 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                         "The user has not consented yet; credited once they do.",
                     )
                 before = len(c.records)
+                if attempt:  # another credit of the person's moved the wallet: let it finish
+                    time.sleep(random.uniform(0.005, 0.03) * attempt)
                 if not _fit(c, wallet):
                     continue  # the counter moved under us: try again
                 p.capped += before - len(c.records)

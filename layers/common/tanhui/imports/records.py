@@ -219,8 +219,12 @@ class Plan:
         *,
         partner: Partner | None = None,
     ) -> Built:
-        """A row that is one behaviour record."""
+        """A row that is one behaviour record. A reduction's fraction of a coin (milli-coins,
+        `factors.Reduction`) goes into its evidence, for the carry (`credit._fit`)."""
         coins, gco2e = reduction
+        remainder = getattr(reduction, "remainder", 0)
+        if remainder:
+            evidence = {**evidence, "remainder_millicoins": remainder}
         record = self.record(
             key, behaviour, factor, coins, gco2e, occurred, asset, user_id, evidence, partner=partner
         )

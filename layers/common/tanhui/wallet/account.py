@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -21,6 +22,7 @@ from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.transactions import failed_keys, transaction
 from tanhui.models.wallet import Wallet
+from tanhui.observability import logger
 from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
 
 # adds one item (save, update, delete or condition check) to the debit's transaction
@@ -49,11 +51,28 @@ def balance(user_id: str) -> WalletOut:
 
 
 def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPage:
+    """The entries that moved coins, newest first. An earn record that paid 0 coins (a saving
+    under one coin, whose fraction waits on the carry: `claims.factors`) is not listed; it stays
+    on the index, so certificates count its gCO2e. A stored entry that does not read as an
+    entry is skipped and logged, not a failed page."""
     start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": ledger_pk(user_id)})
     page = BehaviourRecord.ledger.query(
-        ledger_pk(user_id), scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+        ledger_pk(user_id),
+        filter_condition=(BehaviourRecord.kind != "earn") | (BehaviourRecord.coins != 0),
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
     )
-    items = [LedgerEntryOut.model_validate(r) for r in page]
+    items = []
+    for record in page:
+        try:
+            items.append(LedgerEntryOut.model_validate(record))
+        except ValidationError as exc:
+            logger.warning(
+                "ledger entry skipped: it does not read as an entry",
+                extra={"pk": record.pk, "errors": exc.errors(include_url=False, include_input=False)},
+            )
     return LedgerPage(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
 
 

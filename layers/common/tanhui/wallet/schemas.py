@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
-from tanhui.response_models import Map, ResponseModel
+from tanhui.models.base import plain
+from tanhui.response_models import ResponseModel
 
 
 class WalletOut(ResponseModel):
@@ -16,6 +25,69 @@ class WalletOut(ResponseModel):
     lifetime_gco2e: int = 0
     spent_coins: int = 0
     updated_at: str | None = None
+
+
+COUNTS = ("row", "quantity", "trips", "baseline", "days_out", "days_out_previous", "age_years",
+          "coins_uncapped", "remainder_millicoins", "coins_from_carry")
+MEASURES = ("usage", "standard", "kg", "height_m", "daily_km")
+
+
+def _measure(value: Any) -> Any:
+    """A measure as exact decimal text ("12.5"), however it was stored."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+class EvidenceOut(ResponseModel):
+    """What a ledger entry is evidence of, with one type per field whichever channel or file
+    type wrote it: counts are integers, measures exact decimal text, and a field the behaviour
+    does not have is absent (never ""). Other fields (a spend's reference, a file's card or
+    account…) are passed on as stored."""
+
+    model_config = ConfigDict(defer_build=True, from_attributes=True, extra="allow")
+
+    code_id: str | None = Field(default=None, description="the scanned code (scans)")
+    import_id: str | None = Field(default=None, description="the partner's import (file rows)")
+    file: str | None = None
+    row: int | None = Field(default=None, description="the row of the partner's file")
+    type: str | None = Field(default=None, description="the file type")
+    quantity: int | None = Field(default=None, description="items sold or sorted")
+    trips: int | None = None
+    baseline: int | None = None
+    days_out: int | None = None
+    days_out_previous: int | None = None
+    age_years: int | None = None
+    usage: str | None = Field(default=None, description="decimal text, e.g. \"118.5\"")
+    standard: str | None = Field(default=None, description="decimal text")
+    kg: str | None = Field(default=None, description="decimal text")
+    height_m: str | None = Field(default=None, description="decimal text")
+    daily_km: str | None = Field(default=None, description="decimal text")
+    coins_uncapped: int | None = Field(default=None, description="what a capped record would have paid")
+    remainder_millicoins: int | None = Field(
+        default=None, description="the fraction of a coin (milli-coins) this record added to its carry"
+    )
+    coins_from_carry: int | None = Field(
+        default=None, description="coins of this entry paid by the carry reaching a whole coin"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored(cls, value: Any) -> Any:
+        found = plain(value)
+        found = {k: v for k, v in found.items() if v is not None and v != ""}
+        for name in COUNTS:
+            if isinstance(found.get(name), float | Decimal) and found[name] == int(found[name]):
+                found[name] = int(found[name])
+        for name in MEASURES:
+            if name in found:
+                found[name] = _measure(found[name])
+        return found
+
+    @model_serializer(mode="wrap")
+    def _present(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # no return annotation: the JSON schema stays the fields' own
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class LedgerEntryOut(ResponseModel):
@@ -28,10 +100,13 @@ class LedgerEntryOut(ResponseModel):
     partner_name: str | None
     asset_id: str | None
     asset_name: str | None
-    evidence: Map
+    evidence: EvidenceOut
     factor_version: int | None
     coins: int
     gco2e: int
+    occurred_at: str | None = Field(
+        default=None, description="when the behaviour happened (UTC); `at` is when it was credited"
+    )
     at: str = Field(validation_alias=AliasChoices("at", "created_at"))
 
 
