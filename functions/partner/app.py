@@ -20,8 +20,20 @@ from tanhui.codes.schemas import (
     RotatingCodeOut,
 )
 from tanhui.imports import jobs as imports
+from tanhui.imports import mappings as import_mappings
+from tanhui.imports import preview as import_preview
 from tanhui.imports import report as import_report
-from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut
+from tanhui.imports.rows import FileType
+from tanhui.imports.schemas import (
+    CreatedImportOut,
+    ImportIn,
+    ImportList,
+    ImportOut,
+    MappingIn,
+    MappingOut,
+    PreviewIn,
+    PreviewOut,
+)
 from tanhui.openapi import Raises, responses
 from tanhui.partners import registry as partners
 from tanhui.partners.schemas import PartnerOut
@@ -298,6 +310,53 @@ def list_imports(
     accept_language: Annotated[str | None, Header()] = None,
 ) -> ImportList:
     return imports.list_imports(_partner_id(), limit, cursor, import_report.language(accept_language))
+
+
+@app.post(
+    "/v1/partner/imports/preview",
+    tags=["imports"],
+    summary="Preview a file: its header row and the proposed mapping",
+    description="Reads a file's first rows as its `type` would be read, crediting nothing and writing "
+    "nothing: `content_base64` (the file's first 40 KiB, or all of a smaller one; a workbook whole) or "
+    "`import_id` (an uploaded import's file). Answers the encoding and format, the header row found "
+    "(below a title block), each column's field — by the partner's saved mapping, by the field's names, "
+    "or null — with up to 3 sample values, what is missing, and `mapping`: the proposal to correct and "
+    "save with PUT /v1/partner/import-mappings/{file_type}.",
+    responses=responses(raises=[*STAFF, imports.ImportTypeNotAllowed, import_preview.PreviewUnreadable,
+                                imports.ImportNotFound, import_preview.ImportNotUploaded,
+                                PARTNER_NOT_FOUND]),
+)
+def preview_import(body: Annotated[PreviewIn, Body()]) -> PreviewOut:
+    return import_preview.of_request(_partner_id(), body)
+
+
+@app.get(
+    "/v1/partner/import-mappings/<file_type>",
+    tags=["imports"],
+    summary="My saved mapping for a file type",
+    description="The partner's own header texts and the field each feeds (null: ignored), as saved.",
+    responses=responses(raises=[*STAFF, imports.ImportTypeNotAllowed, import_mappings.MappingNotFound,
+                                PARTNER_NOT_FOUND]),
+)
+def get_import_mapping(file_type: FileType) -> MappingOut:
+    return import_mappings.get_out(_partner_id(), file_type)
+
+
+@app.put(
+    "/v1/partner/import-mappings/<file_type>",
+    tags=["imports"],
+    summary="Save my mapping for a file type",
+    description="Replaces the partner's mapping of its own header texts to the file type's fields "
+    "(null: a column to ignore). Every field named must be the type's, none mapped twice, every "
+    "required field (and one of each `one_of` group) mapped. Every later file of this type whose header "
+    "row holds each mapped text is read by it, before the fields' own names.",
+    responses=responses(raises=[*STAFF, imports.ImportTypeNotAllowed, import_mappings.UnknownField,
+                                import_mappings.FieldMappedTwice, import_mappings.FieldUnmapped,
+                                import_mappings.HeaderTwice, PARTNER_NOT_FOUND]),
+)
+def put_import_mapping(file_type: FileType, body: Annotated[MappingIn, Body()]) -> MappingOut:
+    partner_id, who = _staff()
+    return import_mappings.put(partner_id, file_type, body, who.user_id)
 
 
 @app.get(

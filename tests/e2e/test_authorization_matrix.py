@@ -4,6 +4,7 @@ partner role and must neither read nor change them; tourists only ever see their
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -15,6 +16,10 @@ CALLERS = ("anonymous", "tourist", "tourist2", "partner", "partner2", "admin")
 TICKET = {"kind": "ticket_product", "attributes": {"name": "年卡 Annual pass"}}
 PARTNER_BODY = {"name": "矩阵景区", "role": "scenic_spot", "contact": {"name": "Ms Chen"}}
 PLANT_FILE = {"type": "plant_adoptions", "filename": "x.csv"}
+PLANT_PREVIEW = {"type": "plant_adoptions", "content_base64": base64.b64encode(
+    "认养人电话,挂牌,树种,认养日\n13800138000,T-1,榕树,2026-11-01\n".encode()).decode()}
+PLANT_MAPPING = {"columns": {"认养人电话": "adopter", "挂牌": "tree_id", "树种": "species",
+                             "认养日": "adopted_on"}}
 PROJECT = {"name": "红树林修复 Mangroves", "description": "Replant the estuary.", "goal_coins": 1000}
 OFFER = {"title": "绿茶 Green tea", "description": "", "coins_cost": 1, "stock": 5,
          "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z", "voucher_valid_days": 7}
@@ -137,6 +142,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/partner/imports": ("GET", "/v1/partner/imports", None, row(401, 403, 200, 200, 403)),
     "GET /v1/partner/imports/{import_id}": ("GET", "/v1/partner/imports/{import}", None,
                                             row(401, 403, 200, 404, 403)),
+    "POST /v1/partner/imports/preview": ("POST", "/v1/partner/imports/preview", PLANT_PREVIEW,
+                                         row(401, 403, 200, 200, 403)),
+    "GET /v1/partner/import-mappings/{file_type}": ("GET", "/v1/partner/import-mappings/plant_adoptions",
+                                                    None, row(401, 403, 200, 404, 403)),  # partner2: none
+    "PUT /v1/partner/import-mappings/{file_type}": ("PUT", "/v1/partner/import-mappings/plant_adoptions",
+                                                    PLANT_MAPPING, row(401, 403, 200, 200, 403)),
     "PUT /v1/admin/partners/{partner_id}/alliance": (
         "PUT", "/v1/admin/partners/{partner_id}/alliance", {"alliance": True}, ADMIN_ONLY),
     # spending: the partner is a scenic spot in the alliance, partner2 a scenic spot outside it
@@ -238,6 +249,7 @@ def world(http, api, admin, local_stack) -> dict[str, Any]:
     ]
     room_url = made("GET", f"/v1/partner/assets/{rooms[0]['asset_id']}/code", None, hotel)["url"]
     upload = made("POST", "/v1/partner/imports", PLANT_FILE, partner)
+    made("PUT", "/v1/partner/import-mappings/plant_adoptions", PLANT_MAPPING, partner)
     project, close_project = (
         made("POST", "/v1/admin/projects", PROJECT, admin)["project_id"] for _ in range(2)
     )

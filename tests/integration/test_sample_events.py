@@ -26,6 +26,9 @@ EXPECTED = {
     "partner/create_asset.json": 403,
     "partner/create_code_batch.json": 403,
     "partner/list_code_batches.json": 403,
+    "partner/preview_import.json": 403,  # a sample sub that is no partner's staff
+    "partner/get_import_mapping.json": 403,
+    "partner/put_import_mapping.json": 403,
     "docs/openapi.json": 200,
     "landing/scanned_code.json": 404,  # a code signed with another key
     "claims/claim_invalid_code.json": 422,

@@ -18,7 +18,7 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,7 @@ __all__ = [
     "WasteSorting",
     "Who",
     "header_for",
+    "mapping_applies",
     "match_header",
     "normalise_phone",
     "parse_row",
@@ -234,8 +235,16 @@ class _Encodings:
         return next(iter(self.decoders))  # in order of preference
 
 
-def survey(chunks: Iterable[bytes], file_type: str, *, rows_per_range: int = 5000, max_bytes: int) -> Layout:
+def survey(
+    chunks: Iterable[bytes],
+    file_type: str,
+    *,
+    rows_per_range: int = 5000,
+    max_bytes: int,
+    mapping: Mapping[str, str | None] | None = None,
+) -> Layout:
     """One streaming pass over a file's bytes: its encoding, format, header, row count and ranges.
+    `mapping`: the partner's saved one (header key → field), for a header row holding its texts.
     Raises FileRejected when the whole file cannot be imported."""
     if file_type not in FILE_TYPES:
         raise FileRejected(
@@ -245,7 +254,7 @@ def survey(chunks: Iterable[bytes], file_type: str, *, rows_per_range: int = 500
         )
     if rows_per_range < 1:
         raise ValueError("rows_per_range must be at least 1")
-    s = _Survey(rows_per_range, lambda record: _match(file_type, record).complete)
+    s = _Survey(rows_per_range, lambda record: _match(file_type, record, mapping=mapping).complete)
     offset = 0
     encodings: _Encodings | None = None
     for chunk in _with_head(chunks, 4):  # enough for a BOM or a zip signature
@@ -278,9 +287,9 @@ def survey(chunks: Iterable[bytes], file_type: str, *, rows_per_range: int = 500
     matched = None
     if s.format == "csv":
         if s.first_record is None:  # no record made a header: say what the likeliest one lacks
-            candidates = [_match(file_type, r, encoding) for r in s.candidates]
+            candidates = [_match(file_type, r, encoding, mapping) for r in s.candidates]
             _reject_header(file_type, max(candidates, key=lambda m: m.found, default=_match(file_type, b"")))
-        matched = _match(file_type, s.first_record, encoding)
+        matched = _match(file_type, s.first_record, encoding, mapping)
         if not matched.complete:
             _reject_header(file_type, matched)
     if s.format == "jsonl":
@@ -467,6 +476,7 @@ class HeaderMatch:
     header: tuple[str, ...]  # the field each column feeds, "" for none
     missing: tuple[str, ...]  # required fields no column feeds
     missing_groups: tuple[tuple[str, ...], ...]  # groups of which one field is needed and none is fed
+    mapped: tuple[int, ...] = ()  # the columns the partner's saved mapping decided
 
     @property
     def complete(self) -> bool:
@@ -477,13 +487,33 @@ class HeaderMatch:
         return sum(1 for h in self.header if h)
 
 
-def match_header(file_type: str, texts: Iterable[str]) -> HeaderMatch:
+def mapping_applies(mapping: Mapping[str, str | None] | None, keys: Iterable[str]) -> bool:
+    """Whether a header row (its header keys) holds every text a saved mapping maps to a field."""
+    present = set(keys)
+    return bool(mapping) and all(k in present for k, field in (mapping or {}).items() if field)
+
+
+def match_header(
+    file_type: str, texts: Iterable[str], mapping: Mapping[str, str | None] | None = None
+) -> HeaderMatch:
     """Which field each header text stands for. When two columns stand for one field (手机号 and
-    联系电话) the name earlier in the spec's list wins; the other is ignored like any extra column."""
+    联系电话) the name earlier in the spec's list wins; the other is ignored like any extra column.
+    A saved `mapping` (header key → field or None) the row holds decides its columns first; the
+    other columns go by the aliases to the fields it leaves."""
     spec = SCHEMAS[file_type]
     table = LOOKUP[file_type]
     texts = tuple(texts)
-    found = [table.get(column_name(t)) if t.strip() else None for t in texts]
+    keys = [column_name(t) if t.strip() else "" for t in texts]
+    saved = mapping if mapping_applies(mapping, keys) else None
+    found: list[tuple[str, int] | None] = []
+    mapped: list[int] = []
+    for position, key in enumerate(keys):
+        if saved is not None and key and key in saved:
+            field = saved[key]
+            found.append((field, -1) if field else None)  # -1: before any alias
+            mapped.append(position)
+        else:
+            found.append(table.get(key) if key else None)
     best: dict[str, tuple[int, int]] = {}  # field -> (rank, position)
     for position, hit in enumerate(found):
         if hit is not None and (hit[0] not in best or hit[1] < best[hit[0]][0]):
@@ -492,10 +522,15 @@ def match_header(file_type: str, texts: Iterable[str]) -> HeaderMatch:
     header = tuple(winners.get(i, "") for i in range(len(texts)))
     missing = tuple(c.name for c in spec.columns if c.required and c.name not in best)
     groups = tuple(g for g in spec.one_of if not any(name in best for name in g))
-    return HeaderMatch(texts, header, missing, groups)
+    return HeaderMatch(texts, header, missing, groups, tuple(mapped))
 
 
-def _match(file_type: str, record: bytes | None, encoding: str | None = None) -> HeaderMatch:
+def _match(
+    file_type: str,
+    record: bytes | None,
+    encoding: str | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+) -> HeaderMatch:
     """A raw record read as a header row (decoded as UTF-8, else GB18030, while the file's own
     encoding is not settled yet)."""
     text = None
@@ -509,7 +544,7 @@ def _match(file_type: str, record: bytes | None, encoding: str | None = None) ->
         names = next(csv.reader([text or ""], strict=True), [])
     except csv.Error:
         names = []
-    return match_header(file_type, names)
+    return match_header(file_type, names, mapping)
 
 
 def _zh_name(file_type: str, name: str) -> str:

@@ -35,7 +35,7 @@ from pynamodb.expressions.update import Action
 from tanhui import bindings, errors
 from tanhui.aws import client
 from tanhui.config import get_settings
-from tanhui.imports import credit, formats, pending, plans, report, window, workbooks
+from tanhui.imports import credit, formats, mappings, pending, plans, report, window, workbooks
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
 from tanhui.imports.specs import SPECS
 from tanhui.imports.values import RowInvalid
@@ -44,7 +44,6 @@ from tanhui.models.imports import COUNTS, ImportJob
 from tanhui.models.pages import decode_cursor, encode_cursor
 from tanhui.models.partner import Partner, partner_pk
 from tanhui.observability import logger
-from tanhui.partners import registry as partners
 
 MAX_BYTES = 256 * 1024 * 1024
 UPLOAD_SECONDS = 15 * 60
@@ -63,8 +62,7 @@ class ImportNotFound(errors.NotFound):
     code, message = "import_not_found", "No such import."
 
 
-class ImportTypeNotAllowed(errors.Forbidden):
-    code, message = "import_type_not_allowed", "This partner does not hand in this kind of file."
+ImportTypeNotAllowed = plans.ImportTypeNotAllowed
 
 
 # ---- the upload policy (excel helper): what may be uploaded at all, by its declared name and type
@@ -190,12 +188,7 @@ def _new_job(
 
 
 def create(partner_id: str, staff_user: str, body: ImportIn) -> CreatedImportOut:
-    role = partners.get_partner(partner_id).role  # not the whole context: no asset is needed here
-    if role not in plans.ROLES_OF_TYPE[body.type]:
-        raise ImportTypeNotAllowed(
-            f"A {role} does not hand in {body.type} files "
-            f"(that is for: {', '.join(plans.ROLES_OF_TYPE[body.type])})."
-        )
+    plans.require_type(partner_id, body.type)
     _accepted(body.filename, body.content_type)  # excel helper: the upload policy
     at = datetime.now(UTC)
     import_id, name = sortable_id(at), safe_filename(body.filename)
@@ -339,7 +332,11 @@ def on_upload(raw_key: str, version: str | None) -> str:
         # excel helper: a workbook is surveyed (and its ranges read) as the CSV converted from it
         key, version = workbooks.prepare(job, version, _object_chunks, max_bytes=MAX_BYTES)
         layout = formats.survey(
-            _object_chunks(key, version), file_type, rows_per_range=ROWS_PER_RANGE, max_bytes=MAX_BYTES
+            _object_chunks(key, version),
+            file_type,
+            rows_per_range=ROWS_PER_RANGE,
+            max_bytes=MAX_BYTES,
+            mapping=mappings.saved(partner_id, file_type),  # the partner's own header row, if saved
         )
     except (formats.FileRejected, workbooks.WorkbookRejected) as exc:
         quarantine(job, exc.code, exc.message, getattr(exc, "zh", None))

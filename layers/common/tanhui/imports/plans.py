@@ -7,16 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tanhui import errors
 from tanhui.claims import transaction as tx
 from tanhui.imports.credit import Credit, Quota
 from tanhui.imports.records import Context, Plan, Rejected, context
 from tanhui.imports.specs import SPECS
+from tanhui.partners import registry as partners
 
 ROLES_OF_TYPE = {t: s.roles for t, s in SPECS.items()}  # which partner roles may hand in which file
 BEHAVIOUR_OF_TYPE = {t: s.behaviour for t, s in SPECS.items()}
 
 __all__ = [
     "BEHAVIOUR_OF_TYPE",
+    "ImportTypeNotAllowed",
     "ROLES_OF_TYPE",
     "Context",
     "Plan",
@@ -26,7 +29,22 @@ __all__ = [
     "observe",
     "person",
     "quota_for",
+    "require_type",
 ]
+
+
+class ImportTypeNotAllowed(errors.Forbidden):
+    code, message = "import_type_not_allowed", "This partner does not hand in this kind of file."
+
+
+def require_type(partner_id: str, file_type: str) -> None:
+    """Refuses (403) a file type the partner's role does not hand in."""
+    role = partners.get_partner(partner_id).role  # not the whole context: no asset is needed here
+    if role not in ROLES_OF_TYPE[file_type]:
+        raise ImportTypeNotAllowed(
+            f"A {role} does not hand in {file_type} files "
+            f"(that is for: {', '.join(ROLES_OF_TYPE[file_type])})."
+        )
 
 
 def person(file_type: str, row: Any) -> tuple[str, str]:

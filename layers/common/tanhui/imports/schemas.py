@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tanhui.imports.rows import FileType
 from tanhui.request_models import RequestModel
@@ -100,3 +101,90 @@ class QuotaOut(Schema):
     monthly_coins: int | None
     month: str
     issued_coins: int
+
+
+# ------------------------------------------------------------------- preview and mappings
+PREVIEW_BASE64_CHARS = 54_616  # base64 of 40 KiB (imports.preview.PREVIEW_BYTES)
+HeaderText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Base64Text = Annotated[str, StringConstraints(min_length=4, max_length=PREVIEW_BASE64_CHARS)]
+
+
+class PreviewIn(RequestModel):
+    type: FileType
+    content_base64: Base64Text | None = Field(
+        default=None,
+        description="The file's first 40 KiB (or all of a smaller file), base64; a workbook (.xlsx, .xls) "
+        "whole. Or give import_id.",
+    )
+    import_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{26}$")] | None = Field(
+        default=None, description="An uploaded import whose file to preview (a workbook: its converted CSV)"
+    )
+    sheet: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=31)] | None = (
+        Field(default=None, description="A workbook's sheet (its tab name); default: the first visible one")
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PreviewIn:
+        if (self.content_base64 is None) == (self.import_id is None):
+            raise ValueError("give content_base64 or import_id, one of them")
+        if self.content_base64 is not None:
+            try:
+                base64.b64decode(self.content_base64, validate=True)
+            except ValueError as exc:
+                raise ValueError("content_base64 is not base64") from exc
+        return self
+
+    @property
+    def content(self) -> bytes | None:
+        return None if self.content_base64 is None else base64.b64decode(self.content_base64)
+
+
+class PreviewColumn(Schema):
+    header: str = Field(description="The column's header text as written")
+    field: str | None = Field(description="The field it feeds; null: ignored")
+    by: Literal["mapping", "names"] | None = Field(
+        description="mapping: the partner's saved mapping; names: the field's name or one of its aliases"
+    )
+    samples: list[str] = Field(description="Up to 3 distinct values from the first rows")
+
+
+class PreviewField(Schema):
+    name: str
+    required: bool
+    description: str
+    names: list[str] = Field(description="The header texts recognised without a mapping")
+
+
+class PreviewOut(Schema):
+    type: str
+    source_format: str = Field(description="csv, jsonl, xlsx or xls")
+    sheet: str | None = Field(description="A workbook's sheet read")
+    encoding: str = Field(description="utf-8-sig, utf-8 or gb18030 (a workbook: its CSV's utf-8)")
+    format: str = Field(description="csv or jsonl (a workbook is read as its CSV)")
+    title_rows: int = Field(description="Rows above the header row (a title, an export time …)")
+    header_row: int = Field(description="The header row's number as a spreadsheet shows it (0: JSON Lines)")
+    columns: list[PreviewColumn]
+    mapping: dict[str, str | None] = Field(
+        description="The proposed mapping, header text → field or null: a body for PUT "
+        "/v1/partner/import-mappings/{file_type} as `columns`, once corrected"
+    )
+    mapping_applied: bool = Field(description="The partner's saved mapping matched this header row")
+    missing: list[str] = Field(description="Required fields no column feeds")
+    missing_one_of: list[list[str]] = Field(description="Groups of which one field is needed and none is fed")
+    complete: bool = Field(description="An import of this file would find its header row")
+    rows_sampled: int
+    fields: list[PreviewField] = Field(description="The file type's fields")
+    one_of: list[list[str]] = Field(description="Groups of optional fields of which one is needed")
+
+
+class MappingIn(RequestModel):
+    columns: Annotated[dict[HeaderText, str | None], Field(min_length=1, max_length=200)] = Field(
+        description="Each header text as the partner's files have it → the field it feeds, or null to "
+        "ignore that column. Every required field (and one of each one_of group) is mapped once."
+    )
+
+
+class MappingOut(Schema):
+    type: str
+    columns: dict[str, str | None]
+    updated_at: str

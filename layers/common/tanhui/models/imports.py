@@ -4,6 +4,7 @@
                   is a reverse query of the partner's own partition, no index)
     PendingRow    pk=PENDING#<kind>#<value>, sk=<import id>#<row>  (TTL: 90 days)
     IssuedCoins   pk=PARTNER#<partner>, sk=ISSUED#<YYYYMM>       (the issuance quota's counter)
+    ImportMapping pk=PARTNER#<partner>, sk=MAPPING#<file type>   (key: tanhui.imports.mappings)
 """
 
 from __future__ import annotations
@@ -139,3 +140,14 @@ class CarMonth(TanhuiModel):
     @classmethod
     def remember(cls, plate: str, month: str, days_out: int, partner_id: str) -> None:
         cls(*cls.key(plate, month), plate=plate, month=month, days_out=days_out, partner_id=partner_id).save()
+
+
+class ImportMapping(TanhuiModel):
+    """A partner's own header row for a file type: each header text as its clerks write it → the
+    field it feeds (None: a column to ignore). Keyed by `tanhui.imports.mappings.key`."""
+
+    partner_id = UnicodeAttribute()
+    file_type = UnicodeAttribute()
+    columns: ListAttribute = ListAttribute()  # [[header text, field or None], ...] in the file's order
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
