@@ -120,7 +120,17 @@ class FactorIn(RequestModel):
     gco2e_per_unit: Grams | None = None
     baseline_g_per_km: Grams | None = None
     eco_g_per_km: Grams | None = None
-    coins_per_unit: Annotated[int, Field(ge=0, le=1_000_000)]
+    coins_per_unit: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=1_000_000,
+            description="coins a unit earns. A file row's fraction of a coin (0.4 kWh × 1) is not "
+            "rounded away: counted in milli-coins, it carries on the person's wallet to their next "
+            "credit of the behaviour, which pays the coin when the carry reaches 1; a record under "
+            "one coin keeps its gCO2e and is not listed on the ledger (never a 0-coin entry)",
+        ),
+    ]
     daily_cap: Annotated[
         int, Field(ge=1, le=1_000_000, description="coins a person earns by this behaviour a local day")
     ]
