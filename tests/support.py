@@ -106,6 +106,23 @@ class Api:
     put = lambda self, path, body=None, **kw: self.call("PUT", path, body, **kw)  # noqa: E731
 
 
+def import_file(api: Api, dispatcher: Any, partner: Session, file_type: str, data: bytes,
+                name: str = "file.csv", media_type: str = "text/csv", **request: Any) -> dict[str, Any]:
+    """A partner file as a partner's browser sends it: the import (POST /v1/partner/imports), the
+    presigned form with the file, the queue drained; returns the import as GET answers it."""
+    import urllib3
+
+    created = api.post("/v1/partner/imports", {"type": file_type, "filename": name, **request}, as_=partner)
+    assert created.status == 201, created.body
+    upload = created.body["upload"]
+    fields = dict(upload["fields"]) | {"file": (name, data, media_type)}
+    assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
+    dispatcher.drain()
+    reply = api.get(f"/v1/partner/imports/{created.body['import_id']}", as_=partner)
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
 def unique_phone() -> str:
     return "+86139" + str(uuid.uuid4().int)[:8]
 

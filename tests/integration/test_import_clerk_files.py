@@ -24,7 +24,7 @@ from tanhui.imports import report, window
 from tanhui.models.behaviour import BehaviourRecord
 from tanhui.models.wallet import Wallet
 
-from tests.support import unique_phone
+from tests.support import import_file, unique_phone
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TODAY = date(2026, 11, 30)
@@ -53,15 +53,7 @@ def _file(name: str, **numbers: str) -> bytes:
 
 
 def _import(api, dispatcher, partner, file_type: str, data: bytes, name: str = "file.csv") -> dict:
-    reply = api.post("/v1/partner/imports", {"type": file_type, "filename": name}, as_=partner)
-    assert reply.status == 201, reply.body
-    upload = reply.body["upload"]
-    fields = dict(upload["fields"]) | {"file": (name, data, "text/csv")}
-    assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
-    dispatcher.drain()
-    job = api.get(f"/v1/partner/imports/{reply.body['import_id']}", as_=partner)
-    assert job.status == 200, job.body
-    return job.body
+    return import_file(api, dispatcher, partner, file_type, data, name)
 
 
 def _rejects(job: dict) -> list[list[str]]:

@@ -11,11 +11,11 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import urllib3
 from tanhui.claims import factors
 from tanhui.models.wallet import Wallet
 
 from tests.factories import make_asset
+from tests.support import import_file
 
 ODD = {"住客电话": "guest", "客房": "room", "来店日": "check_in", "住几晚": "nights", "备注": None}
 
@@ -47,15 +47,7 @@ def _odd_file(rows: list[tuple[str, str, str, int]]) -> bytes:
 
 
 def _import(api, dispatcher, partner, data: bytes, name: str = "stays.csv") -> dict:
-    reply = api.post("/v1/partner/imports", {"type": "hotel_stays", "filename": name}, as_=partner)
-    assert reply.status == 201, reply.body
-    upload = reply.body["upload"]
-    fields = dict(upload["fields"]) | {"file": (name, data, "text/csv")}
-    assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
-    dispatcher.drain()
-    job = api.get(f"/v1/partner/imports/{reply.body['import_id']}", as_=partner)
-    assert job.status == 200, job.body
-    return job.body
+    return import_file(api, dispatcher, partner, "hotel_stays", data, name)
 
 
 def _coins(user_id: str) -> int:

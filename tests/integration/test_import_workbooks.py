@@ -16,6 +16,7 @@ from tanhui.models.wallet import Wallet
 
 from tests.data.make_workbooks import write_xls, write_xlsx
 from tests.factories import make_asset
+from tests.support import import_file
 
 WRITERS = {"xlsx": write_xlsx, "xls": write_xls}
 
@@ -30,17 +31,8 @@ def _day(days_ago: int) -> date:
 
 
 def _upload(api, dispatcher, partner, filename: str, data: bytes, **extra) -> dict:
-    created = api.post(
-        "/v1/partner/imports", {"type": "hotel_stays", "filename": filename, **extra}, as_=partner
-    )
-    assert created.status == 201, created.body
-    upload = created.body["upload"]
-    fields = dict(upload["fields"]) | {"file": (filename, data, "application/octet-stream")}
-    assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
-    dispatcher.drain()
-    reply = api.get(f"/v1/partner/imports/{created.body['import_id']}", as_=partner)
-    assert reply.status == 200, reply.body
-    return reply.body
+    return import_file(api, dispatcher, partner, "hotel_stays", data, filename,
+                       "application/octet-stream", **extra)
 
 
 def _coins(user_id: str) -> int:
