@@ -17,6 +17,7 @@ from tanhui.models.behaviour import BehaviourRecord
 from tanhui.models.wallet import Wallet
 
 from tests.factories import make_asset, partner_item, single_use
+from tests.support import import_file
 
 LAST_MONTH = (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
@@ -99,3 +100,30 @@ def test_given_transit_row_worth_more_than_the_cap_then_paid_the_cap_and_says_so
     assert entry["evidence"]["coins_uncapped"] == (trips - baseline) * int(factor.coins_per_unit)
     record = BehaviourRecord.get(*BehaviourRecord.key(keys.transit_month(card, LAST_MONTH)))
     assert record.content_hash == record.content_digest()  # sealed as paid
+
+
+def test_given_a_monthly_cap_when_a_file_pays_nights_of_one_month_then_the_month_holds_at_the_cap(
+    api, dispatcher, register, make_partner, admin
+):
+    # a factor version with a monthly cap of 3 coins, in effect for the nights below (2 coins a
+    # night, 2 a day); put back afterwards by a later version from the same moment
+    since = (datetime.now(UTC) - timedelta(days=75)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    defaults = factors.DEFAULTS["hotel_low_carbon_night"]
+    capped = FactorIn(**(defaults | {"monthly_cap": 3, "effective_from": since}))
+    factors.create_version("hotel_low_carbon_night", capped, admin.user_id)
+    try:
+        hotel = make_partner("hotel")
+        make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "301"})
+        guest = register()
+        first = (datetime.now(UTC) + timedelta(hours=8)).date().replace(day=1) - timedelta(days=1)
+        nights = [first.replace(day=d).isoformat() for d in (1, 2, 3)]  # three days of last month
+        data = "guest,room,check_in,nights\n" + "".join(f"{guest.phone},301,{n},1\n" for n in nights)
+
+        job = import_file(api, dispatcher, hotel, "hotel_stays", data.encode())
+
+        assert job["coins"] == 3 and _coins(guest.user_id) == 3, (job["counts"], job["reasons"])
+        ledger = api.get("/v1/me/ledger", as_=guest).body["items"]
+        assert sorted(e["coins"] for e in ledger) == [1, 2]
+    finally:
+        factors.create_version("hotel_low_carbon_night", FactorIn(**(defaults | {"effective_from": since})),
+                               admin.user_id)

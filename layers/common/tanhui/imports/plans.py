@@ -54,13 +54,15 @@ def person(file_type: str, row: Any) -> tuple[str, str]:
 
 def credit_of(plan: Plan, row: Any, user_id: str) -> Credit:
     """The row's credit for `user_id`; raises Rejected when it credits nothing."""
-    behaviour, records, daily_cap = SPECS[plan.file_type].build(plan, row, user_id)
+    behaviour, records, factor = SPECS[plan.file_type].build(plan, row, user_id)
+    monthly_cap = getattr(factor, "monthly_cap", None)
     return Credit(
         row=plan.row_no,
         import_id=plan.import_id,
         user_id=user_id,
         behaviour=behaviour,
-        daily_cap=daily_cap,
+        daily_cap=int(factor.daily_cap),
+        monthly_cap=None if monthly_cap is None else int(monthly_cap),
         records=records,
         days=[
             tx.cap_day(datetime.fromisoformat(r.occurred_at.replace("Z", "+00:00"))) for r in records

@@ -148,7 +148,7 @@ def factor_at(behaviour: str, occurred: datetime) -> Any:
         ) from exc
 
 
-Built = tuple[str, list[BehaviourRecord], int]  # behaviour, records, the factor's daily cap
+Built = tuple[str, list[BehaviourRecord], Any]  # behaviour, records, the factor (its daily and monthly caps)
 
 
 @dataclass
@@ -228,4 +228,4 @@ class Plan:
         record = self.record(
             key, behaviour, factor, coins, gco2e, occurred, asset, user_id, evidence, partner=partner
         )
-        return behaviour, [record], int(factor.daily_cap)
+        return behaviour, [record], factor

@@ -80,7 +80,7 @@ def build(plan: Plan, row: HotelStay, user_id: str) -> Built:
                 {"night": night.isoformat(), "room": row.room},
             )
         )
-    return behaviour, records, int(factor_at(behaviour, at_local(row.check_in)).daily_cap)
+    return behaviour, records, factor_at(behaviour, at_local(row.check_in))
 
 
 SPEC = Spec(
