@@ -81,11 +81,15 @@ def test_given_factor_changes_then_past_credits_keep_their_version(api, admin, r
     codes = single_use(make_asset(partner_item(), "ticket_product"), 2)
     ticket = {"method": "per_ticket", "unit": "ticket", "gco2e_per_unit": 25, "coins_per_unit": 3,
               "daily_cap": 10, "source": "test v-a"}  # coins
-    va = api.put("/v1/admin/factors/ticket_non_disposable", ticket, as_=admin).body["version"]
-    a = api.post("/v1/claims", {"code": codes[0]}, as_=tourist).body
-    changed = {**ticket, "coins_per_unit": 4, "gco2e_per_unit": 30}
-    vb = api.put("/v1/admin/factors/ticket_non_disposable", changed, as_=admin).body["version"]
-    b = api.post("/v1/claims", {"code": codes[1]}, as_=tourist).body
+    try:
+        va = api.put("/v1/admin/factors/ticket_non_disposable", ticket, as_=admin).body["version"]
+        a = api.post("/v1/claims", {"code": codes[0]}, as_=tourist).body
+        changed = {**ticket, "coins_per_unit": 4, "gco2e_per_unit": 30}
+        vb = api.put("/v1/admin/factors/ticket_non_disposable", changed, as_=admin).body["version"]
+        b = api.post("/v1/claims", {"code": codes[1]}, as_=tourist).body
+    finally:  # the defaults in force again: later tests scan tickets under the demo's cap
+        factors.create_version("ticket_non_disposable", FactorIn(**factors.DEFAULTS["ticket_non_disposable"]),
+                               admin.user_id)
     assert (a["factor_version"], a["coins"], a["gco2e"]) == (va, 3, 25)
     assert (b["factor_version"], b["coins"], b["gco2e"]) == (vb, 4, 30)
     ledger = api.get("/v1/me/ledger", as_=tourist).body["items"]
