@@ -25,8 +25,3 @@ export function moment(at: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return at
   return d.toLocaleString(tag(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
 }
-
-/** A voucher's reference as printed under its QR: its serial in groups of four. */
-export function grouped(ref: string): string {
-  return ref.replace(/(.{4})(?=.)/g, '$1-')
-}
