@@ -36,8 +36,9 @@ def _credit(user_id: str, kwh: float, n: int) -> credit.Credit:
     factor = factors.factor_for(BEHAVIOUR, iso_ms(occurred))
     reduction = factors.units_reduction(factor, kwh, "electricity")
     key = keys.utility_period("electricity", f"{user_id}-{n}-{secrets.token_hex(3)}", "2026-01")
-    behaviour, records, cap = plan.one(key, BEHAVIOUR, factor, reduction, occurred, None, user_id, {"n": n})
-    return credit.Credit(n, "imp-rem", user_id, behaviour, cap, records, [tx.cap_day(occurred)])
+    behaviour, records, used = plan.one(key, BEHAVIOUR, factor, reduction, occurred, None, user_id, {"n": n})
+    days = [tx.cap_day(occurred)]
+    return credit.Credit(n, "imp-rem", user_id, behaviour, int(used.daily_cap), records, days)
 
 
 def _wallet(user_id: str) -> dict[str, int]:
