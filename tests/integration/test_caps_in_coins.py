@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import urllib3
 from tanhui import errors
 from tanhui.claims import factors, keys, scan
 from tanhui.claims.schemas import ClaimIn, FactorIn
@@ -84,13 +83,8 @@ def test_given_transit_row_worth_more_than_the_cap_then_paid_the_cap_and_says_so
     cap, baseline = int(factor.daily_cap), int(factor.baseline_units)
     trips = baseline + cap * 2 + 3  # worth two caps and more
 
-    created = api.post("/v1/partner/imports", {"type": "transit_trips", "filename": "t.csv"}, as_=operator)
-    upload = created.body["upload"]
     data = f"card,month,trips\n{card},{LAST_MONTH},{trips}\n".encode()
-    fields = dict(upload["fields"]) | {"file": ("t.csv", data, "text/csv")}
-    assert urllib3.request("POST", upload["url"], fields=fields).status in (200, 201, 204)
-    dispatcher.drain()
-    job = api.get(f"/v1/partner/imports/{created.body['import_id']}", as_=operator).body
+    job = import_file(api, dispatcher, operator, "transit_trips", data, "t.csv")
 
     assert (job["counts"]["credited"], job["coins"]) == (1, cap), (job["counts"], job["reasons"])
     assert _coins(rider.user_id) == cap

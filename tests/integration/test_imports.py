@@ -23,6 +23,7 @@ from tanhui.models.imports import ImportJob
 from tanhui.models.wallet import Wallet
 
 from tests.factories import make_asset, static
+from tests.support import import_file
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,12 +50,7 @@ def _post_file(created: dict, data: bytes) -> int:
 
 
 def _import(api, dispatcher, partner, file_type: str, data: bytes) -> dict:
-    created = _start(api, partner, file_type)
-    assert _post_file(created, data) in (200, 201, 204)
-    dispatcher.drain()
-    reply = api.get(f"/v1/partner/imports/{created['import_id']}", as_=partner)
-    assert reply.status == 200, reply.body
-    return reply.body
+    return import_file(api, dispatcher, partner, file_type, data)
 
 
 def _night(days_ago: int) -> str:
