@@ -2,6 +2,7 @@ import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { VantResolver } from '@vant/auto-import-resolver'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,14 +40,19 @@ export default defineConfig({
   plugins: [
     vantIconFontFromSelf(),
     vue(),
-    // Vant components imported on demand, each with its own CSS.
-    Components({ resolvers: [VantResolver()], dts: 'src/components.d.ts' }),
+    // Vant (the H5) and Element Plus (the console) components imported on demand, each with its
+    // own CSS: a page carries only the kit of its area.
+    Components({ resolvers: [VantResolver(), ElementPlusResolver({ importStyle: 'css' })], dts: 'src/components.d.ts' }),
   ],
   build: {
     target: 'es2017',
     cssTarget: 'chrome61',
     assetsInlineLimit: 0, // no data: URLs for scripts; images stay files
     modulePreload: { polyfill: false },
+    rollupOptions: {
+      // two entries, one toolchain: the tourists' H5 at / and the console at /console/
+      input: { h5: resolve(here, 'index.html'), console: resolve(here, 'console/index.html') },
+    },
   },
   server: {
     proxy: Object.fromEntries(proxied.map((p) => [p, { target: api, changeOrigin: false }])),

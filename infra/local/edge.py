@@ -29,9 +29,12 @@ COMPRESSIBLE = ("text/", "application/json", "application/manifest+json", "image
 
 
 def page_key(path: str) -> str:
-    """The object a viewer's path reads: index.html for a page (WebPageRewrite's rule)."""
+    """The object a viewer's path reads: index.html for a page, the console's under /console
+    (WebPageRewrite's rule)."""
     last = path[path.rfind("/") + 1:]
-    return "index.html" if "." not in last else path.lstrip("/")
+    if "." in last:
+        return path.lstrip("/")
+    return "console/index.html" if path == "/console" or path.startswith("/console/") else "index.html"
 
 
 def _policy_headers(template: dict[str, Any], ref: Any) -> dict[str, str]:

@@ -16,7 +16,8 @@ from infra.local.edge import behaviours, page_key
 from infra.local.run import public_url
 
 TEMPLATE = cfn.load_template()
-PATHS = ["/", "/wallet", "/offers/abc", "/vouchers/01J-X", "/console/", "/assets/index-9f.js",
+PATHS = ["/", "/wallet", "/offers/abc", "/vouchers/01J-X", "/console/", "/console", "/console/imports/01J",
+         "/consoles", "/console/assets/x.js", "/assets/index-9f.js",
          "/favicon.svg", "/index.html", "/a.b/c", "/robots.txt", "/v1.2/x", "/deep/path/name.css"]
 
 
@@ -48,6 +49,8 @@ def test_given_the_page_rewrite_when_run_in_node_then_it_agrees_with_the_local_r
                          check=True, timeout=30).stdout
     assert [u.lstrip("/") for u in json.loads(out)] == [page_key(p) for p in PATHS]
     assert page_key("/wallet") == "index.html" and page_key("/assets/a.js") == "assets/a.js"
+    assert page_key("/console/imports/01J") == page_key("/console") == "console/index.html"
+    assert page_key("/consoles") == "index.html"
 
 
 def test_given_the_headers_policy_then_every_behaviour_but_swagger_ui_has_a_strict_csp():
