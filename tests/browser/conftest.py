@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.browser.support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    DESK,
     PHONES,
     REQUIRE,
     Http,
@@ -223,3 +225,107 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
     return report
+
+
+# ----------------------------------------------------------------------------- the console
+@dataclass
+class Staff:
+    """A console login: a partner's staff (partner_id, name, role) or the operator (role admin)."""
+
+    role: str
+    phone: str
+    password: str
+    partner_id: str | None = None
+    name: str = ""
+
+
+@pytest.fixture(scope="session")
+def console_admin(web_stack: Any) -> Staff:
+    """A fresh operator login (Cognito group admin), as `infra/local/seed.py` makes the demo's."""
+    from tanhui.identity import cognito
+    from tanhui.identity.users import ensure_account
+
+    from tests.support import unique_phone
+
+    phone, password = unique_phone(), "operator-2026"
+    user_id = cognito.create_staff_user(phone, password, {"phone_number": phone, "name": "运营"},
+                                        group="admin")
+    ensure_account(user_id=user_id, phone=phone, display_name="运营小王", role="admin")
+    return Staff("admin", phone, password)
+
+
+@pytest.fixture
+def staff_of(web_stack: Any):
+    """Factory: a fresh partner of `role` (its Chinese `name`) with one staff login."""
+    from tanhui.claims import factors
+    from tanhui.partners import registry as partners
+    from tanhui.partners.schemas import PartnerIn, StaffIn
+
+    from tests.support import unique_phone
+
+    factors.seed_defaults()
+
+    def make(role: str, name: str | None = None, display_name: str = "前台小陈") -> Staff:
+        partner = partners.create_partner(PartnerIn.model_validate(
+            {"name": f"{name or role} {secrets.token_hex(2)}", "role": role,
+             "contact": {"phone": "+8620123456"}}))
+        phone, password = unique_phone(), "desk-pass-2026"
+        partners.create_staff(partner.partner_id,
+                              StaffIn(phone=phone, password=password, display_name=display_name))
+        return Staff(role, phone, password, partner.partner_id, partner.name)
+
+    return make
+
+
+def _tab_in(browser: Any, web_stack: Any, request: pytest.FixtureRequest, screen: Phone) -> Iterator[Tab]:
+    ctx = browser.new_context(
+        viewport={"width": screen.width, "height": screen.height},
+        user_agent=screen.user_agent, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True,
+    )
+    ctx.set_default_timeout(10_000)
+    folder = ARTIFACTS / safe_name(request.node.originalname)
+    for old in folder.glob(f"*-{screen.size}.png"):
+        old.unlink()
+    t = Tab(ctx.new_page(), screen, folder, web_stack.url)
+    try:
+        yield t
+        if request.node.stash.get(FAILED, False):
+            failed = folder / f"{t.shots + 1:02d}-FAILED-{screen.size}.png"
+            t.page.screenshot(path=str(failed), full_page=True)
+        if t.errors:
+            pytest.fail("the page reported errors:\n  " + "\n  ".join(t.errors), pytrace=False)
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def desk(browser: Any, web_stack: Any, request: pytest.FixtureRequest) -> Iterator[Tab]:
+    """A console page on a desktop screen (1440×900): screenshots and axe-core as `tab`."""
+    yield from _tab_in(browser, web_stack, request, DESK)
+
+
+@pytest.fixture
+def desk_at(browser: Any, web_stack: Any, request: pytest.FixtureRequest):
+    """Factory: a console page on another screen (support.TABLET for the till, the on-board
+    screen); the contexts close at the test's end."""
+    opened: list[Iterator[Tab]] = []
+
+    def make(screen: Phone) -> Tab:
+        gen = _tab_in(browser, web_stack, request, screen)
+        opened.append(gen)
+        return next(gen)
+
+    yield make
+    for gen in opened:
+        next(gen, None)
+
+
+def console_login(tab: Tab, who: Staff, path: str = "/") -> None:
+    """Signs `who` in at /console/login?next=<path> as a clerk does; waits for the page's header."""
+    from urllib.parse import quote
+
+    tab.goto(f"/console/login?next={quote(path)}")
+    tab.page.locator('input[data-test="phone"], [data-test="phone"] input').fill(who.phone)
+    tab.page.locator('input[data-test="password"], [data-test="password"] input').fill(who.password)
+    tab.page.locator('[data-test="submit"]').click()
+    tab.page.locator('[data-test="who"]').wait_for()

@@ -52,6 +52,16 @@ PHONES = [
 ]
 
 
+# the console's desk: a clerk's or the operator's screen (Element Plus, desktop first)
+DESK = Phone("desk-chromium", 1440, 900,
+             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/150.0.0.0 Safari/537.36")
+# a tablet fixed in a bus or boat, or at a café's till (the on-board screen, the till)
+TABLET = Phone("tablet-chromium", 800, 1280,
+               "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/150.0.0.0 Safari/537.36")
+
+
 def missing() -> list[str]:
     """What the browser tests need and this machine lacks."""
     gaps = []
