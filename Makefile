@@ -7,9 +7,9 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
 .PHONY: run reset test lint unit integration e2e browser bench bench-web install web clean
 
-# The web app (web/: the tourists' H5): npm packages from the lockfile, API types generated from the
+# The web app (web/: the tourists' H5 at /, the console at /console/): npm packages from the lockfile, API types generated from the
 # OpenAPI document the functions declare (a changed route breaks this build), then Vite.
-WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig*.json \
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/console web/vite.config.ts web/tsconfig*.json \
                  web/package.json -type f -not -name schema.d.ts 2>/dev/null)
 API_SOURCES := template.yaml $(shell find functions layers/common/tanhui events -type f \
                  -not -path '*/__pycache__/*' 2>/dev/null)
