@@ -20,6 +20,7 @@ import gzip
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
@@ -37,7 +38,23 @@ def page_key(path: str) -> str:
     return "console/index.html" if path == "/console" or path.startswith("/console/") else "index.html"
 
 
-def _policy_headers(template: dict[str, Any], ref: Any) -> dict[str, str]:
+def _csp(value: Any, bucket_origin: str | None) -> str:
+    """The policy's text; in a `!Sub` policy, a source naming a stack resource (an S3 bucket's
+    endpoint) is, on one machine, the local S3 endpoint's origin (moto's, where presigned URLs point)."""
+    if isinstance(value, dict):
+        sources: list[str] = []
+        for token in value["Fn::Sub"].split():
+            if "${" not in token:
+                sources.append(token)
+            elif bucket_origin and sources[-1:] != [bucket_origin]:
+                sources.append(bucket_origin + (";" if token.endswith(";") else ""))
+            elif token.endswith(";") and sources:
+                sources[-1] += ";" if not sources[-1].endswith(";") else ""
+        return " ".join(sources)
+    return " ".join(str(value).split())
+
+
+def _policy_headers(template: dict[str, Any], ref: Any, bucket_origin: str | None = None) -> dict[str, str]:
     if not isinstance(ref, dict) or "Ref" not in ref:
         return {}
     policy = template["Resources"][ref["Ref"]]
@@ -46,8 +63,8 @@ def _policy_headers(template: dict[str, Any], ref: Any) -> dict[str, str]:
     security = config.get("SecurityHeadersConfig", {})
     headers: dict[str, str] = {}
     if "ContentSecurityPolicy" in security:
-        headers["Content-Security-Policy"] = " ".join(
-            security["ContentSecurityPolicy"]["ContentSecurityPolicy"].split())
+        headers["Content-Security-Policy"] = _csp(
+            security["ContentSecurityPolicy"]["ContentSecurityPolicy"], bucket_origin)
     if "ContentTypeOptions" in security:
         headers["X-Content-Type-Options"] = "nosniff"
     if "FrameOptions" in security:
@@ -73,18 +90,19 @@ class Behaviour:
         return fnmatch.fnmatchcase(path, self.pattern)
 
 
-def behaviours(template: dict[str, Any]) -> list[Behaviour]:
-    """The distribution's behaviours in CloudFront's order: the path patterns first, the default last."""
+def behaviours(template: dict[str, Any], bucket_origin: str | None = None) -> list[Behaviour]:
+    """The distribution's behaviours in CloudFront's order: the path patterns first, the default
+    last (`bucket_origin`: the local S3 endpoint that stands for the buckets in the CSP)."""
     config = template["Resources"][DISTRIBUTION]["Properties"]["DistributionConfig"]
     origins = {o["Id"]: ("web" if "S3OriginConfig" in o else "api") for o in config["Origins"]}
     found = [
         Behaviour(b["PathPattern"], origins[b["TargetOriginId"]],
-                  _policy_headers(template, b.get("ResponseHeadersPolicyId")))
+                  _policy_headers(template, b.get("ResponseHeadersPolicyId"), bucket_origin))
         for b in config.get("CacheBehaviors", [])
     ]
     default = config["DefaultCacheBehavior"]
     found.append(Behaviour("*", origins[default["TargetOriginId"]],
-                           _policy_headers(template, default.get("ResponseHeadersPolicyId"))))
+                           _policy_headers(template, default.get("ResponseHeadersPolicyId"), bucket_origin)))
     return found
 
 
@@ -121,7 +139,8 @@ class WebOrigin:
 
 class Edge:
     def __init__(self, template: dict[str, Any], web: WebOrigin):
-        self.behaviours = behaviours(template)
+        endpoint = urlsplit(web.s3.meta.endpoint_url)
+        self.behaviours = behaviours(template, f"{endpoint.scheme}://{endpoint.netloc}")
         self.web = web
 
     def behaviour(self, path: str) -> Behaviour:

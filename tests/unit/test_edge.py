@@ -65,6 +65,22 @@ def test_given_the_headers_policy_then_every_behaviour_but_swagger_ui_has_a_stri
         assert behaviour.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_given_a_local_s3_endpoint_then_the_csp_lets_the_page_post_to_it_where_aws_names_the_bucket():
+    """The console POSTs a partner's file to the presigned form: on AWS the upload bucket's
+    endpoints, on one machine moto's origin (where the presigned URL points)."""
+    def directives(origin: str | None) -> dict[str, str]:
+        csp = behaviours(TEMPLATE, origin)[-1].headers["Content-Security-Policy"]
+        return {d.split(" ", 1)[0]: d for d in csp.split("; ")}
+
+    aws, here = directives(None), directives("http://127.0.0.1:5000")
+    assert aws.pop("connect-src") == "connect-src 'self'"
+    assert here.pop("connect-src") == "connect-src 'self' http://127.0.0.1:5000"
+    assert here == aws
+    policy = TEMPLATE["Resources"]["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    text = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    assert set(re.findall(r"\$\{([^}.]+)", text)) == {"UploadBucket", "AWS::Region"}
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("", ""), ("http://192.168.1.20:3000", "http://192.168.1.20:3000"),
     ("http://192.168.1.20:3000/", "http://192.168.1.20:3000"), ("https://qr.example.cn", "https://qr.example.cn"),
