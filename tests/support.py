@@ -177,3 +177,49 @@ def scan_label(image: Any, slot: int) -> str:
     h, w = image.shape[:2]
     left, top, right, bottom = labels.qr_box(slot)
     return decode_qr(image[int(top * h) : int(bottom * h), int(left * w) : int(right * w)])
+
+
+# ---------------------------------------------------------------------------- PDF fonts
+BASE_14 = frozenset({
+    "Courier", "Courier-Bold", "Courier-Oblique", "Courier-BoldOblique", "Helvetica", "Helvetica-Bold",
+    "Helvetica-Oblique", "Helvetica-BoldOblique", "Times-Roman", "Times-Bold", "Times-Italic",
+    "Times-BoldItalic", "Symbol", "ZapfDingbats",
+})
+
+
+def pdf_font_problems(pdf: bytes) -> list[str]:
+    """What a print shop's preflight would refuse in a PDF's fonts: every font dictionary (used by
+    text or only named in a page's resources) whose program is not in the file (no FontFile,
+    FontFile2 or FontFile3 in its descriptor, or its descendant font's) or whose name is one of the
+    14 standard fonts a viewer substitutes. Reads the objects through the cross-reference table,
+    so no PDF library's font substitution can hide a missing font."""
+    import re
+
+    xref = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    table = re.match(rb"xref\s+(\d+)\s+(\d+)\s+((?:\d{10} \d{5} [nf]\s*)+)", pdf[xref:])
+    assert table, "not a PDF with a classic cross-reference table"
+    first = int(table.group(1))
+    entries = re.findall(rb"(\d{10}) \d{5} ([nf])", table.group(3))
+    objects: dict[int, bytes] = {}
+    for number, (offset, used) in enumerate(entries, start=first):
+        if used == b"n":
+            body = pdf[int(offset):]
+            end = min(i for i in (body.find(b"stream"), body.find(b"endobj")) if i >= 0)
+            objects[number] = body[:end]
+
+    def ref(obj: bytes, key: bytes) -> bytes:
+        found = re.search(rb"/" + key + rb"\s*\[?\s*(\d+) 0 R", obj)
+        return objects[int(found.group(1))] if found else b""
+
+    problems = []
+    fonts = {n: o for n, o in objects.items() if re.search(rb"/Type\s*/Font(?![A-Za-z])", o)}
+    assert fonts, "no font dictionary at all"
+    for number, font in fonts.items():
+        name_match = re.search(rb"/BaseFont\s*/([^\s/<>\[\]()]+)", font)
+        name = name_match.group(1).decode() if name_match else "?"
+        if name.partition("+")[2] in BASE_14 or name in BASE_14:
+            problems.append(f"object {number}: base-14 font {name}")
+        descriptor = ref(ref(font, b"DescendantFonts"), b"FontDescriptor") or ref(font, b"FontDescriptor")
+        if not re.search(rb"/FontFile[23]?\s+\d+ 0 R", descriptor):
+            problems.append(f"object {number}: font {name} is not embedded")
+    return problems

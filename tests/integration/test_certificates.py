@@ -15,6 +15,7 @@ from tanhui.claims import factors
 from tanhui.models.base import iso_ms
 
 from tests.factories import ledger_record, make_asset, partner_item, single_use, static
+from tests.support import pdf_font_problems
 
 PDF = "/v1/me/certificate.pdf"
 
@@ -42,6 +43,7 @@ def _download(api, who, period):
     reply = api.get(PDF, as_=who, query={"period": period})
     assert reply.status == 200, reply.body
     assert reply.headers["Content-Type"] == "application/pdf"
+    assert pdf_font_problems(base64.b64decode(reply.body)) == []  # every font embedded
     doc = pdfium.PdfDocument(base64.b64decode(reply.body))
     assert len(doc) == 1
     return reply.headers["X-Certificate-Id"], doc[0].get_textpage().get_text_range()

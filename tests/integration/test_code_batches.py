@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from tanhui.codes import batches, keyring, labels, token
 from tanhui.models.assets import CodeBatch
 
-from tests.support import page_image, scan_label
+from tests.support import page_image, pdf_font_problems, scan_label
 
 ROOT = Path(__file__).resolve().parents[2]
 SKU = {
@@ -78,7 +78,8 @@ def test_given_sku_when_10000_codes_printed_then_two_chunks_each_counted_once(
         sheets = download(files["pdf_url"])
         first, last, pages = first_and_last_label(sheets, len(rows))
         assert (first, last) == (rows[0]["url"], rows[-1]["url"])  # one label per row, in order
-        assert sheets.count(b"/FontFile2") == 1  # one embedded subset of the Chinese font a file
+        assert sheets.count(b"/FontFile2") == 2  # one embedded subset of each font (Chinese, short code)
+        assert pdf_font_problems(sheets) == []  # nothing the print shop's RIP must supply
         assert pages == math.ceil(len(rows) / labels.LABELS_PER_PAGE)
     assert len(code_ids) == 10_000
     sample = token.verify(rows[-1]["code_id"], keyring.verifying_key)

@@ -2,10 +2,11 @@
 grams), the coins, the behaviours with their counts, the certificate id, the issue date and a QR
 of the public check URL.
 
-Plain values in, PDF bytes out: no database, no AWS. The Chinese text is set in the embedded font
-of the code labels (`tanhui.codes.labels.register_fonts`, GB2312 + Latin: every fixed wording
-below is in it) and the QR is drawn from the `qrcode` matrix as the labels draw theirs. reportlab
-loads when a page is drawn, not when this module is imported.
+Plain values in, PDF bytes out: no database, no AWS. The page is drawn on the code labels'
+canvas (`tanhui.codes.labels.canvas`: every font embedded, none of the base 14 named), its text
+set in their embedded Chinese font (GB2312 + Latin: every fixed wording below is in it), and the
+QR is drawn from the `qrcode` matrix as the labels draw theirs. reportlab loads when a page is
+drawn, not when this module is imported.
 """
 
 from __future__ import annotations
@@ -67,13 +68,8 @@ def period_line(page: CertificatePage) -> str:
 
 
 def certificate_pdf(page: CertificatePage) -> bytes:
-    from reportlab.pdfgen.canvas import Canvas
-
-    labels.register_fonts()
     buf = io.BytesIO()
-    pdf = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    pdf.setTitle(f"{TITLE} {page.certificate_id}")
-    pdf.setCreator("Tanhui")
+    pdf = labels.canvas(buf, f"{TITLE} {page.certificate_id}")
     _frame(pdf)
 
     y = PAGE_H - 46 * MM

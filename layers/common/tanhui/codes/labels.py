@@ -8,10 +8,23 @@ that only sign or claim never load it.
 
 Label QRs are `render.qr` symbols (level M) with the fixed `PRINT_MASK`: see bench/codes.py.
 
-Chinese text is set in Noto Sans SC (SIL OFL 1.1, `fonts/OFL.txt`), cut to GB2312 plus Latin and
-punctuation (`infra/fonts/cjk_subset.py`), and every PDF embeds the glyphs it uses (reportlab
-subsets the TrueType font per document): a viewer or print-shop RIP without Chinese fonts shows
-the same label. A character outside that set prints as the font's .notdef (a crossed box).
+Every font in every PDF of the layer is embedded (a print shop's preflight refuses a file that
+names a font it does not carry, and a viewer or RIP without the font draws another or nothing):
+`canvas` makes the one kind of canvas the labels and the certificate draw on, registering the two
+fonts below and starting its text state in the embedded one, so not even reportlab's initial
+Helvetica is named. Each PDF carries only the glyphs it uses (reportlab subsets a TrueType font
+per document).
+
+- Chinese and Latin text: Noto Sans SC (SIL OFL 1.1, `fonts/OFL.txt`), cut to GB2312 plus Latin
+  and punctuation (`infra/fonts/cjk_subset.py`). A character outside that set prints as the
+  font's .notdef (a crossed box).
+- The short code under the QR: DejaVu Sans Mono Bold (the Bitstream Vera licence with DejaVu's
+  and Arev's notes, `fonts/DejaVu-LICENSE.txt`: redistribution and modification are allowed,
+  the names Bitstream, Vera and Arev are not used), cut to digits, upper-case letters, the
+  hyphen and the space (`infra/fonts/mono_subset.py`, 9 KB). A monospace bold face keeps the
+  four-character groups aligned and 0/O, 1/I, 8/B apart when a clerk reads a code aloud, as
+  Courier-Bold did before, which was not embedded; DejaVu is a well-kept, widely packaged
+  TrueType face whose outlines reportlab can embed (it embeds TrueType, not CFF).
 """
 
 from __future__ import annotations
@@ -41,9 +54,11 @@ QR_BOX = 32 * MM  # symbol plus quiet zone: 0.78 mm modules at version 4
 QR_TOP = 1.5 * MM  # gap between the cell's top edge and the quiet zone
 TEXT_MAX_W = CELL_W - 4 * MM
 
+FONT_DIR = Path(__file__).with_name("fonts")
 CJK_FONT = "NotoSansSC"  # embedded, see the module docstring
-CJK_FONT_FILE = Path(__file__).with_name("fonts") / "NotoSansSC-Regular-GB2312.ttf"
-CODE_FONT = "Courier-Bold"
+CJK_FONT_FILE = FONT_DIR / "NotoSansSC-Regular-GB2312.ttf"
+CODE_FONT = "DejaVuSansMono-Bold"  # embedded, see the module docstring
+CODE_FONT_FILE = FONT_DIR / "DejaVuSansMono-Bold-ShortCode.ttf"
 CALL_TO_ACTION = "扫码领碳币 / Scan to earn carbon coins"
 TITLE_SIZE, MIN_TITLE_SIZE, CODE_SIZE, CTA_SIZE = 7.5, 5.0, 8.0, 5.5
 
@@ -80,14 +95,29 @@ def qr_ops(matrix: Sequence[Sequence[bool]]) -> str:
 
 
 def register_fonts() -> None:
-    """Registers the embedded Chinese font as `CJK_FONT` (every PDF of the layer uses this one)."""
+    """Registers the embedded fonts as `CJK_FONT` and `CODE_FONT` (the only fonts the layer's PDFs
+    use), once a container: ~40 ms."""
     from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
     rl_config.useA85 = 0  # compressed streams stay binary: smaller files, no slow ASCII85 pass
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(CJK_FONT, str(CJK_FONT_FILE)))  # once a container: ~40 ms
+    registered = pdfmetrics.getRegisteredFontNames()
+    for name, file in ((CJK_FONT, CJK_FONT_FILE), (CODE_FONT, CODE_FONT_FILE)):
+        if name not in registered:
+            pdfmetrics.registerFont(TTFont(name, str(file)))
+
+
+def canvas(buf: io.BytesIO, title: str) -> Canvas:
+    """An A4 canvas whose every font is embedded: its initial font (reportlab's default is the
+    base-14 Helvetica, named in every page's resources even when no text uses it) is `CJK_FONT`."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    register_fonts()
+    pdf = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, initialFontName=CJK_FONT)
+    pdf.setTitle(title)
+    pdf.setCreator("Tanhui")
+    return pdf
 
 
 def fit_text(text: str, font: str, size: float, min_size: float, width: float) -> tuple[str, float]:
@@ -128,13 +158,8 @@ def _draw_label(pdf: Canvas, label: Label, x: float, y: float, fitted: dict[str,
 
 def label_sheets(labels: Iterable[Label], *, title: str = "Tanhui codes") -> bytes:
     """A4 PDF, `LABELS_PER_PAGE` labels a page, in the order given (left to right, top down)."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    register_fonts()
     buf = io.BytesIO()
-    pdf = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    pdf.setTitle(title)
-    pdf.setCreator("Tanhui")
+    pdf = canvas(buf, title)
     fitted: dict[str, tuple[str, float]] = {}
     n = 0
     for n, label in enumerate(labels, start=1):
