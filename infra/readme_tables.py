@@ -1,7 +1,8 @@
-"""README's table of partner file columns, made from the file types' specs (imports.specs).
+"""The partners' page's table of partner file columns (docs/partners.md, "Partner files"), made from
+the file types' specs (imports.specs).
 
-    python -m infra.readme_tables          rewrites the table in README.md
-    python -m infra.readme_tables --check  exits 1 when README's table is not the specs'
+    python -m infra.readme_tables          rewrites the table in docs/partners.md
+    python -m infra.readme_tables --check  exits 1 when the page's table is not the specs'
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from tanhui.imports.rows import schemas_markdown
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "partners.md"
 HEAD = "| file type | column | required | value | also accepted as |"
 
 
@@ -24,14 +25,14 @@ def with_table(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     fresh = with_table(text)
     if "--check" in argv:
         if fresh != text:
-            print("README.md's file column table is not the specs'; run python -m infra.readme_tables")
+            print("docs/partners.md's file column table is not the specs'; run python -m infra.readme_tables")
             return 1
         return 0
-    README.write_text(fresh, encoding="utf-8")
+    PAGE.write_text(fresh, encoding="utf-8")
     return 0
 
 

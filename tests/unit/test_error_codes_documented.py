@@ -1,5 +1,6 @@
-"""README's error table lists every `code` the API can emit: each error class's code, each
-`code="…"` given when raising, the codes tanhui.api answers itself and the local gateway's."""
+"""The error table (docs/developers/api.md, "Errors") lists every `code` the API can emit: each error
+class's code, each `code="…"` given when raising, the codes tanhui.api answers itself and the local
+gateway's."""
 
 from __future__ import annotations
 
@@ -51,8 +52,11 @@ def all_emitted() -> set[str]:
     return codes
 
 
+ERRORS_PAGE = ROOT / "docs" / "developers" / "api.md"
+
+
 def readme_codes() -> set[str]:
-    text = (ROOT / "README.md").read_text()
+    text = ERRORS_PAGE.read_text(encoding="utf-8")
     section = text.split("\n## Errors", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("|")]
     rows = [re.sub(r"\(with [^)]*\)", "", row) for row in rows]  # "(with `details`)" is no code
@@ -61,7 +65,7 @@ def readme_codes() -> set[str]:
 
 def test_given_emitted_codes_then_each_is_in_readme_error_table():
     missing = sorted(all_emitted() - readme_codes())
-    assert not missing, f"add these codes to README's error table: {missing}"
+    assert not missing, f"add these codes to the error table of docs/developers/api.md: {missing}"
 
 
 def test_given_the_collector_then_it_finds_codes_of_every_kind():
@@ -73,4 +77,4 @@ def test_given_the_collector_then_it_finds_codes_of_every_kind():
 
 def test_given_readme_table_then_it_lists_no_code_nothing_emits():
     stale = sorted(readme_codes() - all_emitted())
-    assert not stale, f"README lists codes nothing emits: {stale}"
+    assert not stale, f"docs/developers/api.md's error table lists codes nothing emits: {stale}"

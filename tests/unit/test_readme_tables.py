@@ -1,12 +1,12 @@
-"""README's table of partner file columns is the specs' own (infra.readme_tables makes it)."""
+"""The partners' page's table of partner file columns is the specs' own (infra.readme_tables makes it)."""
 
 from tanhui.imports.rows import schemas_markdown
 
 from infra import readme_tables
 
 
-def test_given_the_readme_then_its_file_column_table_is_made_from_the_specs():
-    text = readme_tables.README.read_text(encoding="utf-8")
+def test_given_the_partners_page_then_its_file_column_table_is_made_from_the_specs():
+    text = readme_tables.PAGE.read_text(encoding="utf-8")
     assert schemas_markdown() in text
     assert readme_tables.with_table(text) == text
 
