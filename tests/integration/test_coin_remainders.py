@@ -1,5 +1,5 @@
-"""Rounding (README "Claims, factors and wallets"): a file row's fraction of a coin carries to the
-person's next credit of the behaviour, on the wallet, in the credit's own wallet update; the coins
+"""Rounding (docs/developers/data-model.md, "Rounding"): a file row's fraction of a coin carries to
+the person's next credit of the behaviour, on the wallet, in the credit's own wallet update; the coins
 paid add up exactly to the milli-coins earned, sequentially and concurrently, and a record worth
 under one coin is never a 0-coin ledger entry."""
 

@@ -1,4 +1,5 @@
-"""The content hash's canonical form, the recorded index and the Merkle rule, as README documents them."""
+"""The content hash's canonical form, the recorded index and the Merkle rule, as docs/operators.md
+documents them."""
 
 from __future__ import annotations
 
