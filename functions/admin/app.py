@@ -8,20 +8,30 @@ from tanhui import api, errors, idempotency
 from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
 from tanhui.donations import projects
-from tanhui.donations.schemas import ProjectIn, ProjectOut
+from tanhui.donations.schemas import ProjectIn, ProjectList, ProjectOut, ProjectStatus
 from tanhui.exports import checks, jobs
-from tanhui.exports.schemas import AuditOut, ExportIn, ExportOut
+from tanhui.exports.schemas import AuditOut, ExportIn, ExportList, ExportOut
 from tanhui.identity.phones import InvalidPhone
 from tanhui.imports import quota
 from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.openapi import responses
 from tanhui.partners import registry
-from tanhui.partners.schemas import AllianceIn, PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
+from tanhui.partners.schemas import (
+    AllianceIn,
+    PartnerIn,
+    PartnerList,
+    PartnerOut,
+    StaffIn,
+    StaffList,
+    StaffOut,
+)
 from tanhui.reductions import totals
 from tanhui.reductions.schemas import FromDay, GroupBy, ToDay, TotalsOut
 
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
+INVALID_CURSOR = (errors.BadRequest, "invalid_cursor")
+Cursor = Annotated[str | None, Query(max_length=2048)]
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("admin",))
@@ -53,12 +63,9 @@ def create_partner(
     tags=["admin"],
     summary="List partners",
     description="Every partner, newest first, a page at a time (`cursor` of the previous page).",
-    responses=responses(raises=[(errors.BadRequest, "invalid_cursor")]),
+    responses=responses(raises=[INVALID_CURSOR]),
 )
-def list_partners(
-    limit: api.PageLimit = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> PartnerList:
+def list_partners(limit: api.PageLimit = 20, cursor: Cursor = None) -> PartnerList:
     _admin()
     return registry.list_partners(limit, cursor)
 
@@ -90,6 +97,32 @@ def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Re
     _admin()
     staff = registry.create_staff(partner_id, body)
     return Response(201, api.JSON, staff)
+
+
+@app.get(
+    "/v1/admin/partners/<partner_id>/users",
+    tags=["admin"],
+    summary="A partner's staff logins",
+    description="The staff logins made for this partner (phone, name, when), a page at a time "
+    "(`cursor` of the previous page).",
+    responses=responses(raises=[PARTNER_NOT_FOUND, INVALID_CURSOR]),
+)
+def list_partner_users(partner_id: str, limit: api.PageLimit = 20, cursor: Cursor = None) -> StaffList:
+    _admin()
+    return registry.list_staff(partner_id.upper(), limit, cursor)
+
+
+@app.get(
+    "/v1/admin/partners/<partner_id>/quota",
+    tags=["admin"],
+    summary="A partner's monthly coin quota",
+    description="Issuance supervision: the coins the partner's files may issue per calendar month "
+    "(`null`: no quota) and what they issued this month (Asia/Shanghai).",
+    responses=responses(raises=[PARTNER_NOT_FOUND]),
+)
+def get_quota(partner_id: str) -> QuotaOut:
+    _admin()
+    return quota.current(partner_id.upper())
 
 
 # ------------------------------------------------------------------ methodology factors
@@ -181,6 +214,21 @@ def create_project(
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 
 
+@app.get(
+    "/v1/admin/projects",
+    tags=["admin"],
+    summary="Every public-good project",
+    description="Open and closed projects (or only `status`), newest first, each with the coins "
+    "raised, donations and donors, a page at a time (`cursor` of the previous page).",
+    responses=responses(raises=[INVALID_CURSOR]),
+)
+def list_projects(
+    status: Annotated[ProjectStatus | None, Query()] = None, limit: api.PageLimit = 20, cursor: Cursor = None
+) -> ProjectList:
+    _admin()
+    return projects.list_all(status, limit, cursor)
+
+
 @app.post(
     "/v1/admin/projects/<project_id>/close",
     tags=["admin"],
@@ -215,6 +263,20 @@ def create_export(
     who = _admin()
     outcome = jobs.create_export_once(body, who.user_id, idempotency_key)
     return Response(202 if outcome.created else 200, api.JSON, outcome.value)
+
+
+@app.get(
+    "/v1/admin/exports",
+    tags=["admin"],
+    summary="Ledger exports",
+    description="Every export, newest first, a page at a time (`cursor` of the previous page): "
+    "status, range, counts, the manifest's SHA-256, the files (without links: GET "
+    "/v1/admin/exports/{export_id} signs them) and, once completed, `verify_path`, the public check.",
+    responses=responses(raises=[INVALID_CURSOR]),
+)
+def list_exports(limit: api.PageLimit = 20, cursor: Cursor = None) -> ExportList:
+    _admin()
+    return jobs.list_exports(limit, cursor)
 
 
 @app.get(

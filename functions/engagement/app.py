@@ -26,17 +26,21 @@ def _tourist() -> str:
     summary="Who saved the most CO2e",
     description="The top `limit` tourists by gCO2e this week or month (local time, Asia/Shanghai), "
     "over everyone (`scope=all`) or over one partner's scenes (`scope=partner&partner_id=...`), "
-    "and the caller's own rank (`me`, null until something is credited in the period). Ties share "
-    "a rank. Totals follow the claims within seconds (they are kept from the table's stream).",
+    "and the caller's own rank (`me`, null until something is credited in the period; always null "
+    "for the operator, who may read every board too). Ties share a rank. Totals follow the claims "
+    "within seconds (they are kept from the table's stream).",
     responses=responses(raises=[boards.PartnerRequired, (errors.NotFound, "partner_not_found")]),
 )
+@api.allow("tourist", "admin")
 def leaderboard(
     period: Annotated[Literal["week", "month"], Query()] = "week",
     scope: Annotated[Literal["all", "partner"], Query()] = "all",
     partner_id: PartnerId = None,
     limit: api.PageLimit = 10,
 ) -> LeaderboardOut:
-    return boards.leaderboard(_tourist(), period, scope, partner_id, limit)
+    who = api.require_role(api.principal(app), "tourist", "admin")
+    me = who.user_id if who.role == "tourist" else None  # the operator has no rank of their own
+    return boards.leaderboard(me, period, scope, partner_id, limit)
 
 
 @app.get(

@@ -72,7 +72,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
     # engagement: tourists' boards (a partner's by its id: partner2's is empty) and medals
     "GET /v1/leaderboard": ("GET", "/v1/leaderboard?scope=partner&partner_id={partner_id}", None,
-                            TOURIST_ONLY),
+                            row(401, 200, 403, 403, 200)),  # the operator reads boards too
     "GET /v1/me/medals": ("GET", "/v1/me/medals", None, TOURIST_ONLY),
     # certificates: nothing was credited in 2025 (404 no_credits_in_period); the check is public
     "GET /v1/me/certificate.pdf": ("GET", "/v1/me/certificate.pdf?period=2025", None,
@@ -89,6 +89,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "POST /v1/admin/projects": ("POST", "/v1/admin/projects", PROJECT, row(401, 403, 403, 403, 201)),
     "POST /v1/admin/projects/{project_id}/close": ("POST", "/v1/admin/projects/{close_project}/close",
                                                    None, ADMIN_ONLY),
+    "GET /v1/admin/projects": ("GET", "/v1/admin/projects", None, ADMIN_ONLY),
     # platform operators
     "POST /v1/admin/partners": ("POST", "/v1/admin/partners", PARTNER_BODY, row(401, 403, 403, 403, 201)),
     "GET /v1/admin/partners": ("GET", "/v1/admin/partners", None, ADMIN_ONLY),
@@ -97,6 +98,10 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
         "POST", "/v1/admin/partners/{partner_id}/users",
         lambda: {"phone": unique_phone(), "password": "partner-pass-1", "display_name": "M"},
         row(401, 403, 403, 403, 201)),
+    "GET /v1/admin/partners/{partner_id}/users": ("GET", "/v1/admin/partners/{partner_id}/users", None,
+                                                  ADMIN_ONLY),
+    "GET /v1/admin/partners/{partner_id}/quota": ("GET", "/v1/admin/partners/{partner_id}/quota", None,
+                                                  ADMIN_ONLY),
     "PUT /v1/admin/factors/{behaviour}": ("PUT", "/v1/admin/factors/no_such_behaviour", FACTOR,
                                           row(401, 403, 403, 403, 404)),
     "GET /v1/admin/factors/{behaviour}": ("GET", "/v1/admin/factors/hotel_low_carbon_night", None,
@@ -171,6 +176,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     # ledger exports: the operator's, and the public check of a completed one
     "POST /v1/admin/exports": ("POST", "/v1/admin/exports", lambda: {"from": _today(), "to": _today()},
                                row(401, 403, 403, 403, 202)),
+    "GET /v1/admin/exports": ("GET", "/v1/admin/exports", None, ADMIN_ONLY),
     "GET /v1/admin/exports/{export_id}": ("GET", "/v1/admin/exports/{export}", None, ADMIN_ONLY),
     "GET /v1/admin/exports/{export_id}/audit": ("GET", "/v1/admin/exports/{export}/audit", None, ADMIN_ONLY),
     "GET /v1/verify/exports/{export_id}": ("GET", "/v1/verify/exports/{export}", None, everyone(200)),

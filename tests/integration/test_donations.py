@@ -170,3 +170,41 @@ def test_given_50_concurrent_donations_from_10_tourists_then_totals_and_balances
     assert sum(int(s.coins) for s in shards) == 120
     assert sum(int(s.donations) for s in shards) == 40
     assert sum(int(s.donors) for s in shards) == 10
+
+
+def test_given_open_and_closed_projects_then_the_operator_lists_both_newest_first_with_what_was_raised(
+    api, admin, register
+):
+    made = [api.post("/v1/admin/projects", PROJECT | {"name": f"项目{n}"}, as_=admin).body["project_id"]
+            for n in range(3)]
+    tourist = register()
+    fund(tourist, 10)
+    assert donate(api, tourist, made[0], 7).status == 201
+    assert api.post(f"/v1/admin/projects/{made[0]}/close", as_=admin).status == 200
+
+    pages, cursor = [], None
+    while len(pages) < 3:
+        query = {"limit": "1"} | ({"cursor": cursor} if cursor else {})
+        reply = api.get("/v1/admin/projects", as_=admin, query=query)
+        assert reply.status == 200, reply.body
+        pages += reply.body["items"]
+        cursor = reply.body["next_cursor"]
+    assert [p["project_id"] for p in pages] == made[::-1]  # newest first, the closed one among them
+    closed = pages[-1]
+    assert (closed["status"], closed["raised_coins"], closed["donations"], closed["donors"]) == (
+        "closed", 7, 1, 1)
+
+    def of(status):
+        reply = api.get("/v1/admin/projects", as_=admin, query={"status": status, "limit": "100"})
+        return reply.body["items"]
+
+    only_closed, only_open = of("closed"), of("open")
+    assert made[0] in [p["project_id"] for p in only_closed]
+    assert {p["status"] for p in only_closed} == {"closed"}
+    assert made[0] not in [p["project_id"] for p in only_open]
+    assert made[1] in [p["project_id"] for p in only_open]
+
+    bad = [api.get("/v1/admin/projects", as_=admin, query=q).error_code
+           for q in ({"status": "gone"}, {"cursor": "garbage!"})]
+    assert bad == ["validation_error", "invalid_cursor"]
+    assert api.get("/v1/admin/projects", as_=tourist).status == 403

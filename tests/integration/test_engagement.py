@@ -100,6 +100,23 @@ def test_given_the_all_users_board_then_my_rank_counts_everyone_above_me_in_ever
     assert scores == sorted((e.gsi2sk for e in everyone if e.gsi2sk > 0), reverse=True)[:100]
 
 
+def test_given_the_operator_then_it_reads_any_board_with_no_rank_of_its_own_and_a_partner_may_not(
+    api, stream_dispatcher, register, make_partner, admin
+):
+    spot = make_partner("scenic_spot")
+    tourist = register("游客戊")
+    _scan(api, tourist, make_asset(spot.partner_id, "ticket_product"), 2)
+    stream_dispatcher.drain()
+
+    board = _board(api, admin, period="month", scope="partner", partner_id=spot.partner_id)
+    assert [(e["display_name"], e["you"]) for e in board["entries"]] == [("游客戊", False)]
+    assert board["me"] is None
+    everyone = _board(api, admin, period="week", limit="100")
+    assert everyone["me"] is None and not any(e["you"] for e in everyone["entries"])
+    refused = api.get("/v1/leaderboard", as_=spot)
+    assert (refused.status, refused.error_code) == (403, "forbidden")
+
+
 @pytest.mark.parametrize(("query", "status", "code"), [
     ({"scope": "partner"}, 400, "partner_id_required"),
     ({"scope": "all", "partner_id": "ABC123"}, 400, "partner_id_required"),

@@ -388,3 +388,38 @@ def test_given_the_same_idempotency_key_then_the_same_export_and_another_body_42
     assert (first.status, again.status) == (202, 200)
     assert again.body["export_id"] == first.body["export_id"]
     assert other.error_code == "idempotency_key_reused"
+
+
+def test_given_exports_then_the_list_is_newest_first_paged_and_skips_an_item_that_does_not_read(
+    api, dispatcher, admin, register
+):
+    from tanhui.models.base import sortable_id
+
+    _scan(api, register, 1)
+    done = _export(api, dispatcher, admin)
+    pending = api.post("/v1/admin/exports", {"from": TODAY(), "to": TODAY()}, as_=admin).body
+    broken = sortable_id(datetime.now(UTC))  # newest of all, but no range, status or times
+    boto3.client("dynamodb").put_item(TableName=_table(), Item={
+        "pk": {"S": f"EXPORT#{broken}"}, "sk": {"S": "EXPORT"}, "export_id": {"S": broken},
+        "gsi1pk": {"S": "EXPORTS"}, "gsi1sk": {"S": broken}})
+    try:
+        first = api.get("/v1/admin/exports", as_=admin, query={"limit": "2"})
+        assert first.status == 200, first.body
+        # the broken one, newest, is skipped
+        assert [e["export_id"] for e in first.body["items"]] == [pending["export_id"]]
+        query = {"limit": "1", "cursor": first.body["next_cursor"]}
+        second = api.get("/v1/admin/exports", as_=admin, query=query)
+    finally:
+        boto3.client("dynamodb").delete_item(TableName=_table(), Key={"pk": {"S": f"EXPORT#{broken}"},
+                                                                       "sk": {"S": "EXPORT"}})
+    listed = second.body["items"][0]
+    assert listed["export_id"] == done["export_id"] and listed["status"] == "completed"
+    assert listed["range"] == done["range"] and listed["manifest_sha256"] == done["manifest_sha256"]
+    assert [f["name"] for f in listed["files"]] == [f["name"] for f in done["files"]]
+    assert all(f["url"] is None for f in listed["files"])  # links come from GET /v1/admin/exports/{id}
+    assert listed["verify_path"] == done["verify_path"] == f"/v1/verify/exports/{done['export_id']}"
+    assert api.get(listed["verify_path"]).status == 200  # public: no token
+    assert first.body["items"][0]["verify_path"] is None  # not completed yet
+    bad = api.get("/v1/admin/exports", as_=admin, query={"cursor": "garbage!"})
+    assert (bad.status, bad.error_code) == (400, "invalid_cursor")
+    assert api.get("/v1/admin/exports", as_=register()).status == 403

@@ -26,7 +26,7 @@ from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, KindA
 from tanhui.codes.token import gtin14
 from tanhui.models.assets import ASSET_KIND_ROLE, Asset, AssetUnique, GeoFence, gtin_pk
 from tanhui.models.base import plain, utc_now
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, page_items
 from tanhui.models.partner import partner_pk
 from tanhui.models.transactions import CONTENTION, failed_keys, transaction
 from tanhui.observability import logger
@@ -192,8 +192,8 @@ def list_assets(partner_id: str, limit: int, cursor: str | None) -> AssetList:
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = [out(a) for a in page]
-    return AssetList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, out)
+    return AssetList(items=items, next_cursor=next_cursor)
 
 
 def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:

@@ -25,7 +25,7 @@ from tanhui.codes import assets, issuing, keyring, labels, token
 from tanhui.config import get_settings
 from tanhui.models.assets import CodeBatch, batches_pk
 from tanhui.models.base import utc_now
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, page_items
 from tanhui.observability import logger
 from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
@@ -275,8 +275,8 @@ def list_batches(partner_id: str, limit: int, cursor: str | None) -> CodeBatchLi
     page = CodeBatch.by_listing.query(
         listing, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
-    items = [CodeBatchSummary.model_validate(b) for b in page]
-    return CodeBatchList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, CodeBatchSummary.model_validate)
+    return CodeBatchList(items=items, next_cursor=next_cursor)
 
 
 def _link(key: str) -> str:

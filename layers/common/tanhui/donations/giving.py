@@ -23,7 +23,7 @@ from tanhui.donations.projects import ProjectClosed, get_project
 from tanhui.donations.schemas import DonationIn, DonationList, DonationOut
 from tanhui.models.base import iso_ms, sortable_id
 from tanhui.models.identity import user_pk
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, page_items
 from tanhui.models.projects import (
     DONATION_PREFIX,
     SHARDS,
@@ -152,5 +152,5 @@ def my_donations(user_id: str, limit: int, cursor: str | None) -> DonationList:
         pk, Donation.sk.startswith(DONATION_PREFIX), scan_index_forward=False,
         limit=limit, page_size=limit, last_evaluated_key=start,
     )
-    items = [DonationOut.model_validate(d) for d in page]
-    return DonationList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, DonationOut.model_validate)
+    return DonationList(items=items, next_cursor=next_cursor)

@@ -7,9 +7,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from tanhui import errors, idempotency
-from tanhui.donations.schemas import ProjectIn, ProjectList, ProjectOut
+from tanhui.donations.schemas import ProjectIn, ProjectList, ProjectOut, ProjectStatus
 from tanhui.models.base import iso_ms, sortable_id
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, encode_cursor, page_items
 from tanhui.models.projects import (
     SHARDS,
     STATUS_CLOSED,
@@ -17,6 +17,7 @@ from tanhui.models.projects import (
     Project,
     ProjectShard,
     listing_pk,
+    project_pk,
 )
 from tanhui.partners import registry
 
@@ -48,7 +49,7 @@ def create_project(req: ProjectIn, created_by: str) -> ProjectOut:
         gsi1sk=f"{now}#{project_id}",
     )
     project.save(condition=Project.pk.does_not_exist())
-    return with_totals([project])[0]
+    return with_totals(project)
 
 
 def create_project_once(req: ProjectIn, caller: str, key: str | None) -> idempotency.Outcome[ProjectOut]:
@@ -68,7 +69,7 @@ def get_project(project_id: str) -> Project:
 
 
 def project_out(project_id: str) -> ProjectOut:
-    return with_totals([get_project(project_id)])[0]
+    return with_totals(get_project(project_id))
 
 
 def close_project(project_id: str) -> ProjectOut:
@@ -83,7 +84,7 @@ def close_project(project_id: str) -> ProjectOut:
             ],
             condition=Project.pk.exists(),
         )
-    return with_totals([project])[0]
+    return with_totals(project)
 
 
 def list_open(limit: int, cursor: str | None) -> ProjectList:
@@ -92,11 +93,31 @@ def list_open(limit: int, cursor: str | None) -> ProjectList:
     page = Project.by_listing.query(
         pk, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
-    projects = list(page)
-    return ProjectList(items=with_totals(projects), next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, ProjectOut.model_validate)
+    return ProjectList(items=add_totals(items), next_cursor=next_cursor)
 
 
-def with_totals(projects: list[Project]) -> list[ProjectOut]:
+def list_all(status: ProjectStatus | None, limit: int, cursor: str | None) -> ProjectList:
+    """The operator's list: open and closed projects (or those of `status`), newest first. Each
+    status is its own listing partition; a page reads the next `limit` of each (after the cursor's
+    listing key) and keeps the newest `limit` of both, so the cursor is that listing key."""
+    start = decode_cursor(cursor, {"before"})
+    before = start["before"]["S"] if start else None
+    found: list[Project] = []
+    for each in [status] if status else [STATUS_OPEN, STATUS_CLOSED]:
+        condition = Project.gsi1sk < before if before else None
+        found += Project.by_listing.query(
+            listing_pk(each), condition, scan_index_forward=False, limit=limit + 1, page_size=limit + 1
+        )
+    found.sort(key=lambda p: p.gsi1sk, reverse=True)
+    page = found[:limit]
+    more = len(found) > limit
+    items, _ = page_items(page, ProjectOut.model_validate)
+    next_cursor = encode_cursor({"before": {"S": page[-1].gsi1sk}}) if more else None
+    return ProjectList(items=add_totals(items), next_cursor=next_cursor)
+
+
+def add_totals(projects: list[ProjectOut]) -> list[ProjectOut]:
     """Each project with coins, donations and donors summed over its shards (one BatchGetItem
     per 10 projects; a shard exists once a donation picked it)."""
     sums: dict[str, dict[str, int]] = defaultdict(lambda: {"raised_coins": 0, "donations": 0, "donors": 0})
@@ -107,4 +128,8 @@ def with_totals(projects: list[Project]) -> list[ProjectOut]:
             total["raised_coins"] += int(shard.coins)
             total["donations"] += int(shard.donations)
             total["donors"] += int(shard.donors)
-    return [ProjectOut.model_validate(p).model_copy(update=sums[p.pk]) for p in projects]
+    return [p.model_copy(update=sums[project_pk(p.project_id)]) for p in projects]
+
+
+def with_totals(project: Project) -> ProjectOut:
+    return add_totals([ProjectOut.model_validate(project)])[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -11,6 +11,7 @@ from tanhui.response_models import ResponseModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ProjectStatus = Literal["open", "closed"]
 ProjectId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{26}$")]
 
 
@@ -27,7 +28,7 @@ class ProjectOut(ResponseModel):
     description: str
     goal_coins: int
     partner_id: str | None
-    status: str
+    status: ProjectStatus
     created_at: str
     closed_at: str | None
     raised_coins: int = 0

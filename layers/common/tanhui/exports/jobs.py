@@ -34,7 +34,7 @@ from tanhui.aws import client
 from tanhui.config import get_settings
 from tanhui.exports import chain
 from tanhui.exports.merkle import Merkle
-from tanhui.exports.schemas import ExportFile, ExportIn, ExportOut
+from tanhui.exports.schemas import ExportFile, ExportIn, ExportList, ExportOut
 from tanhui.exports.writer import S3File
 from tanhui.models.base import iso_ms, plain, sortable_id, utc_now
 from tanhui.models.behaviour import (
@@ -44,8 +44,9 @@ from tanhui.models.behaviour import (
     canonical_json,
     recorded_pk,
 )
-from tanhui.models.exports import ExportJob
+from tanhui.models.exports import LISTING, ExportJob
 from tanhui.models.factors import FactorVersion
+from tanhui.models.pages import decode_cursor, page_items
 from tanhui.observability import logger
 
 LINK_SECONDS = 15 * 60
@@ -54,6 +55,7 @@ MAX_RECEIVES = 3
 LINK_ATTEMPTS = 20  # chain heads lost to other exports finishing at the same moment
 CSV_NAME, JSONL_NAME, MANIFEST_NAME = "behaviours.csv", "behaviours.jsonl", "manifest.json"
 FORMAT = "tanhui-ledger-export/1"
+VERIFY_PATH = "/v1/verify/exports/{export_id}"  # the verify function's public route
 # the fields of a JSONL line, and the CSV's columns in this order (evidence as canonical JSON)
 COLUMNS = (
     "claim_id", "key", "behaviour", "factor_version", "factor_source", "gco2e", "coins",
@@ -96,7 +98,7 @@ def create_export(body: ExportIn, by: str, *, at: datetime | None = None) -> Exp
     job = ExportJob(
         *ExportJob.key(export_id := sortable_id(at)),
         export_id=export_id, from_day=body.from_, to_day=body.to, status="pending",
-        requested_by=by, created_at=now, updated_at=now,
+        requested_by=by, created_at=now, updated_at=now, gsi1pk=LISTING, gsi1sk=export_id,
     )
     job.save(condition=ExportJob.pk.does_not_exist())
     try:
@@ -132,6 +134,17 @@ def export_status(export_id: str) -> ExportOut:
     return _out(job_of(export_id), links=True)
 
 
+def list_exports(limit: int, cursor: str | None) -> ExportList:
+    """Every export, newest first, a page at a time: status, range, counts and files without
+    links (GET /v1/admin/exports/{id} gives the links)."""
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": LISTING})
+    page = ExportJob.by_listing.query(
+        LISTING, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    )
+    items, next_cursor = page_items(page, lambda job: _out(job, links=False))
+    return ExportList(items=items, next_cursor=next_cursor)
+
+
 def _link(export_id: str, name: str) -> str:
     return client("s3").generate_presigned_url(
         "get_object",
@@ -151,8 +164,9 @@ def _out(job: ExportJob, *, links: bool) -> ExportOut:
                                     bytes=facts.get("bytes"), url=url))
         files.append(ExportFile(name=MANIFEST_NAME, sha256=job.manifest_sha256,
                                 url=_link(job.export_id, MANIFEST_NAME) if links else None))
+    verify_path = VERIFY_PATH.format(export_id=job.export_id) if job.status == "completed" else None
     values = {**job.attribute_values, "range": {"from": job.from_day, "to": job.to_day},
-              "recorded_before": job.created_at, "files": files}
+              "recorded_before": job.created_at, "files": files, "verify_path": verify_path}
     return ExportOut.model_validate(values)
 
 

@@ -60,6 +60,16 @@ class ExportOut(ResponseModel):
     previous_manifest_sha256: str | None = None
     error: str | None = None
     files: list[ExportFile] = []
+    verify_path: str | None = Field(
+        default=None,
+        description="Once completed: the public check of its manifest and chain (GET, no sign-in), "
+        "for anyone the export is handed to",
+    )
+
+
+class ExportList(ResponseModel):
+    items: list[ExportOut]
+    next_cursor: str | None
 
 
 class Mismatch(BaseModel):

@@ -41,7 +41,7 @@ from tanhui.imports.specs import SPECS
 from tanhui.imports.values import RowInvalid
 from tanhui.models.base import iso_ms, put_once, sortable_id, utc_now
 from tanhui.models.imports import COUNTS, ImportJob
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, page_items
 from tanhui.models.partner import Partner, partner_pk
 from tanhui.observability import logger
 
@@ -158,8 +158,8 @@ def list_imports(partner_id: str, limit: int, cursor: str | None, lang: str = "z
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = [out(j, links=False, lang=lang) for j in page]
-    return ImportList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, lambda j: out(j, links=False, lang=lang))
+    return ImportList(items=items, next_cursor=next_cursor)
 
 
 # ---------------------------------------------------------------------------------- upload

@@ -14,6 +14,7 @@ from tanhui.imports.credit import Quota
 from tanhui.imports.schemas import QuotaIn, QuotaOut
 from tanhui.models.imports import IssuedCoins
 from tanhui.models.partner import Partner
+from tanhui.partners import registry
 
 
 def _issued(partner_id: str, month: str) -> int:
@@ -44,3 +45,12 @@ def set_quota(partner_id: str, body: QuotaIn) -> QuotaOut:
         month=month,
         issued_coins=_issued(partner_id, month),
     )
+
+
+def current(partner_id: str) -> QuotaOut:
+    """The partner's quota and what its files issued this month (404 for no such partner)."""
+    partner = registry.get_partner(partner_id)
+    monthly = None if partner.monthly_coin_quota is None else int(partner.monthly_coin_quota)
+    month = Quota(partner_id, monthly).month
+    return QuotaOut(partner_id=partner_id, monthly_coins=monthly, month=month,
+                    issued_coins=_issued(partner_id, month))

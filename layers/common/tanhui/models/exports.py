@@ -1,6 +1,7 @@
 """Ledger exports and the hash chain that links their manifests.
 
-    ExportJob  pk=EXPORT#<export id>, sk=EXPORT   one per POST /v1/admin/exports (ids sort by time)
+    ExportJob  pk=EXPORT#<export id>, sk=EXPORT   one per POST /v1/admin/exports (ids sort by time),
+                                                  listed through gsi1 (gsi1pk=EXPORTS, gsi1sk=<id>)
     ChainHead  pk=EXPORT_CHAIN, sk=HEAD           the last completed export: its id, sequence and
                                                   manifest SHA-256, moved on only by a conditional
                                                   update naming the head it read (compare-and-swap)
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
-from tanhui.models.base import TanhuiModel
+from tanhui.models.base import Gsi1, TanhuiModel
 
 EXPORT_SK = "EXPORT"
 CHAIN_PK, CHAIN_SK = "EXPORT_CHAIN", "HEAD"
+LISTING = "EXPORTS"
 
 
 class ExportJob(TanhuiModel):
@@ -33,6 +35,9 @@ class ExportJob(TanhuiModel):
     manifest_sha256 = UnicodeAttribute(null=True)
     previous_export_id = UnicodeAttribute(null=True)
     previous_manifest_sha256 = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)  # LISTING (exports made before the listing have none)
+    gsi1sk = UnicodeAttribute(null=True)  # the export id: newest first read backwards
+    by_listing = Gsi1()
 
     @staticmethod
     def key(export_id: str) -> tuple[str, str]:

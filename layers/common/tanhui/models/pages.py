@@ -1,12 +1,19 @@
-"""Opaque pagination cursors over DynamoDB's LastEvaluatedKey."""
+"""Pages of a listing: opaque cursors over DynamoDB's LastEvaluatedKey, and `page_items`, which
+every listing reads a query page through (one unreadable stored item never breaks a page)."""
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from tanhui import errors
+from tanhui.observability import logger
+
+T = TypeVar("T")
 
 MAX_KEY_LENGTH = 1024  # DynamoDB's limit for a sort key; partition keys allow 2048
 
@@ -51,3 +58,22 @@ def decode_cursor(
     if any(not values[name].startswith(want) for name, want in (prefix or {}).items()):
         raise _invalid()
     return key
+
+
+def page_items(page: Iterable[Any], read: Callable[[Any], T]) -> tuple[list[T], str | None]:
+    """The items of one query page (a PynamoDB result iterator, read to its end) as `read` makes
+    them (a response model's `model_validate`, or a function building one), and the cursor of the
+    page after it. A stored item that does not read (`ValidationError`: a field missing or of
+    another type, left by an older version or a hand edit) is skipped and logged with its key,
+    not a failed page: the cursor still moves past it."""
+    items: list[T] = []
+    for item in page:
+        try:
+            items.append(read(item))
+        except ValidationError as exc:
+            logger.warning(
+                "listed item skipped: it does not read",
+                extra={"pk": getattr(item, "pk", None), "sk": getattr(item, "sk", None),
+                       "errors": exc.errors(include_url=False, include_input=False)},
+            )
+    return items, encode_cursor(getattr(page, "last_evaluated_key", None))

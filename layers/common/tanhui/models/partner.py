@@ -6,6 +6,8 @@ from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute,
 
 from tanhui.models.base import Gsi1, TanhuiModel
 
+STAFF_PREFIX = "STAFF#"
+
 
 def partner_pk(partner_id: str) -> str:
     return f"PARTNER#{partner_id}"
@@ -44,4 +46,4 @@ class PartnerStaff(TanhuiModel):
 
     @staticmethod
     def key(partner_id: str, user_id: str) -> tuple[str, str]:
-        return partner_pk(partner_id), f"STAFF#{user_id}"
+        return partner_pk(partner_id), f"{STAFF_PREFIX}{user_id}"

@@ -7,10 +7,10 @@ from tanhui.identity import cognito
 from tanhui.identity.users import ensure_account
 from tanhui.models.base import save_with_fresh_id, utc_now
 from tanhui.models.identity import UserProfile
-from tanhui.models.pages import decode_cursor, encode_cursor
-from tanhui.models.partner import Partner, PartnerStaff
+from tanhui.models.pages import decode_cursor, page_items
+from tanhui.models.partner import STAFF_PREFIX, Partner, PartnerStaff, partner_pk
 from tanhui.observability import logger
-from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffOut
+from tanhui.partners.schemas import PartnerIn, PartnerList, PartnerOut, StaffIn, StaffList, StaffOut
 
 LISTING = "PARTNERS"
 
@@ -79,8 +79,20 @@ def list_partners(limit: int, cursor: str | None) -> PartnerList:
     page = Partner.by_listing.query(
         LISTING, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
-    items = [PartnerOut.model_validate(p) for p in page]
-    return PartnerList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, PartnerOut.model_validate)
+    return PartnerList(items=items, next_cursor=next_cursor)
+
+
+def list_staff(partner_id: str, limit: int, cursor: str | None) -> StaffList:
+    """The partner's staff logins (404 for no such partner), a page at a time, in login-id order."""
+    get_partner(partner_id)
+    pk = partner_pk(partner_id)
+    start = decode_cursor(cursor, {"pk", "sk"}, equal={"pk": pk}, prefix={"sk": STAFF_PREFIX})
+    page = PartnerStaff.query(
+        pk, PartnerStaff.sk.startswith(STAFF_PREFIX), limit=limit, page_size=limit, last_evaluated_key=start
+    )
+    items, next_cursor = page_items(page, StaffOut.model_validate)
+    return StaffList(items=items, next_cursor=next_cursor)
 
 
 def create_staff(partner_id: str, req: StaffIn) -> StaffOut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from tanhui.identity.schemas import DisplayName, Password, Phone
 from tanhui.request_models import RequestModel
@@ -39,6 +39,9 @@ class PartnerOut(ResponseModel):
     contact: Map
     status: str
     alliance: bool = False
+    monthly_coin_quota: int | None = Field(
+        default=None, description="Issuance supervision: coins its files may issue a month; null: no quota"
+    )
     created_at: str
 
     @field_validator("alliance", mode="before")
@@ -68,3 +71,8 @@ class StaffOut(ResponseModel):
     phone: str
     display_name: str
     created_at: str
+
+
+class StaffList(ResponseModel):
+    items: list[StaffOut]
+    next_cursor: str | None

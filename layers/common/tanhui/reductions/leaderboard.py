@@ -7,8 +7,8 @@ period is spread over `RANK_SHARDS` index partitions (by user), so no index part
 credit of the country; a partner's board is one partition. The top N is the top N of each
 partition, merged. The caller's rank is 1 + how many entries score higher: a key-only COUNT query
 per partition that reads the entries above the caller (cheap near the top; a user far down a
-national board reads more); none when the caller's latest period is not this one. Ties share a
-rank. Nothing here scans the table.
+national board reads more); none when the caller's latest period is not this one, or for no caller
+(the operator's view: `user_id` None). Ties share a rank. Nothing here scans the table.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class PartnerRequired(errors.BadRequest):
 
 
 def leaderboard(
-    user_id: str, period: Period, scope: Scope, partner_id: str | None, limit: int,
+    user_id: str | None, period: Period, scope: Scope, partner_id: str | None, limit: int,
     *, at: datetime | None = None,
 ) -> LeaderboardOut:
     if (scope == "partner") != (partner_id is not None):
@@ -63,7 +63,7 @@ def leaderboard(
                          you=u == user_id)
         for s, u in top
     ]
-    mine = _mine(user_id, partner_id, BOARDS[period][0], score_name, key)
+    mine = 0 if user_id is None else _mine(user_id, partner_id, BOARDS[period][0], score_name, key)
     me = None
     if mine > 0:
         above = sum(index.count(p, score > mine) for p in partitions)

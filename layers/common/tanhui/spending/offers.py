@@ -15,7 +15,7 @@ from pynamodb.exceptions import UpdateError
 from tanhui import errors
 from tanhui.models.base import iso_ms, save_with_fresh_id, utc_now
 from tanhui.models.offers import OFFER_LISTING, Offer, offer_key
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, encode_cursor, page_items
 from tanhui.partners import registry as partners
 from tanhui.spending.schemas import (
     MerchantOfferList,
@@ -134,8 +134,8 @@ def list_own(partner_id: str, limit: int, cursor: str | None) -> MerchantOfferLi
         pk, Offer.sk.startswith("OFFER#"), scan_index_forward=False, limit=limit, page_size=limit,
         last_evaluated_key=start, consistent_read=True,
     )
-    items = [MerchantOfferOut.model_validate(o) for o in page]
-    return MerchantOfferList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, MerchantOfferOut.model_validate)
+    return MerchantOfferList(items=items, next_cursor=next_cursor)
 
 
 def is_open(offer: Offer, now: str) -> bool:

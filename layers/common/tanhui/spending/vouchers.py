@@ -17,7 +17,7 @@ from tanhui.config import get_settings
 from tanhui.models.base import iso_ms
 from tanhui.models.identity import UserProfile
 from tanhui.models.offers import Offer, Voucher, VoucherExpiry, vouchers_pk
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, page_items
 from tanhui.models.transactions import failed_keys, transaction
 from tanhui.spending.schemas import ConsumedOut, VoucherList, VoucherOut
 
@@ -85,8 +85,8 @@ def list_mine(user_id: str, limit: int, cursor: str | None) -> VoucherList:
         pk, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
     now = iso_ms(datetime.now(UTC))
-    items = [out(v, now) for v in page]
-    return VoucherList(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, lambda v: out(v, now))
+    return VoucherList(items=items, next_cursor=next_cursor)
 
 
 def image(user_id: str, voucher_file: str) -> tuple[str, bytes]:

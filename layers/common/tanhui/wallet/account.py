@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import ValidationError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from tanhui import errors
 from tanhui.models.base import utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
-from tanhui.models.pages import decode_cursor, encode_cursor
+from tanhui.models.pages import decode_cursor, page_items
 from tanhui.models.transactions import failed_keys, transaction
 from tanhui.models.wallet import Wallet
-from tanhui.observability import logger
 from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
 
 # adds one item (save, update, delete or condition check) to the debit's transaction
@@ -64,16 +62,8 @@ def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPa
         page_size=limit,
         last_evaluated_key=start,
     )
-    items = []
-    for record in page:
-        try:
-            items.append(LedgerEntryOut.model_validate(record))
-        except ValidationError as exc:
-            logger.warning(
-                "ledger entry skipped: it does not read as an entry",
-                extra={"pk": record.pk, "errors": exc.errors(include_url=False, include_input=False)},
-            )
-    return LedgerPage(items=items, next_cursor=encode_cursor(page.last_evaluated_key))
+    items, next_cursor = page_items(page, LedgerEntryOut.model_validate)
+    return LedgerPage(items=items, next_cursor=next_cursor)
 
 
 def add_movement(
