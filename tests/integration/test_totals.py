@@ -271,7 +271,7 @@ def test_given_a_cancelled_transaction_then_the_stream_holds_no_record_of_it(aws
 
 # ------------------------------------------------------------------------------------- routes
 def test_given_two_partners_then_each_sees_only_its_own_totals(
-    api, stream_dispatcher, register, make_partner
+    api, stream_dispatcher, register, make_partner, admin
 ):
     mine, theirs = make_partner("scenic_spot"), make_partner("scenic_spot")
     my_asset = make_asset(mine.partner_id, "ticket_product")
@@ -285,10 +285,19 @@ def test_given_two_partners_then_each_sees_only_its_own_totals(
 
     assert reply.status == 200, reply.body
     assert reply.body["partner_id"] == mine.partner_id
-    assert [g["key"] for g in reply.body["groups"]] == [my_asset.asset_id]
+    assert [(g["key"], g["name"]) for g in reply.body["groups"]] == [(my_asset.asset_id, my_asset.name)]
     mine_only = [r for r in _credited([tourist.user_id]) if r.partner_id == mine.partner_id]
     [(gco2e, coins, count)] = _expected(mine_only, "partner").values()
     assert reply.body["totals"] == {"gco2e": gco2e, "coins": coins, "count": count} and count == 2
+
+    # the operator's chart by partner and the partner's by behaviour: names come in the same call
+    today = {"from": _day(), "to": _day()}
+    platform = api.get("/v1/admin/totals", as_=admin, query=today | {"group_by": "partner"})
+    named = {g["key"]: g["name"] for g in platform.body["groups"]}
+    mine_name = api.get("/v1/partner/profile", as_=mine).body["name"]
+    assert named[mine.partner_id] == mine_name and named[theirs.partner_id] != mine_name
+    by_behaviour = api.get("/v1/partner/totals", as_=mine, query=today | {"group_by": "behaviour"})
+    assert {g["name"] for g in by_behaviour.body["groups"]} == {None}
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,9 @@ DYNAMODB_ALLOWED = {
     # idempotency keys (put, read, take over, release), projects and their shard totals (batches),
     # export items, and the records an audit re-reads in batches
     "AdminFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
-    # assets, codes, tombstones, batches (listed through gsi1), idempotency keys
-    "PartnerFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
+    # assets, codes, tombstones, batches (listed through gsi1), idempotency keys; the names of the
+    # assets its totals are grouped by (a batch)
+    "PartnerFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # the print worker reads and moves its batch on
     "CodeBatchFunction": ({"GetItem", "UpdateItem"}, False),
     # the claim transaction, cached metadata reads, wallet and the ledger (gsi1); certificates:

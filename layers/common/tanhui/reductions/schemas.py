@@ -18,6 +18,12 @@ class Sums(ResponseModel):
 
 class Group(Sums):
     key: str  # the behaviour, partner id, asset id or day (YYYY-MM-DD)
+    name: str | None = Field(
+        default=None,
+        description="The partner's name (group_by=partner) or the asset's (group_by=asset of a partner's "
+        "own totals), as they are now; null for other groupings, for the platform's totals by asset "
+        "(an asset id is its partner's own) and for a partner or asset that is gone",
+    )
 
 
 class TotalsOut(ResponseModel):
