@@ -1,0 +1,307 @@
+"""The operator's console pages (平台管理): registering a partner and its staff login (who then signs
+in), the alliance and the monthly quota; a new factor version through the diff of the old and the
+new; a donation project opened and closed; an export ordered, completed, audited and its public
+verification link; the leaderboard; and a partner's staff kept out of all of it."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Staff, _login, console_login
+from tests.browser.support import expect
+
+# A behaviour no other browser test claims or imports (a property manager's gate records), and a
+# change of its gCO2e only: coins and caps stay, so no other test's tourist is affected.
+BEHAVIOUR = "car_free_day"
+FACTOR_FIELDS = ("method", "unit", "gco2e_per_unit", "baseline_g_per_km", "eco_g_per_km", "fuel_ml_per_km",
+                 "gco2e_per_litre", "baseline_units", "categories", "coins_per_unit", "daily_cap",
+                 "monthly_cap", "source")
+
+
+def _admin_token(web_http: Any, admin: Staff) -> str:
+    return _login(web_http, admin.phone, admin.password)
+
+
+def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_and_it_has_alliance_and_quota(
+    desk, console_admin, web_http
+):
+    from tests.support import unique_phone
+
+    name = f"晨光低碳酒店 {secrets.token_hex(2)}"
+    console_login(desk, console_admin, "/operator/partners")
+    page = desk.page
+    expect(page.get_by_role("heading", name="合作方")).to_be_visible()
+    desk.check("partners")
+
+    page.locator('[data-test="partner-add"]').click()
+    dialog = page.locator('[data-test="partner-dialog"]')
+    dialog.locator('[data-test="partner-submit"]').click()  # nothing typed: refused before sending
+    expect(dialog).to_contain_text("请填写合作方名称")
+    expect(dialog).to_contain_text("请选择类型")
+    dialog.locator('[data-test="partner-name"] input').fill(name)
+    dialog.locator('[data-test="role-hotel"]').click()
+    dialog.locator('[data-test="partner-contact-name"] input').fill("陈经理")
+    dialog.locator('[data-test="partner-contact-phone"] input').fill("12345")
+    dialog.locator('[data-test="partner-submit"]').click()
+    expect(dialog).to_contain_text("电话号码格式不对")
+    dialog.locator('[data-test="partner-contact-phone"] input').fill("020-8888 6666")
+    desk.check("partner-register")
+    dialog.locator('[data-test="partner-submit"]').click()
+
+    expect(page).to_have_url(re.compile(r"/console/operator/partners/[0-9A-F]{6}$"))
+    partner_id = page.url.rsplit("/", 1)[1]
+    expect(page.locator('[data-test="partner-name"]')).to_have_text(name)
+    expect(page.get_by_text("+862088886666")).to_be_visible()
+
+    # a staff login for the front desk: a bad password is refused on the page first
+    phone, password = unique_phone(), "desk-pass-2026"
+    staff = page.locator('[data-test="staff"]')
+    staff.locator('[data-test="staff-phone"] input').fill(phone)
+    staff.locator('[data-test="staff-name"] input').fill("前台小周")
+    staff.locator('[data-test="staff-password"] input').fill("short")
+    staff.locator('[data-test="staff-add"]').click()
+    expect(staff).to_contain_text("密码至少 8 位")
+    staff.locator('[data-test="staff-password"] input').fill(password)
+    staff.locator('[data-test="staff-add"]').click()
+    expect(staff.locator('[data-test="staff-list"]')).to_contain_text("前台小周")
+    expect(staff.locator('[data-test="staff-list"]')).to_contain_text(phone)
+
+    # the low-carbon alliance
+    alliance = page.locator('[data-test="alliance"]')
+    expect(alliance.locator('[data-test="alliance-state"]')).to_have_text("未加入")
+    alliance.locator('[data-test="alliance-switch"]').click()
+    expect(alliance.locator('[data-test="alliance-state"]')).to_have_text("联盟成员")
+
+    # the monthly quota
+    quota = page.locator('[data-test="quota"]')
+    quota.locator('[data-test="quota-coins"] input').fill("十万")
+    quota.locator('[data-test="quota-save"]').click()
+    expect(quota).to_contain_text("请输入 0 到 1,000,000,000 之间的整数")
+    quota.locator('[data-test="quota-coins"] input').fill("50,000")
+    quota.locator('[data-test="quota-save"]').click()
+    expect(quota.locator('[data-test="quota-now"]')).to_contain_text("50,000 碳币")
+    desk.check("partner-staff-alliance-quota")
+
+    token = _admin_token(web_http, console_admin)
+    status, body, _ = web_http.request("GET", f"/v1/admin/partners/{partner_id}", token=token)
+    assert status == 200 and body["alliance"] is True and body["role"] == "hotel", body
+
+    # the list shows it, a member of the alliance
+    page.get_by_role("link", name="合作方").first.click()
+    row = page.locator('[data-test="partners"] tr', has_text=name)
+    expect(row).to_contain_text("酒店")
+    expect(row).to_contain_text("联盟成员")
+
+    # the new staff signs in to the console and works for that hotel
+    page.locator('[data-test="logout"]').click()
+    expect(page).to_have_url(f"{desk.base_url}/console/login")
+    console_login(desk, Staff("hotel", phone, password, partner_id, name))
+    expect(page.locator('[data-test="who"]')).to_contain_text(name)
+    expect(page.locator('[data-test="who"]')).to_contain_text("前台小周")
+    desk.check("new-staff-home")
+
+
+@pytest.fixture
+def car_free_factor(web_http: Any, console_admin: Staff, web_stack: Any) -> Iterator[dict[str, Any]]:
+    """The behaviour's version in effect; afterwards a version with its numbers again (tests share
+    one moto)."""
+    from tanhui.claims import factors
+
+    factors.seed_defaults()
+    token = _admin_token(web_http, console_admin)
+    status, body, _ = web_http.request("GET", f"/v1/admin/factors/{BEHAVIOUR}", token=token)
+    assert status == 200, body
+    current = next(v for v in body["items"] if v["version"] == body["current_version"])
+    yield current
+    status, latest, _ = web_http.request("GET", f"/v1/admin/factors/{BEHAVIOUR}", token=token)
+    now = next(v for v in latest["items"] if v["version"] == latest["current_version"])
+    if any(now[f] != current[f] for f in FACTOR_FIELDS):
+        restore = {f: current[f] for f in FACTOR_FIELDS}
+        status, body, _ = web_http.request("PUT", f"/v1/admin/factors/{BEHAVIOUR}", restore, token=token)
+        assert status == 201, body
+
+
+def test_given_the_operator_when_changing_a_factor_then_the_diff_first_and_the_new_version_in_effect(
+    desk, console_admin, car_free_factor
+):
+    old = car_free_factor
+    new_litre = old["gco2e_per_litre"] + 10
+    console_login(desk, console_admin, "/operator/factors")
+    page = desk.page
+    table = page.locator('[data-test="factors"]')
+    expect(table).to_contain_text("减少私家车出行")
+    expect(table).to_contain_text("按少开车天数")
+    desk.check("factors")
+
+    page.locator(f'[data-test="factor-{BEHAVIOUR}"]').click()
+    expect(page).to_have_url(f"{desk.base_url}/console/operator/factors/{BEHAVIOUR}")
+    versions = page.locator('[data-test="versions"]')
+    expect(versions.locator(f'[data-test="version-{old["version"]}"]')).to_be_visible()
+    expect(versions).to_contain_text("当前生效")
+    desk.check("factor-versions")
+
+    page.locator('[data-test="factor-new"]').click()
+    form = page.locator('[data-test="factor-form"]')
+    litre = form.locator('[data-test="f-gco2e_per_litre"] input')
+    expect(litre).to_have_value(str(old["gco2e_per_litre"]))  # filled from the version in effect
+    expect(form.locator('[data-test="f-source"] textarea')).to_have_value(old["source"])
+    form.locator('[data-test="f-daily_cap"] input').fill("0")
+    form.locator('[data-test="factor-preview"]').click()
+    expect(form.locator('[data-test="factor-problems"]')).to_contain_text("每人每日上限（碳币）须为正整数")
+    form.locator('[data-test="f-daily_cap"] input').fill(str(old["daily_cap"]))
+    litre.fill(str(new_litre))
+    source = old["source"] + " 2026-12 复核：汽油排放因子按最新公布值调整。"
+    form.locator('[data-test="f-source"] textarea').fill(source)
+    desk.check("factor-form")
+    form.locator('[data-test="factor-preview"]').click()
+
+    diff = page.locator('[data-test="factor-diff"]')
+    expect(diff).to_contain_text(f"与 v{old['version']} 的差异")
+    expect(diff).to_contain_text("共 2 项改动")
+    expect(diff.locator('[data-test="changed"]')).to_have_count(2)
+    expect(diff.locator('[data-test="new-gco2e_per_litre"]')).to_have_text(f"{new_litre:,}")
+    changed = diff.locator("tr.changed-row")
+    expect(changed).to_have_count(2)
+    expect(changed.first).to_contain_text("每升汽油排放（gCO2e）")
+    expect(changed.first).to_contain_text(f"{old['gco2e_per_litre']:,}")
+    desk.check("factor-diff")
+    diff.locator('[data-test="factor-save"]').click()
+
+    expect(diff).to_be_hidden()
+    new_version = old["version"] + 1
+    row = page.locator('[data-test="versions"] tr', has=page.locator(f'[data-test="version-{new_version}"]'))
+    expect(row).to_contain_text("当前生效")
+    expect(row).to_contain_text(f"{new_litre:,} g/升")
+    expect(row).to_contain_text("2026-12 复核")
+    was = page.locator(f'[data-test="version-{old["version"]}"]')
+    old_row = page.locator('[data-test="versions"] tr', has=was)
+    expect(old_row).to_contain_text("已被替代")
+    desk.check("factor-new-version")
+
+    page.locator('[data-test="lang"]').click()
+    expect(page.get_by_role("heading", name="Car-free day")).to_be_visible()
+    expect(row).to_contain_text("In effect")
+    desk.check("factor-versions-en")
+
+
+def test_given_the_operator_when_opening_and_closing_a_project_then_it_takes_no_more_donations(
+    desk, console_admin, web_http
+):
+    name = f"湿地补植 {secrets.token_hex(2)}"
+    console_login(desk, console_admin, "/operator/projects")
+    page = desk.page
+    expect(page.get_by_role("heading", name="公益项目")).to_be_visible()
+    desk.check("projects")
+
+    page.locator('[data-test="project-add"]').click()
+    dialog = page.locator('[data-test="project-dialog"]')
+    dialog.locator('[data-test="project-name"] input').fill(name)
+    dialog.locator('[data-test="project-description"] textarea').fill("在海珠湿地补种水生植物。")
+    dialog.locator('[data-test="project-goal"] input').fill("0")
+    dialog.locator('[data-test="project-submit"]').click()
+    expect(dialog).to_contain_text("目标碳币须为正整数")
+    dialog.locator('[data-test="project-goal"] input').fill("20,000")
+    desk.check("project-open")
+    dialog.locator('[data-test="project-submit"]').click()
+
+    row = page.locator('[data-test="projects"] tr', has_text=name)
+    expect(row).to_contain_text("进行中")
+    expect(row).to_contain_text("0 / 20,000")
+    token = _admin_token(web_http, console_admin)
+    status, body, _ = web_http.request("GET", "/v1/projects?limit=100", token=token)
+    project = next(p for p in body["items"] if p["name"] == name)
+
+    row.locator(f'[data-test="project-close-{project["project_id"]}"]').click()
+    box = page.get_by_role("dialog", name="关闭公益项目")
+    expect(box).to_contain_text(f"关闭“{name}”后游客不能再向它捐赠")
+    desk.check("project-close-confirm")
+    box.get_by_role("button", name="取消").click()
+    expect(row).to_contain_text("进行中")  # changed their mind: still open
+
+    row.locator(f'[data-test="project-close-{project["project_id"]}"]').click()
+    box.get_by_role("button", name="关闭").click()
+    expect(row.locator(f'[data-test="project-status-{project["project_id"]}"]')).to_have_text("已关闭")
+    desk.check("project-closed")
+    status, body, _ = web_http.request("GET", "/v1/projects?limit=100", token=token)
+    assert status == 200 and name not in {p["name"] for p in body["items"]}, body
+
+
+def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_and_has_a_public_link(
+    desk, console_admin, web_stack
+):
+    console_login(desk, console_admin, "/operator/exports")
+    page = desk.page
+    expect(page.get_by_role("heading", name="数据导出")).to_be_visible()
+    desk.check("exports")
+    page.locator('[data-test="export-order"]').click()  # today (UTC), the form's default
+
+    expect(page).to_have_url(re.compile(r"/console/operator/exports/[^/]+$"))
+    export_id = page.url.rsplit("/", 1)[1]
+    expect(page.locator('[data-test="export-status"]')).to_have_text(re.compile("排队中|生成中|已完成"))
+    web_stack.dispatcher.drain()  # `make run` runs ExportFunction from the queue in the background
+    expect(page.locator('[data-test="export-status"]')).to_have_text("已完成", timeout=15_000)
+
+    files = page.locator('[data-test="files"]')
+    for name in ("behaviours.csv", "behaviours.jsonl", "manifest.json"):
+        expect(files.locator(f'[data-test="sha-{name}"]')).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+        expect(files.locator(f'[data-test="download-{name}"]')).to_have_attribute("href", re.compile(r"^https?://"))
+    manifest = page.locator('[data-test="manifest"]')
+    expect(manifest.locator('[data-test="manifest-ok"]')).to_have_text("一致")
+    expect(manifest.locator('[data-test="chain-ok"]')).to_have_text("一致")
+    url = f"{desk.base_url}/v1/verify/exports/{export_id}"
+    expect(page.locator('[data-test="verify-url"] input')).to_have_value(url)
+    expect(page.locator('[data-test="verify-open"]')).to_have_attribute("href", url)
+    desk.check("export-completed")
+
+    page.locator('[data-test="audit-run"]').click()
+    expect(page.locator('[data-test="audit-result"]')).to_contain_text("核对通过")
+    expect(page.locator('[data-test="mismatches"]')).to_have_count(0)
+    desk.check("export-audited")
+
+    # the public link, as the buyer of the reductions opens it: no login, the manifest's facts
+    with page.context.expect_page() as opened:
+        page.locator('[data-test="verify-open"]').click()
+    public = opened.value
+    public.wait_for_load_state()
+    verified = json.loads(public.locator("body").inner_text())
+    assert verified["export_id"] == export_id and verified["manifest_ok"] is True, verified
+    public.close()
+
+    # the list remembers it
+    page.get_by_role("link", name="数据导出").first.click()
+    expect(page.locator('[data-test="exports"]')).to_contain_text(export_id)
+    desk.check("exports-listed")
+
+
+def test_given_the_operator_then_the_leaderboard_of_the_platform_and_of_one_partner(desk, console_admin):
+    console_login(desk, console_admin, "/operator/leaderboard")
+    page = desk.page
+    expect(page.get_by_role("heading", name="排行榜")).to_be_visible()
+    expect(page.locator('[data-test="board"]')).to_be_visible()
+    expect(page.get_by_text("统计周期")).to_be_visible()
+    desk.check("leaderboard-week")
+    page.locator('[data-test="board-period"]').get_by_text("本月").click()
+    page.locator('[data-test="board-scope"]').get_by_text("某个合作方").click()
+    expect(page.locator('[data-test="board"]')).to_contain_text("请选择合作方")
+    desk.check("leaderboard-partner")
+
+
+def test_given_a_partners_staff_when_opening_an_operator_page_then_forbidden(desk, staff_of):
+    clerk = staff_of("merchant", "绿意咖啡")
+    console_login(desk, clerk, "/operator/partners")
+    page = desk.page
+    expect(page).to_have_url(f"{desk.base_url}/console/forbidden")
+    expect(page.get_by_text("此账号不能打开这个页面")).to_be_visible()
+    expect(page.get_by_text("平台管理")).to_have_count(0)  # no operator menu
+    desk.check("forbidden")
+    for path in ("/operator/factors/hotel_low_carbon_night", "/operator/exports", "/operator/projects",
+                 "/operator/leaderboard", f"/operator/partners/{clerk.partner_id}"):
+        desk.goto(f"/console{path}")
+        expect(page).to_have_url(f"{desk.base_url}/console/forbidden")
+        expect(page.get_by_text("此账号不能打开这个页面")).to_be_visible()
