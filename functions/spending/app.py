@@ -101,11 +101,13 @@ def withdraw_offer(offer_id: str) -> MerchantOfferOut:
     "/v1/partner/vouchers/consume",
     tags=["spending"],
     summary="Take a voucher at the till",
-    description="The voucher's `code` as scanned from the tourist's phone; once only. The "
-    "merchant sees the offer's title and the tourist's display name, nothing more. Another "
-    "merchant's voucher is 404.",
-    responses=responses(raises=[*STAFF, vouchers.VoucherNotFound, vouchers.VoucherUsed,
-                                vouchers.VoucherExpired]),
+    description="The voucher's `code` as scanned from the tourist's phone (the QR's URL or bare "
+    "token), or its number as typed from the tourist's screen (`short`: 16 hex digits, dashes, "
+    "spaces and case as they come); once only. The merchant sees the offer's title and the "
+    "tourist's display name, nothing more. Another merchant's voucher is 403 "
+    "`voucher_other_merchant`; a code that is no voucher 404 `voucher_not_found`.",
+    responses=responses(raises=[*STAFF, vouchers.VoucherNotFound, vouchers.VoucherOtherMerchant,
+                                vouchers.VoucherUsed, vouchers.VoucherExpired]),
 )
 @api.allow("partner")
 def consume_voucher(body: Annotated[ConsumeIn, Body()]) -> ConsumedOut:

@@ -97,7 +97,10 @@ def test_given_a_voucher_when_consumed_then_merchant_sees_title_and_name_once(
     give(tourist, 3)
     voucher = redeem(api, tourist, o["offer_id"]).body
     other = make_partner("merchant")
-    assert api.post("/v1/partner/vouchers/consume", {"code": voucher["code"]}, as_=other).status == 404
+    foreign = api.post("/v1/partner/vouchers/consume", {"code": voucher["code"]}, as_=other)
+    assert (foreign.status, foreign.error_code) == (403, "voucher_other_merchant")
+    typed = api.post("/v1/partner/vouchers/consume", {"code": voucher["short"]}, as_=other)
+    assert (typed.status, typed.error_code) == (403, "voucher_other_merchant")
     taken = api.post("/v1/partner/vouchers/consume", {"code": voucher["code"]}, as_=cafe)
     assert taken.status == 200
     assert set(taken.body) == {"voucher_id", "offer_id", "title", "display_name", "consumed_at"}
@@ -301,3 +304,28 @@ def test_given_a_voucher_when_the_till_consumes_it_then_reading_it_again_says_so
         reply = api.get(other, as_=who)
         assert (reply.status, reply.error_code) == (404, "voucher_not_found"), other
         assert voucher["voucher_id"] not in str(reply.body)
+
+
+@pytest.mark.parametrize("typing", [
+    lambda short: short,  # as the tourist's screen prints it: 1A2B-3C4D-5E6F-7081
+    lambda short: short.replace("-", "").lower(),
+    lambda short: " ".join(short.split("-")),
+    lambda short: short.replace("-", "－"),  # a full-width hyphen from a Chinese IME
+])
+def test_given_a_voucher_number_typed_at_the_till_then_it_is_consumed_once(api, cafe, register, typing):
+    o, tourist = offer(api, cafe), register("小林")
+    give(tourist, 3)
+    voucher = redeem(api, tourist, o["offer_id"]).body
+
+    taken = api.post("/v1/partner/vouchers/consume", {"code": typing(voucher["short"])}, as_=cafe)
+
+    assert taken.status == 200, taken.body
+    assert (taken.body["voucher_id"], taken.body["display_name"]) == (voucher["voucher_id"], "小林")
+    again = api.post("/v1/partner/vouchers/consume", {"code": voucher["short"]}, as_=cafe)
+    assert (again.status, again.error_code) == (409, "voucher_used")
+
+
+@pytest.mark.parametrize("code", ["0000-0000-0000-0000", "1A2B-3C4D", "not a voucher", "ABCDEFGHIJKLMNOP"])
+def test_given_a_typed_number_that_is_no_voucher_then_404(api, cafe, code):
+    reply = api.post("/v1/partner/vouchers/consume", {"code": code}, as_=cafe)
+    assert (reply.status, reply.error_code) == (404, "voucher_not_found")

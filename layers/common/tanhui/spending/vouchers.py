@@ -3,10 +3,17 @@
 A voucher is `issued` until its merchant consumes it (once), or it expires (`valid_until`); an
 expired one that was never consumed is `refunded` by the hourly refund run
 (`tanhui.spending.refunds`). Consuming is one conditional update of the voucher.
+
+The till finds the voucher by what the camera reads (the QR's URL or bare token, signed) or by
+the number the tourist's screen prints under it (`short`: the voucher id, 16 hex digits in groups
+of four, typed with or without dashes or spaces, in either case). The id is a 64-bit random serial,
+so a typed number is as hard to guess as a signature; either way only the offer's merchant may
+consume it, and another merchant's real voucher is told apart from an unknown code.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import TransactWriteError
@@ -22,10 +29,16 @@ from tanhui.models.transactions import failed_keys, transaction
 from tanhui.spending.schemas import ConsumedOut, VoucherList, VoucherOut
 
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+_TYPED = re.compile(r"[0-9A-F]{16}")  # a voucher id as typed, once dashes and spaces are gone
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\uFF0D]")  # spaces, hyphens, dashes a keyboard or IME gives
 
 
 class VoucherNotFound(errors.NotFound):
     code, message = "voucher_not_found", "No such voucher."
+
+
+class VoucherOtherMerchant(errors.Forbidden):
+    code, message = "voucher_other_merchant", "This voucher is for another merchant's offer."
 
 
 class VoucherUsed(errors.Conflict):
@@ -102,15 +115,10 @@ def image(user_id: str, voucher_file: str) -> tuple[str, bytes]:
 
 
 def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
-    """The offer's merchant takes the voucher at the till: once (409 `voucher_used`), before it
-    expires (410 `voucher_expired`); another merchant's voucher is 404."""
-    try:
-        tok = token.verify(token.parse_scanned(code).token, keyring.verifying_key, token.VOUCHER_KINDS)
-    except errors.InvalidCode as exc:
-        raise VoucherNotFound() from exc
-    if tok.partner_id != partner_id or tok.serial is None:
-        raise VoucherNotFound()
-    voucher = _get(tok.serial)
+    """The offer's merchant takes the voucher at the till, scanned or typed (`presented`): once
+    (409 `voucher_used`), before it expires (410 `voucher_expired`); another merchant's voucher is
+    403 `voucher_other_merchant`, a code that is no voucher 404."""
+    voucher = presented(partner_id, code)
     now = iso_ms(datetime.now(UTC))
     _refuse(voucher, now)
     t = transaction()
@@ -126,7 +134,7 @@ def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
             t.delete(VoucherExpiry(*VoucherExpiry.key(voucher.valid_until, voucher.voucher_id)))
     except TransactWriteError as exc:
         if (voucher.pk, voucher.sk) in failed_keys(t, exc):  # consumed or expired meanwhile
-            _refuse(_get(tok.serial), now)
+            _refuse(_get(voucher.voucher_id), now)
         raise
     try:
         name = UserProfile.get(*UserProfile.key(voucher.user_id), attributes_to_get=["display_name"])
@@ -135,6 +143,25 @@ def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
         display_name = ""
     return ConsumedOut(voucher_id=voucher.voucher_id, offer_id=voucher.offer_id, title=voucher.title,
                        display_name=display_name, consumed_at=now)
+
+
+def presented(partner_id: str, code: str) -> Voucher:
+    """The voucher a till was shown: its QR's URL or token (verified), or its typed number."""
+    typed = _SEPARATORS.sub("", code).upper()
+    if _TYPED.fullmatch(typed):
+        voucher = _get(typed)
+        if voucher.partner_id != partner_id:
+            raise VoucherOtherMerchant()
+        return voucher
+    try:
+        tok = token.verify(token.parse_scanned(code).token, keyring.verifying_key, token.VOUCHER_KINDS)
+    except errors.InvalidCode as exc:
+        raise VoucherNotFound() from exc
+    if tok.serial is None:
+        raise VoucherNotFound()
+    if tok.partner_id != partner_id:  # signed: a real voucher of another merchant
+        raise VoucherOtherMerchant()
+    return _get(tok.serial)
 
 
 def _refuse(voucher: Voucher, now: str) -> None:
