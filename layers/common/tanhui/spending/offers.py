@@ -175,7 +175,5 @@ def list_available(sort: Sort, limit: int, cursor: str | None) -> OfferList:
         keyed = [(k, o) for k, o in keyed if (k < after if sort == "newest" else k > after)]
     page = keyed[:limit]
     more = len(keyed) > limit
-    return OfferList(
-        items=[OfferOut.model_validate(o) for _, o in page],
-        next_cursor=encode_cursor({"after": {"S": page[-1][0]}}) if more else None,
-    )
+    items, _ = page_items([o for _, o in page], OfferOut.model_validate)
+    return OfferList(items=items, next_cursor=encode_cursor({"after": {"S": page[-1][0]}}) if more else None)
