@@ -51,6 +51,11 @@ EXPECTED = {
     "partner/totals_by_day.json": 403,  # a sample sub that is no partner's staff
     "engagement/leaderboard.json": 200,  # nothing credited this week: no entries, `me` null
     "engagement/medals.json": 200,
+    "engagement/leaderboard_as_operator.json": 200,  # the operator reads the board, `me` null
+    "admin/list_exports.json": 200,
+    "admin/list_projects.json": 200,
+    "admin/list_partner_users.json": 404,  # no partner FFFFFF
+    "admin/partner_quota.json": 404,
     "wellknown/apple_app_site_association.json": 200,
     "wellknown/assetlinks.json": 200,
 }
