@@ -163,6 +163,10 @@ def test_given_ticket_batch_when_printed_then_labels_carry_ticket_urls(api, make
     assert (first, last, pages) == (rows[0]["url"], rows[-1]["url"], 2)
     text = pdfium.PdfDocument(download(body["files"][0]["pdf_url"]))[0].get_textpage().get_text_range()
     assert "西湖游船 Lake cruise" in text and rows[0]["short"] in text
+    for ext in ("pdf", "csv"):  # a click on the link saves the file under a name the clerk can read
+        with urllib.request.urlopen(body["files"][0][f"{ext}_url"], timeout=30) as response:  # noqa: S310
+            saved_as = f'attachment; filename="{batch_id}-part-1.{ext}"'
+            assert response.headers["Content-Disposition"] == saved_as
 
 
 def test_given_chunk_failing_on_its_last_delivery_then_batch_is_marked_failed(

@@ -58,6 +58,8 @@ def _download(export: dict) -> dict[str, bytes]:
     for f in export["files"]:
         got = urllib3.request("GET", f["url"])
         assert got.status == 200, f["name"]
+        saved_as = f'attachment; filename="tanhui-export-{export["export_id"]}-{f["name"]}"'
+        assert got.headers["Content-Disposition"] == saved_as
         out[f["name"]] = got.data
     return out
 

@@ -124,8 +124,11 @@ def test_given_gbk_stays_file_when_uploaded_then_nights_credited_once_and_report
     assert job["coins"] == 2 * int(night.coins_per_unit) == _coins(guest.user_id)
     record = BehaviourRecord.get(*BehaviourRecord.key(keys.hotel_night(guest.user_id, _night(10))))
     assert (record.channel, record.asset_id, record.evidence["row"]) == ("import", room.asset_id, 2)
-    raw = urllib3.request("GET", job["rejects_url"]).data
+    got = urllib3.request("GET", job["rejects_url"])
+    raw = got.data
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel opens it
+    saved_as = f'attachment; filename="{job["import_id"]}-rejected_rows.csv"'
+    assert got.headers["Content-Disposition"] == saved_as
     rejects = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rejects[0] == ["手机号", "房号", "入住日期", "晚数", "原因", "reason"]  # the partner's own + why
     assert [r[:5] for r in rejects[1:]] == [

@@ -20,7 +20,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from tanhui import errors, idempotency
-from tanhui.aws import client
+from tanhui.aws import client, download_link
 from tanhui.codes import assets, issuing, keyring, labels, token
 from tanhui.config import get_settings
 from tanhui.models.assets import CodeBatch, batches_pk
@@ -279,10 +279,10 @@ def list_batches(partner_id: str, limit: int, cursor: str | None) -> CodeBatchLi
     return CodeBatchList(items=items, next_cursor=next_cursor)
 
 
-def _link(key: str) -> str:
-    return client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": get_settings().batch_bucket, "Key": key}, ExpiresIn=LINK_SECONDS
-    )
+def _link(batch: CodeBatch, chunk: int, ext: str) -> str:
+    key = chunk_key(batch.partner_id, batch.batch_id, chunk, ext)
+    filename = f"{batch.batch_id}-part-{chunk}.{ext}"
+    return download_link(get_settings().batch_bucket, key, LINK_SECONDS, filename)
 
 
 def _out(batch: CodeBatch, *, links: bool) -> CodeBatchOut:
@@ -292,8 +292,8 @@ def _out(batch: CodeBatch, *, links: bool) -> CodeBatchOut:
             files.append(
                 BatchFiles(
                     chunk=chunk,
-                    csv_url=_link(chunk_key(batch.partner_id, batch.batch_id, chunk, "csv")),
-                    pdf_url=_link(chunk_key(batch.partner_id, batch.batch_id, chunk, "pdf")),
+                    csv_url=_link(batch, chunk, "csv"),
+                    pdf_url=_link(batch, chunk, "pdf"),
                 )
             )
     return CodeBatchOut.model_validate({**batch.attribute_values, "files": files})

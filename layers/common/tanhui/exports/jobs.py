@@ -30,7 +30,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from tanhui import errors, idempotency
-from tanhui.aws import client
+from tanhui.aws import client, download_link
 from tanhui.config import get_settings
 from tanhui.exports import chain
 from tanhui.exports.merkle import Merkle
@@ -146,11 +146,8 @@ def list_exports(limit: int, cursor: str | None) -> ExportList:
 
 
 def _link(export_id: str, name: str) -> str:
-    return client("s3").generate_presigned_url(
-        "get_object",
-        Params={"Bucket": get_settings().export_bucket, "Key": file_key(export_id, name)},
-        ExpiresIn=LINK_SECONDS,
-    )
+    return download_link(get_settings().export_bucket, file_key(export_id, name), LINK_SECONDS,
+                         f"tanhui-export-{export_id}-{name}")
 
 
 def _out(job: ExportJob, *, links: bool) -> ExportOut:

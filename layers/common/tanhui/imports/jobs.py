@@ -33,7 +33,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from tanhui import bindings, errors
-from tanhui.aws import client
+from tanhui.aws import client, download_link
 from tanhui.config import get_settings
 from tanhui.imports import credit, formats, mappings, pending, plans, report, window, workbooks
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
@@ -99,12 +99,11 @@ def _accepted(filename: str, content_type: str | None) -> None:
 
 
 # ----------------------------------------------------------------------------------- views
-def _link(key: str | None) -> str | None:
+def _link(job: ImportJob, key: str | None) -> str | None:
     if not key:
         return None
-    return client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": get_settings().upload_bucket, "Key": key}, ExpiresIn=LINK_SECONDS
-    )
+    filename = f"{job.import_id}-{key.rsplit('/', 1)[-1]}"  # <import id>-report.json, -rejected_rows.csv
+    return download_link(get_settings().upload_bucket, key, LINK_SECONDS, filename)
 
 
 def _notes(job: ImportJob, lang: str) -> list[str]:
@@ -131,8 +130,8 @@ def out(job: ImportJob, *, links: bool = True, lang: str = "zh") -> ImportOut:
         reasons={k: int(v) for k, v in (job.reasons.as_dict() if job.reasons else {}).items()},
         ranges_total=int(job.ranges_total or 0),
         ranges_done=len(job.done_ranges or ()),
-        report_url=_link(job.report_key) if links else None,
-        rejects_url=_link(job.rejects_key) if links else None,
+        report_url=_link(job, job.report_key) if links else None,
+        rejects_url=_link(job, job.rejects_key) if links else None,
         created_at=job.created_at,
         updated_at=job.updated_at,
         completed_at=job.completed_at,
