@@ -1,0 +1,181 @@
+"""The on-board screen (/console/screen/<vehicle>): a tablet fixed in a boat shows the vehicle's
+rotating code, which changes on its step and still claims; it says so when the network is cut and
+recovers by itself; its access token expiring (or refused) while it stays open does not stop it.
+The step is made short (ROTATING_STEP_SECONDS, read by the same in-process API the page calls), so
+the page sees real steps go by; its loop is not faked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import factories
+from tests.browser.conftest import Staff, console_login
+from tests.browser.support import TABLET, Tab, expect
+
+STEP_SECONDS = 5
+BOAT = {"vehicle_type": "boat", "plate": "锦江 08 Jinjiang", "route_km": 8.4}
+
+
+@pytest.fixture
+def short_step(web_stack: Any) -> Iterator[int]:
+    """Rotating codes of STEP_SECONDS for this test (the API runs in this process)."""
+    from tanhui.config import get_settings
+
+    before = os.environ.get("ROTATING_STEP_SECONDS")
+    os.environ["ROTATING_STEP_SECONDS"] = str(STEP_SECONDS)
+    get_settings.cache_clear()
+    yield STEP_SECONDS
+    if before is None:
+        os.environ.pop("ROTATING_STEP_SECONDS", None)
+    else:
+        os.environ["ROTATING_STEP_SECONDS"] = before
+    get_settings.cache_clear()
+
+
+def open_screen(tab: Tab, depot: Staff, asset_id: str) -> None:
+    """Signs in as the depot's staff do on the tablet, then opens the vehicle's screen."""
+    console_login(tab, depot)
+    tab.goto(f"/console/screen/{asset_id}")
+
+
+def step_of(tab: Tab) -> str:
+    qr = tab.page.locator('[data-test="screen-qr"]')
+    qr.wait_for()
+    return qr.get_attribute("data-step") or ""
+
+
+def renewal(response: Any) -> bool:
+    return bool(response.url.endswith("/v1/auth/refresh"))
+
+
+def scanned(tab: Tab) -> str:
+    """What a tourist's phone reads off the screen: the QR decoded from a screenshot of it."""
+    import cv2
+    import numpy as np
+
+    png = tab.page.locator('[data-test="screen-qr"]').screenshot()
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert image is not None
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert text, "the QR on the screen did not decode"
+    return text
+
+
+def test_given_a_boats_screen_when_a_step_goes_by_then_a_new_code_shows_and_it_claims(
+    desk_at, staff_of, tourist, web_http, short_step,
+):
+    depot = staff_of("transport_operator", "丹霞环保游船")
+    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
+    rider = tourist("小林")
+    tab = desk_at(TABLET)
+    open_screen(tab, depot, boat.asset_id)
+
+    expect(tab.page.locator('[data-test="screen-vehicle"]')).to_have_text(boat.name)
+    expect(tab.page.get_by_text("扫码领碳币")).to_be_visible()
+    expect(tab.page.get_by_text("Scan for carbon coins")).to_be_visible()
+    expect(tab.page.locator('[data-test="screen-short"]')).not_to_have_text("—")
+    first = step_of(tab)
+    first_code = scanned(tab)
+    expect(tab.page.locator('[data-test="screen-countdown"]')).to_contain_text("秒后更新")
+    tab.check("screen")
+
+    expect(tab.page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
+        "data-step", first, timeout=(STEP_SECONDS + 5) * 1000)
+    code = scanned(tab)
+    assert code != first_code and "/Q/" in code
+    status, claim, _ = web_http.post("/v1/claims", {"code": code}, token=rider.access_token)
+    assert status == 201, claim
+    assert claim["coins"] > 0 and claim["behaviour"] == "eco_vehicle_ride"
+    tab.check("screen-next-step")
+
+
+def test_given_the_network_cut_then_the_screen_says_so_drops_the_stale_code_and_recovers_by_itself(
+    desk_at, staff_of, short_step,
+):
+    depot = staff_of("transport_operator", "丹霞环保游船")
+    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
+    tab = desk_at(TABLET)
+    tab.allow(r"ERR_INTERNET_DISCONNECTED", r"Failed to fetch", r"ERR_NETWORK_CHANGED")
+    open_screen(tab, depot, boat.asset_id)
+    before = step_of(tab)
+
+    tab.page.context.set_offline(True)
+    expect(tab.page.locator('[data-test="screen-offline"]')).to_have_text("网络中断，正在重连")
+    tab.check("offline")
+    # the last code stays while a claim of it is accepted (one step after its own), then goes
+    expect(tab.page.locator('[data-test="screen-qr"]')).to_be_hidden(timeout=(3 * STEP_SECONDS + 3) * 1000)
+    expect(tab.page.locator('[data-test="screen-stale"]')).to_be_visible()
+    tab.check("offline-stale")
+
+    tab.page.context.set_offline(False)
+    expect(tab.page.locator('[data-test="screen-qr"]')).to_be_visible(timeout=(STEP_SECONDS + 5) * 1000)
+    expect(tab.page.locator('[data-test="screen-offline"]')).to_have_text("")
+    assert step_of(tab) != before
+    tab.check("recovered")
+
+
+def test_given_the_access_token_expired_or_refused_while_the_screen_stays_open_then_it_renews_and_goes_on(
+    desk_at, staff_of, short_step,
+):
+    depot = staff_of("transport_operator", "丹霞环保游船")
+    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
+    tab = desk_at(TABLET)
+    tab.allow(r"status of 401")
+    open_screen(tab, depot, boat.asset_id)
+    page = tab.page
+    step_of(tab)
+
+    # the stored session's access token has expired (as after an hour on the road): the page's
+    # next call renews it through the refresh cookie first
+    with page.expect_response(renewal, timeout=(STEP_SECONDS + 5) * 1000) as renewed:
+        page.evaluate("""() => {
+            const s = JSON.parse(localStorage.getItem('tanhui.session'));
+            s.expires_at = Date.now() - 1000;
+            localStorage.setItem('tanhui.session', JSON.stringify(s));
+            window.dispatchEvent(new StorageEvent('storage', {key: 'tanhui.session'}));
+        }""")
+    assert renewed.value.status == 200
+    after_expiry = step_of(tab)
+    expect(page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
+        "data-step", after_expiry, timeout=(STEP_SECONDS + 5) * 1000)
+
+    # a token the API refuses (401) while it looks fresh: one refresh and the call again
+    with page.expect_response(renewal, timeout=(STEP_SECONDS + 5) * 1000) as renewed:
+        page.evaluate("""() => {
+            const s = JSON.parse(localStorage.getItem('tanhui.session'));
+            s.access_token = 'eyJhbGciOiJSUzI1NiJ9.e30.revoked';
+            s.expires_at = Date.now() + 3600 * 1000;
+            localStorage.setItem('tanhui.session', JSON.stringify(s));
+            window.dispatchEvent(new StorageEvent('storage', {key: 'tanhui.session'}));
+        }""")
+    assert renewed.value.status == 200
+    after_refusal = step_of(tab)
+    expect(page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
+        "data-step", after_refusal, timeout=(STEP_SECONDS + 5) * 1000)
+    expect(page).to_have_url(f"{tab.base_url}/console/screen/{boat.asset_id}")
+    expect(page.locator('[data-test="screen-offline"]')).to_have_text("")
+    tab.check("after-renewals")
+
+
+def test_given_another_operators_vehicle_then_neither_its_screen_nor_its_list_shows_it(desk_at, staff_of):
+    depot = staff_of("transport_operator", "丹霞环保游船")
+    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
+    other = staff_of("transport_operator", "锦江公交")
+    bus = factories.make_asset(other.partner_id, "vehicle",
+                               attributes={**BOAT, "vehicle_type": "bus", "plate": "粤F·B2046"})
+    tab = desk_at(TABLET)
+    tab.allow(r"status of 404")
+
+    console_login(tab, other, "/screens")
+    expect(tab.page.locator(f'[data-test="open-screen-{bus.asset_id}"]')).to_be_visible()
+    expect(tab.page.locator(f'[data-test="open-screen-{boat.asset_id}"]')).to_have_count(0)
+    tab.check("screens-list")
+
+    tab.goto(f"/console/screen/{boat.asset_id}")
+    expect(tab.page.locator('[data-test="screen-problem"]')).to_contain_text("无法显示本车二维码")
+    expect(tab.page.locator('[data-test="screen-qr"]')).to_have_count(0)
+    tab.check("not-theirs")
