@@ -57,6 +57,7 @@ def import_id_of(tab: Tab) -> str:
 def choose(tab: Tab, header: str, field: str) -> None:
     tab.page.locator(f'[data-test="map-{header}"]').click()
     tab.page.locator(".el-select-dropdown__item:visible", has_text=field).first.click()
+    expect(tab.page.locator(".el-select__popper:visible")).to_have_count(0)  # closed, not fading
 
 
 def test_given_a_desk_file_with_its_own_headers_when_mapped_in_the_page_then_the_stay_credits(

@@ -1,7 +1,11 @@
 // The partner files a role hands in (the API's ImportIn `type`; the roles per type as the import
 // package's specs allow them), the fields of each type, and one import's upload: POST
 // /v1/partner/imports, then the file to the presigned POST form it answers.
+import { ElMessage } from 'element-plus'
+import 'element-plus/es/components/message/style/css'
 import { api, unwrap } from '../../../api'
+import { t } from '../../../i18n'
+import { attempt } from '../../call'
 import type { components } from '../../../api/schema'
 import type { ConsoleRole, PartnerRole } from '../../types'
 
@@ -65,5 +69,18 @@ export async function upload(type: FileType, file: File): Promise<string> {
 export class UploadError extends Error {
   constructor(public status: number, detail: string) {
     super(`upload ${status}: ${detail}`)
+  }
+}
+
+/** `upload`, its failure shown in the clerk's words (the API's, or the upload's): the id or undefined. */
+export async function send(type: FileType, file: File): Promise<string | undefined> {
+  try {
+    return await upload(type, file)
+  } catch (e) {
+    if (e instanceof UploadError) {
+      ElMessage({ type: 'error', message: t('imports.upload_failed', { detail: e.status || 'network' }), showClose: true, duration: 8000 })
+      return undefined
+    }
+    return attempt(Promise.reject(e))
   }
 }
