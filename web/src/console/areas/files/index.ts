@@ -135,6 +135,14 @@ const zh: Record<string, string> = {
   'imports.why.future_date': '日期在今天之后',
   'imports.why.too_old': '日期早于 90 天前',
   'imports.why.invalid': '数据不符合要求',
+  'imports.why.asset_not_found': '找不到这个房间、商品或资产（不是本单位的）',
+  'imports.why.invalid_number': '数字不对',
+  'imports.why.invalid_value': '值不符合要求',
+  'imports.why.below_baseline': '出行次数没有超过基准',
+  'imports.why.no_fewer_days': '出行天数没有比上月少',
+  'imports.why.no_previous_month': '没有上月的出行天数',
+  'imports.why.no_saving': '用量没有低于标准',
+  'imports.why.factor_missing': '这种行为还没有折算系数',
 }
 
 const en: Record<string, string> = {
@@ -267,6 +275,14 @@ const en: Record<string, string> = {
   'imports.why.future_date': 'Date after today',
   'imports.why.too_old': 'Date more than 90 days ago',
   'imports.why.invalid': 'Values not accepted',
+  'imports.why.asset_not_found': 'No such room, product or asset of yours',
+  'imports.why.invalid_number': 'Not a valid number',
+  'imports.why.invalid_value': 'Value not accepted',
+  'imports.why.below_baseline': 'Trips not above the baseline',
+  'imports.why.no_fewer_days': 'No fewer days out than the month before',
+  'imports.why.no_previous_month': 'No days out known for the month before',
+  'imports.why.no_saving': 'Usage not below the standard',
+  'imports.why.factor_missing': 'No factor for this behaviour yet',
 }
 
 export default {
