@@ -24,6 +24,13 @@ FACTOR_FIELDS = ("method", "unit", "gco2e_per_unit", "baseline_g_per_km", "eco_g
                  "monthly_cap", "source")
 
 
+def field(scope: Any, name: str) -> Any:
+    """The input (or textarea) of a form field by its data-test: Element Plus puts the attribute on
+    the input itself."""
+    return scope.locator(f'input[data-test="{name}"], textarea[data-test="{name}"], '
+                         f'[data-test="{name}"] input, [data-test="{name}"] textarea').first
+
+
 def _admin_token(web_http: Any, admin: Staff) -> str:
     return _login(web_http, admin.phone, admin.password)
 
@@ -44,13 +51,13 @@ def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_a
     dialog.locator('[data-test="partner-submit"]').click()  # nothing typed: refused before sending
     expect(dialog).to_contain_text("请填写合作方名称")
     expect(dialog).to_contain_text("请选择类型")
-    dialog.locator('[data-test="partner-name"] input').fill(name)
+    field(dialog, "partner-name").fill(name)
     dialog.locator('[data-test="role-hotel"]').click()
-    dialog.locator('[data-test="partner-contact-name"] input').fill("陈经理")
-    dialog.locator('[data-test="partner-contact-phone"] input').fill("12345")
+    field(dialog, "partner-contact-name").fill("陈经理")
+    field(dialog, "partner-contact-phone").fill("12345")
     dialog.locator('[data-test="partner-submit"]').click()
     expect(dialog).to_contain_text("电话号码格式不对")
-    dialog.locator('[data-test="partner-contact-phone"] input').fill("020-8888 6666")
+    field(dialog, "partner-contact-phone").fill("020-8888 6666")
     desk.check("partner-register")
     dialog.locator('[data-test="partner-submit"]').click()
 
@@ -62,12 +69,12 @@ def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_a
     # a staff login for the front desk: a bad password is refused on the page first
     phone, password = unique_phone(), "desk-pass-2026"
     staff = page.locator('[data-test="staff"]')
-    staff.locator('[data-test="staff-phone"] input').fill(phone)
-    staff.locator('[data-test="staff-name"] input').fill("前台小周")
-    staff.locator('[data-test="staff-password"] input').fill("short")
+    field(staff, "staff-phone").fill(phone)
+    field(staff, "staff-name").fill("前台小周")
+    field(staff, "staff-password").fill("short")
     staff.locator('[data-test="staff-add"]').click()
     expect(staff).to_contain_text("密码至少 8 位")
-    staff.locator('[data-test="staff-password"] input').fill(password)
+    field(staff, "staff-password").fill(password)
     staff.locator('[data-test="staff-add"]').click()
     expect(staff.locator('[data-test="staff-list"]')).to_contain_text("前台小周")
     expect(staff.locator('[data-test="staff-list"]')).to_contain_text(phone)
@@ -78,12 +85,15 @@ def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_a
     alliance.locator('[data-test="alliance-switch"]').click()
     expect(alliance.locator('[data-test="alliance-state"]')).to_have_text("联盟成员")
 
-    # the monthly quota
+    # the monthly quota: none yet
     quota = page.locator('[data-test="quota"]')
-    quota.locator('[data-test="quota-coins"] input').fill("十万")
+    expect(quota.locator('[data-test="quota-now"]')).to_contain_text("不限")
+    expect(field(quota, "quota-coins")).to_be_disabled()
+    quota.locator('[data-test="quota-unlimited"]').click()  # a quota, then
+    field(quota, "quota-coins").fill("十万")
     quota.locator('[data-test="quota-save"]').click()
     expect(quota).to_contain_text("请输入 0 到 1,000,000,000 之间的整数")
-    quota.locator('[data-test="quota-coins"] input').fill("50,000")
+    field(quota, "quota-coins").fill("50,000")
     quota.locator('[data-test="quota-save"]').click()
     expect(quota.locator('[data-test="quota-now"]')).to_contain_text("50,000 碳币")
     desk.check("partner-staff-alliance-quota")
@@ -91,12 +101,20 @@ def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_a
     token = _admin_token(web_http, console_admin)
     status, body, _ = web_http.request("GET", f"/v1/admin/partners/{partner_id}", token=token)
     assert status == 200 and body["alliance"] is True and body["role"] == "hotel", body
+    assert body["monthly_coin_quota"] == 50_000, body
+
+    # opened again, the page lists the staff login and the quota from the API
+    page.reload()
+    expect(staff.locator('[data-test="staff-list"]')).to_contain_text("前台小周")
+    expect(field(quota, "quota-coins")).to_have_value("50000")
+    expect(quota.locator('[data-test="quota-now"]')).to_contain_text("50,000 碳币")
 
     # the list shows it, a member of the alliance
     page.get_by_role("link", name="合作方").first.click()
     row = page.locator('[data-test="partners"] tr', has_text=name)
     expect(row).to_contain_text("酒店")
     expect(row).to_contain_text("联盟成员")
+    expect(row).to_contain_text("50,000 碳币")
 
     # the new staff signs in to the console and works for that hotel
     page.locator('[data-test="logout"]').click()
@@ -148,16 +166,16 @@ def test_given_the_operator_when_changing_a_factor_then_the_diff_first_and_the_n
 
     page.locator('[data-test="factor-new"]').click()
     form = page.locator('[data-test="factor-form"]')
-    litre = form.locator('[data-test="f-gco2e_per_litre"] input')
+    litre = field(form, "f-gco2e_per_litre")
     expect(litre).to_have_value(str(old["gco2e_per_litre"]))  # filled from the version in effect
-    expect(form.locator('[data-test="f-source"] textarea')).to_have_value(old["source"])
-    form.locator('[data-test="f-daily_cap"] input').fill("0")
+    expect(field(form, "f-source")).to_have_value(old["source"])
+    field(form, "f-daily_cap").fill("0")
     form.locator('[data-test="factor-preview"]').click()
     expect(form.locator('[data-test="factor-problems"]')).to_contain_text("每人每日上限（碳币）须为正整数")
-    form.locator('[data-test="f-daily_cap"] input').fill(str(old["daily_cap"]))
+    field(form, "f-daily_cap").fill(str(old["daily_cap"]))
     litre.fill(str(new_litre))
     source = old["source"] + " 2026-12 复核：汽油排放因子按最新公布值调整。"
-    form.locator('[data-test="f-source"] textarea').fill(source)
+    field(form, "f-source").fill(source)
     desk.check("factor-form")
     form.locator('[data-test="factor-preview"]').click()
 
@@ -201,12 +219,12 @@ def test_given_the_operator_when_opening_and_closing_a_project_then_it_takes_no_
 
     page.locator('[data-test="project-add"]').click()
     dialog = page.locator('[data-test="project-dialog"]')
-    dialog.locator('[data-test="project-name"] input').fill(name)
-    dialog.locator('[data-test="project-description"] textarea').fill("在海珠湿地补种水生植物。")
-    dialog.locator('[data-test="project-goal"] input').fill("0")
+    field(dialog, "project-name").fill(name)
+    field(dialog, "project-description").fill("在海珠湿地补种水生植物。")
+    field(dialog, "project-goal").fill("0")
     dialog.locator('[data-test="project-submit"]').click()
     expect(dialog).to_contain_text("目标碳币须为正整数")
-    dialog.locator('[data-test="project-goal"] input').fill("20,000")
+    field(dialog, "project-goal").fill("20,000")
     desk.check("project-open")
     dialog.locator('[data-test="project-submit"]').click()
 
@@ -214,22 +232,28 @@ def test_given_the_operator_when_opening_and_closing_a_project_then_it_takes_no_
     expect(row).to_contain_text("进行中")
     expect(row).to_contain_text("0 / 20,000")
     token = _admin_token(web_http, console_admin)
-    status, body, _ = web_http.request("GET", "/v1/projects?limit=100", token=token)
+    status, body, _ = web_http.request("GET", "/v1/admin/projects?limit=100", token=token)
     project = next(p for p in body["items"] if p["name"] == name)
 
     row.locator(f'[data-test="project-close-{project["project_id"]}"]').click()
     box = page.get_by_role("dialog", name="关闭公益项目")
     expect(box).to_contain_text(f"关闭“{name}”后游客不能再向它捐赠")
     desk.check("project-close-confirm")
-    box.get_by_role("button", name="取消").click()
+    box.get_by_role("button", name="取消", exact=True).click()
     expect(row).to_contain_text("进行中")  # changed their mind: still open
 
     row.locator(f'[data-test="project-close-{project["project_id"]}"]').click()
-    box.get_by_role("button", name="关闭").click()
+    box.get_by_role("button", name="关闭", exact=True).click()
     expect(row.locator(f'[data-test="project-status-{project["project_id"]}"]')).to_have_text("已关闭")
     desk.check("project-closed")
     status, body, _ = web_http.request("GET", "/v1/projects?limit=100", token=token)
-    assert status == 200 and name not in {p["name"] for p in body["items"]}, body
+    assert status == 200 and name not in {p["name"] for p in body["items"]}, body  # tourists' list
+
+    # reloaded: among the closed ones, not among the open ones
+    page.locator('[data-test="project-filter"]').get_by_text("已关闭").click()
+    expect(page.locator('[data-test="projects"] tr', has_text=name)).to_contain_text("已关闭")
+    page.locator('[data-test="project-filter"]').get_by_text("进行中").click()
+    expect(page.locator('[data-test="projects"]')).not_to_contain_text(name)
 
 
 def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_and_has_a_public_link(
@@ -255,7 +279,7 @@ def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_
     expect(manifest.locator('[data-test="manifest-ok"]')).to_have_text("一致")
     expect(manifest.locator('[data-test="chain-ok"]')).to_have_text("一致")
     url = f"{desk.base_url}/v1/verify/exports/{export_id}"
-    expect(page.locator('[data-test="verify-url"] input')).to_have_value(url)
+    expect(field(page, "verify-url")).to_have_value(url)
     expect(page.locator('[data-test="verify-open"]')).to_have_attribute("href", url)
     desk.check("export-completed")
 
@@ -273,9 +297,10 @@ def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_
     assert verified["export_id"] == export_id and verified["manifest_ok"] is True, verified
     public.close()
 
-    # the list remembers it
+    # the list shows it, completed
     page.get_by_role("link", name="数据导出").first.click()
-    expect(page.locator('[data-test="exports"]')).to_contain_text(export_id)
+    row = page.locator('[data-test="exports"] tr', has_text=export_id)
+    expect(row).to_contain_text("已完成")
     desk.check("exports-listed")
 
 

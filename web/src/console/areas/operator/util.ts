@@ -10,6 +10,31 @@ export interface Page<T> {
   next_cursor?: string | null
 }
 
+/** One thing the page shows: `data` once loaded, `loading`, the failure in words; `reload()`. */
+export function useOne<T>(fetch: () => Promise<T>): {
+  data: Ref<T | null>
+  loading: Ref<boolean>
+  error: Ref<string>
+  reload: () => Promise<void>
+} {
+  const data = shallowRef<T | null>(null) as Ref<T | null>
+  const loading = ref(true)
+  const error = ref('')
+  async function reload(): Promise<void> {
+    loading.value = true
+    error.value = ''
+    try {
+      data.value = await fetch()
+    } catch (e) {
+      error.value = describe(e)
+    } finally {
+      loading.value = false
+    }
+  }
+  void reload()
+  return { data, loading, error, reload }
+}
+
 /** A list the API gives a page at a time: `load()` the first page, `more()` the next. */
 export function usePaged<T>(fetch: (cursor: string | null) => Promise<Page<T>>): {
   items: Ref<T[]>
