@@ -23,6 +23,7 @@ def buy_voucher(http: Http, merchant: Staff, buyer: Tourist, title: str = "ä½Žç¢
 
     from infra.local.seed import DEMO_OFFER
 
+    assert merchant.partner_id
     offer = offers.create(merchant.partner_id,
                           OfferIn.model_validate(DEMO_OFFER | {"coins_cost": 1, "title": title}))
     room = factories.make_asset(factories.partner_item("hotel"), "hotel_room")
