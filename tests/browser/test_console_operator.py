@@ -184,6 +184,7 @@ def test_given_the_operator_when_changing_a_factor_then_the_diff_first_and_the_n
     expect(diff).to_contain_text("共 2 项改动")
     expect(diff.locator('[data-test="changed"]')).to_have_count(2)
     expect(diff.locator('[data-test="new-gco2e_per_litre"]')).to_have_text(f"{new_litre:,}")
+    expect(diff.locator('[data-test="new-source"] ins')).to_have_text(source[len(old["source"]):])
     changed = diff.locator("tr.changed-row")
     expect(changed).to_have_count(2)
     expect(changed.first).to_contain_text("每升汽油排放（gCO2e）")
@@ -257,8 +258,18 @@ def test_given_the_operator_when_opening_and_closing_a_project_then_it_takes_no_
 
 
 def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_and_has_a_public_link(
-    desk, console_admin, web_stack
+    desk, console_admin, web_stack, web_http, staff_of, tourist
 ):
+    from tests import factories
+
+    # a credit recorded today: a tourist scans a scenic spot's ticket
+    spot = staff_of("scenic_spot", "丹霞山景区")
+    ticket = factories.make_asset(spot.partner_id, "ticket_product")
+    someone = tourist()
+    status, claim, _ = web_http.request("POST", "/v1/claims", {"code": factories.single_use(ticket)[0]},
+                                        token=someone.access_token)
+    assert status == 201, claim
+
     console_login(desk, console_admin, "/operator/exports")
     page = desk.page
     expect(page.get_by_role("heading", name="数据导出")).to_be_visible()
@@ -272,6 +283,7 @@ def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_
     expect(page.locator('[data-test="export-status"]')).to_have_text("已完成", timeout=15_000)
 
     files = page.locator('[data-test="files"]')
+    expect(files.locator('[data-test="rows-behaviours.jsonl"]')).to_have_text(re.compile(r"^[1-9][0-9,]*$"))
     for name in ("behaviours.csv", "behaviours.jsonl", "manifest.json"):
         expect(files.locator(f'[data-test="sha-{name}"]')).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
         expect(files.locator(f'[data-test="download-{name}"]')).to_have_attribute("href", re.compile(r"^https?://"))
