@@ -105,14 +105,20 @@ def withdraw_offer(offer_id: str) -> MerchantOfferOut:
     "token), or its number as typed from the tourist's screen (`short`: 16 hex digits, dashes, "
     "spaces and case as they come); once only. The merchant sees the offer's title and the "
     "tourist's display name, nothing more. Another merchant's voucher is 403 "
-    "`voucher_other_merchant`; a code that is no voucher 404 `voucher_not_found`.",
-    responses=responses(raises=[*STAFF, vouchers.VoucherNotFound, vouchers.VoucherOtherMerchant,
-                                vouchers.VoucherUsed, vouchers.VoucherExpired]),
+    "`voucher_other_merchant`; a code that is no voucher 404 `voucher_not_found`. With an "
+    "`Idempotency-Key` header a retry with the same key and code (the till lost the answer) "
+    "answers the consumption it made instead of 409 `voucher_used`.",
+    responses=responses(raises=[
+        *STAFF, *IDEMPOTENCY_KEY, vouchers.VoucherNotFound, vouchers.VoucherOtherMerchant,
+        vouchers.VoucherUsed, vouchers.VoucherExpired,
+    ]),
 )
 @api.allow("partner")
-def consume_voucher(body: Annotated[ConsumeIn, Body()]) -> ConsumedOut:
+def consume_voucher(
+    body: Annotated[ConsumeIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+) -> ConsumedOut:
     who = api.require_role(api.principal(app), "partner")
-    return vouchers.consume(partners.partner_of(who.user_id), who.user_id, body.code)
+    return vouchers.consume_once(partners.partner_of(who.user_id), who.user_id, body.code, idempotency_key)
 
 
 # ------------------------------------------------------------------------------- tourists

@@ -329,3 +329,26 @@ def test_given_a_voucher_number_typed_at_the_till_then_it_is_consumed_once(api, 
 def test_given_a_typed_number_that_is_no_voucher_then_404(api, cafe, code):
     reply = api.post("/v1/partner/vouchers/consume", {"code": code}, as_=cafe)
     assert (reply.status, reply.error_code) == (404, "voucher_not_found")
+
+
+def test_given_a_till_that_lost_the_answer_when_it_retries_with_its_key_then_it_gets_the_same_consumption(
+    api, cafe, register
+):
+    o, tourist = offer(api, cafe), register("小林")
+    give(tourist, 6)
+    first, second = (redeem(api, tourist, o["offer_id"]).body for _ in range(2))
+    till = {"Idempotency-Key": "till-" + first["voucher_id"]}
+
+    taken = api.post("/v1/partner/vouchers/consume", {"code": first["code"]}, as_=cafe, headers=till)
+    retried = api.post("/v1/partner/vouchers/consume", {"code": first["code"]}, as_=cafe, headers=till)
+
+    assert (taken.status, retried.status) == (200, 200)
+    assert retried.body == taken.body and taken.body["display_name"] == "小林"
+    other_code = api.post("/v1/partner/vouchers/consume", {"code": second["code"]}, as_=cafe, headers=till)
+    assert (other_code.status, other_code.error_code) == (422, "idempotency_key_reused")
+    new_key = api.post("/v1/partner/vouchers/consume", {"code": first["code"]}, as_=cafe,
+                       headers={"Idempotency-Key": "till-again"})
+    assert (new_key.status, new_key.error_code) == (409, "voucher_used")  # a new attempt: already used
+    bad_key = api.post("/v1/partner/vouchers/consume", {"code": second["code"]}, as_=cafe,
+                       headers={"Idempotency-Key": "含中文"})
+    assert (bad_key.status, bad_key.error_code) == (400, "invalid_idempotency_key")

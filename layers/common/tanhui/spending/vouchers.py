@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import TransactWriteError
 
-from tanhui import errors
+from tanhui import errors, idempotency
 from tanhui.codes import keyring, token
 from tanhui.config import get_settings
 from tanhui.models.base import iso_ms
@@ -136,13 +136,29 @@ def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
         if (voucher.pk, voucher.sk) in failed_keys(t, exc):  # consumed or expired meanwhile
             _refuse(_get(voucher.voucher_id), now)
         raise
+    return _consumed_out(voucher, now)
+
+
+def consume_once(partner_id: str, staff_id: str, code: str, key: str | None) -> ConsumedOut:
+    """`consume` with an `Idempotency-Key`: a till that lost the answer and retries with the same
+    key and code gets the consumption it made, not 409 `voucher_used`."""
+    return idempotency.once(
+        "consumes", staff_id, key, {"code": code},
+        create=lambda: consume(partner_id, staff_id, code),
+        id_of=lambda out: out.voucher_id,
+        replay=lambda voucher_id: _consumed_out(_get(voucher_id), None),
+    ).value
+
+
+def _consumed_out(voucher: Voucher, consumed_at: str | None) -> ConsumedOut:
+    """What the merchant learns of a consumed voucher: the offer and the tourist's display name."""
     try:
         name = UserProfile.get(*UserProfile.key(voucher.user_id), attributes_to_get=["display_name"])
         display_name = name.display_name
     except UserProfile.DoesNotExist:
         display_name = ""
     return ConsumedOut(voucher_id=voucher.voucher_id, offer_id=voucher.offer_id, title=voucher.title,
-                       display_name=display_name, consumed_at=now)
+                       display_name=display_name, consumed_at=consumed_at or voucher.consumed_at or "")
 
 
 def presented(partner_id: str, code: str) -> Voucher:
