@@ -1,0 +1,228 @@
+"""The console's codes and assets (二维码与资产): a hotel's rooms and their labels, a scenic spot's
+and a manufacturer's print batches, each through the page a clerk uses; a partner sees only its own."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.browser.conftest import Staff, console_login
+from tests.browser.support import Tab, expect
+
+ERRORS = json.loads((Path(__file__).resolve().parents[2] / "web/src/i18n/errors.json").read_text("utf-8"))
+LOADED = ("() => { const i = document.querySelector('[data-test=label-preview]');"
+          " return i && i.complete && i.naturalWidth > 0 }")
+
+
+def _field(tab: Tab, key: str) -> Any:
+    return tab.page.locator(f'input[data-test="field-{key}"], [data-test="field-{key}"] input').first
+
+
+def _row(tab: Tab, text: str) -> Any:
+    return tab.page.locator('[data-test="assets"] .el-table__body tr', has_text=text)
+
+
+def _add(tab: Tab, **values: str) -> None:
+    tab.page.locator('[data-test="asset-add"]').click()
+    for key, value in values.items():
+        _field(tab, key).fill(value)
+    tab.page.locator('[data-test="asset-save"]').click()
+
+
+def _pdf_qr(data: bytes) -> str:
+    """The QR of a label PDF's first page (the whole page, else label slot 0 of a sheet)."""
+    import pypdfium2
+
+    from tests.support import decode_qr, page_image, scan_label
+
+    doc = pypdfium2.PdfDocument(data)
+    image = page_image(doc, 0)
+    return decode_qr(image) or scan_label(image, 0)
+
+
+def _download(tab: Tab, selector: str) -> bytes:
+    with tab.page.expect_download() as info:
+        tab.page.locator(selector).click()
+    path = info.value.path()
+    assert path is not None
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - a presigned link of the local stack
+        return bytes(resp.read())
+
+
+# ----------------------------------------------------------------------------------- a hotel
+def test_given_a_hotel_clerk_when_adding_renaming_and_printing_a_room_then_its_label_scans_and_credits_nights(
+    desk: Tab, staff_of: Any, tourist: Any, web_http: Any, web_stack: Any
+) -> None:
+    from tests.support import decode_png
+
+    clerk = staff_of("hotel", "晨曦酒店")
+    desk.allow(r"status of 409")  # the second room 1208, refused on purpose
+    console_login(desk, clerk, "/rooms")
+    expect(desk.page.locator("h1")).to_have_text("客房")
+    expect(desk.page.locator('[data-test="assets"]')).to_contain_text("还没有客房")
+    desk.check("rooms-empty")
+
+    # the form refuses an empty room number before sending anything
+    desk.page.locator('[data-test="asset-add"]').click()
+    desk.page.locator('[data-test="asset-save"]').click()
+    expect(desk.page.locator('[data-test="asset-dialog"]')).to_contain_text("请填写房号")
+    desk.check("room-form-refused")
+    _field(desk, "room_number").fill("1208")
+    desk.page.locator('[data-test="asset-save"]').click()
+    expect(_row(desk, "1208")).to_contain_text("在用")
+    desk.check("rooms-added")
+
+    # the same number again: the API's 409 asset_exists in the clerk's words
+    _add(desk, room_number="1208")
+    expect(desk.page.locator('[data-test="asset-refused"]')).to_contain_text(ERRORS["asset_exists"]["zh"])
+    desk.check("room-exists")
+    desk.page.locator('[data-test="asset-dialog"] .el-dialog__footer button', has_text="取消").click()
+
+    # rename 1208 → 1209
+    _row(desk, "1208").locator('[data-test="asset-edit"]').click()
+    _field(desk, "room_number").fill("1209")
+    desk.page.locator('[data-test="asset-save"]').click()
+    expect(_row(desk, "1209")).to_have_count(1)
+    expect(_row(desk, "1208")).to_have_count(0)
+
+    # its label: a preview, then the PDF and the PNG, whose QRs hold the code the page shows
+    _row(desk, "1209").locator('[data-test="asset-label"]').click()
+    expect(desk.page.locator('[data-test="label-preview"]')).to_be_visible()
+    desk.page.wait_for_function(LOADED)
+    desk.check("room-label")
+    url = desk.page.locator('[data-test="label-dialog"] .url').inner_text().strip()
+    assert re.match(r"^HTTPS?://.+/Q/[0-9A-Z]+$", url), url
+    pdf = _download(desk, '[data-test="label-pdf"]')
+    assert pdf.startswith(b"%PDF")
+    assert _pdf_qr(pdf) == url
+    png = _download(desk, '[data-test="label-png"]')
+    assert png.startswith(b"\x89PNG")
+    assert decode_png(png) == url
+    desk.page.keyboard.press("Escape")
+
+    # a guest scans it: the night shows beside the room after a refresh
+    guest = tourist()
+    status, body, _ = web_http.request("POST", "/v1/claims", {"code": url.rsplit("/", 1)[-1]},
+                                       token=guest.access_token)
+    assert status == 201, body
+    web_stack.dispatcher.drain()
+    desk.page.locator('[data-test="refresh"]').click()
+    expect(_row(desk, "1209").locator('[data-test="credited"]')).to_have_text("1")
+    desk.check("rooms-credited")
+
+    # withdraw it as revoked (its label leaked): the number is free again
+    _row(desk, "1209").locator('[data-test="asset-withdraw"]').click()
+    desk.page.locator('[data-test="withdraw-revoke"]').click()
+    desk.check("room-withdraw")
+    desk.page.locator('[data-test="withdraw-confirm"]').click()
+    expect(_row(desk, "1209")).to_contain_text("已作废")
+    _add(desk, room_number="1209")
+    expect(_row(desk, "1209").filter(has_text="在用")).to_have_count(1)
+
+    desk.page.locator('[data-test="lang"]').click()
+    expect(desk.page.locator("h1")).to_have_text("Rooms")
+    desk.check("rooms-english")
+
+
+def test_given_two_hotels_then_a_clerk_sees_only_their_own_rooms(desk: Tab, staff_of: Any) -> None:
+    from tests import factories
+
+    first: Staff = staff_of("hotel", "晨曦酒店")
+    second: Staff = staff_of("hotel", "江畔酒店")
+    assert first.partner_id
+    factories.make_asset(first.partner_id, "hotel_room", attributes={"room_number": "8808"})
+    console_login(desk, second, "/rooms")
+    expect(desk.page.locator('[data-test="assets"]')).to_contain_text("还没有客房")
+    expect(desk.page.locator('[data-test="assets"]')).not_to_contain_text("8808")
+    desk.check("other-hotel-rooms")
+
+
+# ------------------------------------------------------------------------ print batches
+def _order(desk: Tab, count: str) -> None:
+    desk.page.locator('[data-test="batch-count"] input, input[data-test="batch-count"]').first.fill(count)
+    desk.page.locator('[data-test="batch-order"]').click()
+
+
+def _batch_row(desk: Tab) -> Any:
+    return desk.page.locator('[data-test="batches"] .el-table__body tr').first
+
+
+def test_given_a_scenic_spot_when_ordering_a_print_batch_then_its_pdf_and_csv_download_once_done(
+    desk: Tab, staff_of: Any, web_stack: Any
+) -> None:
+    spot = staff_of("scenic_spot", "丹霞山景区")
+    console_login(desk, spot, "/tickets")
+    _add(desk, name="成人票 Adult")
+    expect(_row(desk, "成人票")).to_contain_text("在用")
+    desk.check("tickets")
+    _row(desk, "成人票").locator('[data-test="asset-print"]').click()
+    expect(desk.page.locator("h1")).to_have_text("印制批次")
+    expect(desk.page.locator('[data-test="batches"]')).to_contain_text("还没有印制批次")
+    desk.check("batches-empty")
+
+    _order(desk, "0")  # refused before sending
+    expect(desk.page.locator(".el-form-item__error")).to_contain_text("1 至 1,000,000")
+    _order(desk, "30")
+    expect(_batch_row(desk)).to_contain_text("成人票")
+    desk.check("batch-ordered")
+    web_stack.dispatcher.drain()  # the print queue's chunk, as CodeBatchFunction does on AWS
+    expect(_batch_row(desk).locator('[data-test="batch-status"]')).to_have_text("已完成", timeout=15_000)
+    expect(_batch_row(desk).locator('[data-test="batch-progress"]')).to_have_text("30 / 30")
+    desk.check("batch-done")
+
+    _batch_row(desk).locator('[data-test="batch-files"]').click()
+    pdf_link = desk.page.locator('[data-test="batch-pdf"]').first
+    expect(pdf_link).to_be_visible()
+    desk.check("batch-files")
+    pdf = _fetch(pdf_link.get_attribute("href") or "")
+    assert pdf.startswith(b"%PDF")
+    first_code = _pdf_qr(pdf)
+    rows = list(csv.reader(io.StringIO(_fetch(
+        desk.page.locator('[data-test="batch-csv"]').first.get_attribute("href") or "").decode("utf-8-sig"))))
+    urls = [cell for row in rows for cell in row if "/Q/" in cell]
+    assert len(urls) == 30 and first_code in urls, (first_code, rows[:3])
+    # the clerk's links are the presigned files themselves (no fetch() of S3 under the CSP), in a tab
+    expect(pdf_link).to_have_attribute("target", "_blank")
+    desk.page.keyboard.press("Escape")
+
+    # revoke the batch, after its confirmation
+    _batch_row(desk).locator('[data-test="batch-revoke"]').click()
+    expect(desk.page.locator(".el-message-box")).to_contain_text("30 个二维码")
+    desk.check("batch-revoke-confirm")
+    desk.page.locator(".el-message-box__btns button", has_text="确认作废").click()
+    expect(_batch_row(desk).locator('[data-test="batch-status"]')).to_have_text("已作废")
+    desk.check("batch-revoked")
+
+
+def test_given_a_manufacturer_when_adding_a_sku_and_ordering_its_batch_then_it_prints(
+    desk: Tab, staff_of: Any, web_stack: Any
+) -> None:
+    maker = staff_of("manufacturer", "绿源电器")
+    console_login(desk, maker, "/products")
+    _add(desk, product_name="节能冰箱 BCD-200", sku="FR-200", gtin="6901234567890")  # wrong check digit
+    expect(desk.page.locator('[data-test="asset-dialog"]')).to_contain_text("GTIN 校验位不对")
+    desk.check("sku-form-refused")
+    _field(desk, "gtin").fill("6901234567892")
+    desk.page.locator('[data-test="asset-save"]').click()
+    expect(_row(desk, "FR-200")).to_contain_text("6901234567892")
+    desk.check("products")
+
+    desk.goto("/console/print-batches")
+    desk.page.locator('[data-test="batch-asset"]').click()
+    desk.page.locator(".el-select-dropdown__item", has_text="节能冰箱").click()
+    _order(desk, "1,200")
+    expect(_batch_row(desk)).to_contain_text("节能冰箱")
+    web_stack.dispatcher.drain()
+    expect(_batch_row(desk).locator('[data-test="batch-status"]')).to_have_text("已完成", timeout=15_000)
+    expect(_batch_row(desk).locator('[data-test="batch-progress"]')).to_have_text("1,200 / 1,200")
+    desk.check("sku-batch-done")
