@@ -316,17 +316,41 @@ def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_
     desk.check("exports-listed")
 
 
-def test_given_the_operator_then_the_leaderboard_of_the_platform_and_of_one_partner(desk, console_admin):
+def test_given_scans_at_a_hotel_then_the_operator_sees_them_on_the_platforms_and_the_hotels_leaderboard(
+    desk, console_admin, web_stack, web_http, staff_of, tourist
+):
+    from tests import factories
+
+    hotel = staff_of("hotel", "榜单酒店")
+    room = factories.make_asset(hotel.partner_id, "hotel_room")
+    names = [f"榜{secrets.token_hex(2)}", f"单{secrets.token_hex(2)}"]
+    for name in names:
+        someone = tourist(name)
+        status, body, _ = web_http.request("POST", "/v1/claims", {"code": factories.static(room)},
+                                           token=someone.access_token)
+        assert status == 201, body
+    web_stack.dispatcher.drain()  # the stream aggregator keeps the boards
+
     console_login(desk, console_admin, "/operator/leaderboard")
     page = desk.page
     expect(page.get_by_role("heading", name="排行榜")).to_be_visible()
-    expect(page.locator('[data-test="board"]')).to_be_visible()
+    board = page.locator('[data-test="board"]')
     expect(page.get_by_text("统计周期")).to_be_visible()
+    expect(board.locator("tbody tr").first).to_be_visible()
     desk.check("leaderboard-week")
-    page.locator('[data-test="board-period"]').get_by_text("本月").click()
+
     page.locator('[data-test="board-scope"]').get_by_text("某个合作方").click()
-    expect(page.locator('[data-test="board"]')).to_contain_text("请选择合作方")
+    expect(board).to_contain_text("请选择合作方")
+    page.locator('[data-test="board-partner"]').click()
+    page.get_by_role("option", name=re.compile(hotel.name)).click()
+    expect(board.locator("tbody tr")).to_have_count(2)  # its two guests, nobody else
+    for name in names:
+        expect(board).to_contain_text(name)
+    expect(board.locator("tbody tr").first).to_contain_text("1")
     desk.check("leaderboard-partner")
+    page.locator('[data-test="board-period"]').get_by_text("本月").click()
+    expect(board.locator("tbody tr")).to_have_count(2)
+    desk.check("leaderboard-partner-month")
 
 
 def test_given_a_partners_staff_when_opening_an_operator_page_then_forbidden(desk, staff_of):
@@ -342,3 +366,27 @@ def test_given_a_partners_staff_when_opening_an_operator_page_then_forbidden(des
         desk.goto(f"/console{path}")
         expect(page).to_have_url(f"{desk.base_url}/console/forbidden")
         expect(page.get_by_text("此账号不能打开这个页面")).to_be_visible()
+
+
+def test_given_a_tablet_then_the_operators_pages_fit_its_width(desk_at, console_admin):
+    from tests.browser.support import TABLET
+
+    tab = desk_at(TABLET)
+    console_login(tab, console_admin, "/operator/partners")
+    page = tab.page
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    for path, ready in (("/operator/partners", '[data-test="partners"]'),
+                        ("/operator/factors", '[data-test="factors"]'),
+                        (f"/operator/factors/{BEHAVIOUR}", '[data-test="versions"]'),
+                        ("/operator/projects", '[data-test="projects"]'),
+                        ("/operator/exports", '[data-test="exports"]'),
+                        ("/operator/leaderboard", '[data-test="board"]')):
+        tab.goto(f"/console{path}")
+        expect(page.locator(ready)).to_be_visible()
+        assert page.evaluate(fits), f"{path} is wider than the tablet"
+        tab.check(f"tablet-{path.strip('/').replace('/', '-')}")
+    tab.goto(f"/console/operator/factors/{BEHAVIOUR}")
+    page.locator('[data-test="factor-new"]').click()
+    expect(page.locator('[data-test="factor-form"]')).to_be_visible()
+    assert page.evaluate(fits), "the factor form is wider than the tablet"
+    tab.check("tablet-factor-form")
