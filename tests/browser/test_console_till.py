@@ -110,6 +110,24 @@ def test_given_an_expired_voucher_then_the_till_says_expired(desk_at, staff_of, 
     tab.check("expired")
 
 
+def test_given_the_network_lost_at_the_till_then_it_says_not_known_and_the_retry_takes_the_voucher(
+    desk_at, staff_of, tourist, web_http,
+):
+    cafe = staff_of("merchant", "碳惠联盟咖啡")
+    voucher = buy_voucher(web_http, cafe, tourist("小林"))
+    tab = desk_at(TABLET)
+    tab.allow(r"ERR_INTERNET_DISCONNECTED", r"Failed to fetch")
+    console_login(tab, cafe, "/till")
+    tab.page.context.set_offline(True)
+    result = take(tab, voucher["short"])
+    expect(result).to_have_attribute("data-verdict", "network")
+    expect(result).to_contain_text("网络中断")
+    tab.check("network-lost")
+    tab.page.context.set_offline(False)
+    tab.page.locator('[data-test="till-retry"]').click()
+    expect(result).to_have_attribute("data-verdict", "consumed")
+
+
 def y4m_of(png: bytes, path: Path, width: int = 640, height: int = 480, frames: int = 10) -> Path:
     """A short YUV4MPEG2 video (what Chromium's fake camera plays, looping) of the QR image on
     a white counter, as a phone is held up to the till's camera."""
