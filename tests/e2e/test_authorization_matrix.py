@@ -163,7 +163,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "DELETE /v1/partner/offers/{offer_id}": ("DELETE", "/v1/partner/offers/{withdraw_offer}", None,
                                              row(401, 403, 200, 404, 403)),
     "POST /v1/partner/vouchers/consume": ("POST", "/v1/partner/vouchers/consume", {"code": "{voucher}"},
-                                          row(401, 403, 200, 404, 403)),
+                                          row(401, 403, 200, 403, 403)),  # 403 voucher_other_merchant
     "GET /v1/offers": ("GET", "/v1/offers", None, TOURIST_ONLY),
     "GET /v1/offers/{offer_id}": ("GET", "/v1/offers/{offer}", None, TOURIST_ONLY),
     "POST /v1/redemptions": ("POST", "/v1/redemptions", {"offer_id": "NOSUCHOFFER0"},
