@@ -36,7 +36,7 @@ export function useOne<T>(fetch: () => Promise<T>): {
 }
 
 /** A list the API gives a page at a time: `load()` the first page, `more()` the next. */
-export function usePaged<T>(fetch: (cursor: string | null) => Promise<Page<T>>): {
+export interface Paged<T> {
   items: Ref<T[]>
   loading: Ref<boolean>
   loaded: Ref<boolean>
@@ -44,7 +44,9 @@ export function usePaged<T>(fetch: (cursor: string | null) => Promise<Page<T>>):
   cursor: Ref<string | null>
   load: () => Promise<void>
   more: () => Promise<void>
-} {
+}
+
+export function usePaged<T>(fetch: (cursor: string | null) => Promise<Page<T>>): Paged<T> {
   const items = shallowRef<T[]>([]) as Ref<T[]>
   const loading = ref(false)
   const loaded = ref(false)
