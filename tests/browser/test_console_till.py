@@ -86,6 +86,7 @@ def test_given_a_tourists_voucher_when_the_till_types_its_number_then_it_is_take
     result = take(tab, "0000-0000-0000-0000")
     expect(result).to_have_attribute("data-verdict", "not_found")
     expect(result).to_contain_text("券码无效")
+    tab.check("unknown")
 
     field(tab.page, "till-code").fill("")
     tab.page.locator('[data-test="till-consume"]').click()
@@ -126,6 +127,21 @@ def test_given_the_network_lost_at_the_till_then_it_says_not_known_and_the_retry
     tab.page.context.set_offline(False)
     tab.page.locator('[data-test="till-retry"]').click()
     expect(result).to_have_attribute("data-verdict", "consumed")
+
+    # the answer is lost after the server took the voucher: the retry (same Idempotency-Key) is
+    # answered with that consumption, not "already used"
+    second = buy_voucher(web_http, cafe, tourist("小王"))
+
+    def lose_answer(route: Any) -> None:
+        route.fetch()
+        route.abort("internetdisconnected")
+
+    tab.page.route("**/v1/partner/vouchers/consume", lose_answer, times=1)
+    result = take(tab, second["short"])
+    expect(result).to_have_attribute("data-verdict", "network")
+    tab.page.locator('[data-test="till-retry"]').click()
+    expect(result).to_have_attribute("data-verdict", "consumed")
+    expect(tab.page.locator('[data-test="till-who"]')).to_have_text("顾客：小王")
 
 
 def y4m_of(png: bytes, path: Path, width: int = 640, height: int = 480, frames: int = 10) -> Path:
@@ -233,6 +249,7 @@ def test_given_a_merchant_then_offers_are_published_changed_and_withdrawn_and_an
 
     row.get_by_role("button", name="修改").click()
     expect(field(page, "offer-price")).to_be_disabled()
+    desk.check("offer-change")
     field(page, "offer-stock").fill("40")
     field(page, "offer-limit").fill("")
     page.locator('[data-test="offer-save"]').click()
