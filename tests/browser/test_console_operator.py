@@ -78,6 +78,14 @@ def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_a
     staff.locator('[data-test="staff-add"]').click()
     expect(staff.locator('[data-test="staff-list"]')).to_contain_text("前台小周")
     expect(staff.locator('[data-test="staff-list"]')).to_contain_text(phone)
+    # the same phone again: the API refuses it, the page says why in Chinese
+    desk.allow(r"status of 409")
+    field(staff, "staff-phone").fill(phone)
+    field(staff, "staff-name").fill("前台小周")
+    field(staff, "staff-password").fill(password)
+    staff.locator('[data-test="staff-add"]').click()
+    expect(page.get_by_role("alert").filter(has_text="这个手机号已经注册")).to_be_visible()
+    expect(staff.locator('[data-test="staff-list"] tbody tr')).to_have_count(1)
 
     # the low-carbon alliance
     alliance = page.locator('[data-test="alliance"]')
