@@ -134,7 +134,9 @@ def test_given_a_hotel_clerk_when_adding_renaming_and_printing_a_room_then_its_l
     desk.check("rooms-english")
 
 
-def test_given_two_hotels_then_a_clerk_sees_only_their_own_rooms(desk: Tab, staff_of: Any) -> None:
+def test_given_two_partners_of_a_role_then_a_clerk_sees_only_their_own_rooms_and_batches(
+    desk: Tab, staff_of: Any, web_http: Any
+) -> None:
     from tests import factories
 
     first: Staff = staff_of("hotel", "晨曦酒店")
@@ -145,6 +147,21 @@ def test_given_two_hotels_then_a_clerk_sees_only_their_own_rooms(desk: Tab, staf
     expect(desk.page.locator('[data-test="assets"]')).to_contain_text("还没有客房")
     expect(desk.page.locator('[data-test="assets"]')).not_to_contain_text("8808")
     desk.check("other-hotel-rooms")
+    desk.page.locator('[data-test="logout"]').click()
+
+    # a scenic spot's batch is not in another scenic spot's list
+    spot: Staff = staff_of("scenic_spot", "丹霞山景区")
+    other: Staff = staff_of("scenic_spot", "南华寺景区")
+    assert spot.partner_id
+    ticket = factories.make_asset(spot.partner_id, "ticket_product")
+    _, login, _ = web_http.request("POST", "/v1/auth/login", {"phone": spot.phone, "password": spot.password})
+    order = {"asset_id": ticket.asset_id, "count": 5}
+    status, body, _ = web_http.request("POST", "/v1/partner/code-batches", order, token=login["access_token"])
+    assert status == 202, body
+    console_login(desk, other, "/print-batches")
+    expect(desk.page.locator('[data-test="batches"]')).to_contain_text("还没有印制批次")
+    expect(desk.page.locator('[data-test="batches"]')).not_to_contain_text(body["batch_id"])
+    desk.check("other-spot-batches")
 
 
 # ------------------------------------------------------------------------ print batches
@@ -226,3 +243,39 @@ def test_given_a_manufacturer_when_adding_a_sku_and_ordering_its_batch_then_it_p
     expect(_batch_row(desk).locator('[data-test="batch-status"]')).to_have_text("已完成", timeout=15_000)
     expect(_batch_row(desk).locator('[data-test="batch-progress"]')).to_have_text("1,200 / 1,200")
     desk.check("sku-batch-done")
+
+
+# ------------------------------------------------------------------------ a transport operator
+def test_given_a_boat_operator_on_a_tablet_when_adding_a_boat_then_its_code_and_its_screen_are_a_click_away(
+    desk_at: Any, staff_of: Any
+) -> None:
+    from tests.browser.support import TABLET
+    from tests.support import decode_png
+
+    tab = desk_at(TABLET)
+    operator = staff_of("transport_operator", "丹霞环保游船")
+    console_login(tab, operator, "/vehicles")
+    expect(tab.page.locator('[data-test="assets"]')).to_contain_text("还没有车船")
+    tab.page.locator('[data-test="asset-add"]').click()
+    tab.page.locator('[data-test="field-vehicle_type"]').click()
+    tab.page.locator(".el-select-dropdown__item", has_text="游船").click()
+    _field(tab, "plate").fill("丹霞1号")
+    _field(tab, "route_km").fill("0")
+    tab.page.locator('[data-test="asset-save"]').click()
+    expect(tab.page.locator('[data-test="asset-dialog"]')).to_contain_text("须为大于 0、不超过 1000 的数字")
+    tab.check("boat-form-refused")
+    _field(tab, "route_km").fill("8.5")
+    tab.page.locator('[data-test="asset-save"]').click()
+    row = _row(tab, "丹霞1号")
+    expect(row).to_contain_text("游船")
+    expect(row).to_contain_text("8.5")
+    tab.check("boats")
+
+    href = row.locator('[data-test="asset-screen"]').get_attribute("href") or ""
+    assert re.fullmatch(r"/console/screen/[0-9A-F]{6}", href), href
+    row.locator('[data-test="asset-label"]').click()
+    expect(tab.page.locator('[data-test="label-preview"]')).to_be_visible()
+    tab.page.wait_for_function(LOADED)
+    tab.check("boat-label")
+    url = tab.page.locator('[data-test="label-dialog"] .url').inner_text().strip()
+    assert decode_png(_download(tab, '[data-test="label-png"]')) == url

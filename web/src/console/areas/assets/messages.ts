@@ -84,7 +84,7 @@ const zh: Record<string, string> = {
   'assets.withdrawn.retired': '已停用：{name}',
   'assets.withdrawn.revoked': '已作废：{name}，可用同一编号重新新增',
 
-  'assets.label.title': '{name} 的二维码',
+  'assets.label.title': '{what}：{name}',
   'assets.label.loading': '正在生成二维码…',
   'assets.label.preview_alt': '{name} 的二维码预览',
   'assets.label.short': '短码（扫不出时手输）',
@@ -225,7 +225,7 @@ const en: Record<string, string> = {
   'assets.withdrawn.retired': 'Withdrawn: {name}',
   'assets.withdrawn.revoked': 'Revoked: {name}; its number can be added again',
 
-  'assets.label.title': 'Code of {name}',
+  'assets.label.title': '{what}: {name}',
   'assets.label.loading': 'Making the code…',
   'assets.label.preview_alt': 'Preview of the code of {name}',
   'assets.label.short': 'Short code (typed when the QR will not scan)',
