@@ -42,6 +42,21 @@ def open_screen(tab: Tab, depot: Staff, asset_id: str) -> None:
     tab.goto(f"/console/screen/{asset_id}")
 
 
+def boat_screen(desk_at: Any, staff_of: Any) -> tuple[Tab, Any]:
+    """A depot's boat, and its screen open on the tablet fixed in it."""
+    depot = staff_of("transport_operator", "丹霞环保游船")
+    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
+    tab = desk_at(TABLET)
+    open_screen(tab, depot, boat.asset_id)
+    return tab, boat
+
+
+def next_step(tab: Tab, after: str) -> None:
+    """Waits for the screen to show the code of a step after `after`."""
+    expect(tab.page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
+        "data-step", after, timeout=(STEP_SECONDS + 5) * 1000)
+
+
 def step_of(tab: Tab) -> str:
     qr = tab.page.locator('[data-test="screen-qr"]')
     qr.wait_for()
@@ -77,11 +92,8 @@ def scanned(tab: Tab) -> str:
 def test_given_a_boats_screen_when_a_step_goes_by_then_a_new_code_shows_and_it_claims(
     desk_at, staff_of, tourist, web_http, short_step,
 ):
-    depot = staff_of("transport_operator", "丹霞环保游船")
-    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
     rider = tourist("小林")
-    tab = desk_at(TABLET)
-    open_screen(tab, depot, boat.asset_id)
+    tab, boat = boat_screen(desk_at, staff_of)
 
     expect(tab.page.locator('[data-test="screen-vehicle"]')).to_have_text(boat.name)
     expect(tab.page.get_by_text("扫码领碳币")).to_be_visible()
@@ -92,8 +104,7 @@ def test_given_a_boats_screen_when_a_step_goes_by_then_a_new_code_shows_and_it_c
     expect(tab.page.locator('[data-test="screen-countdown"]')).to_contain_text("秒后更新")
     tab.check("screen")
 
-    expect(tab.page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
-        "data-step", first, timeout=(STEP_SECONDS + 5) * 1000)
+    next_step(tab, first)
     code = scanned(tab)
     assert code != first_code and "/Q/" in code
     status, claim, _ = web_http.post("/v1/claims", {"code": code}, token=rider.access_token)
@@ -102,29 +113,27 @@ def test_given_a_boats_screen_when_a_step_goes_by_then_a_new_code_shows_and_it_c
     tab.check("screen-next-step")
 
 
+def _with_script(tab: Tab, script: str) -> Tab:
+    tab.page.add_init_script(script)
+    return tab
+
+
 def test_given_a_tablet_whose_clock_is_an_hour_late_then_the_screen_keeps_the_servers_time(
     desk_at, staff_of, short_step,
 ):
-    depot = staff_of("transport_operator", "丹霞环保游船")
-    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
-    tab = desk_at(TABLET)
-    tab.page.add_init_script("(() => { const real = Date.now; Date.now = () => real() - 3600 * 1000; })()")
-    open_screen(tab, depot, boat.asset_id)
+    late = "(() => { const real = Date.now; Date.now = () => real() - 3600 * 1000; })()"
+    tab, _ = boat_screen(lambda screen: _with_script(desk_at(screen), late), staff_of)
     first = step_of(tab)
     left = tab.page.locator('[data-test="screen-countdown"]').inner_text()
     assert left == "正在更新…" or 0 < int(left.split()[0]) <= STEP_SECONDS, left
-    expect(tab.page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
-        "data-step", first, timeout=(STEP_SECONDS + 5) * 1000)
+    next_step(tab, first)
 
 
 def test_given_the_network_cut_then_the_screen_says_so_drops_the_stale_code_and_recovers_by_itself(
     desk_at, staff_of, short_step,
 ):
-    depot = staff_of("transport_operator", "丹霞环保游船")
-    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
-    tab = desk_at(TABLET)
+    tab, _ = boat_screen(desk_at, staff_of)
     tab.allow(r"ERR_INTERNET_DISCONNECTED", r"Failed to fetch", r"ERR_NETWORK_CHANGED")
-    open_screen(tab, depot, boat.asset_id)
     before = step_of(tab)
 
     tab.page.context.set_offline(True)
@@ -145,41 +154,26 @@ def test_given_the_network_cut_then_the_screen_says_so_drops_the_stale_code_and_
 def test_given_the_access_token_expired_or_refused_while_the_screen_stays_open_then_it_renews_and_goes_on(
     desk_at, staff_of, short_step,
 ):
-    depot = staff_of("transport_operator", "丹霞环保游船")
-    boat = factories.make_asset(depot.partner_id, "vehicle", attributes=BOAT)
-    tab = desk_at(TABLET)
+    tab, boat = boat_screen(desk_at, staff_of)
     tab.allow(r"status of 401")
-    open_screen(tab, depot, boat.asset_id)
     page = tab.page
     step_of(tab)
 
     # the stored session's access token has expired (as after an hour on the road): the page's
-    # next call renews it through the refresh cookie first
-    with page.expect_response(renewal, timeout=(STEP_SECONDS + 5) * 1000) as renewed:
-        page.evaluate("""() => {
-            const s = JSON.parse(localStorage.getItem('tanhui.session'));
-            s.expires_at = Date.now() - 1000;
-            localStorage.setItem('tanhui.session', JSON.stringify(s));
-            window.dispatchEvent(new StorageEvent('storage', {key: 'tanhui.session'}));
-        }""")
-    assert renewed.value.status == 200
-    after_expiry = step_of(tab)
-    expect(page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
-        "data-step", after_expiry, timeout=(STEP_SECONDS + 5) * 1000)
-
-    # a token the API refuses (401) while it looks fresh: one refresh and the call again
-    with page.expect_response(renewal, timeout=(STEP_SECONDS + 5) * 1000) as renewed:
-        page.evaluate("""() => {
-            const s = JSON.parse(localStorage.getItem('tanhui.session'));
-            s.access_token = 'eyJhbGciOiJSUzI1NiJ9.e30.revoked';
-            s.expires_at = Date.now() + 3600 * 1000;
-            localStorage.setItem('tanhui.session', JSON.stringify(s));
-            window.dispatchEvent(new StorageEvent('storage', {key: 'tanhui.session'}));
-        }""")
-    assert renewed.value.status == 200
-    after_refusal = step_of(tab)
-    expect(page.locator('[data-test="screen-qr"]')).not_to_have_attribute(
-        "data-step", after_refusal, timeout=(STEP_SECONDS + 5) * 1000)
+    # next call renews it through the refresh cookie first; then a token the API refuses (401)
+    # while it looks fresh: one refresh and the call again
+    for change in ({"expires_in_ms": -1000},
+                   {"expires_in_ms": 3600_000, "access_token": "eyJhbGciOiJSUzI1NiJ9.e30.revoked"}):
+        with page.expect_response(renewal, timeout=(STEP_SECONDS + 5) * 1000) as renewed:
+            page.evaluate("""change => {
+                const s = JSON.parse(localStorage.getItem('tanhui.session'));
+                s.expires_at = Date.now() + change.expires_in_ms;
+                if (change.access_token) s.access_token = change.access_token;
+                localStorage.setItem('tanhui.session', JSON.stringify(s));
+                window.dispatchEvent(new StorageEvent('storage', {key: 'tanhui.session'}));
+            }""", change)
+        assert renewed.value.status == 200, change
+        next_step(tab, step_of(tab))
     expect(page).to_have_url(f"{tab.base_url}/console/screen/{boat.asset_id}")
     expect(page.locator('[data-test="screen-offline"]')).to_have_text("")
     tab.check("after-renewals")
