@@ -12,7 +12,7 @@ from typing import Any
 
 from tests import factories
 from tests.browser.conftest import Staff, _tab_in, console_login
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESK, TABLET, Http, Tab, Tourist, expect
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESK, PHONES, TABLET, Http, Tab, Tourist, expect
 
 
 def buy_voucher(http: Http, merchant: Staff, buyer: Tourist, title: str = "低碳拿铁一杯") -> dict[str, Any]:
@@ -92,6 +92,22 @@ def test_given_a_tourists_voucher_when_the_till_types_its_number_then_it_is_take
     tab.page.locator('[data-test="till-consume"]').click()
     expect(tab.page.get_by_text("请输入券号或扫码")).to_be_visible()
     tab.check("nothing-typed")
+
+
+def test_given_the_till_on_a_phone_then_the_number_is_typed_and_the_answer_read_in_english_too(
+    desk_at, staff_of, tourist, web_http,
+):
+    cafe = staff_of("merchant", "碳惠联盟咖啡")
+    voucher = buy_voucher(web_http, cafe, tourist("Lin"))
+    tab = desk_at(PHONES[0])
+    console_login(tab, cafe, "/till")
+    tab.page.locator('[data-test="lang"]').click()
+    expect(tab.page.get_by_role("heading", name="Till")).to_be_visible()
+    result = take(tab, voucher["short"])
+    expect(result).to_contain_text("Consumed")
+    expect(result).to_contain_text("核销成功")
+    expect(tab.page.locator('[data-test="till-who"]')).to_have_text("Customer: Lin")
+    tab.check("phone-consumed-en")
 
 
 def test_given_an_expired_voucher_then_the_till_says_expired(desk_at, staff_of, tourist, web_http):
