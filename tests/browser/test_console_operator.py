@@ -185,9 +185,23 @@ def test_given_the_operator_when_changing_a_factor_then_the_diff_first_and_the_n
     source = old["source"] + " 2026-12 复核：汽油排放因子按最新公布值调整。"
     field(form, "f-source").fill(source)
     desk.check("factor-form")
+
+    # a time of its own first: the diff says from when; back to the form, then "when saved"
+    form.locator('[data-test="f-when"]').get_by_text("指定生效时间").click()
+    form.locator('[data-test="factor-preview"]').click()
+    expect(form.locator('[data-test="factor-problems"]')).to_contain_text("请选择生效时间")
+    at = form.get_by_placeholder("选择生效时间（本地时间）")
+    at.fill("2027-01-01 00:00:00")
+    at.press("Enter")
+    form.locator('[data-test="factor-preview"]').click()
+    diff = page.locator('[data-test="factor-diff"]')
+    expect(diff).to_contain_text("→ 2027-01-01 00:00")
+    diff.get_by_role("button", name="返回").click()
+    expect(diff).to_be_hidden()
+    form.locator('[data-test="f-when"]').get_by_text("保存后立即生效").click()
     form.locator('[data-test="factor-preview"]').click()
 
-    diff = page.locator('[data-test="factor-diff"]')
+    expect(diff).to_contain_text("→ 保存时立即生效")
     expect(diff).to_contain_text(f"与 v{old['version']} 的差异")
     expect(diff).to_contain_text("共 2 项改动")
     expect(diff.locator('[data-test="changed"]')).to_have_count(2)
