@@ -234,11 +234,34 @@ def test_given_a_manufacturer_when_adding_a_sku_and_ordering_its_batch_then_it_p
     expect(_row(desk, "FR-200")).to_contain_text("6901234567892")
     desk.check("products")
 
+    sent: list[tuple[str, str, dict[str, str]]] = []
+
+    def note(request: Any) -> None:
+        if "/code-batches" in request.url:
+            sent.append((request.method, request.url, request.headers))
+
+    desk.page.on("request", note)
     desk.goto("/console/print-batches")
     desk.page.locator('[data-test="batch-asset"]').click()
     desk.page.locator(".el-select-dropdown__item", has_text="节能冰箱").click()
     _order(desk, "1,200")
     expect(_batch_row(desk)).to_contain_text("节能冰箱")
+    orders = [headers for method, _, headers in sent if method == "POST"]
+    assert len(orders) == 1 and len(orders[0].get("idempotency-key", "")) >= 16, orders
+
+    # the open batch is polled while the page is open, and no longer once the clerk leaves it
+    polls = re.compile(r"/v1/partner/code-batches/[0-9A-F]{6}$")
+    for _ in range(50):
+        if any(polls.search(url) for _, url, _ in sent):
+            break
+        desk.page.wait_for_timeout(100)
+    assert any(polls.search(url) for _, url, _ in sent), sent
+    desk.page.locator("nav a", has_text="产品（SKU）").first.click()
+    expect(desk.page.locator("h1")).to_have_text("产品（SKU）")
+    left = len(sent)
+    desk.page.wait_for_timeout(4500)  # two poll intervals
+    assert not [url for _, url, _ in sent[left:] if polls.search(url)], sent[left:]
+    desk.page.locator("nav a", has_text="印制批次").first.click()
     web_stack.dispatcher.drain()
     expect(_batch_row(desk).locator('[data-test="batch-status"]')).to_have_text("已完成", timeout=15_000)
     expect(_batch_row(desk).locator('[data-test="batch-progress"]')).to_have_text("1,200 / 1,200")
