@@ -464,7 +464,8 @@ def report_console(c: dict[str, Any], missed: list[str]) -> None:
     charts = [s for s in t["sent"] if "/totals?" in s]
     say(f"  totals page over a year, Playwright, unthrottled: charts and table on screen in "
         f"{t['shown_ms']} ms, "
-        f"{t['table_rows']} table rows; /v1 requests {len(t['sent'])}: {len(charts)} totals "
+        f"{t['table_rows']} rows on the table's first page; /v1 requests {len(t['sent'])}: "
+        f"{len(charts)} totals "
         f"({', '.join(s.split('group_by=')[-1].split('&')[0] for s in charts)}) + the shell's "
         f"({', '.join(s for s in t['sent'] if s not in charts)})")
     if len(charts) != TARGETS["totals_requests"]:
