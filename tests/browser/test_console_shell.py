@@ -54,3 +54,23 @@ def test_given_a_signed_in_clerk_when_logging_out_then_the_console_asks_to_sign_
     expect(desk.page).to_have_url(f"{desk.base_url}/console/login")
     desk.goto("/console/")
     expect(desk.page).to_have_url(f"{desk.base_url}/console/login?next=/")
+
+
+def test_given_an_expired_token_when_the_refresh_gets_no_answer_then_the_session_stays(desk, staff_of):
+    """A network that flaps while the access token expires (a till's Wi-Fi, a bus's tablet):
+    the renewal that got no answer keeps the session; the next one renews it."""
+    clerk = staff_of("merchant", "绿岛咖啡")
+    console_login(desk, clerk)
+    desk.allow(r"ERR_FAILED|ERR_INTERNET_DISCONNECTED|net::")
+    expire = """() => { const s = JSON.parse(localStorage.getItem('tanhui.session'));
+                      s.expires_at = 0; localStorage.setItem('tanhui.session', JSON.stringify(s)); }"""
+    desk.page.evaluate(expire)
+    desk.page.route("**/v1/auth/refresh", lambda route: route.abort("internetdisconnected"))
+    desk.page.reload()
+    expect(desk.page.get_by_role("alert")).to_contain_text("连不上服务器")
+    assert "/console/login" not in desk.page.url
+    assert desk.page.evaluate("() => localStorage.getItem('tanhui.session')") is not None
+    desk.check("offline")
+    desk.page.unroute("**/v1/auth/refresh")
+    desk.page.locator('[data-test="retry"]').click()
+    expect(desk.page.locator('[data-test="who"]')).to_contain_text(clerk.name)

@@ -9,6 +9,8 @@ export type Profile = components['schemas']['ProfileOut']
 export type Partner = components['schemas']['PartnerOut']
 
 export const me = ref<Profile | null>(null)
+/** Why the signed-in user could not be read (offline, the server failing): the shell says so. */
+export const meError = ref<unknown>(null)
 export const partner = ref<Partner | null>(null)
 
 /** 'admin', the partner's role, or null for a tourist (who has no console). */
@@ -26,8 +28,10 @@ export function loadMe(): Promise<void> {
       const profile = await unwrap(api.GET('/v1/me'))
       partner.value = profile.role === 'partner' && profile.partner_id ? await unwrap(api.GET('/v1/partner/profile')) : null
       me.value = profile
+      meError.value = null
     })()
-    loading.catch(() => {
+    loading.catch((e: unknown) => {
+      meError.value = e
       loading = null
     })
   }
