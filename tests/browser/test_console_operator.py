@@ -65,6 +65,7 @@ def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_a
     partner_id = page.url.rsplit("/", 1)[1]
     expect(page.locator('[data-test="partner-name"]')).to_have_text(name)
     expect(page.get_by_text("+862088886666")).to_be_visible()
+    desk.check("partner-new")
 
     # a staff login for the front desk: a bad password is refused on the page first
     phone, password = unique_phone(), "desk-pass-2026"
@@ -301,6 +302,7 @@ def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_
     expect(page).to_have_url(re.compile(r"/console/operator/exports/[^/]+$"))
     export_id = page.url.rsplit("/", 1)[1]
     expect(page.locator('[data-test="export-status"]')).to_have_text(re.compile("排队中|生成中|已完成"))
+    desk.check("export-ordered")
     web_stack.dispatcher.drain()  # `make run` runs ExportFunction from the queue in the background
     expect(page.locator('[data-test="export-status"]')).to_have_text("已完成", timeout=15_000)
 
@@ -336,6 +338,14 @@ def test_given_the_operator_when_ordering_an_export_then_it_completes_audits_ok_
     row = page.locator('[data-test="exports"] tr', has_text=export_id)
     expect(row).to_contain_text("已完成")
     desk.check("exports-listed")
+
+    # in English
+    page.locator('[data-test="lang"]').click()
+    expect(row).to_contain_text("Completed")
+    row.locator('[data-test="export-link"]').click()
+    expect(page.get_by_role("heading", name=re.compile("^Export"))).to_be_visible()
+    expect(page.locator('[data-test="manifest-ok"]')).to_have_text("matches")
+    desk.check("export-en")
 
 
 def test_given_scans_at_a_hotel_then_the_operator_sees_them_on_the_platforms_and_the_hotels_leaderboard(
