@@ -183,3 +183,30 @@ def test_given_filter_rules_then_prefix_exists_and_anything_but_match_as_lambda_
     assert not matches_any([json.dumps({"dynamodb": {"NewImage": [{"exists": True}]}})], record)
     with pytest.raises(ValueError):
         matches_any([json.dumps({"eventName": [{"numeric": [">", 0]}]})], record)
+
+
+def test_given_a_year_of_totals_then_its_month_queries_run_at_once_not_one_after_another(monkeypatch):
+    import threading
+    import time
+
+    from tanhui.models.reductions import Totals
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class SlowIndex:  # a round trip of 50 ms a Query, as DynamoDB's latency would be
+        def query(self, *_args, **_kwargs):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return []
+
+    monkeypatch.setattr(Totals, "by_partner", SlowIndex())
+    started = time.perf_counter()
+
+    out = totals.query("2025-12-07", "2026-12-06", "day", partner_id="ABCDEF")
+
+    assert out.groups == [] and peak[0] >= 10  # 13 months, `QUERY_THREADS` at a time
+    assert time.perf_counter() - started < 13 * 0.05 / 2

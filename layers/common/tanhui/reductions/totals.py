@@ -14,7 +14,8 @@ would be one more group here once assets carry one.
 
 Reading: a range of days is one bounded Query per month and shard (sort keys BETWEEN the first and
 last day): ≤ 13 × 8 = 104 Queries for the longest range (366 days) of the admin view, ≤ 13 gsi1
-Queries for a partner's own view (eventually consistent, as the stream is); never a Scan.
+Queries for a partner's own view (eventually consistent, as the stream is); never a Scan. They
+run `QUERY_THREADS` at a time, so a year answers in about a month's time.
 
 Hot keys: the stream is read per shard, one batch (≤ 100 records) at a time, and a batch's deltas
 are summed per item before they are written, so an item is written at most once per transaction,
@@ -30,7 +31,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from tanhui import errors
 from tanhui.models.assets import Asset
@@ -51,6 +54,7 @@ from tanhui.reductions.schemas import Group, Sums, TotalsOut
 GROUPS = ("behaviour", "partner", "asset")
 PARTNER_GROUPS = ("behaviour", "asset")
 MAX_DAYS = 366
+QUERY_THREADS = 10  # models.base.TableMeta.max_pool_connections: a connection each
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -125,14 +129,13 @@ def query(
     group = "behaviour" if group_by == "day" else str(group_by)
     lo, hi = totals_sk_range(first.isoformat(), last.isoformat())
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for month in _months(first, last):
-        if partner_id is not None:
-            gsi1pk = partner_totals_gsi1pk(partner_id, group, month)
-            items = Totals.by_partner.query(gsi1pk, Totals.gsi1sk.between(lo, hi))
-            found = ((item, str(item.gsi1sk)) for item in items)
-        else:
-            found = ((item, item.sk) for pk in totals_pks(group, month)
-                     for item in Totals.query(pk, Totals.sk.between(lo, hi)))
+    months = _months(first, last)
+    if partner_id is not None:
+        reads = [_read(Totals.by_partner, partner_totals_gsi1pk(partner_id, group, m), Totals.gsi1sk, lo, hi)
+                 for m in months]
+    else:
+        reads = [_read(Totals, pk, Totals.sk, lo, hi) for m in months for pk in totals_pks(group, m)]
+    for found in _concurrently(reads):
         for item, sk in found:
             day, value = day_and_value(sk)
             s = sums[day if group_by == "day" else value]
@@ -152,6 +155,24 @@ def query(
         totals=Sums(gco2e=sum(x.gco2e for x in groups), coins=sum(x.coins for x in groups),
                     count=sum(x.count for x in groups)),
     )
+
+
+def _read(source: Any, pk: str, sort_key: Any, lo: str, hi: str) -> Callable[[], list[tuple[Totals, str]]]:
+    """One bounded Query (the table's or the partner's index), read whole: (item, sort key) pairs."""
+    def read() -> list[tuple[Totals, str]]:
+        items = source.query(pk, sort_key.between(lo, hi))
+        return [(item, str(getattr(item, sort_key.attr_name))) for item in items]
+
+    return read
+
+
+def _concurrently(reads: list[Callable[[], list[tuple[Totals, str]]]]) -> list[list[tuple[Totals, str]]]:
+    """The Queries of a range at once, `QUERY_THREADS` at a time: a year (13 months, each one
+    Query of a partner's index or 8 shards of the table) costs about a month's round trips."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, min(QUERY_THREADS, len(reads)))) as pool:
+        return list(pool.map(lambda read: read(), reads))
 
 
 def _names(group_by: str, partner_id: str | None, keys: list[str]) -> dict[str, str]:
