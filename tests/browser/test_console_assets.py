@@ -1,5 +1,6 @@
-"""The console's codes and assets (二维码与资产): a hotel's rooms and their labels, a scenic spot's
-and a manufacturer's print batches, each through the page a clerk uses; a partner sees only its own."""
+"""The console's codes and assets (二维码与资产): a hotel's rooms and their labels, a boat operator's
+boat (on a tablet), a scenic spot's and a manufacturer's print batches, each through the page a clerk
+uses; a partner sees only its own."""
 
 from __future__ import annotations
 
