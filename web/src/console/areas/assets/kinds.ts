@@ -88,8 +88,3 @@ export function fileName(...parts: string[]): string {
   const base = parts.join('-').replace(/[^A-Za-z0-9.-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '')
   return base || 'code'
 }
-
-/** Asia/Shanghai's date `daysBack` days before today, YYYY-MM-DD (the totals' local days). */
-export function shanghaiDay(daysBack = 0): string {
-  return new Date(Date.now() + 8 * 3600_000 - daysBack * 86400_000).toISOString().slice(0, 10)
-}
