@@ -19,6 +19,9 @@ Queries: moto answers a Query of the table (not of an index) by sorting every it
 and keeping its partition's, so each one cost more as the table grew (a refund run's 1,000 queries
 took a minute late in the test session). Here it reads the partition only, as DynamoDB does.
 
+Queries of an index: moto compares every item of the table with the key; here an index's items
+are mapped by its hash key once, and the map is kept until the next write (`_index_items`).
+
 Updates: plain update expressions are applied without moto's interpreter, each expression is
 parsed once and an item is measured once (`moto_updates`).
 """
@@ -52,8 +55,13 @@ def make_moto_writes_atomic() -> None:
         original = getattr(DynamoDBBackend, name)
 
         def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            global _GENERATION
             with lock:
-                return __original(self, *args, **kwargs)
+                _GENERATION += 1  # before and after: an index read during the write is not kept
+                try:
+                    return __original(self, *args, **kwargs)
+                finally:
+                    _GENERATION += 1
 
         setattr(DynamoDBBackend, name, locked)
     DynamoDBBackend._tanhui_atomic = True  # type: ignore[attr-defined]
@@ -62,6 +70,7 @@ def make_moto_writes_atomic() -> None:
 
 
 _QUERYING = threading.local()  # (table, hash key) of the table Query this thread is in
+_GENERATION = 0  # moto's DynamoDB writes so far (each counts twice): an index's items are good until it moves
 
 
 def _query_the_partition_only() -> None:
@@ -72,7 +81,8 @@ def _query_the_partition_only() -> None:
     def partition_items(self: Any) -> list[Any]:
         table, key = getattr(_QUERYING, "partition", (None, None))
         if table is not self:
-            return all_items(self)
+            table, attr, value = getattr(_QUERYING, "index", (None, None, None))
+            return _index_items(self, attr, value, all_items) if table is self else all_items(self)
         found = self.items.get(key)  # a defaultdict: .get adds no empty partition
         if found is None:
             return []
@@ -81,6 +91,13 @@ def _query_the_partition_only() -> None:
 
     def table_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        conditions = kwargs.get("hash_key_conditions") or []
+        if index_name and len(conditions) == 1:  # an index's partition: its items by that key
+            _QUERYING.index = (self, *conditions[0])
+            try:
+                return query(self, hash_key, *args, **kwargs)
+            finally:
+                _QUERYING.index = (None, None, None)
         if index_name or hash_key is None:
             return query(self, hash_key, *args, **kwargs)
         _QUERYING.partition = (self, hash_key)
@@ -91,6 +108,25 @@ def _query_the_partition_only() -> None:
 
     Table.all_items = partition_items  # type: ignore[method-assign]
     Table.query = table_query  # type: ignore[method-assign]
+
+
+_INDEXES: dict[tuple[int, str], tuple[int, Any, dict[Any, list[Any]]]] = {}
+
+
+def _index_items(table: Any, attr: str, value: Any, all_items: Any) -> list[Any]:
+    """The items whose `attr` is `value`, from a map of the table's items by `attr` built in one
+    pass and kept until the next write: a page's Queries of one index (a year of totals is 13, by
+    month) read a partition each instead of every item of the table each (moto's way)."""
+    generation = _GENERATION
+    kept = _INDEXES.get((id(table), attr))
+    if kept is None or kept[0] != generation or kept[1] is not table:
+        by_value: dict[Any, list[Any]] = {}
+        for item in all_items(table):
+            found = getattr(item, "attrs", {}).get(attr)
+            if found is not None:
+                by_value.setdefault((found.type, str(found.value)), []).append(item)
+        kept = _INDEXES[(id(table), attr)] = (generation, table, by_value)
+    return list(kept[2].get((value.type, str(value.value)), ()))
 
 
 _LOCK = threading.RLock()

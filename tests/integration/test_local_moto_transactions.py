@@ -84,3 +84,32 @@ def test_given_many_partitions_then_a_query_reads_its_own_in_key_order_and_an_in
     assert [i["sk"]["S"] for i in mine["Items"]] == ["S3", "S2", "S1"]
     assert sorted_every_item == [3]  # the partition's items, not the table's
     assert [i["gsi1sk"]["S"] for i in indexed["Items"]] == ["1", "2", "3", "91", "92", "93"]
+
+
+def test_given_writes_between_index_queries_then_each_query_sees_them_and_reads_reuse_the_map(aws):
+    """An index Query reads the items mapped by its hash key; the map is rebuilt after any write, so
+    a put, an update that moves an item to another key and a delete all show at once."""
+    from infra.local import moto_atomic
+
+    ddb, table = boto3.client("dynamodb"), aws.env["TABLE_NAME"]
+    a, b = (f"IX#{secrets.token_hex(4)}" for _ in range(2))
+
+    def index(key: str) -> list[str]:
+        found = ddb.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
+                          ExpressionAttributeValues={":p": {"S": key}})
+        return [i["pk"]["S"] for i in found["Items"]]
+
+    for n in range(3):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"{a}-{n}"}, "sk": {"S": "X"},
+                                           "gsi1pk": {"S": a}, "gsi1sk": {"S": str(n)}})
+    assert index(a) == [f"{a}-0", f"{a}-1", f"{a}-2"] and index(b) == []
+    maps = [v[2] for k, v in moto_atomic._INDEXES.items() if k[1] == "gsi1pk"]
+    assert index(a) and [v[2] for k, v in moto_atomic._INDEXES.items() if k[1] == "gsi1pk"] == maps  # kept
+
+    ddb.update_item(TableName=table, Key={"pk": {"S": f"{a}-1"}, "sk": {"S": "X"}},
+                    UpdateExpression="SET gsi1pk = :b", ExpressionAttributeValues={":b": {"S": b}})
+    assert index(a) == [f"{a}-0", f"{a}-2"] and index(b) == [f"{a}-1"]
+    ddb.delete_item(TableName=table, Key={"pk": {"S": f"{a}-0"}, "sk": {"S": "X"}})
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": {
+        "pk": {"S": f"{b}-9"}, "sk": {"S": "X"}, "gsi1pk": {"S": b}, "gsi1sk": {"S": "9"}}}}])
+    assert index(a) == [f"{a}-2"] and index(b) == [f"{a}-1", f"{b}-9"]
