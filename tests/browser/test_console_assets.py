@@ -4,14 +4,13 @@ uses; a partner sees only its own."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import Staff, console_login
+from tests.browser.console_support import csv_rows, download, field
 from tests.browser.support import Tab, expect
 
 ERRORS = json.loads((Path(__file__).resolve().parents[2] / "web/src/i18n/errors.json").read_text("utf-8"))
@@ -20,7 +19,7 @@ LOADED = ("() => { const i = document.querySelector('[data-test=label-preview]')
 
 
 def _field(tab: Tab, key: str) -> Any:
-    return tab.page.locator(f'input[data-test="field-{key}"], [data-test="field-{key}"] input').first
+    return field(tab.page, f"field-{key}")
 
 
 def _row(tab: Tab, text: str) -> Any:
@@ -43,15 +42,6 @@ def _pdf_qr(data: bytes) -> str:
     doc = pypdfium2.PdfDocument(data)
     image = page_image(doc, 0)
     return decode_qr(image) or scan_label(image, 0)
-
-
-def _download(tab: Tab, selector: str) -> bytes:
-    with tab.page.expect_download() as info:
-        tab.page.locator(selector).click()
-    path = info.value.path()
-    assert path is not None
-    with open(path, "rb") as f:
-        return f.read()
 
 
 # ----------------------------------------------------------------------------------- a hotel
@@ -97,10 +87,10 @@ def test_given_a_hotel_clerk_when_adding_renaming_and_printing_a_room_then_its_l
     desk.check("room-label")
     url = desk.page.locator('[data-test="label-dialog"] .url').inner_text().strip()
     assert re.match(r"^HTTPS?://.+/Q/[0-9A-Z]+$", url), url
-    pdf = _download(desk, '[data-test="label-pdf"]')
+    pdf = download(desk, '[data-test="label-pdf"]')
     assert pdf.startswith(b"%PDF")
     assert _pdf_qr(pdf) == url
-    png = _download(desk, '[data-test="label-png"]')
+    png = download(desk, '[data-test="label-png"]')
     assert png.startswith(b"\x89PNG")
     assert decode_png(png) == url
     desk.page.keyboard.press("Escape")
@@ -197,10 +187,10 @@ def test_given_a_scenic_spot_when_ordering_a_print_batch_then_its_pdf_and_csv_do
     expect(pdf_link).to_be_visible()
     desk.check("batch-files")
     # the presigned links answer as attachments: a click saves each file, the page stays
-    pdf = _download(desk, '[data-test="batch-pdf"]')
+    pdf = download(desk, '[data-test="batch-pdf"]')
     assert pdf.startswith(b"%PDF")
     first_code = _pdf_qr(pdf)
-    rows = list(csv.reader(io.StringIO(_download(desk, '[data-test="batch-csv"]').decode("utf-8-sig"))))
+    rows = csv_rows(download(desk, '[data-test="batch-csv"]'))
     urls = [cell for row in rows for cell in row if "/Q/" in cell]
     assert len(urls) == 30 and first_code in urls, (first_code, rows[:3])
     expect(desk.page).to_have_url(re.compile(r"/console/print-batches"))
@@ -295,4 +285,4 @@ def test_given_a_boat_operator_on_a_tablet_when_adding_a_boat_then_its_code_and_
     tab.page.wait_for_function(LOADED)
     tab.check("boat-label")
     url = tab.page.locator('[data-test="label-dialog"] .url').inner_text().strip()
-    assert decode_png(_download(tab, '[data-test="label-png"]')) == url
+    assert decode_png(download(tab, '[data-test="label-png"]')) == url

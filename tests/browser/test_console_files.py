@@ -6,13 +6,12 @@ report and downloads the rows not credited. Another hotel's staff sees none of i
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import re
 from datetime import date, timedelta
 from typing import Any
 
 from tests.browser.conftest import console_login
+from tests.browser.console_support import BOM, csv_rows, download
 from tests.browser.support import Tab, expect
 
 ROOM = "1208"
@@ -105,11 +104,9 @@ def test_given_a_desk_file_with_its_own_headers_when_mapped_in_the_page_then_the
     expect(desk.page.locator('[data-test="notes"]')).to_contain_text("序号")
     desk.check("report")
 
-    with desk.page.expect_download() as got:
-        desk.page.locator('[data-test="rejects"]').click()
-    rejects = got.value.path().read_bytes()
-    assert rejects.startswith(b"\xef\xbb\xbf"), rejects[:20]
-    rows = list(csv.reader(io.StringIO(rejects.decode("utf-8-sig"))))
+    rejects = download(desk, '[data-test="rejects"]')
+    assert rejects.startswith(BOM), rejects[:20]
+    rows = csv_rows(rejects)
     assert "原因" in rows[0] and "住客电话" in rows[0], rows[0]
     assert len(rows) == 2 and "9999" in rows[1], rows
 

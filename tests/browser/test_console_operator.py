@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Staff, _login, console_login
+from tests.browser.console_support import field
 from tests.browser.support import expect
 
 # A behaviour no other browser test claims or imports (a property manager's gate records), and a
@@ -22,13 +23,6 @@ BEHAVIOUR = "car_free_day"
 FACTOR_FIELDS = ("method", "unit", "gco2e_per_unit", "baseline_g_per_km", "eco_g_per_km", "fuel_ml_per_km",
                  "gco2e_per_litre", "baseline_units", "categories", "coins_per_unit", "daily_cap",
                  "monthly_cap", "source")
-
-
-def field(scope: Any, name: str) -> Any:
-    """The input (or textarea) of a form field by its data-test: Element Plus puts the attribute on
-    the input itself."""
-    return scope.locator(f'input[data-test="{name}"], textarea[data-test="{name}"], '
-                         f'[data-test="{name}"] input, [data-test="{name}"] textarea').first
 
 
 def _admin_token(web_http: Any, admin: Staff) -> str:

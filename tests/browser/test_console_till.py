@@ -12,6 +12,7 @@ from typing import Any
 
 from tests import factories
 from tests.browser.conftest import Staff, _tab_in, console_login
+from tests.browser.console_support import field
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESK, PHONES, TABLET, Http, Tab, Tourist, expect
 
 
@@ -33,11 +34,6 @@ def buy_voucher(http: Http, merchant: Staff, buyer: Tourist, title: str = "ä½Žç¢
                                    headers={"Idempotency-Key": str(uuid.uuid4())})
     assert status == 201, voucher
     return dict(voucher)
-
-
-def field(page: Any, name: str) -> Any:
-    """A form field by its data-test (Element Plus puts it on the <input> or on its wrapper)."""
-    return page.locator(f'input[data-test="{name}"], [data-test="{name}"] input')
 
 
 def take(tab: Tab, typed: str) -> Any:

@@ -4,11 +4,10 @@ who sees none of the first's figures."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from tests.browser.conftest import console_login
+from tests.browser.console_support import BOM, csv_rows, download
 from tests.browser.support import Tab, expect
 
 
@@ -46,11 +45,9 @@ def test_given_scans_of_a_hotels_room_then_its_totals_show_charts_a_table_and_a_
     expect(table).to_contain_text(room.name)
     desk.check("totals-by-asset")
 
-    with desk.page.expect_download() as got:
-        desk.page.locator('[data-test="export"]').click()
-    data = got.value.path().read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf"), data[:10]
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    data = download(desk, '[data-test="export"]')
+    assert data.startswith(BOM), data[:10]
+    rows = csv_rows(data)
     assert rows[0] == ["资产", "发放次数", "碳币", "减碳量（克 CO₂e）"], rows[0]
     assert rows[1][0] == room.name and rows[1][1:3] == ["2", "4"], rows
     assert rows[-1][0] == "合计", rows
