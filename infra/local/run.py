@@ -21,9 +21,11 @@ import socket
 import sys
 import threading
 import warnings
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from infra.local.cfn import ROOT
 
@@ -195,6 +197,8 @@ def _guide(stack: Stack, demo: dict[str, Any], state: str, public: str, web: str
     room = public.upper() + printed[printed.index("/Q/"):]  # where this run's codes point
     hotel = demo["partners"]["hotel"]["partner_id"]
     qr = render.terminal(room)
+    # a stay a week ago: inside the files' 90-day window whenever the banner is read
+    arrived = f"{datetime.now(ZoneInfo('Asia/Shanghai')).date() - timedelta(days=7):%Y/%m/%d}"
     return f"""{qr}
   ↑ the demo hotel room's code: scan it with a phone on this network (WeChat, Alipay or the
     camera) to register and claim its coins.  {room}
@@ -202,6 +206,7 @@ def _guide(stack: Stack, demo: dict[str, Any], state: str, public: str, web: str
 
 Tanhui is running.
   Web app (H5)   {public}/   ({web})
+  Console        {public}/console/   (partner staff and the operator: the …_PHONE / …_PASSWORD of demo.env)
   API            {stack.url}   (OpenAPI: {stack.url}/openapi.json, Swagger UI: {stack.url}/docs)
   AWS endpoint   {stack.endpoint}   (moto: DynamoDB, S3, SQS, Cognito, Secrets Manager)
   Demo logins    {LOCAL_DIR / "demo.json"}   (with demo assets and their codes)
@@ -213,9 +218,9 @@ Try:
   curl -s -X POST {stack.url}/v1/auth/login -H 'content-type: application/json' \\
        -d '{{"phone": "{t["phone"]}", "password": "{t["password"]}"}}'
 
-  A partner file (the demo hotel's stays, GBK as Excel saves it; README "Partner files" shows the
-  presigned upload a partner's own app uses):
-  printf '手机号,房号,入住日期,晚数\\r\\n{_local(t["phone"])},1208,2026/11/20,2\\r\\n' | iconv -t GBK | \\
+  A partner file (the demo hotel's stays, GBK as Excel saves it; docs/partners.md "Partner files"
+  shows the console's upload and the presigned one a partner's own app uses):
+  printf '手机号,房号,入住日期,晚数\\r\\n{_local(t["phone"])},1208,{arrived},2\\r\\n' | iconv -t GBK | \\
     curl -s -X PUT -H 'content-type: text/csv' --data-binary @- \\
     {stack.endpoint}/{demo["upload_bucket"]}/partners/{hotel}/hotel_stays/stays.csv
 

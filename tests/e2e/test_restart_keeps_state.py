@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +230,9 @@ def test_given_public_url_when_make_run_starts_then_codes_and_the_banner_point_t
             assert shown, "the banner shows no code URL on PUBLIC_URL"
             assert "█" in banner or "▀" in banner  # the code as a QR a phone can scan off the terminal
             assert f"Web app (H5)   {public}/" in banner
+            assert f"Console        {public}/console/" in banner
+            stay = re.search(r"1208,(\d{4}/\d\d/\d\d),2", banner)  # the banner's file: a stay in the window
+            assert stay and 0 < (date.today() - datetime.strptime(stay.group(1), "%Y/%m/%d").date()).days < 30
             # the code the banner shows is one the run printed (same token), and it claims
             url = shown.group(1)
             assert url.endswith(demo["assets"]["hotel_room"]["codes"][0]["url"].rsplit("/Q/", 1)[1])
