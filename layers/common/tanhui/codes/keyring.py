@@ -5,7 +5,7 @@ Secret formats (JSON):
     nested, after rotations:  {"active_kid": 2, "keys": {"1": "<key>", "2": "<key>"},
                                "retired": [1]}
 The active kid signs; every other listed kid still verifies; a kid that is listed in `retired`
-or absent is refused. See README "Rotating code-signing keys".
+or absent is refused. See docs/developers/architecture.md, "Rotating code-signing keys".
 """
 
 from __future__ import annotations

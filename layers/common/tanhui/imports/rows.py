@@ -75,7 +75,7 @@ def canonical_column(file_type: str, text: str) -> str | None:
 
 
 def schemas_markdown() -> str:
-    """The README's table of file columns, made from the specs."""
+    """The table of file columns in docs/partners.md, made from the specs."""
     lines = ["| file type | column | required | value | also accepted as |", "|---|---|---|---|---|"]
     for spec in SPECS.values():
         for i, c in enumerate(spec.columns):

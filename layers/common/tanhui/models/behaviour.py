@@ -42,7 +42,7 @@ BEHAVIOUR_SK = "BEHAVIOUR"
 STATUS_CREDITED = "credited"
 STATUS_REVOKED = "revoked"
 RECORDED_SHARDS = 16
-# the fields `content_hash` covers (README "Verifying an export"); `key` is the pk
+# the fields `content_hash` covers (docs/operators.md, "Exports and their verification"); `key` is the pk
 HASHED_FIELDS = (
     "key", "claim_id", "user_id", "behaviour", "channel", "partner_id", "asset_id", "evidence",
     "factor_version", "coins", "gco2e", "occurred_at", "created_at", "kind", "status",

@@ -7,7 +7,7 @@
     4  Update  the wallet: coins - cost, if coins >= cost         } .add_movement
     5  Update  the tourist's count of this offer, if under per_user_limit (only with a limit)
 
-The offer is the one item redemptions of different tourists share (README "Spending coins").
+The offer is the one item redemptions of different tourists share (docs/tourists.md, "Spending coins").
 A retry with the same `Idempotency-Key` and body answers with the same voucher.
 """
 
