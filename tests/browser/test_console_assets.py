@@ -205,7 +205,7 @@ def test_given_a_scenic_spot_when_ordering_a_print_batch_then_its_pdf_and_csv_do
     desk.check("batch-revoked")
 
 
-def test_given_a_manufacturer_when_adding_a_sku_and_ordering_its_batch_then_it_prints(
+def test_given_a_manufacturer_when_adding_a_sku_and_ordering_its_batch_then_it_prints_and_downloads(
     desk: Tab, staff_of: Any, web_stack: Any
 ) -> None:
     maker = staff_of("manufacturer", "绿源电器")
@@ -250,6 +250,17 @@ def test_given_a_manufacturer_when_adding_a_sku_and_ordering_its_batch_then_it_p
     expect(_batch_row(desk).locator('[data-test="batch-status"]')).to_have_text("已完成", timeout=15_000)
     expect(_batch_row(desk).locator('[data-test="batch-progress"]')).to_have_text("1,200 / 1,200")
     desk.check("sku-batch-done")
+
+    # downloaded: the packaging labels carry the SKU's GS1 Digital Link (its GTIN as 14 digits), one row
+    # a code in the CSV
+    _batch_row(desk).locator('[data-test="batch-files"]').click()
+    expect(desk.page.locator('[data-test="batch-pdf"]').first).to_be_visible()
+    pdf = download(desk, '[data-test="batch-pdf"]')
+    first_code = _pdf_qr(pdf)
+    assert "/01/06901234567892/21/" in first_code, first_code
+    rows = csv_rows(download(desk, '[data-test="batch-csv"]'))
+    urls = [cell for row in rows for cell in row if "/01/06901234567892/21/" in cell]
+    assert first_code in urls and len(set(urls)) == len(urls), (first_code, len(urls))
 
 
 # ------------------------------------------------------------------------ a transport operator
