@@ -319,7 +319,7 @@ def audit_export(export_id: str) -> AuditOut:
     responses=responses(raises=[totals.InvalidDate, totals.InvalidRange, totals.RangeTooLong,
                                 totals.InvalidGroupBy]),
 )
-def get_totals(from_day: FromDay = None, to: ToDay = None, group_by: GroupBy = None) -> TotalsOut:
+def get_totals(from_day: FromDay, to: ToDay, group_by: GroupBy) -> TotalsOut:
     _admin()
     return totals.query(from_day, to, group_by)
 

@@ -385,7 +385,7 @@ def get_import(import_id: str, accept_language: Annotated[str | None, Header()] 
     responses=responses(raises=[*STAFF, totals.InvalidDate, totals.InvalidRange, totals.RangeTooLong,
                                 totals.InvalidGroupBy]),
 )
-def get_totals(from_day: FromDay = None, to: ToDay = None, group_by: GroupBy = None) -> TotalsOut:
+def get_totals(from_day: FromDay, to: ToDay, group_by: GroupBy) -> TotalsOut:
     return totals.query(from_day, to, group_by, partner_id=_partner_id())
 
 

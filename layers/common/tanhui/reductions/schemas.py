@@ -35,11 +35,12 @@ class TotalsOut(ResponseModel):
     totals: Sums
 
 
-# the query strings: plain text here, checked by `totals.query` (400 invalid_date / invalid_range /
-# range_too_long / invalid_group_by, not the 422 of a model)
-FromDay = Annotated[str | None, Query(alias="from", max_length=64)]
-ToDay = Annotated[str | None, Query(max_length=64)]
-GroupBy = Annotated[str | None, Query(max_length=64)]
+# the query strings: required (a missing one is the 422 validation_error of any missing parameter);
+# their text is checked by `totals.query` (400 invalid_date / invalid_range / range_too_long /
+# invalid_group_by, not the 422 of a model)
+FromDay = Annotated[str, Query(alias="from", max_length=64, description="first local day, YYYY-MM-DD")]
+ToDay = Annotated[str, Query(max_length=64, description="last local day, YYYY-MM-DD (inclusive)")]
+GroupBy = Annotated[str, Query(max_length=64, description="day, behaviour, asset (the platform: or partner)")]
 
 
 class LeaderboardEntry(ResponseModel):
