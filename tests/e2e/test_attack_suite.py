@@ -177,6 +177,36 @@ def test_given_a_100_kb_authorization_header_then_431_json_not_html(http):
         assert body["error"]["code"] == "headers_too_large"
 
 
+def _raw(url: str, request: bytes, timeout: float = 5.0) -> bytes:
+    """A request written by hand to the gateway's socket; what it answers within `timeout`."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    with socket.create_connection((where.hostname, where.port), timeout=timeout) as s:
+        s.sendall(request)
+        s.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_given_a_chunked_request_with_a_plain_body_then_400_at_once_not_a_hang(local_stack):
+    body = b'{"phone": "+8613800138000", "password": "x"}'
+    head = (b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    answer = _raw(local_stack.url, head + body)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b'"code": "bad_request"' in answer
+
+
+def test_given_a_path_with_a_double_slash_then_404_as_api_gateway_answers(http, role_tokens):
+    status, body, _ = http.get("//v1/me", token=role_tokens["tourist"])
+    assert (status, body["error"]["code"]) == (404, "route_not_found"), body
+    assert http.get("/v1/me", token=role_tokens["tourist"])[0] == 200
+
+
 def test_given_a_handler_answering_500_then_gateway_passes_its_body_through(http, role_tokens):
     from unittest import mock
 
