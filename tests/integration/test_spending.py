@@ -253,6 +253,25 @@ def test_given_a_redemption_after_the_merchant_read_the_stock_then_the_new_stock
     assert api.get(f"/v1/offers/{o['offer_id']}", as_=tourist).body["stock"] == 10
 
 
+@pytest.mark.parametrize(
+    "field", ["title", "description", "stock", "valid_from", "valid_until", "voucher_valid_days"]
+)
+def test_given_a_patch_with_a_null_for_a_field_that_cannot_be_empty_then_422_and_the_offer_stays(
+    api, cafe, register, field
+):
+    """A stored null broke the offer for every tourist and the merchant's own list (attack run)."""
+    o, tourist = offer(api, cafe), register()
+    reply = api.call("PATCH", f"/v1/partner/offers/{o['offer_id']}", {field: None}, as_=cafe)
+    assert (reply.status, reply.error_code) == (422, "validation_error"), reply.body
+    assert field in str(reply.body)
+    assert api.get(f"/v1/offers/{o['offer_id']}", as_=tourist).status == 200
+    assert api.get("/v1/partner/offers", as_=cafe).status == 200
+    schema = api.get("/openapi.json").body["components"]["schemas"]["OfferPatch"]["properties"][field]
+    assert "null" not in str(schema), schema  # the document says a null is not taken
+    no_limit = api.call("PATCH", f"/v1/partner/offers/{o['offer_id']}", {"per_user_limit": None}, as_=cafe)
+    assert no_limit.status == 200 and no_limit.body["per_user_limit"] is None  # "no limit" may be null
+
+
 def test_given_a_voucher_then_its_code_and_qr_are_a_code_url_and_the_till_takes_url_or_token(
     api, cafe, register
 ):

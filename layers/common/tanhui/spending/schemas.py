@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from tanhui.models.base import iso_ms
 from tanhui.request_models import RequestModel
@@ -54,15 +55,26 @@ class OfferIn(RequestModel):
 
 
 class OfferPatch(RequestModel):
-    """Absent = unchanged. The price stays: withdraw the offer and make another to change it."""
+    """Absent = unchanged. The price stays: withdraw the offer and make another to change it.
+    Only `per_user_limit` may be null (no limit); a null for any other field is refused (422): a
+    stored null broke the offer for every tourist (attack run)."""
 
-    title: Title | None = None
-    description: Description | None = None
-    stock: Stock | None = None
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    stock: Stock | SkipJsonSchema[None] = None
     per_user_limit: Limit | None = None
-    valid_from: UtcTime | None = None
-    valid_until: UtcTime | None = None
-    voucher_valid_days: Days | None = None
+    valid_from: UtcTime | SkipJsonSchema[None] = None
+    valid_until: UtcTime | SkipJsonSchema[None] = None
+    voucher_valid_days: Days | SkipJsonSchema[None] = None
+
+    @field_validator(
+        "title", "description", "stock", "valid_from", "valid_until", "voucher_valid_days", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep its value")
+        return value
 
 
 class OfferOut(ResponseModel):
