@@ -1,28 +1,11 @@
-// A page's data: loading, the value, an error in words; an outage goes to the app-level page.
-import { ref, type Ref } from 'vue'
-import { describe } from '../api/errors'
+// The H5's loaders: the shared ones (api/loaders.ts), an outage going to the app-level page.
+import { useLoad as load, usePaged as paged, type Page, type Paged } from '../api/loaders'
 import { reportOutage } from './outage'
 
-export function useLoad<T>(fn: () => Promise<T>): {
-  data: Ref<T | null>
-  loading: Ref<boolean>
-  error: Ref<string>
-  reload: () => Promise<void>
-} {
-  const data = ref<T | null>(null) as Ref<T | null>
-  const loading = ref(false)
-  const error = ref('')
-  async function reload(): Promise<void> {
-    loading.value = true
-    error.value = ''
-    try {
-      data.value = await fn()
-    } catch (e) {
-      if (!reportOutage(e)) error.value = describe(e)
-    } finally {
-      loading.value = false
-    }
-  }
-  void reload()
-  return { data, loading, error, reload }
+export function useLoad<T>(fn: () => Promise<T>): ReturnType<typeof load<T>> {
+  return load(fn, reportOutage)
+}
+
+export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T>>): Paged<T> {
+  return paged(fetchPage, reportOutage)
 }
