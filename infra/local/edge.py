@@ -41,17 +41,17 @@ def page_key(path: str) -> str:
 def _csp(value: Any, bucket_origin: str | None) -> str:
     """The policy's text; in a `!Sub` policy, a source naming a stack resource (an S3 bucket's
     endpoint) is, on one machine, the local S3 endpoint's origin (moto's, where presigned URLs point)."""
-    if isinstance(value, dict):
+    text = value["Fn::Sub"] if isinstance(value, dict) else str(value)
+    directives = []
+    for directive in text.split(";"):
         sources: list[str] = []
-        for token in value["Fn::Sub"].split():
-            if "${" not in token:
-                sources.append(token)
-            elif bucket_origin and sources[-1:] != [bucket_origin]:
-                sources.append(bucket_origin + (";" if token.endswith(";") else ""))
-            elif token.endswith(";") and sources:
-                sources[-1] += ";" if not sources[-1].endswith(";") else ""
-        return " ".join(sources)
-    return " ".join(str(value).split())
+        for token in directive.split():
+            source = bucket_origin if "${" in token else token
+            if source and source not in sources:
+                sources.append(source)
+        if sources:
+            directives.append(" ".join(sources))
+    return "; ".join(directives)
 
 
 def _policy_headers(template: dict[str, Any], ref: Any, bucket_origin: str | None = None) -> dict[str, str]:
