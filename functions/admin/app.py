@@ -125,9 +125,6 @@ def get_quota(partner_id: str) -> QuotaOut:
     return quota.current(partner_id.upper())
 
 
-# ------------------------------------------------------------------ methodology factors
-
-
 @app.put(
     "/v1/admin/partners/<partner_id>/quota",
     tags=["admin"],
@@ -153,6 +150,9 @@ def put_quota(partner_id: str, body: Annotated[QuotaIn, Body()]) -> QuotaOut:
 def put_alliance(partner_id: str, body: Annotated[AllianceIn, Body()]) -> PartnerOut:
     _admin()
     return registry.set_alliance(partner_id.upper(), body.alliance)
+
+
+# ------------------------------------------------------------------ methodology factors
 
 
 @app.put(
