@@ -151,7 +151,9 @@ class Tab:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.shots:02d}-{name}-{self.phone.size}.png"
         self.page.wait_for_load_state("load")
-        # transitions done (a dialog fading in has colours axe would misjudge)
+        # transitions done (a dialog fading in has colours axe would misjudge); two frames first, so
+        # one that starts on the next frame (a toast just mounted) is running, and waited for
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         self.page.wait_for_function(
             "() => document.getAnimations().every(a => a.playState !== 'running')")
         self.page.screenshot(path=str(path), full_page=True)

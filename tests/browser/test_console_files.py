@@ -156,4 +156,6 @@ def test_given_two_hotels_then_one_clerk_sees_neither_the_others_imports_nor_its
     desk.allow(r"status of 404")
     desk.goto(f"/console/imports/{theirs}")
     expect(desk.page.get_by_text("找不到这次导入")).to_be_visible()
+    # the failure's message too, before the screenshot: axe read it mid-fade-in once (2.81:1)
+    expect(desk.page.locator(".el-message", has_text="找不到这次文件导入")).to_be_visible()
     desk.check("others-import-not-found")
