@@ -5,9 +5,11 @@ gateway serves the HTTP API with the real handlers; a dispatcher feeds SQS messa
 notifications included) to the functions; demo data is seeded. Ctrl-C stops everything.
 
 The AWS state (and the demo logins) is kept in `.local/` (`TANHUI_LOCAL_DIR`) and reused by the next
-run; `--fresh` (`FRESH=1`, `make reset`) starts over. `PORT`, `AWS_PORT` and `HOST` move the servers;
-`PUBLIC_URL` (http://192.168.1.20:3000) is the address codes carry and phones open: with it the
-servers listen on every interface (HOST=0.0.0.0) and PORT defaults to its port.
+run; `--fresh` (`FRESH=1`, `make reset`) starts over. One run per state: a second one (or a reset) on
+a state in use refuses at once, naming the running one (infra/local/state_lock.py). `PORT`,
+`AWS_PORT` and `HOST` move the servers; `PUBLIC_URL` (http://192.168.1.20:3000) is the address codes
+carry and phones open: with it the servers listen on every interface (HOST=0.0.0.0) and PORT
+defaults to its port.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from infra.local.cfn import ROOT
+from infra.local.state_lock import StateLock
 
 LOCAL_DIR = Path(os.environ.get("TANHUI_LOCAL_DIR") or ROOT / ".local")
 STATE_FILE = "aws-state.pickle"
@@ -37,6 +40,16 @@ STREAM_POSITIONS_FILE = "stream-positions.json"  # where the dispatcher is in ea
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex((host, port)) != 0
+
+
+def port_in_use(port: int, variable: str) -> str:
+    """The message when a port is taken. Not by a `make run` on this state (its lock is checked
+    first and names it): by another program, or a run on another state directory."""
+    return (
+        f"port {port} is in use by another program (or a `make run` on another state directory).\n"
+        f"Set {variable} to use another port; a second stack beside a running one also needs its own\n"
+        "state, e.g. TANHUI_LOCAL_DIR=/tmp/tanhui-2 PORT=3001 AWS_PORT=4567 make run"
+    )
 
 
 class Stack:
@@ -77,9 +90,7 @@ class Stack:
         for k, v in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}.items():
             os.environ.setdefault(k, v)
         if not _port_free(self.aws_host, self.aws_port):
-            raise SystemExit(
-                f"port {self.aws_port} is in use: is another `make run` running? Set AWS_PORT to use another."
-            )
+            raise SystemExit(port_in_use(self.aws_port, "AWS_PORT"))
         from infra.local.moto_atomic import make_moto_writes_atomic
         from infra.local.moto_cognito import make_moto_cognito_honour_write_attributes
 
@@ -255,8 +266,17 @@ def main(argv: list[str] | None = None) -> None:
         aws_port=int(os.environ.get("AWS_PORT", "4566")),
         port=int(os.environ.get("PORT") or (urlsplit(public).port if public else None) or 3000),
     )
-    if not _port_free(host, stack.port):
-        raise SystemExit(f"port {stack.port} is in use; set PORT to use another.")
+    lock = StateLock(LOCAL_DIR)  # before anything reads, deletes or writes the state: one run per state
+    lock.acquire(port=stack.port, aws_port=stack.aws_port, host=host)
+    try:
+        _run(stack, lock, fresh, public)
+    finally:
+        lock.release()
+
+
+def _run(stack: Stack, lock: StateLock, fresh: bool, public: str) -> None:
+    if not _port_free(stack.host, stack.port):
+        raise SystemExit(port_in_use(stack.port, "PORT"))
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -274,6 +294,8 @@ def main(argv: list[str] | None = None) -> None:
         if seeded is None:  # a new state: its streams start anew
             positions.unlink(missing_ok=True)
         stack.start_api(positions)
+        lock.update(port=stack.port, aws_port=stack.aws_port, api=stack.url, aws_endpoint=stack.endpoint,
+                    public_url=public or stack.url)
         web = _publish_web(stack)
         if seeded is None:
             from infra.local.seed import seed
