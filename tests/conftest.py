@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from infra.local import faults  # noqa: F401 - on botocore's handlers before any client is made
 from tests.iam import DynamoDBRecorder
 from tests.log_secrets import LogSecretsWatch
 from tests.support import Api, Session, login, unique_phone

@@ -149,7 +149,7 @@ def function(logical_id: str) -> Any:
 
 # ------------------------------------------------------------------ recording transactions
 class RecordingConnection:
-    """Stands in for the claim path's `connection()`: keeps each TransactWriteItems call's items,
+    """Stands in for the write path's `connection()` (`models.writes`): keeps each TransactWriteItems call's items,
     then sends them on to `forward` (a real connection) or, without one, answers as DynamoDB does
     when the transaction succeeds."""
 
@@ -176,8 +176,8 @@ def written_keys(call: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, 
 
 @contextmanager
 def recorded_claims(*, forward: bool = True) -> Iterator[RecordingConnection]:
-    """Records the transactions `tanhui.claims.scan.claim` sends (and still sends them, unless
-    `forward=False`)."""
+    """Records the transactions write plans send inside the block, e.g. `tanhui.claims.scan.claim`'s
+    (and still sends them, unless `forward=False`)."""
     recorder = RecordingConnection(connection() if forward else None)
-    with mock.patch("tanhui.claims.scan.connection", return_value=recorder):
+    with mock.patch("tanhui.models.writes.connection", return_value=recorder):
         yield recorder

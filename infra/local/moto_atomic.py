@@ -22,6 +22,11 @@ took a minute late in the test session). Here it reads the partition only, as Dy
 Queries of an index: moto compares every item of the table with the key; here an index's items
 are mapped by its hash key once, and the map is kept until the next write (`_index_items`).
 
+Client request tokens: moto ignores a TransactWriteItems' `ClientRequestToken`. As DynamoDB
+does, a transaction that committed is remembered by its token for 10 minutes: the same token with
+the same items answers success and writes nothing; with other items, IdempotentParameterMismatch
+(`_honour_client_request_tokens`). The write paths' retries after a lost reply rely on it.
+
 Updates: plain update expressions are applied without moto's interpreter, each expression is
 parsed once and an item is measured once (`moto_updates`).
 """
@@ -65,8 +70,47 @@ def make_moto_writes_atomic() -> None:
 
         setattr(DynamoDBBackend, name, locked)
     DynamoDBBackend._tanhui_atomic = True  # type: ignore[attr-defined]
+    _honour_client_request_tokens()
     _read_streams_under(lock)
     _query_the_partition_only()
+
+
+TOKEN_WINDOW_SECONDS = 600  # DynamoDB keeps a ClientRequestToken this long after the request
+_TOKENS: dict[str, tuple[float, str]] = {}  # token -> (when it committed, digest of its items)
+
+
+def _honour_client_request_tokens() -> None:
+    import hashlib
+    import time
+
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+
+    def transact_write_items(self: Any) -> Any:
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return original(self)
+        digest = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        now = time.monotonic()
+        with _LOCK:
+            while _TOKENS and now - next(iter(_TOKENS.values()))[0] > TOKEN_WINDOW_SECONDS:
+                _TOKENS.pop(next(iter(_TOKENS)))
+            seen = _TOKENS.get(token)
+            if seen is not None:
+                if seen[1] != digest:
+                    raise DynamodbException(
+                        "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                        "The request uses the same client token as a previous, but non-identical request.",
+                    )
+                return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+            result = original(self)  # raises if cancelled: a cancelled request is not remembered
+            _TOKENS[token] = (now, digest)
+            return result
+
+    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 _QUERYING = threading.local()  # (table, hash key) of the table Query this thread is in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -13,6 +14,7 @@ from tanhui.claims import transaction as tx
 from tanhui.models.assets import Asset, GeoFence
 from tanhui.models.behaviour import BehaviourRecord
 from tanhui.models.factors import FactorVersion
+from tanhui.models.writes import Cancelled, WritePlan
 from tanhui.wallet import account as wallets
 
 SHANGHAI_22H = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
@@ -97,13 +99,17 @@ CCF = CancellationReason(code="ConditionalCheckFailed")
         ([None, CancellationReason(code="ConditionalCheckFailed", raw_item={"pk": {"S": "x"}})],
          errors.ConsentNotGiven),
         ([None, CCF], tx.WalletMissing),
-        ([CancellationReason(code="TransactionConflict"), None], tx.Retry),
+        ([CancellationReason(code="TransactionConflict"), None], type(None)),  # contention: retried
         ([_record(user_id="me", partner_id="P", asset_id="A"), CCF], tx.Existing),
         ([CancellationReason(code="ValidationError"), None], type(None)),
     ],
 )
 def test_given_cancellation_reasons_then_mapped_to_refusals(reasons, expected):
-    assert isinstance(tx.refusal(reasons, "me"), expected)
+    plan = WritePlan("claim")
+    plan.put_raw("record", {})
+    plan.update_raw("wallet", {})
+    cancelled = Cancelled(plan, SimpleNamespace(cancellation_reasons=reasons))  # type: ignore[arg-type]
+    assert isinstance(tx.refusal(cancelled, "me"), expected)
 
 
 def test_given_wallet_credit_then_cap_counter_is_todays_shanghai_date_and_old_days_removed():

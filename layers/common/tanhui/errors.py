@@ -78,6 +78,13 @@ class Conflict(TanhuiError):
     status, code, message = 409, "conflict", "The request conflicts with the current state."
 
 
+class Busy(Conflict):
+    """Other changes to the same items kept this one out (or the database throttled it) after
+    every retry: nothing, or all of it, was written; trying again is safe."""
+
+    code, message = "busy", "Too many changes at once; try again."
+
+
 class Gone(TanhuiError):
     status, code, message = 410, "gone", "This resource is no longer valid."
 

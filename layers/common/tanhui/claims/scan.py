@@ -12,13 +12,9 @@ original claim (`already_credited`), found in the failed put's ALL_OLD item.
 from __future__ import annotations
 
 import math
-import random
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from pynamodb.exceptions import TransactWriteError
 
 from tanhui import errors
 from tanhui.claims import factors, keys, metadata
@@ -30,7 +26,7 @@ from tanhui.config import get_settings
 from tanhui.models.assets import Asset
 from tanhui.models.base import iso_ms, plain, sortable_id
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
-from tanhui.models.transactions import connection
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger, metrics
 from tanhui.wallet import account as wallets
 
@@ -49,7 +45,6 @@ ASSET_KIND_OF = {
     Kind.HOTEL_ROOM: "hotel_room",
 }
 GPS_SLACK_M = 100.0  # phone location error tolerated beyond the geofence radius
-MAX_ATTEMPTS = 4  # transaction conflicts (another claim on the same item) are retried
 
 
 class LocationRequired(errors.Unprocessable):
@@ -177,35 +172,22 @@ def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimRe
         gsi1pk=ledger_pk(user_id),
         gsi1sk=f"{now_iso}#{claim_id}",
     ).seal()
-    items = (
-        tx.record_put(record),
-        tx.wallet_credit(
-            user_id, behaviour, coins, gco2e, int(factor.daily_cap), at, now_iso,
-            monthly_cap=None if factor.monthly_cap is None else int(factor.monthly_cap),
-        ),
-    )
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            connection().transact_write_items(
-                condition_check_items=[],
-                delete_items=[],
-                put_items=[items[tx.RECORD]],
-                update_items=[items[tx.WALLET]],
-            )
-        except TransactWriteError as exc:
-            outcome = tx.refusal(list(exc.cancellation_reasons), user_id)
-            if isinstance(outcome, tx.Retry) and attempt + 1 < MAX_ATTEMPTS:
-                time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
-                continue
-            if isinstance(outcome, tx.Existing):
-                metrics.add_metric(name="ClaimRepeated", unit="Count", value=1)
-                return ClaimResult(_out(outcome.record, wallets.balance(user_id), already=True), False)
-            if isinstance(outcome, errors.TanhuiError):
-                raise outcome from exc
-            if isinstance(outcome, tx.Retry):
-                raise errors.Conflict("Too many simultaneous claims; scan again.", code="busy") from exc
-            raise
-        break
+    plan = WritePlan("claim", key=(record.pk, user_id))
+    tx.put_record(plan, "record", record)
+    plan.update_raw("wallet", tx.wallet_credit(
+        user_id, behaviour, coins, gco2e, int(factor.daily_cap), at, now_iso,
+        monthly_cap=None if factor.monthly_cap is None else int(factor.monthly_cap),
+    ))
+    try:
+        retrying(plan.send, operation="claim")
+    except Cancelled as cancelled:
+        outcome = tx.refusal(cancelled, user_id)
+        if isinstance(outcome, tx.Existing):
+            metrics.add_metric(name="ClaimRepeated", unit="Count", value=1)
+            return ClaimResult(_out(outcome.record, wallets.balance(user_id), already=True), False)
+        if outcome is not None:
+            raise outcome from cancelled
+        raise
     metrics.add_metric(name="ClaimCredited", unit="Count", value=1)
     logger.info("claim credited", extra={"claim_id": claim_id, "behaviour": behaviour, "coins": coins})
     return ClaimResult(_out(record, wallets.balance(user_id), already=False), True)

@@ -1,7 +1,7 @@
-"""The claim's one write request, as plain data: two TransactWriteItems entries, no shared item.
+"""The claim's one write plan (`models.writes`): two named items, no shared item.
 
-    0  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
-    1  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, and
+    record  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
+    wallet  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, and
                today's cap counter for the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`,
                in coins; and `capm_<YYYYMM>_<behaviour>` when the factor has a monthly cap), and
                for a file row with a fraction of a coin, the behaviour's carry (`carry_<behaviour>`,
@@ -11,6 +11,11 @@ Both keys belong to one user or one printed code, never to an asset, partner or 
 different users never write or condition-check the same item (unless they scan the same code).
 Asset and batch revocation is refused before the write, from the cached asset (`claims.scan`).
 `refusal()` turns the cancellation reasons back into what the client is told.
+
+A retry is safe at any time: within DynamoDB's 10-minute window the plan's `ClientRequestToken`
+(from the de-duplication key and the user) makes a retry of a committed claim a no-op, and after
+it the record's `attribute_not_exists(pk)` refuses the second write, whose ALL_OLD record is the
+caller's own (`Existing`).
 """
 
 from __future__ import annotations
@@ -26,10 +31,9 @@ from tanhui import errors
 from tanhui.claims.keys import LOCAL
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.wallet import Wallet
+from tanhui.models.writes import Cancelled, WritePlan
 
-RECORD, WALLET = 0, 1
 CAP_CLEANUP_DAYS = 7  # earlier days' counters of the behaviour are removed on each credit
-RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError"})
 CONSENT = Wallet.consent_version.attr_name  # no consent on the wallet: nothing is credited
 
 
@@ -46,10 +50,9 @@ def cap_attribute(day: str, behaviour: str) -> str:
     return f"cap_{day}_{behaviour}"
 
 
-def record_put(record: BehaviourRecord) -> dict[str, Any]:
-    return record.get_save_kwargs_from_instance(
-        condition=BehaviourRecord.pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
-    )
+def put_record(plan: WritePlan, name: str, record: BehaviourRecord) -> None:
+    """The record at its de-duplication key, once; a failed put brings the record there back."""
+    plan.put(name, record, condition=BehaviourRecord.pk.does_not_exist(), old_on_failure=True)
 
 
 def cap_month_attribute(month: str, behaviour: str) -> str:
@@ -180,21 +183,15 @@ class Existing:
     record: BehaviourRecord
 
 
-class Retry:
-    """Only contention (another transaction on the same item) or throttling: try again."""
-
-
 def _failed(reason: CancellationReason | None) -> bool:
     return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
-def refusal(
-    reasons: list[CancellationReason | None], user_id: str
-) -> errors.TanhuiError | Existing | Retry | None:
-    """What a cancelled claim transaction means, most specific first. None: not understood."""
-    padded = list(reasons) + [None] * (2 - len(reasons))
-    if _failed(padded[RECORD]):
-        raw = padded[RECORD].raw_item if padded[RECORD] else None  # type: ignore[union-attr]
+def refusal(cancelled: Cancelled, user_id: str) -> errors.TanhuiError | Existing | None:
+    """What a cancelled claim plan means, most specific first. None: no condition failed (only
+    contention: `models.writes.retrying` tries again)."""
+    if "record" in cancelled.failed:
+        raw = cancelled.old("record")
         if not raw:
             return errors.AlreadyClaimed()
         old = BehaviourRecord.from_raw_data(raw)
@@ -203,11 +200,9 @@ def refusal(
         if old.user_id == user_id:  # the key is the behaviour: e.g. the night, whichever room
             return Existing(old)
         return errors.AlreadyClaimed()
-    if _failed(padded[WALLET]):
-        wallet = padded[WALLET].raw_item  # type: ignore[union-attr]
+    if "wallet" in cancelled.failed:
+        wallet = cancelled.old("wallet")
         if not wallet:
             return WalletMissing()
         return errors.DailyCapReached() if CONSENT in wallet else errors.ConsentNotGiven()
-    if any(r is not None and r.code in RETRYABLE for r in padded):
-        return Retry()
     return None

@@ -1,22 +1,21 @@
 """A tourist gives coins to an open project, and lists their donations.
 
-One transaction (`wallet.account.debit` with the project's items riding along): the wallet's
+One write plan (`wallet.account.debit` with the project's named items riding along): the wallet's
 conditional debit and its `spend` ledger entry, a check that the project is still open, the coins
 added to one of the project's shards picked at random, the donation record and, on the user's
 first donation to the project, the donor marker (put only if absent) with +1 to the shard's
 donors. A donor marker that turns out to exist (a first donation racing another) is retried as a
-returning donor's, so donor counts are exact; a transaction conflict is retried a few times.
+returning donor's, so donor counts are exact; contention is retried by `models.writes.retrying`.
+A retry after a lost reply is safe at any time: the plan's key is the donation id (a no-op
+within the token window) and the donation record and `spend` entry exist once, by that id.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from tanhui import errors, idempotency
 from tanhui.donations.projects import ProjectClosed, get_project
@@ -33,6 +32,7 @@ from tanhui.models.projects import (
     ProjectDonor,
     ProjectShard,
 )
+from tanhui.models.writes import WritePlan
 from tanhui.observability import metrics
 from tanhui.wallet import account
 
@@ -69,30 +69,24 @@ def donate(user_id: str, req: DonationIn) -> DonationOut:
         created_at=now,
     )
     new_donor = not _has_donated(project.project_id, user_id)
-    for attempt in range(ATTEMPTS):
-        items = _project_items(donation, new_donor, now)
+    for _ in range(ATTEMPTS):
         try:
             account.debit(
                 user_id, req.coins, reference=donation_id, channel="donation",
                 description=f"Donation to {project.name}",
                 evidence={"project_id": project.project_id, "project_name": project.name},
-                also=items,
+                also=[_project_items(donation, new_donor, now)],
             )
         except account.ItemConditionFailed as exc:
-            if Project.key(project.project_id) in exc.keys:
+            if "project" in exc.names:
                 raise ProjectClosed() from exc
             new_donor = False  # the marker exists: another first donation got there before
             continue
         except errors.InsufficientBalance as exc:
             raise InsufficientCoins() from exc
-        except TransactWriteError as exc:
-            if not _conflicted(exc) or attempt == ATTEMPTS - 1:
-                raise
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter
-            continue
         metrics.add_metric(name="DonationMade", unit="Count", value=1)
         return DonationOut.model_validate(donation)
-    raise errors.Conflict("Too many simultaneous donations; try again.", code="busy")
+    raise errors.Busy()
 
 
 def _has_donated(project_id: str, user_id: str) -> bool:
@@ -103,9 +97,9 @@ def _has_donated(project_id: str, user_id: str) -> bool:
     return True
 
 
-def _project_items(donation: Donation, new_donor: bool, now: str) -> list[account.TransactItem]:
-    """The project's side of the debit: open check, shard, donation record, donor marker?"""
-    project_key = Project.key(donation.project_id)
+def _project_items(donation: Donation, new_donor: bool, now: str) -> account.PlanItems:
+    """The project's side of the debit: `project` open check, `shard`, `donation` record and,
+    for a first donation, the `donor` marker."""
     shard = ProjectShard(*ProjectShard.key(donation.project_id, random.randrange(SHARDS)))  # noqa: S311
     actions: list[Action] = [
         ProjectShard.coins.add(donation.coins),
@@ -115,29 +109,21 @@ def _project_items(donation: Donation, new_donor: bool, now: str) -> list[accoun
     if new_donor:
         actions.append(ProjectShard.donors.add(1))
 
-    def open_check(t: TransactWrite) -> None:
-        t.condition_check(Project, *project_key, condition=Project.status == STATUS_OPEN)
+    def add(plan: WritePlan) -> None:
+        plan.check("project", Project, *Project.key(donation.project_id),
+                   condition=Project.status == STATUS_OPEN)
+        plan.update("shard", shard, actions)
+        plan.put("donation", donation, condition=Donation.pk.does_not_exist())
+        if new_donor:
+            marker = ProjectDonor(
+                *ProjectDonor.key(donation.project_id, donation.user_id),
+                user_id=donation.user_id,
+                first_donation_id=donation.donation_id,
+                created_at=now,
+            )
+            plan.put("donor", marker, condition=ProjectDonor.pk.does_not_exist())
 
-    items: list[account.TransactItem] = [
-        open_check,
-        lambda t: t.update(shard, actions=actions),
-        lambda t: t.save(donation, condition=Donation.pk.does_not_exist()),
-    ]
-    if new_donor:
-        marker = ProjectDonor(
-            *ProjectDonor.key(donation.project_id, donation.user_id),
-            user_id=donation.user_id,
-            first_donation_id=donation.donation_id,
-            created_at=now,
-        )
-        items.append(lambda t: t.save(marker, condition=ProjectDonor.pk.does_not_exist()))
-    return items
-
-
-def _conflicted(exc: TransactWriteError) -> bool:
-    return exc.cause_response_code == "TransactionConflictException" or any(
-        r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or []
-    )
+    return add
 
 
 def donation_out(user_id: str, donation_id: str) -> DonationOut:

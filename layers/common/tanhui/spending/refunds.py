@@ -1,17 +1,19 @@
 """The hourly refund of expired vouchers nobody consumed: their coins go back, exactly once.
 
 The worklist is the expiry markers (`VoucherExpiry`): one query per (hour, shard) bucket from
-`LOOKBACK_HOURS` ago to now. Each expired, still `issued` voucher is refunded by one transaction:
+`LOOKBACK_HOURS` ago to now. Each expired, still `issued` voucher is refunded by one write plan
+(`models.writes`):
 
-    0  Update  the voucher: status issued -> refunded, if issued and valid_until <= now
-    1  Put     the ledger entry (kind `refund`) at BEHAVIOUR#refund#<serial>  } wallet.account
-    2  Update  the wallet: coins + cost                                        } .add_movement
-    3  Update  the offer's refunded count
-    4  Delete  the marker
+    voucher  Update  the voucher: status issued -> refunded, if issued and valid_until <= now
+    entry    Put     the ledger entry (kind `refund`) at BEHAVIOUR#refund#<serial>  } wallet.account
+    wallet   Update  the wallet: coins + cost                                        } .add_movement
+    offer    Update  the offer's refunded count
+    marker   Delete  the marker
 
 A second run (or two at once) finds the voucher no longer `issued` (or the entry present): the
-transaction is cancelled and nothing is given twice; the marker of a voucher consumed or
-refunded meanwhile is just deleted.
+plan is cancelled and nothing is given twice; the marker of a voucher consumed or refunded
+meanwhile is just deleted. A retry after a lost reply is a no-op within the token window (the
+plan's key is the serial) and is refused after it by the same conditions.
 """
 
 from __future__ import annotations
@@ -19,11 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import TransactWriteError
-
 from tanhui.models.base import iso_ms
 from tanhui.models.offers import EXPIRY_SHARDS, Offer, Voucher, VoucherExpiry, expiry_pk
-from tanhui.models.transactions import transaction
+from tanhui.models.writes import WORKER, Cancelled, WritePlan, retrying
 from tanhui.observability import logger
 from tanhui.wallet.account import add_movement
 
@@ -71,21 +71,20 @@ def _refund(marker: VoucherExpiry, now: str) -> bool:
     if voucher.status != "issued":
         marker.delete()
         return False
+    plan = WritePlan("voucher_refund", key=(voucher.voucher_id,))
+    plan.update(
+        "voucher", voucher, [Voucher.status.set("refunded"), Voucher.refunded_at.set(now)],
+        condition=(Voucher.status == "issued") & (Voucher.valid_until <= now),
+    )
+    add_movement(
+        plan, voucher.user_id, int(voucher.coins), kind="refund", reference=voucher.voucher_id,
+        now=now, channel="voucher_expiry", evidence={"offer_id": voucher.offer_id, "title": voucher.title},
+    )
+    plan.update("offer", Offer(*Offer.key(voucher.offer_id)), [Offer.refunded.add(1)])
+    plan.delete("marker", marker)
     try:
-        with transaction() as t:
-            t.update(
-                voucher,
-                actions=[Voucher.status.set("refunded"), Voucher.refunded_at.set(now)],
-                condition=(Voucher.status == "issued") & (Voucher.valid_until <= now),
-            )
-            add_movement(
-                t, voucher.user_id, int(voucher.coins), kind="refund", reference=voucher.voucher_id,
-                now=now, channel="voucher_expiry",
-                evidence={"offer_id": voucher.offer_id, "title": voucher.title},
-            )
-            t.update(Offer(*Offer.key(voucher.offer_id)), actions=[Offer.refunded.add(1)])
-            t.delete(marker)
-    except TransactWriteError:
+        retrying(plan.send, operation="voucher_refund", budget=WORKER)
+    except Cancelled:
         logger.info("voucher not refunded: changed meanwhile", extra={"voucher_id": voucher.voucher_id})
         return False
     return True

@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError
-
 from tanhui import errors, idempotency
 from tanhui.codes import keyring, token
 from tanhui.config import get_settings
@@ -25,7 +23,7 @@ from tanhui.models.base import iso_ms
 from tanhui.models.identity import UserProfile
 from tanhui.models.offers import Offer, Voucher, VoucherExpiry, vouchers_pk
 from tanhui.models.pages import decode_cursor, page_items
-from tanhui.models.transactions import failed_keys, transaction
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.spending.schemas import ConsumedOut, VoucherList, VoucherOut
 
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -121,19 +119,18 @@ def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
     voucher = presented(partner_id, code)
     now = iso_ms(datetime.now(UTC))
     _refuse(voucher, now)
-    t = transaction()
+    plan = WritePlan("consume", key=(voucher.voucher_id, staff_id))
+    plan.update(
+        "voucher", voucher,
+        [Voucher.status.set("consumed"), Voucher.consumed_at.set(now), Voucher.consumed_by.set(staff_id)],
+        condition=(Voucher.status == "issued") & (Voucher.valid_until > now),
+    )
+    plan.update("offer", Offer(*Offer.key(voucher.offer_id)), [Offer.consumed.add(1)])
+    plan.delete("expiry", VoucherExpiry(*VoucherExpiry.key(voucher.valid_until, voucher.voucher_id)))
     try:
-        with t:
-            t.update(
-                voucher,
-                actions=[Voucher.status.set("consumed"), Voucher.consumed_at.set(now),
-                         Voucher.consumed_by.set(staff_id)],
-                condition=(Voucher.status == "issued") & (Voucher.valid_until > now),
-            )
-            t.update(Offer(*Offer.key(voucher.offer_id)), actions=[Offer.consumed.add(1)])
-            t.delete(VoucherExpiry(*VoucherExpiry.key(voucher.valid_until, voucher.voucher_id)))
-    except TransactWriteError as exc:
-        if (voucher.pk, voucher.sk) in failed_keys(t, exc):  # consumed or expired meanwhile
+        retrying(plan.send, operation="consume")
+    except Cancelled as cancelled:
+        if "voucher" in cancelled.failed:  # consumed or expired meanwhile
             _refuse(_get(voucher.voucher_id), now)
         raise
     return _consumed_out(voucher, now)

@@ -2,9 +2,13 @@
 
 Ledger entries are the behaviour records themselves, listed through gsi1
 (gsi1pk=USER#<user>#LEDGER, gsi1sk=<created_at>#<entry id>). A debit writes a `spend` entry and
-takes the coins in one transaction whose wallet condition is `coins >= :n`, so a balance never
-goes negative whatever runs concurrently. What the coins buy can ride in the same transaction
-(`also=`: e.g. a donation's project total), so nothing is paid for that is not recorded.
+takes the coins in one write plan (`models.writes`) whose wallet condition is `coins >= :n`, so a
+balance never goes negative whatever runs concurrently. What the coins buy can ride in the same
+plan (`also=`: e.g. a donation's project total), so nothing is paid for that is not recorded.
+
+A retry of a debit is safe at any time: within the token window it is a no-op (the plan's key is
+the debit's reference), and after it the entry at `BEHAVIOUR#spend#<reference>` exists, so the
+second debit is refused (`already_debited`) and takes nothing.
 """
 
 from __future__ import annotations
@@ -12,28 +16,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from tanhui import errors
 from tanhui.models.base import utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.pages import decode_cursor, page_items
-from tanhui.models.transactions import failed_keys, transaction
 from tanhui.models.wallet import Wallet
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
 
-# adds one item (save, update, delete or condition check) to the debit's transaction
-TransactItem = Callable[[TransactWrite], None]
+# adds the caller's named items (puts, updates, deletes, checks) to the debit's plan
+PlanItems = Callable[[WritePlan], None]
+ENTRY, WALLET = "entry", "wallet"  # the names `add_movement` gives its two items
 
 
 class ItemConditionFailed(Exception):
     """The condition of one or more of the caller's `also=` items failed; nothing was written.
-    `keys` are their (pk, sk)."""
+    `names` are those items' names."""
 
-    def __init__(self, keys: set[tuple[str, str]]):
-        super().__init__(f"conditions failed on {sorted(keys)}")
-        self.keys = keys
+    def __init__(self, names: set[str]):
+        super().__init__(f"conditions failed on {sorted(names)}")
+        self.names = names
 
 
 class WalletNotFound(errors.NotFound):
@@ -67,14 +69,13 @@ def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPa
 
 
 def add_movement(
-    t: TransactWrite, user_id: str, coins: int, *, kind: str, reference: str, now: str,
+    plan: WritePlan, user_id: str, coins: int, *, kind: str, reference: str, now: str,
     channel: str, evidence: dict[str, Any] | None = None,
-) -> tuple[tuple[str, str], tuple[str, str]]:
-    """Adds to `t` the two writes of one wallet movement: the ledger entry (kind `spend` or
-    `refund`) at `BEHAVIOUR#<kind>#<reference>`, put once, and the wallet update. A `spend`
-    (`coins` taken) is conditional on `coins >= :n`; a `refund` gives them back. Returns the keys
-    (pk, sk) of both, the entry's then the wallet's: `models.transactions.failed_keys` tells which
-    failed (PynamoDB reorders a transaction's items, so positions say nothing)."""
+) -> None:
+    """Adds to `plan` the two writes of one wallet movement, named `entry` and `wallet`: the
+    ledger entry (kind `spend` or `refund`) at `BEHAVIOUR#<kind>#<reference>`, put once, and the
+    wallet update. A `spend` (`coins` taken) is conditional on `coins >= :n`; a `refund` gives
+    them back."""
     if coins <= 0:
         raise errors.BadRequest("A movement takes a positive number of coins.", code="invalid_amount")
     spend = kind == "spend"
@@ -92,18 +93,17 @@ def add_movement(
         gsi1pk=ledger_pk(user_id),
         gsi1sk=f"{now}#{reference}",
     ).seal()
-    t.save(entry, condition=BehaviourRecord.pk.does_not_exist())
-    wallet = Wallet(*Wallet.key(user_id))
-    t.update(
-        wallet,
-        actions=[
+    plan.put(ENTRY, entry, condition=BehaviourRecord.pk.does_not_exist())
+    plan.update(
+        WALLET,
+        Wallet(*Wallet.key(user_id)),
+        [
             Wallet.coins.add(-coins if spend else coins),
             Wallet.spent_coins.add(coins if spend else -coins),
             Wallet.updated_at.set(now),
         ],
         condition=Wallet.pk.exists() & (Wallet.coins >= coins) if spend else Wallet.pk.exists(),
     )
-    return (entry.pk, entry.sk), (wallet.pk, wallet.sk)
 
 
 def debit(
@@ -114,33 +114,30 @@ def debit(
     description: str | None = None,
     channel: str = "redemption",
     evidence: dict[str, Any] | None = None,
-    also: Sequence[TransactItem] = (),
+    also: Sequence[PlanItems] = (),
 ) -> WalletOut:
     """Takes `coins` from the wallet and records a `spend` entry, once per `reference` (e.g. a
     redemption id). Raises InsufficientBalance if the wallet holds fewer coins; a repeated
     reference raises Conflict `already_debited` and takes nothing. `evidence` is added to the
-    entry's; `also` are the caller's items written in the same transaction: if one of their
-    conditions fails, ItemConditionFailed says which (checked before the wallet's own)."""
+    entry's; `also` add the caller's named items to the same plan: if one of their conditions
+    fails, ItemConditionFailed names them (checked before the wallet's own)."""
     if coins <= 0:
         raise errors.BadRequest("A debit takes a positive number of coins.", code="invalid_amount")
-    t = transaction()
+    plan = WritePlan(channel, key=(user_id, reference))
     extra = {**({"description": description} if description else {}), **(evidence or {})}
+    add_movement(plan, user_id, coins, kind="spend", reference=reference, now=utc_now(), channel=channel,
+                 evidence=extra or None)
+    for add in also:
+        add(plan)
     try:
-        with t:
-            entry_key, wallet_key = add_movement(
-                t, user_id, coins, kind="spend", reference=reference, now=utc_now(), channel=channel,
-                evidence=extra or None,
-            )
-            for add in also:
-                add(t)
-    except TransactWriteError as exc:
-        failed = failed_keys(t, exc)
-        own = {entry_key, wallet_key}
-        if failed - own:
-            raise ItemConditionFailed(failed - own) from exc
-        if entry_key in failed:
-            raise errors.Conflict("This debit was already made.", code="already_debited") from exc
-        if wallet_key in failed:
-            raise errors.InsufficientBalance() from exc
+        retrying(plan.send, operation=channel)
+    except Cancelled as cancelled:
+        failed = cancelled.failed
+        if failed - {ENTRY, WALLET}:
+            raise ItemConditionFailed(failed - {ENTRY, WALLET}) from cancelled
+        if ENTRY in failed:
+            raise errors.Conflict("This debit was already made.", code="already_debited") from cancelled
+        if WALLET in failed:
+            raise errors.InsufficientBalance() from cancelled
         raise
     return balance(user_id)
