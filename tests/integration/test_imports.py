@@ -260,6 +260,55 @@ def test_given_big_file_then_split_into_ranges_and_completed_by_the_last_one(
     assert job["counts"]["credited"] == 25 and sum(_coins(g.user_id) for g in guests) == 50
 
 
+# ------------------------------------------------------------------- rows beyond a row's limits
+def test_given_json_lines_with_a_5000_digit_number_and_deep_nesting_then_only_those_rows_rejected(
+    api, dispatcher, register, make_partner
+):
+    """The attack run's file (issue 21): before, the range failed on every delivery and the import
+    stayed `processing` for hours; now the two lines are rejected rows with their reasons."""
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "616"})
+    first, second = register(), register()
+
+    def line(phone: str, nights: str, days_ago: int, extra: str = "") -> str:
+        stay = f'"guest": "{phone}", "room": "616", "check_in": "{_night(days_ago)}", "nights": {nights}'
+        return "{" + stay + extra + "}"
+
+    data = "\n".join(
+        [
+            line(first.phone, "1", 8),
+            line(first.phone, "7" * 5000, 9),  # int("7" * 5000) raises ValueError (4,300 digits)
+            line(first.phone, "1", 10, ', "备注": ' + "[" * 50_000 + "]" * 50_000),  # RecursionError
+            line(second.phone, "NaN", 8),
+            line(second.phone, "2", 8),
+            "",
+        ]
+    ).encode()
+
+    job = _import(api, dispatcher, hotel, "hotel_stays", data)
+
+    assert (job["status"], job["counts"]["rows"], job["counts"]["credited"], job["counts"]["invalid"]) == (
+        "completed",
+        5,
+        2,
+        3,
+    ), job
+    assert job["reasons"] == {"number_too_long": 1, "nested_too_deep": 1, "number_not_finite": 1}
+    assert _coins(first.user_id) == 2 and _coins(second.user_id) == 4
+    text = urllib3.request("GET", job["rejects_url"]).data.decode("utf-8-sig")
+    assert [r[-2:] for r in list(csv.reader(io.StringIO(text)))[1:]] == [
+        [
+            "第 2 行 这一行有一个 5,000 位的数字：最多读 64 位",
+            "Row 2: a number on the line has 5,000 characters; at most 64 are read",
+        ],
+        [
+            "第 3 行 这一行的对象或数组嵌套超过 8 层：每行应是一个扁平的对象",
+            "Row 3: the line nests objects or arrays more than 8 deep; a row is one flat object",
+        ],
+        ["第 4 行 NaN 不是有限的数字", "Row 4: NaN is not a finite number"],
+    ]
+
+
 # ----------------------------------------------------------------------------- quarantine
 @pytest.mark.parametrize(
     ("data", "code"),

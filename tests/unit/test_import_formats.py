@@ -127,6 +127,74 @@ def test_given_json_lines_with_a_bom_and_bad_lines_when_read_then_bad_lines_are_
     assert rows[2].error is not None and rows[2].error.startswith("the line is not valid JSON")
 
 
+DEEP = '{"card": "1", "month": "2026-10", "trips": 3, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+HUGE = '{"card": "1", "month": "2026-10", "trips": ' + "7" * 5000 + "}"
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "zh"),
+    [
+        (HUGE, "number_too_long", "这一行有一个 5,000 位的数字：最多读 64 位"),
+        ('{"card": "1", "month": "2026-10", "trips": -' + "9" * 65 + "}", "number_too_long", "66 位"),
+        ('{"card": "1", "month": "2026-10", "trips": 1.' + "5" * 70 + "}", "number_too_long", "72 位"),
+        (DEEP, "nested_too_deep", "嵌套超过 8 层"),
+        ('{"card": "1", "x": {"a": {"b": [[[[[[[1]]]]]]]}}}', "nested_too_deep", "嵌套超过 8 层"),
+        ('{"card": "1", "month": "2026-10", "trips": NaN}', "number_not_finite", "NaN 不是有限的数字"),
+        ('{"card": "1", "month": "2026-10", "trips": -Infinity}', "number_not_finite", "-Infinity"),
+        ('{"card": "1", "month": "2026-10", "trips": 1e999}', "number_not_finite", "1e999"),
+    ],
+)
+def test_given_a_json_line_beyond_a_rows_limits_when_read_then_it_is_a_rejected_row_and_the_file_goes_on(
+    line, code, zh
+):
+    good = '{"card": "2", "month": "2026-10", "trips": 30}'
+    data = "\n".join((good, line, good, "")).encode()
+    layout = survey(chunked(data, 4096), "transit_trips", max_bytes=MiB)
+    assert layout.rows == 3
+    rows = read_all(data, "transit_trips", size=4096)
+    assert [(r.row, r.error is None) for r in rows] == [(1, True), (2, False), (3, True)]
+    assert rows[1].error_code == code and zh in (rows[1].error_zh or ""), rows[1]
+    assert rows[1].error and rows[1].error_zh and rows[1].fields is None
+
+
+def test_given_a_first_json_line_beyond_a_rows_limits_then_the_file_is_json_lines_and_only_that_row_refused():
+    good = '{"card": "2", "month": "2026-10", "trips": 30}'
+    for first in (HUGE, DEEP):
+        data = "\n".join((first, good, "")).encode()
+        assert survey([data], "transit_trips", max_bytes=MiB).format == "jsonl"
+        rows = read_all(data, "transit_trips")
+        assert [r.error_code for r in rows if r.error] == [
+            "number_too_long" if first is HUGE else "nested_too_deep"
+        ]
+        assert [r.fields for r in rows if not r.error] == [{"card": "2", "month": "2026-10", "trips": 30}]
+
+
+def test_given_json_lines_within_the_limits_then_they_read_as_before():
+    from tanhui.imports.formats import MAX_JSON_DEPTH, load_json_line
+
+    nested = "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1)
+    line = f'{{"a": {"9" * 64}, "b": 0.5, "c": -1e-300, "d": "[[[[[[[[[[[[\\"{{{{{{{{{{", "e": {nested}}}'
+    assert load_json_line(line) == {
+        "a": int("9" * 64),
+        "b": 0.5,
+        "c": -1e-300,
+        "d": '[[[[[[[[[[[["{{{{{',
+        "e": json.loads(nested),
+    }
+
+
+@pytest.mark.parametrize("written", ["1e99999999", "-1e99999999", "1e-99999999", "1" + "0" * 31])
+def test_given_a_number_written_with_a_huge_exponent_then_it_is_an_invalid_value_not_a_crash(written):
+    usage = {"account": "1", "utility": "电", "period": "2026-10", "usage": written, "standard": "100"}
+    for file_type, row, column in (
+        ("transit_trips", {"card": "1", "month": "2026-10", "trips": written}, "trips"),  # a whole number
+        ("utility_savings", usage, "usage"),  # a decimal
+    ):
+        with pytest.raises(RowInvalid) as caught:
+            parse_row(file_type, row)
+        assert (caught.value.zh, caught.value.column) == ("超出文件中数字的范围", column)
+
+
 def test_given_a_row_with_the_wrong_number_of_fields_when_read_then_it_is_an_error_row():
     rows = read_all(hotel_csv("13800138000,1,2026-11-03", '13800138000,1,2026-11-03,2,"x"'), "hotel_stays")
     assert [r.error for r in rows] == [

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -63,7 +64,9 @@ __all__ = [
     "UtilitySaving",
     "WasteSorting",
     "Who",
+    "LineRefused",
     "header_for",
+    "load_json_line",
     "mapping_applies",
     "match_header",
     "normalise_phone",
@@ -76,6 +79,13 @@ __all__ = [
 UTF8_BOM = codecs.BOM_UTF8
 MAX_HEADER_BYTES = 64 * 1024
 MAX_RECORD_BYTES = 1024 * 1024  # a longer record is an error row (an unclosed quote, most likely)
+# A JSON Lines row is one flat object of short values: what goes far beyond that is refused as a row
+# before Python is asked to build it (an int of over 4,300 digits raises ValueError, nesting deeper
+# than the recursion limit RecursionError — either would fail the whole range on every delivery).
+MAX_JSON_NUMBER_CHARS = 64  # no column holds a longer value (texts are at most 64 characters)
+MAX_JSON_DEPTH = 8  # a row is depth 1; a value a column could take is never nested
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 _CSV_SIGNIFICANT = re.compile(rb'[^ \t\r\n,"]')  # a blank CSV record (`,,,`, `"",""`) has none
 _LINE_SIGNIFICANT = re.compile(rb"[^ \t\r\n]")
 
@@ -125,6 +135,81 @@ class RawRow:
     values: tuple[str, ...] = ()  # the record's cells as written (the rejects file repeats them)
     skipped: bool = False  # a 合计 / total row: not a row of anyone's behaviour
     error_zh: str | None = None  # `error` in Chinese
+    error_code: str = "unreadable_row"  # the reason code of a row that is not read (`error` set)
+
+
+class LineRefused(ValueError):
+    """A JSON line beyond what a row may hold: `code` (number_too_long, number_not_finite,
+    nested_too_deep), why in English (`en`) and Chinese (`zh`)."""
+
+    def __init__(self, code: str, en: str, zh: str):
+        super().__init__(f"{code}: {en}")
+        self.code, self.en, self.zh = code, en, zh
+
+
+def _too_long_number(text: str) -> LineRefused:
+    return LineRefused(
+        code="number_too_long",
+        en=f"a number on the line has {len(text):,} characters; at most {MAX_JSON_NUMBER_CHARS} are read",
+        zh=f"这一行有一个 {len(text):,} 位的数字：最多读 {MAX_JSON_NUMBER_CHARS} 位",
+    )
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_JSON_NUMBER_CHARS:
+        raise _too_long_number(text)
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > MAX_JSON_NUMBER_CHARS:
+        raise _too_long_number(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise _not_finite(text)
+    return value
+
+
+def _not_finite(text: str) -> LineRefused:
+    return LineRefused(
+        code="number_not_finite",
+        en=f"{text[:20]} is not a finite number",
+        zh=f"{text[:20]} 不是有限的数字",
+    )
+
+
+def _nested_too_deep(text: str) -> bool:
+    """Whether objects and arrays (outside strings) nest deeper than MAX_JSON_DEPTH."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
+
+
+def load_json_line(text: str) -> Any:
+    """One JSON Lines record's value, within a row's limits: numbers of at most 64 characters and
+    finite (no NaN, Infinity or 1e999), nesting at most 8 deep. Raises LineRefused beyond them,
+    json.JSONDecodeError when it is not JSON."""
+    if _nested_too_deep(text):
+        raise LineRefused(
+            code="nested_too_deep",
+            en=f"the line nests objects or arrays more than {MAX_JSON_DEPTH} deep; a row is one flat object",
+            zh=f"这一行的对象或数组嵌套超过 {MAX_JSON_DEPTH} 层：每行应是一个扁平的对象",
+        )
+    try:
+        return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_constant)
+    except RecursionError:  # the depth check keeps it away; were it reached, it would end the range
+        raise LineRefused(
+            code="nested_too_deep",
+            en="the line nests objects or arrays too deep; a row is one flat object",
+            zh="这一行的对象或数组嵌套太深：每行应是一个扁平的对象",
+        ) from None
+
+
+def _constant(name: str) -> Any:
+    raise _not_finite(name)  # NaN, Infinity, -Infinity: Python's json reads them, JSON has none
 
 
 TOTAL_WORDS = frozenset(
@@ -574,7 +659,9 @@ def _reject_header(file_type: str, m: HeaderMatch) -> None:
 
 def _check_first_line(record: bytes | None, encoding: str) -> None:
     try:
-        value = json.loads(_decode(record or b"", encoding))
+        value = load_json_line(_decode(record or b"", encoding))
+    except LineRefused:
+        return  # an object beyond a row's limits: read_range refuses that row, the file goes on
     except ValueError:
         value = None
     if not isinstance(value, dict):
@@ -657,9 +744,11 @@ def _json_record(row: int, record: bytes, encoding: str, layout: Layout) -> RawR
     if not _LINE_SIGNIFICANT.search(record):
         return None
     try:
-        value = json.loads(record.decode(encoding))
+        value = load_json_line(record.decode(encoding))
     except UnicodeDecodeError:
         return RawRow(row, None, f"the line is not valid {encoding}", error_zh=f"这一行不是有效的 {encoding}")
+    except LineRefused as exc:
+        return RawRow(row, None, exc.en, error_zh=exc.zh, error_code=exc.code)
     except json.JSONDecodeError as exc:
         return RawRow(
             row,

@@ -478,7 +478,7 @@ def _credit_block(
             continue
         if raw.error is not None or raw.fields is None:
             tally.add(
-                raw, credit.INVALID, "unreadable_row", raw.error or "The row cannot be read.", zh=raw.error_zh
+                raw, credit.INVALID, raw.error_code, raw.error or "The row cannot be read.", zh=raw.error_zh
             )
             continue
         try:
@@ -491,6 +491,10 @@ def _credit_block(
             )
         except plans.Rejected as exc:
             _rejected(tally, raw, exc)
+        except (ValueError, TypeError, ArithmeticError, RecursionError):  # a value no check foresaw:
+            # the row is refused, the file goes on (a failing range would be retried for hours)
+            logger.exception("row not parsed", extra={"import_id": job.import_id, "row": raw.row})
+            tally.add(raw, credit.INVALID, "unreadable_row", "The row cannot be read.")
     users = resolve([who for *_, who in parsed])
     credits = []
     waiting: list[tuple[tuple[str, str], ImportJob, int, dict[str, Any], str | None]] = []  # kept at the end

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import tempfile
 from collections.abc import Mapping
 
@@ -189,8 +188,8 @@ def _jsonl(text: str) -> tuple[int, int, list[str], list[list[str]]]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except ValueError:
+            value = formats.load_json_line(line)
+        except ValueError:  # not JSON, or beyond a row's limits (formats.LineRefused)
             continue
         if isinstance(value, dict):
             objects.append(value)

@@ -75,6 +75,7 @@ _LOCAL_MOMENT = re.compile(
 )
 _SERIAL = re.compile(r"[0-9A-F]{16}")
 MAX_TEXT = 64
+MAX_MAGNITUDE = 30  # powers of ten a number may reach either way (no column's bound comes near)
 
 
 def text(name: str, value: Any, max_len: int = MAX_TEXT) -> str | None:
@@ -126,6 +127,8 @@ def number(name: str, value: Any) -> Decimal | None:
         raise RowInvalid(name, out, "不是数字", "is not a number") from None
     if not found.is_finite():
         raise RowInvalid(name, out, "不是数字", "is not a number")
+    if found and not -MAX_MAGNITUDE <= found.adjusted() <= MAX_MAGNITUDE:  # 1e99999999 written out
+        raise RowInvalid(name, out, "超出文件中数字的范围", "is beyond the range of numbers a file may hold")
     return found
 
 
