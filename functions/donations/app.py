@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors, idempotency
 from tanhui.donations import giving, projects
 from tanhui.donations.schemas import DonationIn, DonationList, DonationOut, ProjectList
@@ -40,15 +40,14 @@ def list_projects(
     tags=["donations"],
     summary="Donate coins to a project",
     description="Takes the coins from the tourist's wallet and adds them to the project in one "
-    "transaction (a `spend` ledger entry with the project in its evidence). Send an "
-    "`Idempotency-Key`: a retry with the same key and body answers 200 with the first donation.",
+    "transaction (a `spend` ledger entry with the project in its evidence). The "
+    "`Idempotency-Key` header is required (one per intent: a double tap or a retry with the same "
+    "key and body answers 200 with the first donation; without one 400 `invalid_idempotency_key`).",
     responses=responses(201, "Donated.", replay="The same Idempotency-Key again: the donation it made.",
                         raises=[*IDEMPOTENCY_KEY, projects.ProjectNotFound, projects.ProjectClosed,
                                 giving.InsufficientCoins, (errors.Conflict, "busy")]),
 )
-def donate(
-    body: Annotated[DonationIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
-) -> Response[DonationOut]:
+def donate(body: Annotated[DonationIn, Body()], idempotency_key: api.IdempotencyKey) -> Response[DonationOut]:
     outcome = giving.donate_once(_tourist(), body, idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 

@@ -158,8 +158,9 @@ def get_offer(offer_id: str) -> OfferOut:
     tags=["spending"],
     summary="Buy an offer with coins",
     description="Takes the offer's coins from the wallet and one unit of its stock, and issues a "
-    "voucher, all in one transaction. Send an `Idempotency-Key` header: a retry with the same key "
-    "and body answers 200 with the same voucher.",
+    "voucher, all in one transaction. The `Idempotency-Key` header is required (one per intent: a "
+    "retry with the same key and body answers 200 with the same voucher; without one 400 "
+    "`invalid_idempotency_key`).",
     responses=responses(201, "Redeemed: the voucher.", replay="The same Idempotency-Key again: the "
                         "voucher it issued.", raises=[
                             *IDEMPOTENCY_KEY, offers.OfferNotFound, offers.OfferNotActive,
@@ -169,7 +170,7 @@ def get_offer(offer_id: str) -> OfferOut:
 )
 @api.allow("tourist")
 def redeem(
-    body: Annotated[RedemptionIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+    body: Annotated[RedemptionIn, Body()], idempotency_key: api.IdempotencyKey
 ) -> Response[VoucherOut]:
     outcome = redemptions.redeem_once(_tourist(), body, idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)

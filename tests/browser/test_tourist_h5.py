@@ -236,15 +236,27 @@ def test_a_tourist_donates_coins_to_a_project(tab: Tab, h5: Any, tourist: Any, w
     project = marked(tab, "project").filter(has_text=h5.project_name)
     project.wait_for()
     tab.check("projects")
-    project.locator('input[data-test="donate-amount"], [data-test="donate-amount"] input').fill("1")
-    project.locator('[data-test="donate"]').click()
-    if tab.page.locator(".van-dialog").is_visible():
-        tab.check("donate-confirm")
-        tab.page.locator(".van-dialog__confirm").click()
-    expect(project.locator('[data-test="donate-result"]')).to_contain_text("感谢您捐赠 1 碳币")
+    keys: list[str] = []  # the Idempotency-Key of each donation sent: required, fresh per intent
+    tab.page.on("request", lambda r: keys.append(r.headers.get("idempotency-key", ""))
+                if r.method == "POST" and r.url.endswith("/v1/donations") else None)
+
+    def give_one(check: str | None) -> None:
+        project.locator('input[data-test="donate-amount"], [data-test="donate-amount"] input').fill("1")
+        with tab.page.expect_response(lambda r: r.url.endswith("/v1/donations")) as answered:
+            project.locator('[data-test="donate"]').click()
+            if tab.page.locator(".van-dialog").is_visible():
+                if check:
+                    tab.check("donate-confirm")
+                tab.page.locator(".van-dialog__confirm").click()
+        assert answered.value.status == 201
+        expect(project.locator('[data-test="donate-result"]')).to_contain_text("感谢您捐赠 1 碳币")
+
+    give_one("donate-confirm")
     tab.check("donated")
+    give_one(None)  # a second donation of the same amount is a new intent: a new key, a new donation
+    assert len(keys) == 2 and all(len(k) >= 16 for k in keys) and keys[0] != keys[1], keys
     _, mine, _ = web_http.request("GET", "/v1/me/donations", token=who.access_token)
-    assert [d["project_id"] for d in mine["items"]] == [h5.project_id]
+    assert [d["project_id"] for d in mine["items"]] == [h5.project_id] * 2
 
 
 def test_the_certificate_downloads_as_a_pdf(tab: Tab, h5: Any, tourist: Any, web_http: Any) -> None:

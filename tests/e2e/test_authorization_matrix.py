@@ -5,6 +5,7 @@ partner role and must neither read nor change them; tourists only ever see their
 from __future__ import annotations
 
 import base64
+import uuid
 from typing import Any
 
 import pytest
@@ -288,7 +289,10 @@ def test_given_each_caller_then_route_answers_as_the_matrix_says(http, world, ro
             token = world["hotel"].access_token if caller == "partner" else world["tokens"][caller]
         else:
             token = world["tokens"][caller]
-        status, reply, _ = http.request(method, _fill(path, names), _fill(body, names), token=token)
+        # a fresh Idempotency-Key on every POST, as the web clients send (coin-moving routes need one)
+        key = {"Idempotency-Key": f"matrix-{uuid.uuid4()}"} if method == "POST" else None
+        status, reply, _ = http.request(method, _fill(path, names), _fill(body, names), token=token,
+                                        headers=key)
         got[caller] = status
         if status >= 400 and path.startswith("/v1/") and method != "HEAD":  # HTML pages, HEAD: no body
             assert isinstance(reply, dict) and reply["error"]["code"], (route_key, caller, reply)

@@ -40,7 +40,8 @@ def listed(api, who: Session, project_id: str) -> dict:
 
 
 def donate(api, who: Session, project_id: str, coins: int, key: str | None = None):
-    headers = {"Idempotency-Key": key} if key else None
+    """A donation as the H5 sends it: an `Idempotency-Key` per intent (a fresh one unless given)."""
+    headers = {"Idempotency-Key": key or str(uuid.uuid4())}
     return api.post("/v1/donations", {"project_id": project_id, "coins": coins}, as_=who, headers=headers)
 
 
@@ -135,6 +136,36 @@ def test_given_same_idempotency_key_then_same_donation_and_another_body_422(api,
     other = donate(api, tourist, project, 5, key)
     assert (other.status, other.error_code) == (422, "idempotency_key_reused")
     assert coins_of(tourist) == 16
+    assert listed(api, tourist, project)["donations"] == 1
+
+
+def test_given_no_idempotency_key_then_400_and_nothing_moves(api, register, project):
+    """A double tap without a key would donate twice: every request that moves coins needs one."""
+    tourist = register()
+    fund(tourist, 20)
+    for headers in (None, {"Idempotency-Key": ""}):
+        reply = api.post("/v1/donations", {"project_id": project, "coins": 4}, as_=tourist, headers=headers)
+        assert (reply.status, reply.error_code) == (400, "invalid_idempotency_key"), reply.body
+    assert coins_of(tourist) == 20
+    assert listed(api, tourist, project)["donations"] == 0
+    assert api.get("/v1/me/donations", as_=tourist).body["items"] == []
+
+
+def test_given_no_key_and_a_bad_body_then_422_names_both(api, register, project):
+    reply = api.post("/v1/donations", {"project_id": project, "coins": "4"}, as_=register())
+    assert (reply.status, reply.error_code) == (422, "validation_error")
+    assert {d["field"] for d in reply.body["error"]["details"]} >= {"coins", "header.idempotency-key"}
+
+
+def test_given_a_double_tap_with_one_key_then_one_donation(api, register, project):
+    tourist = register()
+    fund(tourist, 20)
+    key = str(uuid.uuid4())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(lambda _: donate(api, tourist, project, 5, key), range(2)))
+    assert sorted(r.status for r in replies) in ([200, 201], [201, 409]), [r.body for r in replies]
+    assert coins_of(tourist) == 15
+    assert len(api.get("/v1/me/donations", as_=tourist).body["items"]) == 1
     assert listed(api, tourist, project)["donations"] == 1
 
 

@@ -121,7 +121,9 @@ def test_given_scans_files_redemptions_refunds_and_donations_then_every_wallet_e
 
     with ThreadPoolExecutor(6) as pool:
         assert sorted(pool.map(donate, range(6))) == [201] * 6
-    assert api.post("/v1/donations", {"project_id": project, "coins": 10_000}, as_=tourists[1]).status == 409
+    too_much = {"project_id": project, "coins": 10_000}
+    headers = {"Idempotency-Key": "k-much"}
+    assert api.post("/v1/donations", too_much, as_=tourists[1], headers=headers).status == 409
 
     ticket, night_f = (
         factors.factor_for(b, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"))

@@ -55,14 +55,14 @@ import json
 import math
 import re
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -92,6 +92,24 @@ def _plain_digits(value: Any) -> Any:
 
 # A page size in the query string: plain digits only ("1.0", "+5", " 5", "5_0" are refused).
 PageLimit = Annotated[int, BeforeValidator(_plain_digits), Query(ge=1, le=100)]
+
+
+# The `Idempotency-Key` header of a request that moves coins: required, so the OpenAPI says so and
+# the web client's generated types cannot leave it out (tests/unit/test_coin_routes_need_a_key.py).
+# A request without it answers 400 `invalid_idempotency_key`, as a malformed key does.
+IDEMPOTENCY_HEADER = "idempotency-key"
+MISSING_KEY = "Send an Idempotency-Key header (1 to 255 visible ASCII characters)."
+IdempotencyKey = Annotated[str, Header(
+    description="One key per intent of the caller (a fresh random one, e.g. a UUID), the same on "
+    "every retry of that intent: a retry with the same key and body makes nothing new.",
+)]
+
+
+def _only_the_idempotency_key_missing(problems: Sequence[Any]) -> bool:
+    return bool(problems) and all(
+        p.get("type") == "missing" and tuple(p.get("loc", ())) == ("header", IDEMPOTENCY_HEADER)
+        for p in problems
+    )
 
 
 # Powertools' own serializer, but leaving non-ASCII text as it is (UTF-8 on the wire).
@@ -144,6 +162,8 @@ def install(
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(exc: RequestValidationError):
         problems = exc.errors()
+        if _only_the_idempotency_key_missing(problems):
+            return on_domain_error(errors.InvalidIdempotencyKey(MISSING_KEY))
         details = errors.validation_details(problems, tags=request_models.union_tags())
         code, message = errors.coded_problem(problems) or ("validation_error", "The request is not valid.")
         return error_response(422, code, message, request_id(), details)

@@ -62,6 +62,13 @@ class BadRequest(TanhuiError):
     status, code, message = 400, "bad_request", "The request is not valid."
 
 
+class InvalidIdempotencyKey(BadRequest):
+    """Here, not in `tanhui.idempotency`, because `tanhui.api` answers it for a missing header."""
+
+    code = "invalid_idempotency_key"
+    message = "Idempotency-Key must be 1 to 255 visible ASCII characters."
+
+
 class Unauthorized(TanhuiError):
     status, code, message = 401, "unauthorized", "A valid bearer token is required."
 

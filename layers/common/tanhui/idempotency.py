@@ -42,9 +42,7 @@ class InProgress(errors.Conflict):
     message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
-class InvalidKey(errors.BadRequest):
-    code = "invalid_idempotency_key"
-    message = "Idempotency-Key must be 1 to 255 visible ASCII characters."
+InvalidKey = errors.InvalidIdempotencyKey  # missing or malformed (`tanhui.api` answers a missing one)
 
 
 @dataclass(frozen=True, slots=True)
