@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
-.PHONY: run reset test lint unit integration e2e browser bench bench-web install web clean
+.PHONY: run reset test lint unit integration e2e browser bench bench-web load install web clean
 
 # The web app (web/: the tourists' H5 at /, the console at /console/): npm packages from the lockfile, API types generated from the
 # OpenAPI document the functions declare (a changed route breaks this build), then Vite.
@@ -70,6 +70,17 @@ bench: $(STAMP) web
 
 bench-web: $(STAMP) web  ## Lighthouse on the code page and the wallet (needs chromium)
 	$(BIN)/python bench/web.py
+
+# The load test (docs/developers/scale.md, "Load held"): Locust in its own venv, never in `make test`.
+LOAD_VENV := bench/load/.venv
+$(LOAD_VENV)/.installed: bench/load/requirements.txt
+	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet -r bench/load/requirements.txt
+	@touch $@
+
+load: $(STAMP) $(LOAD_VENV)/.installed  ## Locust against its own `make run` with faults (DURATION=10m USERS=100 FAULTS=…)
+	$(if $(filter-out undefined,$(origin FAULTS)),FAULTS='$(FAULTS)') DURATION='$(DURATION)' USERS='$(USERS)' \
+	  $(BIN)/python bench/load/run.py
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/openapi.json
