@@ -13,6 +13,10 @@ a description of the batch to the OnFailure SQS destination and moves past it (n
 Where each shard is (the last sequence number handled) is kept in `positions` (a JSON file in the
 local dir for `make run`, so a restart goes on where it stopped); without one, in memory, starting
 at the stream's current end (`stream_start="LATEST"`) unless told otherwise.
+
+Both are at-least-once, as on AWS: with the `duplicate` fault on (`infra.local.faults`), a batch
+of messages or stream records is delivered twice, the second time as Lambda redelivers it after a
+lost or timed-out invocation (the answer that counts is the second's).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 import boto3
 
-from infra.local import cfn, schedules
+from infra.local import cfn, faults, schedules
 from infra.local.event_filters import matches_any
 from infra.local.events import dynamodb_stream_event, scheduled_event, sqs_event
 from infra.local.functions import LocalFunction
@@ -128,9 +132,9 @@ class Dispatcher:
         if not messages:
             return 0
         try:
-            result = self.functions[source.function].invoke(
-                sqs_event(messages, arn, self.stack.region)
-            )
+            result = self.functions[source.function].invoke(sqs_event(messages, arn, self.stack.region))
+            if faults.duplicate():  # delivered again: the first invocation's answer was lost
+                result = self.functions[source.function].invoke(sqs_event(messages, arn, self.stack.region))
         except Exception:  # the whole batch returns to the queue after its visibility timeout
             traceback.print_exc()
             return 0
@@ -226,6 +230,9 @@ class Dispatcher:
             result = self.functions[source.function].invoke(
                 dynamodb_stream_event(batch, cursor.arn, self.stack.region)
             )
+            if faults.duplicate():  # delivered again: the first invocation's answer was lost
+                result = self.functions[source.function].invoke(
+                    dynamodb_stream_event(batch, cursor.arn, self.stack.region))
             if source.partial_failures and isinstance(result, dict):
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:

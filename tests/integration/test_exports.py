@@ -186,11 +186,12 @@ def test_given_a_spend_then_only_credited_earn_records_are_exported(
     assert record.gsi3pk.startswith(f"RECORDED#{TODAY()}#") and record.gsi3sk.endswith(credited)
     user = record.user_id
     from tanhui.models.base import utc_now
-    from tanhui.models.transactions import transaction
+    from tanhui.models.writes import WritePlan
 
-    with transaction() as t:
-        account.add_movement(t, user, 1, kind="spend", reference="SPENDEXPORT" + credited[-6:],
-                             now=utc_now(), channel="redemption")
+    plan = WritePlan("test_spend")
+    account.add_movement(plan, user, 1, kind="spend", reference="SPENDEXPORT" + credited[-6:],
+                         now=utc_now(), channel="redemption")
+    plan.send()
     spend = BehaviourRecord.get("BEHAVIOUR#spend#SPENDEXPORT" + credited[-6:], "BEHAVIOUR")
     assert spend.gsi3pk is None and spend.content_hash == _expected_hash(_raw(spend.pk))
 

@@ -94,7 +94,7 @@ def test_given_a_phone_as_people_type_it_then_register_login_and_confirm_take_it
 def test_given_crash_after_cognito_when_client_retries_then_account_completed_once(api):
     phone = unique_phone()
     boom = TransactWriteError("simulated outage")
-    with mock.patch("tanhui.identity.users.transaction", side_effect=boom):
+    with mock.patch("tanhui.identity.users.retrying", side_effect=boom):
         died = api.post("/v1/auth/register", register_body(phone))  # the invocation dies mid-way
     assert (died.status, died.error_code) == (500, "internal_error")
     retry = api.post("/v1/auth/register", register_body(phone))
@@ -106,7 +106,7 @@ def test_given_crash_after_cognito_when_client_retries_then_account_completed_on
 
 def test_given_crash_after_cognito_when_user_logs_in_then_wallet_is_healed(api):
     phone = unique_phone()
-    with mock.patch("tanhui.identity.users.transaction", side_effect=TransactWriteError("x")):
+    with mock.patch("tanhui.identity.users.retrying", side_effect=TransactWriteError("x")):
         assert api.post("/v1/auth/register", register_body(phone)).status == 500
     session = login(api, phone, "green-trip-2026")
     assert Wallet.get(*Wallet.key(session.user_id)).user_id == session.user_id

@@ -6,6 +6,12 @@ id there. The same key with the same body is answered with that resource (200); 
 body, 422 `idempotency_key_reused`. A first attempt that is still running (or crashed before it
 recorded the id) holds the key for `LOCK_SECONDS`: meanwhile 409 `idempotency_in_progress`,
 afterwards a retry takes the key over.
+
+The id is recorded in the creation's own write plan (`models.writes`): `create(mark)` gets a
+`mark(plan, resource_id)` that adds the key's record to the plan, so the resource and the key
+that made it are written together. A first attempt that crashed after its write (or lost the
+reply) leaves a key that answers with what it made, never one a retry could take over to make a
+second.
 """
 
 from __future__ import annotations
@@ -24,9 +30,12 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from tanhui import errors
 from tanhui.models.base import put_once, utc_now
 from tanhui.models.idempotency import IdempotencyRecord
+from tanhui.models.writes import WritePlan
 from tanhui.observability import logger
 
 T = TypeVar("T")
+# adds to a creation's plan the record of its key, now naming `resource_id` (a no-op without a key)
+Mark = Callable[[WritePlan, str], None]
 KEEP_SECONDS = 24 * 3600  # a key is remembered for a day
 LOCK_SECONDS = 60  # longer than any function's timeout that creates through a key
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as header values allow
@@ -62,13 +71,14 @@ def once(
     key: str | None,
     request: BaseModel | dict[str, Any],
     *,
-    create: Callable[[], T],
+    create: Callable[[Mark], T],
     id_of: Callable[[T], str],
     replay: Callable[[str], T],
 ) -> Outcome[T]:
-    """`create()` once per (operation, caller, key); a repeat gets `replay(id)` of what it made."""
+    """`create(mark)` once per (operation, caller, key); a repeat gets `replay(id)` of what it
+    made. `create` passes `mark` the plan that creates the resource and the resource's id."""
     if key is None:
-        return Outcome(create(), True)
+        return Outcome(create(no_key), True)
     if not _KEY.match(key):
         raise InvalidKey()
     digest, now = request_hash(request), time.time()
@@ -83,13 +93,26 @@ def once(
         raise InProgress()
     if record.resource_id:
         return Outcome(replay(record.resource_id), False)
+    marked: list[str] = []
+
+    def mark(plan: WritePlan, resource_id: str) -> None:
+        plan.update("idempotency key", record, [IdempotencyRecord.resource_id.set(resource_id)],
+                    condition=IdempotencyRecord.resource_id.does_not_exist()
+                    & (IdempotencyRecord.request_hash == digest))
+        marked.append(resource_id)
+
     try:
-        value = create()
+        value = create(mark)
     except Exception:
         _release(record)
         raise
-    record.update(actions=[IdempotencyRecord.resource_id.set(id_of(value))])
+    if not marked:  # a creation without a plan of its own records its id after it
+        record.update(actions=[IdempotencyRecord.resource_id.set(id_of(value))])
     return Outcome(value, True)
+
+
+def no_key(plan: WritePlan, resource_id: str) -> None:
+    """`mark` for a request without a key: nothing to record."""
 
 
 def _claim_key(record: IdempotencyRecord, digest: str, now: float) -> bool:

@@ -1,20 +1,28 @@
 """Who a number belongs to, for matching partner file rows (the import) to users.
 
 `lookup_many` reads up to 100 bindings per BatchGetItem and asks again for the keys DynamoDB
-left unprocessed (throttling), backing off between attempts."""
+left unprocessed (throttling), through the one retry helper (`models.writes.retrying`)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from tanhui import errors
 from tanhui.bindings.normalisation import InvalidBinding, normalise
 from tanhui.models.bindings import BINDING_SK, NUMBER_KINDS, Binding, UserBindings
+from tanhui.models.writes import WORKER, Budget, retryable, retrying
 
 BATCH_GET_LIMIT = 100
-ATTEMPTS = 8
-BACKOFF_SECONDS = 0.05  # doubled each attempt: about 6 s in all before giving up
+BUDGET: Budget = WORKER  # about 6 s in all before giving up
+
+
+class _Unprocessed(Exception):
+    """Keys DynamoDB left unprocessed: ask again for them."""
+
+
+def _unprocessed(exc: BaseException) -> bool:
+    return isinstance(exc, _Unprocessed) or retryable(exc)
 
 
 class LookupIncomplete(Exception):
@@ -46,7 +54,6 @@ def lookup_many(
     *,
     batch_get: Callable[[list[dict[str, Any]]], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
     = _batch_get,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
     """{normalised value: user id} for those of `values` that are bound. Values that are no
     number of `kind` are left out (call `normalise` for the reason); duplicates are read once."""
@@ -60,16 +67,19 @@ def lookup_many(
     found: dict[str, str] = {}
     pks = list(by_pk)
     for start in range(0, len(pks), BATCH_GET_LIMIT):
-        keys = [{"pk": {"S": pk}, "sk": {"S": BINDING_SK}} for pk in pks[start:start + BATCH_GET_LIMIT]]
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-            items, keys = batch_get(keys)
-            found |= {by_pk[i["pk"]["S"]]: i["user_id"]["S"] for i in items}
-            if not keys:
-                break
-        else:
-            raise LookupIncomplete(f"{len(keys)} {kind} bindings left unprocessed")
+        left = [{"pk": {"S": pk}, "sk": {"S": BINDING_SK}} for pk in pks[start:start + BATCH_GET_LIMIT]]
+
+        def attempt() -> None:
+            nonlocal left
+            items, left = batch_get(left)
+            found.update({by_pk[i["pk"]["S"]]: i["user_id"]["S"] for i in items})
+            if left:
+                raise _Unprocessed()
+
+        try:
+            retrying(attempt, operation="binding_lookup", budget=BUDGET, retry_if=_unprocessed)
+        except errors.Busy as exc:
+            raise LookupIncomplete(f"{len(left)} {kind} bindings left unprocessed") from exc
     return found
 
 

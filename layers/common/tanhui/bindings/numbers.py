@@ -1,23 +1,23 @@
 """GET and PUT /v1/me/bindings: the caller's numbers, one user per number.
 
-A PUT is one TransactWriteItems (plus the reads of consent and of the caller's item before it):
+A PUT is one write plan (`models.writes`; plus the reads of consent and of the caller's item
+before it):
 
-    Delete  BINDING#<kind>#<old>   each number replaced or unbound, if free or the caller's
-    Put     BINDING#<kind>#<new>   each new number, attribute_not_exists(pk) OR user_id = :me
-    Update  USER#<id> / BINDINGS   the numbers and daily_km, conditioned on its `version`
+    unbind <kind>  Delete  BINDING#<kind>#<old>  each number replaced or unbound, if free or the caller's
+    bind <kind>    Put     BINDING#<kind>#<new>  each new number, attribute_not_exists(pk) OR user_id = :me
+    bindings       Update  USER#<id> / BINDINGS  the numbers and daily_km, conditioned on its `version`
 
 so a number is bound to exactly one user whatever runs at the same time (two users binding one
 number: one put wins, the other's transaction is cancelled → 409 already_bound), and unbinding or
 replacing frees the old number in the same step. A concurrent PUT of the same user moves the
-version on: the loser reads again and re-plans (a few times, then 409 busy).
+version on: the loser reads again and re-plans (a few times, then 409 busy). A retry after a lost
+reply is a no-op within the token window (the plan is keyed by the user and the version it was
+planned on); after it the version has moved, so the PUT reads again and finds nothing to change.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from tanhui import errors
 from tanhui.bindings.normalisation import InvalidBinding, normalise, normalise_daily_km
@@ -25,11 +25,10 @@ from tanhui.bindings.schemas import BindingsOut
 from tanhui.identity.consent import require_consent
 from tanhui.models.base import utc_now
 from tanhui.models.bindings import NUMBER_KINDS, Binding, UserBindings
-from tanhui.models.transactions import failed_keys, transaction
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger
 
-ATTEMPTS = 4
-RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError"})
+ATTEMPTS = 4  # re-planned after the caller's item moved on
 Number = tuple[str, str]  # (kind, normalised value)
 
 
@@ -83,24 +82,21 @@ def update(user_id: str, fields: dict[str, Any]) -> BindingsOut:
                    and (k, old) not in taken]
         binds = [(k, v) for k, v in changes.items() if k in NUMBER_KINDS and v is not None]
         now = utc_now()
-        tx = transaction()
         try:
-            _write(tx, item, changes, unbinds, binds, now)
-        except TransactWriteError as exc:
-            _refusal(exc, failed_keys(tx, exc), unbinds, binds, taken)
+            _write(item, changes, unbinds, binds, now)
+        except Cancelled as cancelled:
+            _refusal(cancelled, unbinds, binds, taken)
             continue
         for name, value in changes.items():
             setattr(item, name, value)
         item.user_id, item.updated_at = user_id, now
         logger.info("bindings changed", extra={"user_id": user_id, "fields": sorted(changes)})
         return BindingsOut.model_validate(item)
-    raise errors.Conflict("The bindings are being changed by another request; try again.", code="busy")
+    raise errors.Busy("The bindings are being changed by another request; try again.")
 
 
-def _write(
-    tx: TransactWrite, item: UserBindings, changes: dict[str, Any], unbinds: list[Number],
-    binds: list[Number], now: str,
-) -> None:
+def _write(item: UserBindings, changes: dict[str, Any], unbinds: list[Number], binds: list[Number],
+           now: str) -> None:
     user_id = item.user_id
     actions = [
         getattr(UserBindings, name).set(value) if value is not None
@@ -108,28 +104,27 @@ def _write(
         for name, value in changes.items()
     ]
     actions += [UserBindings.user_id.set(user_id), UserBindings.updated_at.set(now)]
-    with tx:
-        for kind, value in unbinds:
-            tx.delete(Binding(*Binding.key(kind, value)), condition=Binding.free_or_mine(user_id))
-        for kind, value in binds:
-            tx.save(Binding.of(kind, value, user_id, now), condition=Binding.free_or_mine(user_id))
-        tx.update(item, actions=actions)  # + version condition and increment (VersionAttribute)
-
-
-def _refusal(
-    exc: TransactWriteError, failed: set[tuple[str, str]], unbinds: list[Number], binds: list[Number],
-    taken: set[Number],
-) -> None:
-    """Raises what a cancelled PUT means to the client; returns when it is worth planning again
-    (the caller's item moved on, contention, or a listed number that is no longer the caller's).
-    `failed`: the (pk, sk) of the items whose condition failed."""
+    plan = WritePlan("bindings", key=(user_id, item.version))
+    mine = Binding.free_or_mine(user_id)
+    for kind, value in unbinds:
+        plan.delete(f"unbind {kind}", Binding(*Binding.key(kind, value)), condition=mine)
     for kind, value in binds:
-        if Binding.key(kind, value) in failed:
-            raise AlreadyBound(f"This {kind.replace('_', ' ')} is already bound to another account.") from exc
+        plan.put(f"bind {kind}", Binding.of(kind, value, user_id, now), condition=mine)
+    plan.update("bindings", item, actions)  # + version condition and increment (VersionAttribute)
+    retrying(plan.send, operation="bindings")
+
+
+def _refusal(cancelled: Cancelled, unbinds: list[Number], binds: list[Number], taken: set[Number]) -> None:
+    """Raises what a cancelled PUT means to the client; returns when it is worth planning again
+    (the caller's item moved on, or a listed number that is no longer the caller's)."""
+    failed = cancelled.failed
+    for kind, _ in binds:
+        if f"bind {kind}" in failed:
+            what = kind.replace("_", " ")
+            raise AlreadyBound(f"This {what} is already bound to another account.") from cancelled
     for number in unbinds:
-        if Binding.key(*number) in failed:  # not ours to free: stop listing it, leave it to its owner
+        if f"unbind {number[0]}" in failed:  # not ours to free: stop listing it, leave it to its owner
             logger.warning("listed binding held by another user", extra={"kind": number[0]})
             taken.add(number)
-    reasons = [r for r in exc.cancellation_reasons if r is not None]
-    if not failed and not any(r.code in RETRYABLE for r in reasons):
-        raise exc
+    if not failed:
+        raise cancelled

@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from tanhui import cache, errors, request_models
 from tanhui.codes.schemas import AssetIn, AssetList, AssetOut, AssetPatch, KindAttributes
@@ -28,7 +27,7 @@ from tanhui.models.assets import ASSET_KIND_ROLE, Asset, AssetUnique, GeoFence, 
 from tanhui.models.base import plain, utc_now
 from tanhui.models.pages import decode_cursor, page_items
 from tanhui.models.partner import partner_pk
-from tanhui.models.transactions import CONTENTION, failed_keys, transaction
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger
 from tanhui.partners import registry as partners
 
@@ -70,26 +69,28 @@ def _holds(partner_id: str, asset_id: str, name: str, value: str) -> AssetUnique
     )
 
 
-def _take(t: TransactWrite, partner_id: str, asset_id: str, values: Mapping[str, str]) -> list[AssetUnique]:
+def _take(plan: WritePlan, partner_id: str, asset_id: str, values: Mapping[str, str]) -> list[AssetUnique]:
+    """Each unique value held for the asset, named `take <field>`."""
     items = [_holds(partner_id, asset_id, name, value) for name, value in values.items()]
     for item in items:
-        t.save(item, condition=AssetUnique.pk.does_not_exist() | (AssetUnique.asset_id == asset_id))
+        plan.put(f"take {item.field}", item,
+                 condition=AssetUnique.pk.does_not_exist() | (AssetUnique.asset_id == asset_id))
     return items
 
 
-def _give_back(t: TransactWrite, partner_id: str, asset_id: str, values: Mapping[str, str]) -> None:
+def _give_back(plan: WritePlan, partner_id: str, asset_id: str, values: Mapping[str, str]) -> None:
     for name, value in values.items():
-        t.delete(
+        plan.delete(
+            f"give back {name}",
             AssetUnique(*AssetUnique.key(partner_id, name, value)),
             condition=AssetUnique.pk.does_not_exist() | (AssetUnique.asset_id == asset_id),
         )
 
 
-def _refuse_taken(t: TransactWrite, exc: TransactWriteError, taken: list[AssetUnique]) -> None:
+def _refuse_taken(cancelled: Cancelled, taken: list[AssetUnique]) -> None:
     """Raises AssetExists naming the asset that holds the first refused value, if any was."""
-    failed = failed_keys(t, exc)
     for item in taken:
-        if (item.pk, item.sk) not in failed:
+        if f"take {item.field}" not in cancelled.failed:
             continue
         try:
             holder = AssetUnique.get(item.pk, item.sk, consistent_read=True).asset_id
@@ -99,11 +100,7 @@ def _refuse_taken(t: TransactWrite, exc: TransactWriteError, taken: list[AssetUn
         raise AssetExists(
             f"Your asset {holder} already has the {label} {item.value}; change or revoke it first.",
             details={"asset_id": holder, "field": item.field, "value": item.value},
-        ) from exc
-
-
-def _contention(exc: TransactWriteError) -> bool:
-    return any(r is not None and r.code in CONTENTION for r in exc.cancellation_reasons)
+        ) from cancelled
 
 
 @functools.cache
@@ -151,15 +148,15 @@ def create(partner_id: str, body: AssetIn) -> AssetOut:
             created_at=now,
             updated_at=now,
         )
-        t, taken = transaction(), []
+        plan = WritePlan("asset_create", key=(partner_id, asset_id))
+        plan.put("asset", item, condition=Asset.pk.does_not_exist())
+        taken = _take(plan, partner_id, asset_id, values)
         try:
-            with t:
-                t.save(item, condition=Asset.pk.does_not_exist())
-                taken = _take(t, partner_id, asset_id, values)
-        except TransactWriteError as exc:
-            _refuse_taken(t, exc, taken)
-            if (item.pk, item.sk) in failed_keys(t, exc) or _contention(exc):
-                continue  # the id is taken, or another write was on one of the items: draw again
+            retrying(plan.send, operation="asset_create")
+        except Cancelled as cancelled:
+            _refuse_taken(cancelled, taken)
+            if "asset" in cancelled.failed:
+                continue  # the id is taken: draw again
             raise
         logger.info("asset created", extra={"partner_id": partner_id, "asset_id": asset_id})
         return out(item)
@@ -223,16 +220,14 @@ def update(partner_id: str, asset_id: str, body: AssetPatch) -> AssetOut:
     if not (gone or new):
         asset.update(actions=actions, condition=Asset.pk.exists())
     else:
-        t, taken = transaction(), []
+        plan = WritePlan("asset_update")
+        plan.update("asset", asset, actions, condition=Asset.pk.exists())
+        _give_back(plan, partner_id, asset.asset_id, gone)
+        taken = _take(plan, partner_id, asset.asset_id, new)
         try:
-            with t:
-                t.update(asset, actions=actions, condition=Asset.pk.exists())
-                _give_back(t, partner_id, asset.asset_id, gone)
-                taken = _take(t, partner_id, asset.asset_id, new)
-        except TransactWriteError as exc:
-            _refuse_taken(t, exc, taken)
-            if _contention(exc):
-                raise errors.Conflict("Another change is in progress; try again.", code="busy") from exc
+            retrying(plan.send, operation="asset_update")
+        except Cancelled as cancelled:
+            _refuse_taken(cancelled, taken)
             raise
         asset.refresh(consistent_read=True)
     cache.forget(Asset.key(partner_id, asset.asset_id))  # `claims.metadata.asset`
@@ -249,17 +244,17 @@ def set_status(partner_id: str, asset_id: str, status: str) -> AssetOut:
     values = unique_values(asset.kind, plain(asset.attributes)) if status == "revoked" else {}
     try:
         if values:  # a revoked asset gives its room number, SKU and GTIN back
-            t = transaction()
-            with t:
-                t.update(asset, actions=actions, condition=Asset.status == "active")
-                _give_back(t, partner_id, asset.asset_id, values)
+            plan = WritePlan("asset_status")
+            plan.update("asset", asset, actions, condition=Asset.status == "active")
+            _give_back(plan, partner_id, asset.asset_id, values)
+            retrying(plan.send, operation="asset_status")
             asset.refresh(consistent_read=True)
         else:
             asset.update(actions=actions, condition=Asset.status == "active")
-    except (UpdateError, TransactWriteError) as exc:
+    except (UpdateError, Cancelled) as exc:
         if isinstance(exc, UpdateError) and exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        if isinstance(exc, TransactWriteError) and (asset.pk, asset.sk) not in failed_keys(t, exc):
+        if isinstance(exc, Cancelled) and "asset" not in exc.failed:
             raise
         raise AssetNotActive(f"The asset is already {get(partner_id, asset_id).status}.") from exc
     cache.forget(Asset.key(partner_id, asset.asset_id))  # `claims.metadata.asset`

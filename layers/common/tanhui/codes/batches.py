@@ -130,7 +130,7 @@ def create_print_batch_once(
     """A retried request with the same `Idempotency-Key` gets the batch the first one made."""
     return idempotency.once(
         "code-batches", caller, key, body,
-        create=lambda: create_print_batch(partner_id, body),
+        create=lambda _mark: create_print_batch(partner_id, body),
         id_of=lambda out: out.batch_id,
         replay=lambda batch_id: batch_status(partner_id, batch_id),
     )

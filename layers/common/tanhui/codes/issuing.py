@@ -14,7 +14,7 @@ from tanhui.codes.schemas import CodeOut, CodesIn, CodesOut, RevokedOut, Rotatin
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset, CodeBatch, batches_pk
 from tanhui.models.base import plain, save_with_fresh_id, utc_now
-from tanhui.models.transactions import transaction
+from tanhui.models.writes import WritePlan, retrying
 from tanhui.observability import logger
 
 CODE_PATH = "/v1/partner/codes"
@@ -181,16 +181,12 @@ def revoke_batch(partner_id: str, batch_id: str) -> RevokedOut:
     except CodeBatch.DoesNotExist as exc:
         raise errors.NotFound("No such batch.", code="batch_not_found") from exc
     now = utc_now()
-    with transaction() as tx:
-        tx.update(
-            Asset(*Asset.key(partner_id, batch.asset_id)),
-            actions=[Asset.revoked_batches.add({batch_id}), Asset.updated_at.set(now)],
-            condition=Asset.pk.exists(),
-        )
-        tx.update(
-            batch,
-            actions=[CodeBatch.status.set("revoked"), CodeBatch.updated_at.set(now)],
-            condition=CodeBatch.pk.exists(),
-        )
+    plan = WritePlan("batch_revoke")
+    plan.update("asset", Asset(*Asset.key(partner_id, batch.asset_id)),
+                [Asset.revoked_batches.add({batch_id}), Asset.updated_at.set(now)],
+                condition=Asset.pk.exists())
+    plan.update("batch", batch, [CodeBatch.status.set("revoked"), CodeBatch.updated_at.set(now)],
+                condition=CodeBatch.pk.exists())
+    retrying(plan.send, operation="batch_revoke")
     logger.info("batch revoked", extra={"partner_id": partner_id, "batch_id": batch_id})
     return RevokedOut(id=batch_id, status="revoked")

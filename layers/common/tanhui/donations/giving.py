@@ -47,13 +47,13 @@ def donate_once(user_id: str, req: DonationIn, key: str | None) -> idempotency.O
     """A retry with the same `Idempotency-Key` and body gets the donation the first one made."""
     return idempotency.once(
         "donations", user_id, key, req,
-        create=lambda: donate(user_id, req),
+        create=lambda mark: donate(user_id, req, mark),
         id_of=lambda out: out.donation_id,
         replay=lambda donation_id: donation_out(user_id, donation_id),
     )
 
 
-def donate(user_id: str, req: DonationIn) -> DonationOut:
+def donate(user_id: str, req: DonationIn, mark: idempotency.Mark = idempotency.no_key) -> DonationOut:
     project = get_project(req.project_id)
     if project.status != STATUS_OPEN:
         raise ProjectClosed()
@@ -75,18 +75,22 @@ def donate(user_id: str, req: DonationIn) -> DonationOut:
                 user_id, req.coins, reference=donation_id, channel="donation",
                 description=f"Donation to {project.name}",
                 evidence={"project_id": project.project_id, "project_name": project.name},
-                also=[_project_items(donation, new_donor, now)],
+                also=[_project_items(donation, new_donor, now), lambda plan: mark(plan, donation_id)],
             )
         except account.ItemConditionFailed as exc:
+            if "donation" in exc.names:  # this very donation (its id is new): made by a lost reply
+                break
             if "project" in exc.names:
                 raise ProjectClosed() from exc
             new_donor = False  # the marker exists: another first donation got there before
             continue
         except errors.InsufficientBalance as exc:
             raise InsufficientCoins() from exc
-        metrics.add_metric(name="DonationMade", unit="Count", value=1)
-        return DonationOut.model_validate(donation)
-    raise errors.Busy()
+        break
+    else:
+        raise errors.Busy()
+    metrics.add_metric(name="DonationMade", unit="Count", value=1)
+    return DonationOut.model_validate(donation)
 
 
 def _has_donated(project_id: str, user_id: str) -> bool:

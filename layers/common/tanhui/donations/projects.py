@@ -56,7 +56,7 @@ def create_project_once(req: ProjectIn, caller: str, key: str | None) -> idempot
     """A retried request with the same `Idempotency-Key` gets the project the first one made."""
     return idempotency.once(
         "projects", caller, key, req,
-        create=lambda: create_project(req, caller), id_of=lambda out: out.project_id,
+        create=lambda _mark: create_project(req, caller), id_of=lambda out: out.project_id,
         replay=project_out,
     )
 

@@ -115,7 +115,7 @@ def create_export(body: ExportIn, by: str, *, at: datetime | None = None) -> Exp
 def create_export_once(body: ExportIn, caller: str, key: str | None) -> idempotency.Outcome[ExportOut]:
     return idempotency.once(
         "exports", caller, key, body.model_dump(mode="json", by_alias=True),
-        create=lambda: create_export(body, caller),
+        create=lambda _mark: create_export(body, caller),
         id_of=lambda out: out.export_id,
         replay=export_status,
     )

@@ -9,15 +9,13 @@ bindings) call `require_consent` first.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
-
 from tanhui import errors
 from tanhui.identity import cognito
 from tanhui.identity.schemas import ConsentDocumentOut, ConsentIn, ConsentOut, ConsentText
 from tanhui.models.base import utc_now
 from tanhui.models.identity import ConsentRecord, UserProfile
-from tanhui.models.transactions import only_condition_failures, transaction
 from tanhui.models.wallet import Wallet
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger
 
 COGNITO_VERSION, COGNITO_AT = "custom:consent_version", "custom:consent_at"
@@ -108,24 +106,23 @@ def give(user_id: str, req: ConsentIn, *, channel: str = "api") -> ConsentOut:
     check_accepted(req)
     at = utc_now()
     cognito.set_attributes(user_id, cognito_attributes(req.version, at))
+    plan = WritePlan("consent", key=(user_id, req.version, at))
+    plan.put("record", record(user_id, req.version, at, channel), condition=ConsentRecord.pk.does_not_exist())
+    plan.update("profile", UserProfile(*UserProfile.key(user_id)),
+                [UserProfile.consent_version.set(req.version), UserProfile.consent_at.set(at)],
+                condition=UserProfile.pk.exists())
+    plan.update("wallet", Wallet(*Wallet.key(user_id)),
+                [Wallet.consent_version.set(req.version), Wallet.consent_at.set(at)],
+                condition=Wallet.pk.exists())
     try:
-        with transaction() as tx:
-            tx.save(record(user_id, req.version, at, channel), condition=ConsentRecord.pk.does_not_exist())
-            tx.update(
-                UserProfile(*UserProfile.key(user_id)),
-                actions=[UserProfile.consent_version.set(req.version), UserProfile.consent_at.set(at)],
-                condition=UserProfile.pk.exists(),
-            )
-            tx.update(
-                Wallet(*Wallet.key(user_id)),
-                actions=[Wallet.consent_version.set(req.version), Wallet.consent_at.set(at)],
-                condition=Wallet.pk.exists(),
-            )
-    except TransactWriteError as exc:
-        if not only_condition_failures(exc):
+        retrying(plan.send, operation="consent")
+    except Cancelled as cancelled:
+        if not cancelled.failed:
             raise
+        if cancelled.failed == {"record"}:  # keyed by this very moment: a lost reply's commit
+            return ConsentOut(version=req.version, accepted_at=at)
         raise errors.NotFound(
             "No profile for this user; log in again.", code="profile_not_found"
-        ) from exc
+        ) from cancelled
     logger.info("consent given", extra={"user_id": user_id, "version": req.version})
     return ConsentOut(version=req.version, accepted_at=at)

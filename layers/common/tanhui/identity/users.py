@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import jwt
-from pynamodb.exceptions import TransactWriteError
 
 from tanhui import errors
 from tanhui.config import get_settings
@@ -25,8 +24,8 @@ from tanhui.models.base import TanhuiModel, put_once, utc_now
 from tanhui.models.bindings import PHONE, Binding
 from tanhui.models.identity import ConsentRecord, UserProfile
 from tanhui.models.partner import PartnerStaff
-from tanhui.models.transactions import only_condition_failures, transaction
 from tanhui.models.wallet import Wallet
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger, metrics
 
 
@@ -57,19 +56,20 @@ def ensure_account(
         consent_at=consent_at,
         created_at=now,
     )
+    plan = WritePlan("register", key=(user_id,))
+    plan.put("profile", profile, condition=UserProfile.pk.does_not_exist())
+    if role == "tourist":
+        plan.put("wallet", _wallet(user_id, consent_version, consent_at, now),
+                 condition=Wallet.pk.does_not_exist())
+        if phone:
+            plan.put("phone", Binding.of(PHONE, phone, user_id, now), condition=Binding.pk.does_not_exist())
+    if consent_version and consent_at:
+        record = consent.record(user_id, consent_version, consent_at, "register")
+        plan.put("consent", record, condition=ConsentRecord.pk.does_not_exist())
     try:
-        with transaction() as tx:
-            tx.save(profile, condition=UserProfile.pk.does_not_exist())
-            if role == "tourist":
-                tx.save(_wallet(user_id, consent_version, consent_at, now),
-                        condition=Wallet.pk.does_not_exist())
-                if phone:
-                    tx.save(Binding.of(PHONE, phone, user_id, now), condition=Binding.pk.does_not_exist())
-            if consent_version and consent_at:
-                record = consent.record(user_id, consent_version, consent_at, "register")
-                tx.save(record, condition=ConsentRecord.pk.does_not_exist())
-    except TransactWriteError as exc:
-        if not only_condition_failures(exc):
+        retrying(plan.send, operation="register")
+    except Cancelled as cancelled:
+        if not cancelled.failed:
             raise
         # Some of it exists already: a retry. Create what is missing one by one, idempotently.
         _ensure_each(profile, role, consent_version, consent_at, now)

@@ -1,11 +1,16 @@
 """Crediting file rows exactly once, through the claim's own write: the record at its
 de-duplication key and the wallet update (`claims.transaction`), many rows per request.
 
-Rows of distinct users share one TransactWriteItems (up to 100 items: each row's records, one
-wallet update per user, and the partner's monthly issuance counter when a quota is set). When
-DynamoDB cancels it, the reasons say which items failed: those rows are settled alone, where the
+Rows of distinct users share one write plan (`models.writes`; up to 100 items: each row's records,
+named `record <row>.<n>`, one `wallet <row>` per user, and the partner's monthly issuance counter,
+`quota`, when a quota is set). Contention is retried by `models.writes.retrying`. When DynamoDB
+cancels a plan on a condition, the failed names say which rows: those are settled alone, where the
 failure means something about the row (a duplicate, a cap, no consent, over quota); every other
 row is sent again together.
+
+A file block's plan is keyed by the import and its rows, so a retry after a lost reply within
+DynamoDB's token window is a no-op. After the window it is still safe: every record already
+written fails its `attribute_not_exists` condition and is recognised as this import's own row.
 
 A record that already holds this import's own row (same import id and row in its evidence) is
 the row itself, re-processed after a crash or a redelivery: counted as credited, not twice.
@@ -20,17 +25,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import CancellationReason, TransactWriteError
-
 from tanhui.claims import keys
 from tanhui.claims import transaction as tx
 from tanhui.claims.factors import MILLI
 from tanhui.models.base import iso_ms
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.imports import IssuedCoins
-from tanhui.models.transactions import MAX_ITEMS, connection
+from tanhui.models.writes import MAX_ITEMS, WORKER, Cancelled, WritePlan, retrying
 
-ATTEMPTS = 5
+ATTEMPTS = 5  # a row is refitted to its caps (or its group split) at most about this often
 REMAINDER, FROM_CARRY = "remainder_millicoins", "coins_from_carry"  # a record's evidence (rounding)
 
 # what a row came to (the import's counts)
@@ -122,45 +125,31 @@ def _quota_update(quota: Quota, coins: int, now_iso: str) -> dict[str, Any]:
     }
 
 
+def _record_name(p: _Pending, n: int) -> str:
+    return f"record {p.credit.row}.{n}"
+
+
+def _wallet_name(p: _Pending) -> str:
+    return f"wallet {p.credit.row}"
+
+
 def _send(group: Sequence[_Pending], quota: Quota | None, at: datetime) -> None:
+    """The group's plan, retried through contention; `Cancelled` when a condition failed."""
     now_iso = iso_ms(at)
-    puts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    plan = WritePlan("file_rows", key=(group[0].credit.import_id, *(p.credit.row for p in group)))
     for p in group:
         c = p.credit
-        puts += [tx.record_put(r) for r in c.records]
-        updates.append(
-            tx.wallet_credit(
-                c.user_id,
-                c.behaviour,
-                c.coins,
-                c.gco2e,
-                c.daily_cap,
-                at,
-                now_iso,
-                days=tx.coins_by_day(c.days, [int(r.coins) for r in c.records]),
-                monthly_cap=c.monthly_cap,
-                clean_stale=False,
-                carry=c.carry,
-            )
-        )
+        for n, record in enumerate(c.records):
+            tx.put_record(plan, _record_name(p, n), record)
+        plan.update_raw(_wallet_name(p), tx.wallet_credit(
+            c.user_id, c.behaviour, c.coins, c.gco2e, c.daily_cap, at, now_iso,
+            days=tx.coins_by_day(c.days, [int(r.coins) for r in c.records]),
+            monthly_cap=c.monthly_cap, clean_stale=False, carry=c.carry,
+        ))
     coins = sum(p.credit.coins for p in group)
     if quota is not None and quota.limit is not None and coins > 0:
-        updates.append(_quota_update(quota, coins, now_iso))
-    connection().transact_write_items(
-        condition_check_items=[], delete_items=[], put_items=puts, update_items=updates
-    )
-
-
-def _positions(group: Sequence[_Pending]) -> tuple[list[tuple[_Pending, int]], list[_Pending]]:
-    """The order of the items `_send` builds: puts first (DynamoDB reports reasons in the order
-    of TransactItems, which PynamoDB builds as condition checks, deletes, puts, then updates)."""
-    records = [(p, i) for p in group for i in range(len(p.credit.records))]
-    return records, list(group)
-
-
-def _failed(reason: CancellationReason | None) -> bool:
-    return reason is not None and reason.code == "ConditionalCheckFailed"
+        plan.update_raw("quota", _quota_update(quota, coins, now_iso))
+    retrying(plan.send, operation="file_rows", budget=WORKER)
 
 
 def _fit(c: Credit, wallet: dict[str, Any]) -> bool:
@@ -240,19 +229,17 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
             return Outcome(c.row, OVER_QUOTA, "over_quota", "The partner's monthly coin quota is used up.")
         try:
             _send([p], quota, at)
-        except TransactWriteError as exc:
-            reasons = list(exc.cancellation_reasons) + [None] * (len(c.records) + 2)
-            record_reasons, wallet_reason = reasons[: len(c.records)], reasons[len(c.records)]
-            quota_reason = reasons[len(c.records) + 1]
-            if any(_failed(r) for r in record_reasons):
+        except Cancelled as cancelled:
+            failed = cancelled.failed
+            names = [_record_name(p, n) for n in range(len(c.records))]
+            if failed & set(names):
                 keep = []
-                for record, reason in zip(c.records, record_reasons, strict=False):
-                    if not _failed(reason):
+                for record, name in zip(c.records, names, strict=True):
+                    if name not in failed:
                         keep.append(record)
                         continue
-                    old = (
-                        BehaviourRecord.from_raw_data(reason.raw_item) if reason and reason.raw_item else None
-                    )
+                    raw = cancelled.old(name)
+                    old = BehaviourRecord.from_raw_data(raw) if raw else None
                     if old is not None and _is_ours(old, c):
                         p.credited_before.append(old)
                     elif old is not None and old.status == STATUS_REVOKED:
@@ -262,8 +249,8 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                 days = [d for r, d in zip(c.records, c.days, strict=True) if r in keep]
                 c.records, c.days = keep, days
                 continue
-            if _failed(wallet_reason):
-                wallet = wallet_reason.raw_item if wallet_reason else None  # type: ignore[union-attr]
+            if _wallet_name(p) in failed:
+                wallet = cancelled.old(_wallet_name(p))
                 if not wallet:
                     return Outcome(c.row, UNMATCHED, "user_not_found", "No account has this user id.")
                 if tx.CONSENT not in wallet:
@@ -275,20 +262,17 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                     )
                 before = len(c.records)
                 if attempt:  # another credit of the person's moved the wallet: let it finish
-                    time.sleep(random.uniform(0.005, 0.03) * attempt)
+                    time.sleep(random.uniform(0.005, 0.03) * attempt)  # noqa: S311 - jitter
                 if not _fit(c, wallet):
                     continue  # the counter moved under us: try again
                 p.capped += before - len(c.records)
                 continue
-            if _failed(quota_reason):
-                issued = int(((quota_reason.raw_item or {}).get("coins") or {}).get("N", 0))  # type: ignore[union-attr]
+            if "quota" in failed:
+                issued = int(((cancelled.old("quota") or {}).get("coins") or {}).get("N", 0))
                 if quota is not None and quota.limit is not None and issued + c.coins > quota.limit:
                     return Outcome(
                         c.row, OVER_QUOTA, "over_quota", "The partner's monthly coin quota is used up."
                     )
-                continue
-            if any(r is not None and r.code in tx.RETRYABLE for r in exc.cancellation_reasons):
-                time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
                 continue
             raise
         return _final(p, credited_now=c.records)
@@ -370,33 +354,20 @@ def _credit_group(group: list[_Pending], quota: Quota | None, at: datetime) -> l
     if quota is not None and quota.limit is not None and sum(p.credit.coins for p in group) > quota.limit:
         # more than a whole month's quota: the counter's condition holds only once it exists
         return [_settle_alone(p, quota, at) for p in group]
-    for attempt in range(ATTEMPTS):
-        if len(group) == 1:
-            return [_settle_alone(group[0], quota, at)]
-        try:
-            _send(group, quota, at)
-        except TransactWriteError as exc:
-            reasons = list(exc.cancellation_reasons)
-            records, wallets = _positions(group)
-            alone: set[int] = set()
-            for n, (p, _) in enumerate(records):
-                if n < len(reasons) and _failed(reasons[n]):
-                    alone.add(id(p))
-            for n, p in enumerate(wallets):
-                k = len(records) + n
-                if k < len(reasons) and _failed(reasons[k]):
-                    alone.add(id(p))
-            quota_k = len(records) + len(wallets)
-            if quota_k < len(reasons) and _failed(reasons[quota_k]):
-                alone = {id(p) for p in group}  # near the quota: settle each row against it
-            if not alone:
-                if any(r is not None and r.code in tx.RETRYABLE for r in reasons):
-                    time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
-                    continue
-                raise
-            out = [_settle_alone(p, quota, at) for p in group if id(p) in alone]
-            rest = [p for p in group if id(p) not in alone]
-            return out + (_credit_group(rest, quota, at) if rest else [])
-        return [_final(p, credited_now=p.credit.records) for p in group]
-    return [_settle_alone(p, quota, at) for p in group]
-
+    if len(group) == 1:
+        return [_settle_alone(group[0], quota, at)]
+    try:
+        _send(group, quota, at)
+    except Cancelled as cancelled:
+        failed = cancelled.failed
+        alone = {id(p) for p in group
+                 if _wallet_name(p) in failed
+                 or any(_record_name(p, n) in failed for n in range(len(p.credit.records)))}
+        if "quota" in failed:
+            alone = {id(p) for p in group}  # near the quota: settle each row against it
+        if not alone:
+            raise
+        out = [_settle_alone(p, quota, at) for p in group if id(p) in alone]
+        rest = [p for p in group if id(p) not in alone]
+        return out + (_credit_group(rest, quota, at) if rest else [])
+    return [_final(p, credited_now=p.credit.records) for p in group]

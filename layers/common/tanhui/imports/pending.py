@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
 from tanhui import bindings
@@ -26,7 +25,7 @@ from tanhui.imports import credit, formats, plans
 from tanhui.models.base import plain, utc_now
 from tanhui.models.identity import UserProfile
 from tanhui.models.imports import COUNTS, ImportJob, PendingRow, pending_pk
-from tanhui.models.transactions import failed_keys, transaction
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger
 
 KEEP_DAYS = 90
@@ -129,16 +128,15 @@ def _leave(item: PendingRow, outcome: credit.Outcome) -> None:
         actions.append(ImportJob.reasons[item.code].add(-1))  # type: ignore[index]
     if outcome.status != credit.CREDITED:
         actions.append(ImportJob.reasons[outcome.code or outcome.status].add(1))  # type: ignore[index]
-    t = transaction()
+    plan = WritePlan("pending_row", key=(item.pk, item.sk))
+    plan.delete("row", item, condition=PendingRow.pk.exists())
+    plan.update("import", job, actions, condition=ImportJob.pk.exists())
     try:
-        with t:
-            t.delete(item, condition=PendingRow.pk.exists())
-            t.update(job, actions=actions, condition=ImportJob.pk.exists())
-    except TransactWriteError as exc:
-        failed = failed_keys(t, exc)
-        if (item.pk, item.sk) in failed:
+        retrying(plan.send, operation="pending_row")
+    except Cancelled as cancelled:
+        if "row" in cancelled.failed:
             return  # another sign-in settled this row and moved its counts
-        if (job.pk, job.sk) in failed:  # the import is gone: nothing to count on
+        if "import" in cancelled.failed:  # the import is gone: nothing to count on
             item.delete()
             return
         raise

@@ -43,7 +43,7 @@ def create_partner_once(req: PartnerIn, caller: str, key: str | None) -> idempot
     """A retried request with the same `Idempotency-Key` gets the partner the first one made."""
     return idempotency.once(
         "partners", caller, key, req,
-        create=lambda: create_partner(req), id_of=lambda out: out.partner_id, replay=partner_out,
+        create=lambda _mark: create_partner(req), id_of=lambda out: out.partner_id, replay=partner_out,
     )
 
 

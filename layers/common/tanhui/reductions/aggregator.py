@@ -10,11 +10,14 @@ items). For each chunk:
 3. the rest change those items in stream order — lifetime numbers and sets (`lifetime`), the
    week and month board entries (`boards`), medals newly earned (`medals`) — and are noted in
    `applied`; their totals are summed per item (`totals`, ADD, on the chunk's totals shard);
-4. one transaction puts the users' items back on their versions and adds the totals (and puts the
-   marker of a record that credits no user, attribute_not_exists). Cancelled because another
-   delivery changed one of those users first → read again and redo (step 2 skips what it applied);
-   contention → back off and redo; anything else → the chunk's records are reported failed (the
-   function's partial batch response: Lambda delivers them again).
+4. one write plan (`models.writes`) puts the users' items back on their versions and adds the
+   totals (and puts the marker of a record that credits no user, attribute_not_exists).
+   Cancelled because another delivery changed one of those users first → read again and redo
+   (step 2 skips what it applied); contention → `retrying` backs off and sends it again; anything
+   else, or contention past the budget → the chunk's records are reported failed (the function's
+   partial batch response: Lambda delivers them again). The plan is keyed by its records' event
+   ids: a retry after a lost reply is a no-op within the token window, and after it the users'
+   versions have moved, so the chunk is read again and its records are found applied.
 
 A record costs one write per user it credits (their stats item; one more, a partner board, when it
 is with another partner than their home one) plus its share of the chunk's totals: about 1.8
@@ -31,8 +34,8 @@ from typing import Any
 
 from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from pynamodb.exceptions import TransactWriteError
 
+from tanhui import errors
 from tanhui.models.base import utc_now
 from tanhui.models.reductions import (
     MARK_DAYS,
@@ -42,7 +45,15 @@ from tanhui.models.reductions import (
     UserStats,
     stable_shard,
 )
-from tanhui.models.transactions import CONTENTION, MAX_ITEMS, add_update, transaction
+from tanhui.models.writes import (
+    CONDITION_FAILED,
+    MAX_ITEMS,
+    RETRYABLE_REASONS,
+    WORKER,
+    Cancelled,
+    WritePlan,
+    retrying,
+)
 from tanhui.observability import logger, metrics
 from tanhui.reductions import boards, lifetime, medals, totals
 from tanhui.reductions.adds import merged, update_kwargs
@@ -179,7 +190,7 @@ def _note(stats: UserStats, event_id: str, now: int) -> None:
 def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
     """(applied, failed) records of one chunk: now or by an earlier delivery."""
     shard = stable_shard(chunk[0].event_id, TOTALS_SHARDS)
-    for attempt in range(ATTEMPTS):
+    for _ in range(ATTEMPTS):  # re-read after another delivery moved a version
         state = _read(chunk)
         pending = [c for c in chunk if not state.applied(c)]
         if not pending:
@@ -205,29 +216,28 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
         if len(users) + len(touched_boards) + len(marks) + len(adds) > MAX_ITEMS and len(chunk) > 1:
             return _split(chunk)  # partner boards other than home ones made it too large
         awarded = {u: medals.award(state.stats[u], at) for u in users}
+        plan = WritePlan("aggregation", key=tuple(c.event_id for c in pending))
+        for user in users:
+            plan.put(f"stats {user}", state.stats[user])  # on its version
+        for pair in sorted(touched_boards):
+            plan.put(f"board {pair[0]} {pair[1]}", state.boards[pair])
+        for c in marks:
+            mark = StreamMark(*StreamMark.key(c.event_id), expires_at=now + MARK_SECONDS)
+            plan.put(f"mark {c.event_id}", mark, condition=StreamMark.pk.does_not_exist())
+        for n, add in enumerate(adds.values()):
+            plan.update_raw(f"total {n}", update_kwargs(UserStats.Meta.table_name, add))
         try:
-            with transaction() as t:
-                for user in users:
-                    t.save(state.stats[user])
-                for pair in sorted(touched_boards):
-                    t.save(state.boards[pair])
-                for c in marks:
-                    t.save(StreamMark(*StreamMark.key(c.event_id), expires_at=now + MARK_SECONDS),
-                           condition=StreamMark.pk.does_not_exist())
-                for add in adds.values():
-                    add_update(t, update_kwargs(UserStats.Meta.table_name, add))
-        except TransactWriteError as exc:
-            codes = {r.code for r in exc.cancellation_reasons or [] if r is not None} - {"None"}
-            if not exc.cancellation_reasons:
-                codes.add(exc.cause_response_code or "unknown")
-            others = codes - {"ConditionalCheckFailed"} - CONTENTION
-            if others:
-                logger.error("stream records not applied",
-                             extra={"codes": sorted(codes), "records": len(pending)})
-                return before, pending
-            if codes - {"ConditionalCheckFailed"}:
-                time.sleep(0.02 * 2**attempt)  # contention: back off, then read again
-            continue  # a version or mark moved: another delivery was first, read again
+            retrying(plan.send, operation="aggregation", budget=WORKER)
+        except Cancelled as cancelled:
+            codes = {r.code for r in cancelled.reasons.values() if r is not None} - {"None"}
+            if cancelled.failed and codes <= {CONDITION_FAILED, *RETRYABLE_REASONS}:
+                continue  # a version or mark moved: another delivery was first, read again
+            logger.error("stream records not applied",
+                         extra={"codes": sorted(codes), "records": len(pending)})
+            return before, pending
+        except errors.Busy:
+            logger.warning("stream records not applied: busy", extra={"records": len(pending)})
+            return before, pending
         _awarded(awarded)
         return chunk, []
     state = _read(chunk)

@@ -49,13 +49,14 @@ def redeem_once(user_id: str, req: RedemptionIn, key: str | None) -> idempotency
         raise idempotency.InvalidKey("Send an Idempotency-Key header (1 to 255 visible ASCII characters).")
     return idempotency.once(
         "redemptions", user_id, key, req,
-        create=lambda: redeem(user_id, req.offer_id),
+        create=lambda mark: redeem(user_id, req.offer_id, mark=mark),
         id_of=lambda out: out.voucher_id,
         replay=lambda voucher_id: vouchers.mine(user_id, voucher_id),
     )
 
 
-def redeem(user_id: str, offer_id: str, *, at: datetime | None = None) -> VoucherOut:
+def redeem(user_id: str, offer_id: str, *, at: datetime | None = None,
+           mark: idempotency.Mark = idempotency.no_key) -> VoucherOut:
     for _ in range(ATTEMPTS):
         offer = offers.get(offer_id, consistent=True)
         at_ = at or datetime.now(UTC)
@@ -65,7 +66,7 @@ def redeem(user_id: str, offer_id: str, *, at: datetime | None = None) -> Vouche
         if offer.stock <= 0:
             raise OutOfStock()
         try:
-            return _write(user_id, offer, at_, now)
+            return _write(user_id, offer, at_, now, mark)
         except Cancelled as cancelled:
             refusal = _refusal(cancelled, offer)
             if refusal is not None:
@@ -74,7 +75,7 @@ def redeem(user_id: str, offer_id: str, *, at: datetime | None = None) -> Vouche
     raise errors.Busy()
 
 
-def _write(user_id: str, offer: Offer, at: datetime, now: str) -> VoucherOut:
+def _write(user_id: str, offer: Offer, at: datetime, now: str, mark: idempotency.Mark) -> VoucherOut:
     kid, key = keyring.keyring().signing_key()
     tok = token.issue_voucher(kid, key, offer.partner_id, offer.offer_id[6:])
     assert tok.serial is not None
@@ -91,7 +92,12 @@ def _write(user_id: str, offer: Offer, at: datetime, now: str) -> VoucherOut:
                            valid_until=valid_until)
     plan = WritePlan("redemption", key=(user_id, tok.serial))
     _redemption_items(plan, user_id, offer, voucher, expiry, cost, now, tok.serial)
-    retrying(plan.send, operation="redemption")
+    mark(plan, tok.serial)
+    try:
+        retrying(plan.send, operation="redemption")
+    except Cancelled as cancelled:
+        if not _made_by_this(cancelled, user_id, now):
+            raise
     logger.info("offer redeemed", extra={"offer_id": offer.offer_id, "coins": cost})
     return vouchers.out(voucher, now)
 
@@ -100,7 +106,7 @@ def _redemption_items(
     plan: WritePlan, user_id: str, offer: Offer, voucher: Voucher, expiry: VoucherExpiry, cost: int,
     now: str, serial: str,
 ) -> None:
-    plan.put("voucher", voucher, condition=Voucher.pk.does_not_exist())
+    plan.put("voucher", voucher, condition=Voucher.pk.does_not_exist(), old_on_failure=True)
     plan.put("expiry", expiry, condition=VoucherExpiry.pk.does_not_exist())
     plan.update(
         "offer",
@@ -121,6 +127,13 @@ def _redemption_items(
             condition=RedemptionCount.redeemed.does_not_exist()
             | (RedemptionCount.redeemed < int(offer.per_user_limit)),
         )
+
+
+def _made_by_this(cancelled: Cancelled, user_id: str, now: str) -> bool:
+    """The voucher is there already and is this very plan's (its serial is new, its owner and
+    time are ours): an attempt whose reply was lost committed it."""
+    old = cancelled.old("voucher") or {}
+    return (old.get("user_id", {}).get("S"), old.get("created_at", {}).get("S")) == (user_id, now)
 
 
 def _refusal(cancelled: Cancelled, offer: Offer) -> errors.TanhuiError | None:

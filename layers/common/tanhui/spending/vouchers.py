@@ -112,7 +112,8 @@ def image(user_id: str, voucher_file: str) -> tuple[str, bytes]:
     return IMAGE_TYPES[ext], draw(url(voucher))
 
 
-def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
+def consume(partner_id: str, staff_id: str, code: str,
+            mark: idempotency.Mark = idempotency.no_key) -> ConsumedOut:
     """The offer's merchant takes the voucher at the till, scanned or typed (`presented`): once
     (409 `voucher_used`), before it expires (410 `voucher_expired`); another merchant's voucher is
     403 `voucher_other_merchant`, a code that is no voucher 404."""
@@ -127,11 +128,16 @@ def consume(partner_id: str, staff_id: str, code: str) -> ConsumedOut:
     )
     plan.update("offer", Offer(*Offer.key(voucher.offer_id)), [Offer.consumed.add(1)])
     plan.delete("expiry", VoucherExpiry(*VoucherExpiry.key(voucher.valid_until, voucher.voucher_id)))
+    mark(plan, voucher.voucher_id)
     try:
         retrying(plan.send, operation="consume")
     except Cancelled as cancelled:
-        if "voucher" in cancelled.failed:  # consumed or expired meanwhile
-            _refuse(_get(voucher.voucher_id), now)
+        if "voucher" not in cancelled.failed:
+            raise
+        fresh = _get(voucher.voucher_id)
+        if (fresh.consumed_by, fresh.consumed_at) == (staff_id, now):  # ours: a lost reply's commit
+            return _consumed_out(fresh, now)
+        _refuse(fresh, now)  # consumed or expired meanwhile
         raise
     return _consumed_out(voucher, now)
 
@@ -141,7 +147,7 @@ def consume_once(partner_id: str, staff_id: str, code: str, key: str | None) -> 
     key and code gets the consumption it made, not 409 `voucher_used`."""
     return idempotency.once(
         "consumes", staff_id, key, {"code": code},
-        create=lambda: consume(partner_id, staff_id, code),
+        create=lambda mark: consume(partner_id, staff_id, code, mark),
         id_of=lambda out: out.voucher_id,
         replay=lambda voucher_id: _consumed_out(_get(voucher_id), None),
     ).value
