@@ -6,13 +6,13 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 from tanhui.claims import factors
 from tanhui.codes import keyring, token
 from tanhui.models.wallet import Wallet
 
 from tests.factories import make_asset, single_use
+from tests.support import import_file
 
 LAST_MONTH = (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 TODAY = (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()
@@ -25,8 +25,8 @@ def _ready(aws):
 
 @pytest.fixture
 def upload(aws, api, functions):
-    """Copies a file into the partner's prefix with platform credentials (as `aws s3 cp` does),
-    lets the dispatcher deliver the notification and the ranges, returns the import."""
+    """Uploads a file as the partner's console does (the import, its presigned form), lets the
+    dispatcher deliver the notification and the ranges, returns the import."""
     from infra.local import cfn
     from infra.local.dispatcher import Dispatcher
 
@@ -34,13 +34,7 @@ def upload(aws, api, functions):
     dispatcher.drain()
 
     def send(partner, file_type: str, text: str) -> dict:
-        key = f"partners/{partner.partner_id}/{file_type}/{secrets.token_hex(4)}.csv"
-        boto3.client("s3").put_object(Bucket=aws.env["UPLOAD_BUCKET"], Key=key, Body=text.encode())
-        dispatcher.drain()
-        [job] = [
-            i for i in api.get("/v1/partner/imports", as_=partner).body["items"] if i["object_key"] == key
-        ]
-        return api.get(f"/v1/partner/imports/{job['import_id']}", as_=partner).body
+        return import_file(api, dispatcher, partner, file_type, text.encode(), f"{secrets.token_hex(4)}.csv")
 
     return send
 

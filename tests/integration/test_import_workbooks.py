@@ -158,22 +158,28 @@ def test_given_a_declared_content_type_then_the_policy_holds_it_and_the_size_lim
     assert ["content-length-range", 1, upload["max_bytes"]] in policy["conditions"]
 
 
-def test_given_a_workbook_copied_into_the_bucket_then_imported_once_not_its_csv_again(
+def test_given_a_workbook_then_imported_once_and_its_csv_neither_imported_nor_quarantined(
     aws, api, dispatcher, register, make_partner, tmp_path
 ):
+    from tanhui.imports import jobs
+
     hotel = make_partner("hotel")
     make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "505"})
     guest = register()
     rows = [["手机号", "房号", "入住日期", "晚数"], [int(guest.phone.removeprefix("+86")), 505, _day(4), 1]]
-    path = write_xlsx(tmp_path / "copied.xlsx", {"Sheet1": rows})
-    boto3.client("s3").put_object(
-        Bucket=api_bucket(),
-        Key=f"partners/{hotel.partner_id}/hotel_stays/copied.xlsx",
-        Body=path.read_bytes(),
-    )
-    dispatcher.drain()
+    path = write_xlsx(tmp_path / "stays.xlsx", {"Sheet1": rows})
 
-    [job] = api.get("/v1/partner/imports", as_=hotel).body["items"]  # the converted CSV is no import
+    job = _upload(api, dispatcher, hotel, "stays.xlsx", path.read_bytes())
+
+    listed = api.get("/v1/partner/imports", as_=hotel).body["items"]
+    assert [j["import_id"] for j in listed] == [job["import_id"]]  # the converted CSV is no import
     assert (job["status"], job["counts"]["credited"]) == ("completed", 1), job
     item = ImportJob.get(*ImportJob.key(hotel.partner_id, job["import_id"]), consistent_read=True)
-    assert item.converted_key == f"partners/{hotel.partner_id}/hotel_stays/{job['import_id']}/converted.csv"
+    converted = f"partners/{hotel.partner_id}/hotel_stays/{job['import_id']}/converted.csv"
+    assert item.converted_key == converted
+    s3 = boto3.client("s3")
+    assert s3.head_object(Bucket=api_bucket(), Key=converted)["VersionId"] == item.converted_version
+    # its notification read before the import saved where the CSV is (Lambdas in parallel): still its own
+    item.update(actions=[ImportJob.converted_key.remove()])
+    assert jobs.on_upload(converted, None) == "ignored"
+    assert s3.list_objects_v2(Bucket=api_bucket(), Prefix=f"quarantine/{converted}").get("KeyCount") == 0

@@ -42,11 +42,26 @@ def _start(api, partner, file_type: str, filename: str = "file.csv") -> dict:
     return reply.body
 
 
-def _post_file(created: dict, data: bytes) -> int:
-    """Uploads as a partner's browser or curl does: the presigned form, then the file."""
+def _post_file(created: dict, data: bytes, **changed: str) -> int:
+    """Uploads as a partner's browser or curl does: the presigned form (`changed`: fields a
+    forger rewrites), then the file."""
     upload = created["upload"]
-    fields = dict(upload["fields"]) | {"file": ("file.csv", data, "text/csv")}
+    fields = dict(upload["fields"]) | changed | {"file": ("file.csv", data, "text/csv")}
     return urllib3.request("POST", upload["url"], fields=fields).status
+
+
+def _quarantined(aws, key: str) -> tuple[str, str] | None:
+    """(reason code, the version it was) of the object moved to quarantine/ from `key`, once it is
+    gone from there; None if it is not quarantined."""
+    s3, bucket = boto3.client("s3"), aws.env["UPLOAD_BUCKET"]
+    try:
+        head = s3.head_object(Bucket=bucket, Key=f"quarantine/{key}")
+    except s3.exceptions.ClientError:
+        return None
+    versions = s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions") or []
+    moved = head["Metadata"]["source-version"]
+    assert moved not in [v["VersionId"] for v in versions if v["Key"] == key], "still under partners/"
+    return head["Metadata"]["reason-code"], moved
 
 
 def _import(api, dispatcher, partner, file_type: str, data: bytes) -> dict:
@@ -191,7 +206,7 @@ def test_given_same_file_uploaded_twice_then_second_credits_nothing(api, dispatc
     assert _coins(guest.user_id) == 6
 
 
-def test_given_file_copied_with_platform_credentials_then_imported_once_despite_duplicate_notice(
+def test_given_file_copied_into_a_partners_folder_by_hand_then_quarantined_not_imported(
     aws, api, dispatcher, register, make_partner
 ):
     hotel = make_partner("hotel")
@@ -204,11 +219,10 @@ def test_given_file_copied_with_platform_credentials_then_imported_once_despite_
     )
     dispatcher.drain()
 
-    assert jobs.on_upload(key.replace(" ", "+"), put.get("VersionId")) == "duplicate"
-    dispatcher.drain()
-    listed = api.get("/v1/partner/imports", as_=hotel).body["items"]
-    assert [(i["status"], i["counts"]["credited"]) for i in listed] == [("completed", 1)]
-    assert _coins(guest.user_id) == 2
+    assert jobs.on_upload(key.replace(" ", "+"), put.get("VersionId")) == "ignored"  # moved already
+    assert api.get("/v1/partner/imports", as_=hotel).body["items"] == []
+    assert _coins(guest.user_id) == 0
+    assert _quarantined(aws, key) == ("upload_unknown", put["VersionId"])
 
 
 # --------------------------------------------------------------------------- exactly once
@@ -325,14 +339,28 @@ def test_given_bad_file_then_quarantined_with_report(api, dispatcher, make_partn
     assert json.loads(urllib3.request("GET", job["report_url"]).data)["reason_code"] == code
 
 
-def test_given_unknown_type_under_partner_prefix_then_quarantined(aws, api, dispatcher, make_partner):
+def test_given_an_object_no_upload_record_names_then_it_is_quarantined(aws, api, dispatcher, make_partner):
     hotel = make_partner("hotel")
-    boto3.client("s3").put_object(
-        Bucket=aws.env["UPLOAD_BUCKET"], Key=f"partners/{hotel.partner_id}/bird_counts/x.csv", Body=b"a\n1\n"
-    )
+    created = _start(api, hotel, "hotel_stays")
+    s3, bucket = boto3.client("s3"), aws.env["UPLOAD_BUCKET"]
+    keys = [
+        f"partners/{hotel.partner_id}/bird_counts/x.csv",  # no such type
+        f"partners/{hotel.partner_id}/hotel_stays/{'0' * 26}/x.csv",  # no such import
+        created["object_key"].replace("/file.csv", "/other.csv"),  # its import, another name
+        f"partners/{hotel.partner_id}/loose.csv",  # no type folder
+    ]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"guest,room,check_in,nights\n")
     dispatcher.drain()
+
+    assert [_quarantined(aws, key)[0] for key in keys] == ["upload_unknown"] * 4
     [job] = api.get("/v1/partner/imports", as_=hotel).body["items"]
-    assert (job["status"], job["reason_code"]) == ("quarantined", "unknown_type")
+    assert (job["import_id"], job["status"]) == (created["import_id"], "awaiting_upload")  # still usable
+    # the import's own objects elsewhere are never taken for uploads (the bucket does not notify)
+    report = f"reports/{hotel.partner_id}/{created['import_id']}/report.json"
+    s3.put_object(Bucket=bucket, Key=report, Body=b"{}")
+    assert jobs.on_upload(report, None) == "ignored"
+    assert s3.head_object(Bucket=bucket, Key=report)["ContentLength"] == 2
 
 
 # --------------------------------------------------------------------- pending and quota
@@ -404,6 +432,95 @@ def test_given_file_under_another_partners_import_key_then_ignored(aws, api, dis
     assert api.get(f"/v1/partner/imports/{created['import_id']}", as_=b).status == 404
     job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=a).body
     assert job["status"] == "awaiting_upload"
+    assert _quarantined(aws, forged)[0] == "upload_unknown"
+
+
+def test_given_a_hotel_rewrites_its_forms_key_into_another_hotels_folder_then_nothing_is_credited(
+    aws, api, dispatcher, register, make_partner
+):
+    """The attack run's upload (issue 21): moto does not enforce the presigned POST's policy, so a
+    hotel could post its form with the key of a file in another hotel's folder; that file was
+    imported and credited as the other hotel's. Only the upload record the API wrote counts."""
+    attacker, victim = make_partner("hotel"), make_partner("hotel")
+    make_asset(victim.partner_id, "hotel_room", attributes={"room_number": "707"})
+    guest = register()
+    created = _start(api, attacker, "hotel_stays")
+    data = _stays((guest.phone, "707", _night(4), 3))
+    for key in (
+        f"partners/{victim.partner_id}/hotel_stays/stays.csv",
+        f"partners/{victim.partner_id}/hotel_stays/{created['import_id']}/file.csv",
+    ):
+        assert _post_file(created, data, key=key) in (200, 201, 204)  # moto takes any key
+        dispatcher.drain()
+
+        assert api.get("/v1/partner/imports", as_=victim).body["items"] == []
+        assert _coins(guest.user_id) == 0
+        assert _quarantined(aws, key)[0] == "upload_unknown"
+    job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=attacker).body
+    assert job["status"] == "awaiting_upload"
+
+
+def test_given_an_upload_beyond_its_records_limits_then_quarantined_and_its_import_says_why(
+    aws, api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "717"})
+    guest = register()
+    data = _stays((guest.phone, "717", _night(4), 1))
+
+    def refused(change, request: dict | None = None, **fields: str) -> dict:
+        reply = api.post(
+            "/v1/partner/imports", {"type": "hotel_stays", "filename": "f.csv", **(request or {})}, as_=hotel
+        )
+        created = reply.body
+        item = ImportJob.get(*ImportJob.key(hotel.partner_id, created["import_id"]))
+        change(item)
+        assert _post_file(created, data, **fields) in (200, 201, 204)
+        dispatcher.drain()
+        assert _quarantined(aws, created["object_key"]) is not None
+        return api.get(f"/v1/partner/imports/{created['import_id']}", as_=hotel).body
+
+    def smaller(item):  # moto ignores the policy's content-length-range: the record holds it
+        item.update(actions=[ImportJob.upload_max_bytes.set(len(data) - 1)])
+
+    def expired(item):
+        item.update(actions=[ImportJob.upload_expires_at.set("2026-01-01T00:00:00.000Z")])
+
+    too_large = refused(smaller)
+    pdf = {"Content-Type": "application/pdf"}  # the form says text/csv
+    wrong_type = refused(lambda item: None, {"content_type": "text/csv"}, **pdf)
+    too_late = refused(expired)
+
+    assert [(j["status"], j["reason_code"]) for j in (too_large, wrong_type, too_late)] == [
+        ("quarantined", "too_large"),
+        ("quarantined", "wrong_content_type"),
+        ("quarantined", "upload_expired"),
+    ]
+    assert too_large["reason"] == f"文件有 {len(data):,} 字节，这次上传最多 {len(data) - 1:,} 字节"
+    assert wrong_type["reason"] == "文件的类型是 application/pdf，创建导入时声明的是 text/csv"
+    assert json.loads(urllib3.request("GET", too_late["report_url"]).data)["reason_code"] == "upload_expired"
+    assert _coins(guest.user_id) == 0
+
+
+def test_given_a_second_file_posted_with_a_used_form_then_it_is_quarantined_and_the_import_stands(
+    aws, api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "727"})
+    first, second = register(), register()
+    created = _start(api, hotel, "hotel_stays")
+    assert _post_file(created, _stays((first.phone, "727", _night(4), 1))) in (200, 201, 204)
+    dispatcher.drain()
+    assert _post_file(created, _stays((second.phone, "727", _night(4), 1))) in (200, 201, 204)
+    dispatcher.drain()
+
+    job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=hotel).body
+    assert (job["status"], job["counts"]["credited"]) == ("completed", 1)
+    assert (_coins(first.user_id), _coins(second.user_id)) == (2, 0)
+    assert _quarantined(aws, created["object_key"])[0] == "upload_used"
+    kept = boto3.client("s3").head_object(Bucket=aws.env["UPLOAD_BUCKET"], Key=created["object_key"])
+    item = ImportJob.get(*ImportJob.key(hotel.partner_id, created["import_id"]))
+    assert kept["VersionId"] == item.object_version  # the file imported stays where it was
 
 
 def test_given_presigned_upload_then_policy_confines_key_and_size(api, make_partner):

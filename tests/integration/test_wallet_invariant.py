@@ -5,19 +5,18 @@ twice) and donations — for every user, coins = Σ earn − Σ spend + Σ refun
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 from tanhui.claims import factors
 from tanhui.models.offers import Voucher, VoucherExpiry
 from tanhui.models.wallet import Wallet
 
 from tests.factories import make_asset, single_use, static
+from tests.support import import_file
 
 OFFER = {
     "title": "豆浆 Soy milk",
@@ -79,12 +78,8 @@ def test_given_scans_files_redemptions_refunds_and_donations_then_every_wallet_e
     night = (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=6)).date().isoformat()
     rows = "".join(f"{t.phone},301,{night},3\n" for t in tourists)
     dispatcher = Dispatcher(aws, cfn.load_template(), functions, streams=False)
-    boto3.client("s3").put_object(
-        Bucket=aws.env["UPLOAD_BUCKET"],
-        Body=f"guest,room,check_in,nights\n{rows}".encode(),
-        Key=f"partners/{hotel.partner_id}/hotel_stays/{secrets.token_hex(4)}.csv",
-    )
-    dispatcher.drain()
+    filed = import_file(api, dispatcher, hotel, "hotel_stays", f"guest,room,check_in,nights\n{rows}".encode())
+    assert filed["counts"]["credited"] == 6, filed
 
     # spend: two vouchers each, raced, plus one the wallet cannot afford
     assert (

@@ -1,9 +1,9 @@
 """A partner file's life: upload → survey → ranges in parallel → completed (or quarantined).
 
-1. `create` (POST /v1/partner/imports): the job, and a presigned POST for exactly
-   `partners/<partner>/<type>/<import id>/<filename>`, size-limited by its policy. A file copied
-   with platform credentials to `partners/<partner>/<type>/<filename>` becomes a job too: its id
-   is derived from the object's key and version, so a repeated notification names the same job.
+1. `create` (POST /v1/partner/imports): the job — the upload record: partner, exact key, size
+   limit, content type, expiry — and a presigned POST for exactly
+   `partners/<partner>/<type>/<import id>/<filename>` within those limits. Only an object a record
+   vouches for is imported; any other object in the bucket is quarantined (`uploads`).
 2. `on_upload` (S3 ObjectCreated → SQS): claims the job for this object version, streams the file
    once (`formats.survey`: encoding, header, row count, byte ranges of ≈5,000 rows at record
    boundaries) and sends one message per range to the same queue. A bad file is quarantined.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import json
 import re
@@ -35,14 +34,14 @@ from pynamodb.expressions.update import Action
 from tanhui import bindings, errors
 from tanhui.aws import client, download_link
 from tanhui.config import get_settings
-from tanhui.imports import credit, formats, mappings, pending, plans, report, window, workbooks
+from tanhui.imports import credit, formats, mappings, pending, plans, report, uploads, window, workbooks
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
 from tanhui.imports.specs import SPECS
 from tanhui.imports.values import RowInvalid
-from tanhui.models.base import iso_ms, put_once, sortable_id, utc_now
+from tanhui.models.base import iso_ms, sortable_id, utc_now
 from tanhui.models.imports import COUNTS, ImportJob
 from tanhui.models.pages import decode_cursor, page_items
-from tanhui.models.partner import Partner, partner_pk
+from tanhui.models.partner import partner_pk
 from tanhui.observability import logger
 
 MAX_BYTES = 256 * 1024 * 1024
@@ -194,6 +193,9 @@ def create(partner_id: str, staff_user: str, body: ImportIn) -> CreatedImportOut
     key = f"partners/{partner_id}/{body.type}/{import_id}/{name}"
     job = _new_job(partner_id, import_id, body.type, name, key, staff_user, iso_ms(at))
     job.sheet = body.sheet
+    job.upload_max_bytes = MAX_BYTES
+    job.upload_content_type = body.content_type or None
+    job.upload_expires_at = iso_ms(at + timedelta(seconds=UPLOAD_SECONDS))
     job.save(condition=ImportJob.pk.does_not_exist())
     # the size limit is the policy's own; a declared content type must be the one uploaded
     typed = {"Content-Type": body.content_type} if body.content_type else {}
@@ -233,29 +235,18 @@ def _object_chunks(
         body.close()
 
 
-def _job_for(
-    partner_id: str, file_type: str, import_id: str | None, name: str, key: str, uploaded: dict[str, Any]
-) -> ImportJob | None:
-    if import_id is not None:
-        try:
-            job = ImportJob.get(*ImportJob.key(partner_id, import_id), consistent_read=True)
-        except ImportJob.DoesNotExist:
-            return None
-        return job if job.object_key == key else None
-    # copied straight into the bucket: one job per object version, whoever is notified first
-    # (its id: the version's upload time, and a digest of key and version)
-    try:
-        Partner.get(*Partner.key(partner_id), attributes_to_get=["pk"])
-    except Partner.DoesNotExist:
+def _record_for(key: str) -> ImportJob | None:
+    """The upload record (import) a key names by its partner and import id, if there is one."""
+    match = _KEY.match(key)
+    if match is None or match["id"] is None:
         return None
-    digest = hashlib.sha256(f"{key}\0{uploaded['version']}".encode()).digest()
-    import_id = sortable_id(uploaded["at"], digest)
-    job = _new_job(partner_id, import_id, file_type, name, key, None, iso_ms(uploaded["at"]))
-    put_once(job)  # a repeated notification finds its import
-    return ImportJob.get(*ImportJob.key(partner_id, import_id), consistent_read=True)
+    try:
+        return ImportJob.get(*ImportJob.key(match["partner"], match["id"]), consistent_read=True)
+    except ImportJob.DoesNotExist:
+        return None
 
 
-def _uploaded(key: str, version: str | None) -> dict[str, Any] | None:
+def _landed(key: str, version: str | None) -> uploads.Landed | None:
     """The object version a notification names (events from moto carry no version id: the
     newest one then), or None if it is gone."""
     params: dict[str, Any] = {"Bucket": get_settings().upload_bucket, "Key": key}
@@ -267,30 +258,40 @@ def _uploaded(key: str, version: str | None) -> dict[str, Any] | None:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion"):
             return None
         raise
-    return {
-        "version": version or head.get("VersionId") or "null",
-        "at": head["LastModified"],
-        "size": int(head["ContentLength"]),
-    }
+    return uploads.Landed(
+        key=key,
+        version=version or head.get("VersionId") or "null",
+        at=head["LastModified"],
+        size=int(head["ContentLength"]),
+        content_type=head.get("ContentType"),
+    )
 
 
-def _notified(raw_key: str, version: str | None) -> tuple[ImportJob, str, int] | None:
-    """The import a notification names, with the object's version and size; None (logged) if it
-    names none of a partner's."""
+def _notified(raw_key: str, version: str | None) -> tuple[ImportJob, uploads.Landed] | str:
+    """The import whose upload record vouches for the object a notification names, with the
+    object; else what became of the notification: "ignored" (the object is gone) or
+    "quarantined" (no record vouches for it: the object is moved out, uploads.quarantine_object,
+    and an unused record it breaks says why)."""
     key = unquote_plus(raw_key)
-    match = _KEY.match(key)
-    if match is None:
-        logger.warning("upload outside partners/<id>/<type>/ ignored", extra={"key": key})
-        return None
-    uploaded = _uploaded(key, version)
-    if uploaded is None:
+    if not key.startswith("partners/"):  # reports/, quarantine/: the bucket notifies of none
+        logger.warning("notification outside partners/ ignored", extra={"key": key})
+        return "ignored"
+    landed = _landed(key, version)
+    if landed is None:
         logger.warning("notification for an object that is gone", extra={"key": key})
-        return None
-    job = _job_for(match["partner"], match["type"], match["id"], match["name"], key, uploaded)
-    if job is None:
-        logger.warning("upload for no import of this partner ignored", extra={"key": key})
-        return None
-    return job, uploaded["version"], uploaded["size"]
+        return "ignored"
+    job = _record_for(key)
+    why = uploads.refusal(job, landed, MAX_BYTES)
+    if why is None and job is not None:
+        return job, landed
+    assert why is not None
+    named = job if job is not None and job.object_key == key else None  # its record, broken
+    if named is not None and _claim(named, landed.version):  # unused until now: it says why
+        quarantine(named, why.code, why.en, why.zh)
+    match = _KEY.match(key)
+    folder = match["partner"] if match else None  # whom the key claims to be from, for the log
+    uploads.quarantine_object(landed, why, named.partner_id if named is not None else folder)
+    return "quarantined"
 
 
 def on_upload(raw_key: str, version: str | None) -> str:
@@ -299,9 +300,10 @@ def on_upload(raw_key: str, version: str | None) -> str:
     if _converted_notice(raw_key):  # excel helper: a workbook's CSV, put by the import itself
         return "ignored"
     found = _notified(raw_key, version)
-    if found is None:
-        return "ignored"
-    job, version, size = found
+    if isinstance(found, str):
+        return found
+    job, landed = found
+    version = landed.version
     key, partner_id, file_type = job.object_key, job.partner_id, job.file_type
     if not _claim(job, version):
         return "duplicate"
@@ -325,9 +327,7 @@ def on_upload(raw_key: str, version: str | None) -> str:
     if job.ranges_total and job.ranges:  # surveyed before a crash: send what is not done
         _send_ranges(job)
         return "resumed"
-    try:
-        if size > MAX_BYTES:
-            raise formats.FileRejected("too_large", f"The file is {size} bytes; the limit is {MAX_BYTES}.")
+    try:  # the record's size limit is held (uploads.refusal); the survey stops at MAX_BYTES too
         # excel helper: a workbook is surveyed (and its ranges read) as the CSV converted from it
         key, version = workbooks.prepare(job, version, _object_chunks, max_bytes=MAX_BYTES)
         layout = formats.survey(
@@ -350,7 +350,7 @@ def on_upload(raw_key: str, version: str | None) -> str:
             ImportJob.notes.set(report.survey_notes(job, layout)),
             ImportJob.ranges.set([[r.start, r.end, r.first_row] for r in layout.ranges]),
             ImportJob.ranges_total.set(len(layout.ranges)),
-            ImportJob.size.set(size),
+            ImportJob.size.set(landed.size),
             ImportJob.updated_at.set(utc_now()),
         ]
     )
@@ -702,7 +702,7 @@ def give_up_upload(raw_key: str, version: str | None, why: str) -> None:
     """A notification failed on its last delivery (the file could not be surveyed): its import is
     `failed`, saying why, instead of staying `processing`."""
     found = _notified(raw_key, version)
-    if found is not None:
+    if not isinstance(found, str):
         _fail(found[0], f"The file {why}.")
 
 

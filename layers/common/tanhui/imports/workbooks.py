@@ -417,9 +417,8 @@ def _numeric_columns(head: list[list[tuple[str, bool]]], numeric: dict[int, int]
 
 # ------------------------------------------------------------------------- uploaded objects
 def converted_key(job: Any) -> str:
-    """`partners/<partner>/<type>/<import id>/converted.csv`: beside the upload, or — for a file
-    copied to `partners/<partner>/<type>/` — in its import's folder (another name if the upload
-    itself has that one)."""
+    """`partners/<partner>/<type>/<import id>/converted.csv`: in the import's folder, beside the
+    upload (another name if the upload itself has that one)."""
     folder = f"partners/{job.partner_id}/{job.file_type}/{job.import_id}"
     name = CONVERTED_NAME if job.object_key != f"{folder}/{CONVERTED_NAME}" else "converted-workbook.csv"
     return f"{folder}/{name}"
@@ -482,5 +481,7 @@ def prepare(
 
 
 def is_converted(job: Any, key: str) -> bool:
-    """Whether `key` is the CSV this job's workbook was converted to (its own notification)."""
-    return bool(getattr(job, "converted_key", None)) and job.converted_key == key and job.object_key != key
+    """Whether `key` is where this job's workbook is converted to (its CSV's own notification): by
+    `converted_key`, as `job.converted_key` is saved only after the put, and its notification may
+    be read before. A version found there is never read unless it is `job.converted_version`."""
+    return converted_key(job) == key and job.object_key != key

@@ -34,6 +34,10 @@ class ImportJob(TanhuiModel):
     file_type = UnicodeAttribute()
     filename = UnicodeAttribute()
     object_key = UnicodeAttribute()  # partners/<partner>/<type>/<import id>/<filename>
+    # the upload record: what the presigned form allowed (imports.uploads holds an object to it)
+    upload_max_bytes = NumberAttribute(null=True)
+    upload_content_type = UnicodeAttribute(null=True)  # the one declared, which the form requires
+    upload_expires_at = UnicodeAttribute(null=True)  # when the form stops being accepted
     status = UnicodeAttribute()  # awaiting_upload | processing | completed | quarantined | failed
     reason = UnicodeAttribute(null=True)  # why quarantined or failed
     reason_code = UnicodeAttribute(null=True)
