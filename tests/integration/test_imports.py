@@ -323,6 +323,32 @@ def test_given_json_lines_with_a_5000_digit_number_and_deep_nesting_then_only_th
     ]
 
 
+def test_given_a_row_whose_value_no_check_foresaw_then_it_is_unreadable_and_the_file_goes_on(
+    api, dispatcher, register, make_partner
+):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "626"})
+    guest = register()
+    real = jobs.formats.parse_row
+
+    def parse(file_type, fields):  # as int() of a 5,000-digit text did, before the JSON limits
+        if fields.get("nights") == "13":
+            raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+        return real(file_type, fields)
+
+    with mock.patch.object(jobs.formats, "parse_row", parse):
+        job = _import(
+            api,
+            dispatcher,
+            hotel,
+            "hotel_stays",
+            _stays((guest.phone, "626", _night(5), 13), (guest.phone, "626", _night(3), 1)),
+        )
+
+    outcome = (job["status"], job["counts"]["credited"], job["reasons"])
+    assert outcome == ("completed", 1, {"unreadable_row": 1}), job
+
+
 # ----------------------------------------------------------------------------- quarantine
 @pytest.mark.parametrize(
     ("data", "code"),
