@@ -99,6 +99,13 @@ class Stack:
         self.log.flush()
         return "".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines(True)[-lines:])
 
+    def injected(self) -> str:
+        """What `make run` said it injected as it stopped (`faults injected: {...}`)."""
+        for line in reversed(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()):
+            if line.startswith("faults injected: "):
+                return line.removeprefix("faults injected: ")
+        return "not reported (the stack did not stop cleanly)"
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
@@ -173,6 +180,7 @@ def report(
     results: list[Result],
     settle: float,
     locust_status: int,
+    injected: str = "",
 ) -> str:
     total = next((s for s in stats if s["Name"] == "Aggregated"), None)
     lines = [
@@ -181,7 +189,11 @@ def report(
         "",
         f"- Ran {started:%H:%M:%S}–{ended:%H:%M:%S} UTC ({(ended - started).total_seconds() / 60:.1f} min "
         f"with start-up and settling); Locust's run: {duration}, exit status {locust_status}.",
-        f"- Faults: `TANHUI_FAULTS={faults}`" if faults else "- Faults: none",
+        (
+            f"- Faults: `TANHUI_FAULTS={faults}`; injected by the stack: {injected}"
+            if faults
+            else "- Faults: none"
+        ),
         f"- Tree: {_tree()}",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         "one `make run` process (moto, gateway, dispatcher) and Locust on the same host.",
@@ -322,6 +334,7 @@ def main() -> int:
         seen = json.loads(observations.read_text(encoding="utf-8"))
         print("make load: settling, then checking the state …", flush=True)
         results, settle = _settle(demo["aws_endpoint"], seen)
+        stack.stop()  # it prints the faults it injected as it stops
         ended = datetime.now(UTC)
         text = report(
             prefix.with_suffix(".md"),
@@ -335,6 +348,7 @@ def main() -> int:
             results=results,
             settle=settle,
             locust_status=locust.returncode,
+            injected=stack.injected(),
         )
         print(text)
         print(f"make load: report {prefix.with_suffix('.md').relative_to(ROOT)}", flush=True)

@@ -200,7 +200,26 @@ def _publish_web(stack: Stack) -> str:
     return f"{stack.publish_web()} files of web/dist, served at the API's origin"
 
 
-def _guide(stack: Stack, demo: dict[str, Any], state: str, public: str, web: str) -> str:
+def faults_line(rates: dict[str, float]) -> str:
+    """The banner's line on the faults injected (TANHUI_FAULTS, infra/local/faults.py)."""
+    if not rates:
+        return "none (TANHUI_FAULTS=conflict:0.2,throttle:0.05,lost_reply:0.02 make run injects some)"
+    shares = ", ".join(f"{kind} {rate:.0%}" for kind, rate in rates.items())
+    return f"{shares} of the calls that can take them (TANHUI_FAULTS)"
+
+
+def _faults_from_env() -> dict[str, float]:
+    """TANHUI_FAULTS, read before anything starts: a spec that does not parse stops `make run`."""
+    from infra.local import faults
+
+    try:
+        return faults.parse(os.environ.get("TANHUI_FAULTS", ""))
+    except faults.FaultSpecError as err:
+        raise SystemExit(str(err)) from None
+
+
+def _guide(stack: Stack, demo: dict[str, Any], state: str, public: str, web: str,
+           faults: str = "none") -> str:
     t = demo["tourist"]
     from tanhui.codes import render
 
@@ -224,6 +243,7 @@ Tanhui is running.
                  {LOCAL_DIR / "demo.env"}    (the same as shell variables: `. {LOCAL_DIR / "demo.env"}`)
   Code images    {LOCAL_DIR / "codes"}/*.png|svg
   State          {state}
+  Faults         {faults}
 
 Try:
   curl -s -X POST {stack.url}/v1/auth/login -H 'content-type: application/json' \\
@@ -266,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         aws_port=int(os.environ.get("AWS_PORT", "4566")),
         port=int(os.environ.get("PORT") or (urlsplit(public).port if public else None) or 3000),
     )
+    _faults_from_env()
     lock = StateLock(LOCAL_DIR)  # before anything reads, deletes or writes the state: one run per state
     lock.acquire(port=stack.port, aws_port=stack.aws_port, host=host)
     try:
@@ -311,12 +332,21 @@ def _run(stack: Stack, lock: StateLock, fresh: bool, public: str) -> None:
         write_atomically(LOCAL_DIR / "demo.env", shell_env(demo).encode())
         write_images(demo["assets"], LOCAL_DIR / "codes")
         stack.keeper.start(seeded)
+        from infra.local import faults
+
+        # on from here: the state and its demo data are made without them, what runs on them takes them
+        rates = faults.configure()
         stack.dispatcher.start()
-        print(_guide(stack, demo, state, public or stack.url, web), flush=True)
+        print(_guide(stack, demo, state, public or stack.url, web, faults_line(rates)), flush=True)
         wait_until(stopped)
     finally:
         print("stopping…", file=sys.stderr)
         stack.stop()
+        if os.environ.get("TANHUI_FAULTS"):
+            from infra.local import faults
+
+            injected = json.dumps(faults.injected(), sort_keys=True)
+            print(f"faults injected: {injected}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
