@@ -83,6 +83,7 @@ class Dispatcher:
         self.stack = stack
         self.sources = cfn.sqs_sources(template)
         self.functions = functions
+        self.redelivery_seconds: int | None = None  # None: a failed message waits out its visibility timeout
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.sqs = boto3.client("sqs", endpoint_url=stack.endpoint, region_name=stack.region)
@@ -137,11 +138,13 @@ class Dispatcher:
                 result = self.functions[source.function].invoke(sqs_event(messages, arn, self.stack.region))
         except Exception:  # the whole batch returns to the queue after its visibility timeout
             traceback.print_exc()
+            self._redeliver(url, messages)
             return 0
         failed = set()
         if source.partial_failures and isinstance(result, dict):
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
+        self._redeliver(url, [m for m in messages if m["MessageId"] in failed])
         for i in range(0, len(done), 10):
             self.sqs.delete_message_batch(
                 QueueUrl=url,
@@ -151,6 +154,15 @@ class Dispatcher:
                 ],
             )
         return len(messages)
+
+    def _redeliver(self, url: str, messages: list[dict[str, Any]]) -> None:
+        """Failed messages come back after the queue's visibility timeout, as on AWS; with
+        `redelivery_seconds` set (tests: 0), after that many seconds instead."""
+        if self.redelivery_seconds is None:
+            return
+        for m in messages:
+            self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
+                                               VisibilityTimeout=self.redelivery_seconds)
 
     def drain(self, max_rounds: int = 50) -> int:
         """Processes what is queued and what the streams hold now (and what that causes),

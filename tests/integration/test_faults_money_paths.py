@@ -237,3 +237,31 @@ def test_given_a_redemption_that_crashed_after_its_write_when_retried_with_its_k
     assert [v["voucher_id"] for v in api.get("/v1/me/vouchers", as_=tourist).body["items"]] == [
         again.body["voucher_id"]]
     assert _wallet_is_its_ledger(tourist.user_id, funded=10) == 7
+
+
+# ------------------------------------------------------------------- S3 and SQS failing
+def test_given_the_queue_failing_when_a_print_batch_is_ordered_then_503_and_the_batch_is_failed_not_pending(
+        api, make_partner):
+    spot = make_partner("scenic_spot")
+    asset = make_asset(spot.partner_id, "ticket_product")
+    with faults.scripted(sqs=1) as seen:
+        reply = api.post("/v1/partner/code-batches", {"asset_id": asset.asset_id, "count": 10}, as_=spot)
+    assert seen == {"sqs": 1}
+    assert (reply.status, reply.error_code) == (503, "unavailable")
+    listed = api.get("/v1/partner/code-batches", as_=spot).body["items"]
+    assert [b["status"] for b in listed] == ["failed"]
+
+
+def test_given_s3_failing_when_a_file_is_imported_then_the_redelivery_imports_it_once(
+        api, dispatcher, register, make_partner, monkeypatch):
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "803"})
+    guest = register()
+    night = (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=5)).date().isoformat()
+    monkeypatch.setattr(dispatcher, "redelivery_seconds", 0)  # the queue's redelivery, without the wait
+    with faults.scripted(s3=1) as seen:
+        job = import_file(api, dispatcher, hotel, "hotel_stays",
+                          f"guest,room,check_in,nights\n{guest.phone},803,{night},1\n".encode())
+    assert seen == {"s3": 1}
+    assert (job["status"], job["counts"]["credited"]) == ("completed", 1), job
+    assert len(_ledger(guest.user_id)) == 1

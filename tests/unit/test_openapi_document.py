@@ -175,11 +175,11 @@ def test_given_a_new_route_then_its_roles_and_parameters_complete_its_declared_e
     assert codes == {
         201: set(), 400: {"bad_request"}, 401: {"unauthorized"}, 403: {"forbidden"}, 409: {"busy"},
         413: {"payload_too_large"}, 415: {"unsupported_media_type"}, 422: {"validation_error"},
-        500: {"internal_error"},
+        500: {"internal_error"}, 503: {"unavailable"},
     }
     assert made.security == [{"bearerAuth": []}] and made.description.endswith("Roles: partner.")
-    assert set(listed.responses) == {200, 500} and listed.security is None
-    assert set(own.responses) == {200, 401, 500}  # every role may call it: no 403
+    assert set(listed.responses) == {200, 500, 503} and listed.security is None
+    assert set(own.responses) == {200, 401, 500, 503}  # every role may call it: no 403
     schema = app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
     conflict = schema["paths"]["/things"]["post"]["responses"]["409"]["content"]["application/json"]
     assert conflict["schema"] == {"$ref": ERROR_REF} and set(conflict["examples"]) == {"busy"}

@@ -131,8 +131,41 @@ def error_response(
     )
 
 
+# what AWS answers when it is busy or failing on its side, after the SDK's own retries
+_DEPENDENCY_CODES = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "InternalFailure",
+                               "InternalServerError", "ThrottlingException", "Throttling",
+                               "RequestLimitExceeded", "ProvisionedThroughputExceededException",
+                               "RequestThrottled", "TooManyRequestsException"})
+
+
+UNAVAILABLE = "A service we depend on is busy; try again shortly."
+
+
+def dependency_down(exc: BaseException | None) -> bool:
+    """The exception (or one it was raised from) is an AWS service busy, failing or unreachable:
+    nothing the caller did, and worth trying again shortly."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, HTTPClientError | BotoConnectionError):
+            return True
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            return error.get("Code") in _DEPENDENCY_CODES or int(status or 0) >= 500
+        exc, seen = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def internal_error(exc: BaseException, request_id: str | None) -> tuple[int, str]:
-    """The one answer to an exception nobody mapped: logged with its trace, 500 in our shape."""
+    """The one answer to an exception nobody mapped: logged with its trace, 500 in our shape —
+    or 503 `unavailable` when an AWS service we depend on was busy or failing (after retries)."""
+    if dependency_down(exc):
+        logger.warning("a service we depend on is unavailable", extra={
+            "request_id": request_id, "error_type": type(exc).__name__, "error": str(exc)[:200]})
+        return 503, error_body("unavailable", UNAVAILABLE, request_id)
     logger.exception(
         "unhandled error",
         exc_info=exc,

@@ -9,7 +9,7 @@ A route declares what only it knows, next to its decorator::
 and `tanhui.api.lambda_handler(app)` adds what follows from its roles and its parameters
 (`document`): the bearer-JWT security requirement and 401/403 on protected routes, 400/413/415 on
 routes that take a JSON body, 422 `validation_error` on routes with a body, query or header
-parameter, and 500 `internal_error` everywhere. Every error response is the real
+parameter, and 500 `internal_error` and 503 `unavailable` everywhere. Every error response is the real
 `{"error": {code, message, request_id, details?}}` (component `ErrorResponse`) with one example per
 `code` the route can answer with that status, so the example names are the route's codes.
 
@@ -152,6 +152,7 @@ def _implied(protected: bool, any_role: bool, kinds: set[str]) -> list[tuple[int
     if kinds:
         implied.append((422, "validation_error", "The request is not valid."))
     implied.append((500, "internal_error", "Something went wrong on our side."))
+    implied.append((503, "unavailable", "A service we depend on is busy; try again shortly."))  # api.UNAVAILABLE
     return implied
 
 
