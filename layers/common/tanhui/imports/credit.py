@@ -18,7 +18,6 @@ the row itself, re-processed after a crash or a redelivery: counted as credited,
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -262,7 +261,7 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                     )
                 before = len(c.records)
                 if attempt:  # another credit of the person's moved the wallet: let it finish
-                    time.sleep(random.uniform(0.005, 0.03) * attempt)  # noqa: S311 - jitter
+                    time.sleep(WORKER.pause(attempt - 1))
                 if not _fit(c, wallet):
                     continue  # the counter moved under us: try again
                 p.capped += before - len(c.records)
