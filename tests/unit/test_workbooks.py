@@ -169,5 +169,5 @@ def test_kind_is_by_magic_and_the_converted_key_sits_beside_the_upload():
     folder = "partners/ABC123/hotel_stays/01J"
     assert workbooks.converted_key(job(f"{folder}/stays.xlsx")) == f"{folder}/converted.csv"
     assert workbooks.converted_key(job(f"{folder}/converted.csv")) == f"{folder}/converted-workbook.csv"
-    # copied straight into the bucket: the CSV goes to the import's folder, never to the type's
+    # whatever the upload's key, the CSV goes to the import's folder, never to the type's
     assert workbooks.converted_key(job("partners/ABC123/hotel_stays/x.xlsx")) == f"{folder}/converted.csv"
