@@ -15,8 +15,8 @@ and the messages left in the dead-letter queues against:
 4. **totals = Σ ledgers**: the stream aggregator's totals by behaviour and by partner × behaviour
    (gCO2e, coins, count) are those of the credited earn records, and each user's stats too; a
    project's shards hold the sum of its donations;
-5. **every partner file imported to its end**: each file the partners sent is `completed`, its
-   rows (as many as were sent) each counted once in one outcome;
+5. **every partner file and export to its end**: each file the partners sent is `completed`, its
+   rows (as many as were sent) each counted once in one outcome; each export asked for `completed`;
 6. **no dead letter unexplained**: a message in a dead-letter queue is explained only when the job
    it names finished (`completed`) by another delivery, or (the aggregator's) its records are all
    counted in totals that hold; any other is listed.
@@ -296,7 +296,17 @@ def imports_ended(items: list[dict[str, Any]], seen: dict[str, Any]) -> Result:
                 f"import {import_id} ({sent_job['type']}): {sent_job['rows']} rows sent, "
                 f"{_n(job.get('rows'))} read, {counted} counted"
             )
-    return Result("every partner file imported to its end", not problems, len(sent), problems)
+    exports = {str(i.get("export_id")): i for i in items if i["pk"].startswith("EXPORT#")}
+    for export_id in seen.get("exports", []):
+        status = exports.get(export_id, {}).get("status", "not in the table")
+        if status != "completed":
+            problems.append(f"export {export_id}: {status}")
+    return Result(
+        "every partner file and export to its end",
+        not problems,
+        len(sent) + len(seen.get("exports", [])),
+        problems,
+    )
 
 
 def check(

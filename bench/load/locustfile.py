@@ -80,6 +80,7 @@ SEEN: dict[str, Any] = {
     "donations_by_key": defaultdict(set),
     "consumed": Counter(),  # voucher code → 200s at the till
     "imports": {},  # import id → its final status and counts
+    "exports": [],  # export ids the operator asked for
     "answers": Counter(),  # "METHOD<tab>name<tab>status<tab>error code or no_answer's exception"
 }
 
@@ -111,6 +112,7 @@ def _write_observations(**_: Any) -> None:
         "donations_by_key": {k: sorted(v) for k, v in SEEN["donations_by_key"].items()},
         "consumed": SEEN["consumed"],
         "imports": SEEN["imports"],
+        "exports": SEEN["exports"],
         "answers": SEEN["answers"],
         "tourists": len(TOURISTS),
     }
@@ -490,6 +492,7 @@ class Operator(Api):
         if response.status_code not in (201, 202):
             return
         export_id, deadline = response.json()["export_id"], time.monotonic() + 120
+        SEEN["exports"].append(export_id)
         while time.monotonic() < deadline:
             time.sleep(2)
             body = self.call("GET", f"/v1/admin/exports/{export_id}", name="/v1/admin/exports/{id}").json()

@@ -157,7 +157,7 @@ def test_given_a_consistent_state_when_checked_then_every_invariant_holds():
     assert [(r.name, r.ok) for r in results] == [
         ("no 5xx", True),
         ("no double credits", True),
-        ("every partner file imported to its end", True),
+        ("every partner file and export to its end", True),
         ("every wallet = Σ its ledger", True),
         ("totals = Σ ledgers", True),
         ("no dead letter unexplained", True),
@@ -243,16 +243,23 @@ def test_given_a_dead_letter_of_a_completed_import_when_checked_then_it_is_expla
     )
 
 
-def test_given_an_import_left_processing_or_short_of_rows_when_checked_then_imports_fail():
+def test_given_an_import_left_processing_short_of_rows_or_an_export_unfinished_then_it_fails():
     items, seen = _state()
     _item(items, "PARTNER#P3", "IMPORT#I1")["status"] = "processing"
     seen["imports"]["I2"] = {"type": "hotel_stays", "rows": 3, "status": "sent"}
-    assert _failed(items, seen)["every partner file imported to its end"] == [
+    assert _failed(items, seen)["every partner file and export to its end"] == [
         "import I1 (transit_trips): processing",
         "import I2 (hotel_stays): not in the table",
     ]
     items, seen = _state()
+    seen["exports"] = ["E1", "E2"]
+    items += [
+        {"pk": "EXPORT#E1", "sk": "EXPORT", "export_id": "E1", "status": "completed"},
+        {"pk": "EXPORT#E2", "sk": "EXPORT", "export_id": "E2", "status": "running"},
+    ]
+    assert _failed(items, seen)["every partner file and export to its end"] == ["export E2: running"]
+    items, seen = _state()
     seen["imports"]["I1"]["rows"] = 2  # two rows sent, one counted
-    assert _failed(items, seen)["every partner file imported to its end"] == [
+    assert _failed(items, seen)["every partner file and export to its end"] == [
         "import I1 (transit_trips): 2 rows sent, 1 read, 1 counted"
     ]
