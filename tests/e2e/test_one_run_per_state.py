@@ -24,7 +24,7 @@ def _refused(run: MakeRun) -> str:
         status = run.proc.wait(timeout=REFUSED_WITHIN)
     except subprocess.TimeoutExpired:
         run.kill()
-        raise AssertionError("the second run did not refuse (it went on starting):\n" + run.output()) from None
+        raise AssertionError(f"the run did not refuse (it went on starting):\n{run.output()}") from None
     run.ready.wait(5)  # its reader has all its lines
     assert status != 0, run.output()
     assert time.monotonic() - started < REFUSED_WITHIN
@@ -64,6 +64,11 @@ def test_given_a_running_stack_when_make_run_or_reset_starts_on_its_state_then_i
                 assert first.proc.poll() is None
                 status, tokens = _login(first.http, phone, password)
                 assert status == 200, tokens
+
+            # And one on another state directory but this one's port is told to take other ports
+            output = _refused(MakeRun(tmp_path / "other-port", port, _free_port()))
+            assert f"port {port} is in use by another program" in output, output
+            assert "TANHUI_LOCAL_DIR=" in output and "Set PORT" in output
 
             # And a run on another state directory, on its own ports, starts beside it
             beside = MakeRun(tmp_path / "other", _free_port(), _free_port())

@@ -84,3 +84,13 @@ def test_given_a_lock_file_not_yet_written_when_refused_then_the_message_still_n
         assert f"{tmp_path} is in use by another `make run`" in str(refused.value)
     finally:
         os.close(lock_fd)
+
+
+def test_given_a_port_in_use_when_make_run_says_so_then_it_asks_for_another_port_and_state_not_a_second_run():
+    from infra.local.run import port_in_use
+
+    message = port_in_use(3000, "PORT")
+    assert message.startswith("port 3000 is in use by another program")
+    assert "Set PORT to use another port" in message
+    assert "TANHUI_LOCAL_DIR=" in message  # a second stack needs its own state, never this one's
+    assert "is another `make run` running" not in message
