@@ -1,24 +1,21 @@
 """BatchQueue -> here: prints one chunk of a code batch (CSV and PDF label sheets)."""
 
-import json
-
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from tanhui import sqs
 from tanhui.codes import batches
 from tanhui.observability import metrics
 
 
-def record_handler(record: SQSRecord) -> None:
-    body = json.loads(record.body)
-    try:
-        printed = batches.process_chunk(body)
-    except Exception:
-        if int(record.attributes.approximate_receive_count) >= batches.MAX_RECEIVES:
-            batches.give_up(body, "it failed on every delivery and went to the dead-letter queue")
-        raise
+def print_chunk(chunk: batches.ChunkJob) -> None:
+    printed = batches.process_chunk(chunk.model_dump())
     if printed:
         metrics.add_metric(name="CodesPrinted", unit=MetricUnit.Count, value=printed)
 
 
-lambda_handler = sqs.batch_handler(record_handler)
+def fail_batch(chunk: batches.ChunkJob, why: str) -> None:
+    batches.give_up(chunk.model_dump(), f"it {why}")
+
+
+lambda_handler = sqs.batch_handler(
+    print_chunk, model=batches.ChunkJob, queue=sqs.BATCH_QUEUE, give_up=fail_batch
+)

@@ -1,23 +1,29 @@
 """ExportQueue -> here: writes one ledger export (files, manifest, its link in the chain)."""
 
-import json
-
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict, Field
 from tanhui import sqs
 from tanhui.exports import jobs
 from tanhui.observability import metrics
 
 
-def record_handler(record: SQSRecord) -> None:
-    body = json.loads(record.body)
-    try:
-        written = jobs.process(str(body["export_id"]))
-    except Exception:
-        if int(record.attributes.approximate_receive_count) >= jobs.MAX_RECEIVES:
-            jobs.give_up(body, "it failed on every delivery and went to the dead-letter queue")
-        raise
-    if written:
-        metrics.add_metric(name="LedgerExported", unit="Count", value=1)
+class ExportRequested(BaseModel):
+    """The message `jobs.create_export` queues: the export to write, nothing more to trust."""
+
+    model_config = ConfigDict(strict=True)
+
+    export_id: str = Field(min_length=1, max_length=64)
 
 
-lambda_handler = sqs.batch_handler(record_handler)
+def write_export(message: ExportRequested) -> None:
+    if jobs.process(message.export_id):
+        metrics.add_metric(name="LedgerExported", unit=MetricUnit.Count, value=1)
+
+
+def fail_export(message: ExportRequested, why: str) -> None:
+    jobs.give_up(message.model_dump(), f"it {why}")
+
+
+lambda_handler = sqs.batch_handler(
+    write_export, model=ExportRequested, queue=sqs.EXPORT_QUEUE, give_up=fail_export
+)

@@ -566,7 +566,7 @@ def test_given_presigned_upload_then_policy_confines_key_and_size(api, make_part
 def test_given_a_file_that_fails_on_every_delivery_then_its_import_is_failed_not_left_processing(
     api, make_partner, monkeypatch
 ):
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+    from tanhui import sqs
 
     from tests.factories import function
 
@@ -587,7 +587,7 @@ def test_given_a_file_that_fails_on_every_delivery_then_its_import_is_failed_not
             }
         ]
     }
-    for receive in range(1, jobs.MAX_RECEIVES + 1):
+    for receive in range(1, sqs.UPLOAD_QUEUE.max_receives + 1):
         event = {
             "Records": [
                 {
@@ -603,7 +603,7 @@ def test_given_a_file_that_fails_on_every_delivery_then_its_import_is_failed_not
                 }
             ]
         }
-        with pytest.raises(BatchProcessingError):  # the whole batch failed: Lambda delivers it again
-            imports.invoke(event)
+        reply = imports.invoke(event)  # reported failed: delivered again, then dead-lettered
+        assert reply == {"batchItemFailures": [{"itemIdentifier": f"m{receive}"}]}
     job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=hotel).body
     assert (job["status"], job["reason_code"]) == ("failed", "processing_failed"), job

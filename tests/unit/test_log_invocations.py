@@ -10,7 +10,6 @@ import threading
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from tanhui import api, sqs
 from tanhui.observability import logger
 
@@ -39,11 +38,11 @@ def wait() -> dict:
 http = api.lambda_handler(app)
 
 
-def _record(record: SQSRecord) -> None:
+def _record(message: dict) -> None:
     logger.warning("record seen")
 
 
-queue = sqs.batch_handler(_record)
+queue = sqs.batch_handler(_record, model=dict, queue=sqs.BATCH_QUEUE)
 
 
 class _Lines(logging.Handler):

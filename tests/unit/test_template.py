@@ -50,10 +50,6 @@ def test_upload_bucket_notifies_the_queue_the_import_function_reads():
     assert sources[queue["Fn::GetAtt"][0]] == "ImportFunction"
 
 
-def test_print_worker_gives_up_on_the_delivery_the_batch_queue_sends_to_its_dlq():
-    from tanhui.codes import batches
-
-    redrive = TEMPLATE["Resources"]["BatchQueue"]["Properties"]["RedrivePolicy"]
-    assert redrive["maxReceiveCount"] == batches.MAX_RECEIVES
+def test_print_worker_reads_the_batch_queue():  # its last delivery: tests/unit/test_queues.py
     sources = {s.queue: s.function for s in cfn.sqs_sources(TEMPLATE)}
     assert sources["BatchQueue"] == "CodeBatchFunction"

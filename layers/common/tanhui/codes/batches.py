@@ -35,8 +35,6 @@ MAX_CODES = 1_000_000
 SQS_BATCH = 10  # entries per SendMessageBatch call
 LINK_SECONDS = 3600
 OPEN_STATUSES = ("pending", "running")
-# template.yaml BatchQueue RedrivePolicy.maxReceiveCount: the last delivery before the DLQ
-MAX_RECEIVES = 3
 
 HexId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{6}$", to_upper=True)]
 

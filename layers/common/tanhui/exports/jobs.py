@@ -50,8 +50,6 @@ from tanhui.models.pages import decode_cursor, page_items
 from tanhui.observability import logger
 
 LINK_SECONDS = 15 * 60
-# template.yaml ExportQueue RedrivePolicy.maxReceiveCount: the last delivery before the DLQ
-MAX_RECEIVES = 3
 LINK_ATTEMPTS = 20  # chain heads lost to other exports finishing at the same moment
 CSV_NAME, JSONL_NAME, MANIFEST_NAME = "behaviours.csv", "behaviours.jsonl", "manifest.json"
 FORMAT = "tanhui-ledger-export/1"

@@ -50,7 +50,6 @@ AWAITING_DAYS = 7  # a job nobody uploads a file for disappears (TTL)
 ROWS_PER_RANGE = 5000
 BLOCK_ROWS = 500  # rows matched and credited together
 LINK_SECONDS = 3600
-MAX_RECEIVES = 5  # the upload queue's maxReceiveCount
 _KEY = re.compile(
     r"^partners/(?P<partner>[0-9A-F]{6})/(?P<type>[a-z_]+)/(?:(?P<id>[0-9A-Z]{26})/)?(?P<name>[^/]+)$"
 )
