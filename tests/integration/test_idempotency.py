@@ -46,7 +46,7 @@ def test_given_same_key_when_print_batch_created_twice_then_one_batch_and_200(ap
 
 
 def made(n: list[int]):
-    def create() -> str:
+    def create(_mark: idempotency.Mark) -> str:  # a creation without a plan of its own
         n.append(1)
         return f"id-{len(n)}"
 
@@ -56,7 +56,7 @@ def made(n: list[int]):
 def test_given_first_attempt_failed_then_the_retry_creates(aws):
     calls: list[int] = []
 
-    def failing() -> str:
+    def failing(_mark: idempotency.Mark) -> str:
         raise RuntimeError("crash")
 
     caller, k = "u-" + uuid.uuid4().hex, "k1"
