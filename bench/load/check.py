@@ -364,6 +364,29 @@ def read_state(endpoint: str, region: str = "us-east-1") -> tuple[list[dict[str,
     return items, dead
 
 
+def queue_backlog(endpoint: str, region: str = "us-east-1") -> dict[str, dict[str, int]]:
+    """Each queue's messages waiting, in flight (received, not yet deleted: back after the queue's
+    visibility timeout if their delivery failed) and its visibility timeout in seconds."""
+    import boto3
+
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    backlog = {}
+    for url in sqs.list_queues().get("QueueUrls", []):
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        backlog[url.rsplit("/", 1)[1]] = {
+            "waiting": int(attributes.get("ApproximateNumberOfMessages", 0)),
+            "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            "visibility_timeout": int(attributes.get("VisibilityTimeout", 0)),
+        }
+    return backlog
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -41,7 +41,7 @@ READY = "Tanhui is running."
 FIXED_USERS = 12  # 10 partners, the till, the operator (locustfile's fixed_count users)
 SETTLE_SECONDS = float(os.environ.get("LOAD_SETTLE_SECONDS", "240"))
 
-from bench.load.check import Result, check, read_state  # noqa: E402 - after the path
+from bench.load.check import Result, check, queue_backlog, read_state  # noqa: E402 - after the path
 
 
 def _free_port() -> int:
@@ -181,6 +181,7 @@ def report(
     settle: float,
     locust_status: int,
     injected: str = "",
+    backlog: dict[str, dict[str, int]] | None = None,
 ) -> str:
     total = next((s for s in stats if s["Name"] == "Aggregated"), None)
     lines = [
@@ -210,6 +211,20 @@ def report(
     failed = [r for r in results if not r.ok]
     for r in failed:
         lines += ["", f"### {r.name}: what failed", ""] + [f"- {p}" for p in r.problems[:50]]
+    busy = {name: q for name, q in (backlog or {}).items() if q["waiting"] or q["in_flight"]}
+    if busy:
+        lines += [
+            "",
+            "Messages still in the queues at the end (a delivery that failed is back after its "
+            "queue's visibility timeout):",
+            "",
+            "| queue | waiting | in flight | visibility timeout |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {name} | {q['waiting']} | {q['in_flight']} | {q['visibility_timeout']} s |"
+            for name, q in sorted(busy.items())
+        ]
     lines += ["", "## Requests", ""]
     if total:
         lines.append(
@@ -334,6 +349,7 @@ def main() -> int:
         seen = json.loads(observations.read_text(encoding="utf-8"))
         print("make load: settling, then checking the state …", flush=True)
         results, settle = _settle(demo["aws_endpoint"], seen)
+        backlog = queue_backlog(demo["aws_endpoint"])
         stack.stop()  # it prints the faults it injected as it stops
         ended = datetime.now(UTC)
         text = report(
@@ -349,6 +365,7 @@ def main() -> int:
             settle=settle,
             locust_status=locust.returncode,
             injected=stack.injected(),
+            backlog=backlog,
         )
         print(text)
         print(f"make load: report {prefix.with_suffix('.md').relative_to(ROOT)}", flush=True)
