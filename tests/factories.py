@@ -149,9 +149,9 @@ def function(logical_id: str) -> Any:
 
 # ------------------------------------------------------------------ recording transactions
 class RecordingConnection:
-    """Stands in for the write path's `connection()` (`models.writes`): keeps each TransactWriteItems call's items,
-    then sends them on to `forward` (a real connection) or, without one, answers as DynamoDB does
-    when the transaction succeeds."""
+    """Stands in for the write path's `connection()` (`models.writes`): keeps each
+    TransactWriteItems call's items, then sends them on to `forward` (a real connection) or,
+    without one, answers as DynamoDB does when the transaction succeeds."""
 
     def __init__(self, forward: Any = None):
         self.forward = forward

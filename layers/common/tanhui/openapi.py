@@ -152,7 +152,8 @@ def _implied(protected: bool, any_role: bool, kinds: set[str]) -> list[tuple[int
     if kinds:
         implied.append((422, "validation_error", "The request is not valid."))
     implied.append((500, "internal_error", "Something went wrong on our side."))
-    implied.append((503, "unavailable", "A service we depend on is busy; try again shortly."))  # api.UNAVAILABLE
+    # api.UNAVAILABLE: an AWS service busy or failing after the SDK's retries
+    implied.append((503, "unavailable", "A service we depend on is busy; try again shortly."))
     return implied
 
 
