@@ -71,6 +71,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/me/bindings": ("GET", "/v1/me/bindings", None, TOURIST_ONLY),
     "PUT /v1/me/bindings": ("PUT", "/v1/me/bindings", {"daily_km": 12.5}, TOURIST_ONLY),
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
+    # a copy of my data: each tourist's own, once here (the next within a minute is 429)
+    "POST /v1/me/data-export": ("POST", "/v1/me/data-export", None, row(401, 201, 403, 403, 403)),
     # engagement: tourists' boards (a partner's by its id: partner2's is empty) and medals
     "GET /v1/leaderboard": ("GET", "/v1/leaderboard?scope=partner&partner_id={partner_id}", None,
                             row(401, 200, 403, 403, 200)),  # the operator reads boards too

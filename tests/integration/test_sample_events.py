@@ -58,6 +58,7 @@ EXPECTED = {
     "admin/partner_quota.json": 404,
     "wellknown/apple_app_site_association.json": 200,
     "wellknown/assetlinks.json": 200,
+    "rights/data_export.json": 404,  # the sample sub: no profile
 }
 
 

@@ -53,6 +53,9 @@ DYNAMODB_ALLOWED = {
     "AggregatorFunction": ({"PutItem", "UpdateItem", "BatchGetItem"}, False),
     # rank entries and their gsi2 (top N, COUNT above the caller), medals, the top N's names
     "EngagementFunction": ({"GetItem", "Query", "BatchGetItem"}, True),
+    # a copy of a person's data: their items by key, their ledger, vouchers and certificates on
+    # gsi1, and the mark that keeps copies a minute apart
+    "RightsFunction": ({"GetItem", "Query", "UpdateItem"}, True),
     # the code's page: the code's asset and partner name, the factor versions in effect
     "LandingFunction": ({"GetItem", "Query"}, False),
 }

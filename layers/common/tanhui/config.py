@@ -25,6 +25,7 @@ class Settings(BaseModel):
     batch_queue_url: str = ""
     export_bucket: str = ""
     export_queue_url: str = ""
+    personal_data_bucket: str = ""  # copies of a person's data (tanhui.rights)
     web_bucket: str = ""  # the web app (H5); the code's page reads its index.html
     code_base_url: str = "HTTPS://QR.TANHUI.CN"
     auto_confirm_users: bool = False

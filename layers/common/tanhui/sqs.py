@@ -16,7 +16,11 @@ come back), never a function error, even when every record failed. A record fail
 - the record handler raised: logged with the exception; on the queue's last delivery
   (`Queue.max_receives`, its RedrivePolicy.maxReceiveCount) `give_up(message, GIVE_UP)` runs first,
   what the job does when it stops (an import, an export or a print batch marked failed, saying
-  why), so that nobody waits on a job the dead-letter queue holds.
+  why), so that nobody waits on a job the dead-letter queue holds. Before that last delivery the
+  record comes back sooner than the queue's visibility timeout (30 or 90 minutes, sized for the
+  longest job): its visibility is set to `Queue.retry_after(receives)` — 10 s, 20 s, 40 s… up to
+  15 minutes — so a file that met a moment's S3 or DynamoDB trouble is imported again within
+  seconds, not half an hour later.
 
 Each queue's maxReceiveCount is written once, in `QUEUES`, and tests/unit/test_queues.py checks it
 against template.yaml's RedrivePolicy and that each consumer is wired to the queue its event source
@@ -38,6 +42,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter, ValidationError
 
 from tanhui import errors
+from tanhui.aws import client
+from tanhui.config import get_settings
 from tanhui.observability import log_invocations, logger, metrics
 
 
@@ -47,11 +53,18 @@ class Queue:
 
     name: str  # its logical id
     max_receives: int  # its RedrivePolicy.maxReceiveCount: the last delivery before the dead-letter queue
+    url_setting: str  # the `config.Settings` field that holds its URL (template.yaml's Globals)
+
+    def retry_after(self, receives: int) -> int:
+        """Seconds before a failed record comes back: doubling from RETRY_FIRST_SECONDS."""
+        return min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** max(0, receives - 1))
 
 
-UPLOAD_QUEUE = Queue("UploadQueue", 5)  # partner files' notifications and their byte ranges
-BATCH_QUEUE = Queue("BatchQueue", 3)  # print batches' chunks
-EXPORT_QUEUE = Queue("ExportQueue", 3)  # ledger exports
+RETRY_FIRST_SECONDS = 10
+RETRY_MAX_SECONDS = 900
+UPLOAD_QUEUE = Queue("UploadQueue", 5, "upload_queue_url")  # partner files' notifications and byte ranges
+BATCH_QUEUE = Queue("BatchQueue", 3, "batch_queue_url")  # print batches' chunks
+EXPORT_QUEUE = Queue("ExportQueue", 3, "export_queue_url")  # ledger exports
 QUEUES = (UPLOAD_QUEUE, BATCH_QUEUE, EXPORT_QUEUE)
 
 GIVE_UP = "failed on every delivery and went to the dead-letter queue"
@@ -91,8 +104,11 @@ def batch_handler(
             record_handler(message)
         except Exception:
             logger.exception("message failed", extra=where)
-            if where["last_delivery"] and give_up is not None:
-                _give_up(give_up, message, where)
+            if where["last_delivery"]:
+                if give_up is not None:
+                    _give_up(give_up, message, where)
+            else:
+                _retry_later(queue, record, receives)
             raise
 
     @log_invocations()
@@ -104,6 +120,19 @@ def batch_handler(
 
     lambda_handler.queue = queue  # type: ignore[attr-defined]  # what tests/unit/test_queues.py reads
     return lambda_handler
+
+
+def _retry_later(queue: Queue, record: SQSRecord, receives: int) -> None:
+    """The record comes back after `queue.retry_after(receives)` seconds; if the queue cannot be
+    told, after its visibility timeout, as it would anyway."""
+    url = getattr(get_settings(), queue.url_setting)
+    if not url or not record.receipt_handle:
+        return
+    try:
+        client("sqs").change_message_visibility(
+            QueueUrl=url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=queue.retry_after(receives))
+    except Exception:
+        logger.warning("message visibility not shortened", extra={"queue": queue.name}, exc_info=True)
 
 
 def _give_up(give_up: GiveUp, message: Any, where: dict[str, Any]) -> None:

@@ -14,6 +14,10 @@ everything the certificate states (user, display name, period, gCO2e, coins, beh
 conditionally, and its first `issued_at` stays), new numbers a new id, and without the key an id
 can neither be guessed from another nor tell whose it is. After a key rotation the same numbers
 get a new id; certificates issued before stay where they are.
+
+**The holder's list.** A certificate is on gsi1 under `USER#<id>#CERTIFICATES` (`mine`, read by a
+copy of the holder's data); one issued before that index is put on it when its numbers are
+downloaded again.
 """
 
 from __future__ import annotations
@@ -29,14 +33,20 @@ from typing import TYPE_CHECKING
 
 from tanhui import errors
 from tanhui.certificates import periods
-from tanhui.certificates.schemas import BehaviourCountOut, CertificateCheckOut
+from tanhui.certificates.schemas import (
+    BehaviourCountOut,
+    CertificateCheckOut,
+    CertificateList,
+    CertificateOut,
+)
 from tanhui.claims.schemas import BEHAVIOUR_NAMES, BEHAVIOURS
 from tanhui.codes import keyring
 from tanhui.config import get_settings
 from tanhui.models.base import plain, put_once, utc_now
 from tanhui.models.behaviour import STATUS_CREDITED, BehaviourRecord, ledger_pk
-from tanhui.models.certificates import Certificate
+from tanhui.models.certificates import Certificate, certificates_pk
 from tanhui.models.identity import UserProfile
+from tanhui.models.pages import decode_cursor, page_items
 
 if TYPE_CHECKING:
     from tanhui.certificates.pdf import CertificatePage
@@ -114,6 +124,7 @@ def issue(user_id: str, period_text: str, *, now: datetime | None = None) -> Cer
         raise NoCreditsInPeriod()
     _kid, key = keyring.keyring().signing_key()
     cid = certificate_id(key, user_id, name, period.text, sums)
+    issued_at = utc_now()
     item = Certificate(
         *Certificate.key(cid),
         certificate_id=cid,
@@ -123,11 +134,27 @@ def issue(user_id: str, period_text: str, *, now: datetime | None = None) -> Cer
         gco2e=sums.gco2e,
         coins=sums.coins,
         behaviours=sums.behaviours,
-        issued_at=utc_now(),
+        issued_at=issued_at,
+        gsi1pk=certificates_pk(user_id),
+        gsi1sk=f"{issued_at}#{cid}",
     )
     if not put_once(item):
         item = Certificate.get(*Certificate.key(cid), consistent_read=True)  # issued before
+        if item.gsi1pk is None:  # issued before the holder's index: put it on the list
+            item.update([Certificate.gsi1pk.set(certificates_pk(user_id)),
+                         Certificate.gsi1sk.set(f"{item.issued_at}#{cid}")])
     return item
+
+
+def mine(user_id: str, limit: int, cursor: str | None) -> CertificateList:
+    """The user's certificates, newest first, a page at a time."""
+    pk = certificates_pk(user_id)
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": pk})
+    page = Certificate.by_user.query(pk, scan_index_forward=False, limit=limit, page_size=limit,
+                                     last_evaluated_key=start)
+    items, next_cursor = page_items(page, lambda cert: CertificateOut.model_validate(
+        {**cert.attribute_values, "check_url": check_url(cert.certificate_id)}))
+    return CertificateList(items=items, next_cursor=next_cursor)
 
 
 def _counts(cert: Certificate) -> list[tuple[str, int]]:

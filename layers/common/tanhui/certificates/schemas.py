@@ -1,9 +1,13 @@
-"""Response body of the public certificate check (the PDF route answers application/pdf)."""
+"""Response bodies of the public certificate check (the PDF route answers application/pdf) and of
+the holder's list of their certificates."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
+from pydantic import BeforeValidator, Field
+
+from tanhui.models.base import plain
 from tanhui.response_models import ResponseModel
 
 
@@ -23,3 +27,22 @@ class CertificateCheckOut(ResponseModel):
     coins: int
     behaviours: list[BehaviourCountOut]
     issued_at: str
+
+
+class CertificateOut(ResponseModel):
+    """A certificate as its holder sees it: what it states, unmasked."""
+
+    certificate_id: str
+    display_name: str = Field(description="The holder's display name when it was issued.")
+    period: str = Field(description="YYYY or YYYY-MM, local dates (Asia/Shanghai).")
+    gco2e: int
+    coins: int
+    behaviours: Annotated[dict[str, int], BeforeValidator(plain)] = Field(
+        description="{behaviour: number of credited records}")
+    issued_at: str
+    check_url: str = Field(description="The public check, the URL the PDF's QR holds.")
+
+
+class CertificateList(ResponseModel):
+    items: list[CertificateOut]
+    next_cursor: str | None

@@ -60,6 +60,19 @@ def decode_cursor(
     return key
 
 
+def every_page(read: Callable[[str | None], Any]) -> list[Any]:
+    """The items of every page of a listing: `read(cursor)` answers one page (a model with
+    `items` and `next_cursor`: `wallet.account.ledger`, `spending.vouchers.list_mine`…), called
+    from the first page until a page has no `next_cursor`."""
+    items: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = read(cursor)
+        items += page.items
+        if not (cursor := page.next_cursor):
+            return items
+
+
 def page_items(page: Iterable[Any], read: Callable[[Any], T]) -> tuple[list[T], str | None]:
     """The items of one query page (a PynamoDB result iterator, read to its end) as `read` makes
     them (a response model's `model_validate`, or a function building one), and the cursor of the

@@ -50,15 +50,18 @@ def balance(user_id: str) -> WalletOut:
         raise WalletNotFound() from exc
 
 
-def ledger(user_id: str, limit: int = 20, cursor: str | None = None) -> LedgerPage:
+def ledger(
+    user_id: str, limit: int = 20, cursor: str | None = None, *, every_entry: bool = False
+) -> LedgerPage:
     """The entries that moved coins, newest first. An earn record that paid 0 coins (a saving
-    under one coin, whose fraction waits on the carry: `claims.factors`) is not listed; it stays
-    on the index, so certificates count its gCO2e. A stored entry that does not read as an
-    entry is skipped and logged, not a failed page."""
+    under one coin, whose fraction waits on the carry: `claims.factors`) is not listed unless
+    `every_entry` (a copy of the person's data); it stays on the index, so certificates count its
+    gCO2e. A stored entry that does not read as an entry is skipped and logged, not a failed page."""
     start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": ledger_pk(user_id)})
+    moved_coins = (BehaviourRecord.kind != "earn") | (BehaviourRecord.coins != 0)
     page = BehaviourRecord.ledger.query(
         ledger_pk(user_id),
-        filter_condition=(BehaviourRecord.kind != "earn") | (BehaviourRecord.coins != 0),
+        filter_condition=None if every_entry else moved_coins,
         scan_index_forward=False,
         limit=limit,
         page_size=limit,
