@@ -104,6 +104,7 @@ class Api:
     get = lambda self, path, **kw: self.call("GET", path, **kw)  # noqa: E731
     post = lambda self, path, body=None, **kw: self.call("POST", path, body, **kw)  # noqa: E731
     put = lambda self, path, body=None, **kw: self.call("PUT", path, body, **kw)  # noqa: E731
+    delete = lambda self, path, **kw: self.call("DELETE", path, **kw)  # noqa: E731
 
 
 def import_file(api: Api, dispatcher: Any, partner: Session, file_type: str, data: bytes,

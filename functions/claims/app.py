@@ -30,6 +30,7 @@ CLAIM_ERRORS = (
     errors.InvalidCode, scan.LocationRequired, errors.OutOfArea, errors.CodeExpired,
     errors.CodeRevoked, errors.AlreadyClaimed, (errors.Conflict, "busy"), FactorMissing,
     AssetIncomplete, WalletMissing, errors.DailyCapReached, errors.ConsentNotGiven,
+    errors.ConsentWithdrawn,
 )
 
 

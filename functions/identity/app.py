@@ -191,6 +191,29 @@ def give_consent(body: Annotated[ConsentIn, Body()]) -> ConsentOut:
     return given
 
 
+@app.delete(
+    "/v1/me/consent",
+    tags=["identity"],
+    summary="Withdraw the data-collection consent (撤回授权)",
+    description="From this moment nothing is recorded or credited for the caller: a scan answers "
+    "403 `consent_withdrawn`, a partner file row naming them is refused as `consent_withdrawn` "
+    "(not kept), and the rows kept for them (waiting for a registration, a binding or consent) "
+    "are dropped. Coins already credited, the ledger and vouchers stay. The withdrawal is recorded "
+    "(the version withdrawn, when); GET /v1/me then shows `consent: null` and "
+    "`consent_withdrawn_at`. Withdrawing again changes nothing (204 again, the first time stays). "
+    "POST /v1/me/consent gives consent again from then on: nothing refused comes back.",
+    responses=responses(204, "Withdrawn (or already withdrawn).", raises=[
+        PROFILE_NOT_FOUND, (errors.Conflict, "busy"),
+    ]),
+)
+@api.allow("tourist")
+def withdraw_consent() -> Response[None]:
+    user_id = api.principal(app).user_id
+    consent.withdraw(user_id)
+    pending.drop_for(user_id)  # also after a crash: a retry drops what is left
+    return Response(204)
+
+
 @app.get(
     "/v1/me/bindings",
     tags=["identity"],
@@ -215,7 +238,8 @@ def get_bindings() -> BindingsOut:
     "changes. Needs the data-collection consent. Partner file rows that named a number before it "
     "was bound (kept 90 days) are credited now. Answers every binding as it now stands.",
     responses=responses(raises=[
-        errors.ConsentNotGiven, AlreadyBound, (errors.Conflict, "busy"), InvalidBinding,
+        errors.ConsentNotGiven, errors.ConsentWithdrawn, AlreadyBound, (errors.Conflict, "busy"),
+        InvalidBinding,
     ]),
 )
 @api.allow("tourist")

@@ -218,6 +218,39 @@ def test_an_offer_is_redeemed_its_voucher_qr_is_taken_at_the_till_and_then_shows
     tab.check("vouchers")
 
 
+def test_a_tourist_withdraws_consent_on_the_me_page_is_refused_a_scan_then_gives_it_again(
+    tab: Tab, h5: Any, tourist: Any, web_http: Any
+) -> None:
+    who = tourist()
+    log_in(tab, who, "/me")
+    expect(marked(tab, "consent-version")).to_contain_text("同意")
+    marked(tab, "withdraw-consent").click()
+    dialog = tab.page.locator(".van-dialog").filter(has_text="撤回数据授权")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("不再发放碳币")  # what stops, said before it stops
+    expect(dialog).to_contain_text("已发放的碳币")  # and what stays
+    tab.check("withdraw-dialog")
+    dialog.get_by_role("button", name="确认撤回").click()
+    expect(marked(tab, "consent-version")).to_contain_text("撤回")
+    expect(marked(tab, "give-consent")).to_be_visible()
+    tab.check("consent-withdrawn")
+    _, me, _ = web_http.request("GET", "/v1/me", token=who.access_token)
+    assert me["consent"] is None and me["consent_withdrawn_at"]
+    status, body, _ = web_http.request("POST", "/v1/claims", {"code": h5.ticket().rsplit("/", 1)[-1]},
+                                       token=who.access_token)
+    assert (status, body["error"]["code"]) == (403, "consent_withdrawn")
+
+    marked(tab, "give-consent").click()
+    again = tab.page.locator(".van-dialog").filter(has_text="2026-11")
+    expect(again).to_be_visible()
+    tab.check("give-consent-dialog")
+    again.locator('[data-test="consent"]').click()
+    again.get_by_role("button", name="同意授权").click()
+    expect(marked(tab, "consent-version")).to_contain_text("版本 2026-11")
+    expect(marked(tab, "withdraw-consent")).to_be_visible()
+    _claimed(web_http, who, h5.ticket())  # collection restarts from now
+
+
 def test_the_medals_page_shows_the_catalogue_the_api_answers(tab: Tab, tourist: Any, web_http: Any) -> None:
     who = tourist()
     _, medals, _ = web_http.request("GET", "/v1/me/medals", token=who.access_token)

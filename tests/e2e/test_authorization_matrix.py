@@ -66,6 +66,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/me": ("GET", "/v1/me", None, row(401, 200, 200, 200, 200)),
     "POST /v1/me/consent": ("POST", "/v1/me/consent", {"version": "2026-11", "accepted": True},
                             TOURIST_ONLY),
+    # tourists of their own (`world["withdrawing"]`): a withdrawn consent stops the others' claims
+    "DELETE /v1/me/consent": ("DELETE", "/v1/me/consent", None, row(401, 204, 403, 403, 403)),
     "POST /v1/claims": ("POST", "/v1/claims", {"code": "{claim_url}"}, row(401, 201, 403, 403, 403)),
     "GET /v1/me/wallet": ("GET", "/v1/me/wallet", None, TOURIST_ONLY),
     "GET /v1/me/bindings": ("GET", "/v1/me/bindings", None, TOURIST_ONLY),
@@ -278,7 +280,8 @@ def world(http, api, admin, local_stack) -> dict[str, Any]:
              "import": upload["import_id"], "project": project, "close_project": close_project,
              "offer": offer, "withdraw_offer": withdraw, "voucher": voucher["code"],
              "export": export}
-    return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel}
+    withdrawing = {"tourist": register().access_token, "tourist2": register().access_token}
+    return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel, "withdrawing": withdrawing}
 
 
 @pytest.mark.parametrize("route_key", sorted(MATRIX))
@@ -289,6 +292,8 @@ def test_given_each_caller_then_route_answers_as_the_matrix_says(http, world, ro
         names = world["names"] | {"caller": caller}
         if route_key == "GET /v1/partner/assets/{asset_id}/code":  # a hotel room: the hotel's own
             token = world["hotel"].access_token if caller == "partner" else world["tokens"][caller]
+        elif route_key == "DELETE /v1/me/consent":
+            token = world["withdrawing"].get(caller) or world["tokens"][caller]
         else:
             token = world["tokens"][caller]
         # a fresh Idempotency-Key on every POST, as the web clients send (coin-moving routes need one)

@@ -74,6 +74,7 @@ MOVES_NO_COINS = {
     "POST /v1/auth/refresh": "renews a session",
     "POST /v1/auth/confirm": "confirms a phone",
     "POST /v1/me/consent": "records consent",
+    "DELETE /v1/me/consent": "withdraws consent; moves no coins (drops rows that never credited)",
     "POST /v1/me/data-export": "writes a copy of the person's data to files; reads coins, moves none",
 }
 

@@ -114,7 +114,7 @@ def test_given_the_claim_route_then_its_domain_codes_are_documented_under_their_
     assert {"code_expired", "code_revoked"} <= codes["410"]
     assert {"already_claimed", "busy"} <= codes["409"]
     assert codes["429"] == {"daily_cap_reached"}
-    assert codes["403"] == {"forbidden", "consent_required"}
+    assert codes["403"] == {"forbidden", "consent_required", "consent_withdrawn"}
     assert {"unauthorized"} == codes["401"] and {"internal_error"} == codes["500"]
     assert {"payload_too_large"} == codes["413"] and {"unsupported_media_type"} == codes["415"]
 

@@ -121,6 +121,13 @@ class ConsentNotGiven(Forbidden):
     code, message = "consent_required", "Give the data-collection consent first: POST /v1/me/consent."
 
 
+class ConsentWithdrawn(Forbidden):
+    code, message = "consent_withdrawn", (
+        "You withdrew the data-collection consent: nothing is recorded or credited until you give "
+        "it again (POST /v1/me/consent)."
+    )
+
+
 class WeakPassword(Unprocessable):
     code, message = "weak_password", "The password does not meet the password policy."
 

@@ -35,6 +35,7 @@ from tanhui.models.writes import Cancelled, WritePlan
 
 CAP_CLEANUP_DAYS = 7  # earlier days' counters of the behaviour are removed on each credit
 CONSENT = Wallet.consent_version.attr_name  # no consent on the wallet: nothing is credited
+WITHDRAWN = Wallet.consent_withdrawn_at.attr_name  # and this on it: the person withdrew it
 
 
 class WalletMissing(errors.Conflict):
@@ -204,5 +205,7 @@ def refusal(cancelled: Cancelled, user_id: str) -> errors.TanhuiError | Existing
         wallet = cancelled.old("wallet")
         if not wallet:
             return WalletMissing()
-        return errors.DailyCapReached() if CONSENT in wallet else errors.ConsentNotGiven()
+        if CONSENT in wallet:
+            return errors.DailyCapReached()
+        return errors.ConsentWithdrawn() if WITHDRAWN in wallet else errors.ConsentNotGiven()
     return None

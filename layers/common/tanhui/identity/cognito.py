@@ -79,6 +79,23 @@ def set_attributes(username: str, attributes: dict[str, str]) -> None:
         raise
 
 
+def delete_attributes(username: str, names: list[str]) -> None:
+    """Removes server-side attributes (a withdrawn consent); those the user does not have are
+    skipped (Cognito refuses to delete an attribute a user lacks)."""
+    pool = get_settings().user_pool_id
+    try:
+        held = _attrs(_cognito().admin_get_user(UserPoolId=pool, Username=username)["UserAttributes"])
+        present = [n for n in names if n in held]
+        if present:
+            _cognito().admin_delete_user_attributes(
+                UserPoolId=pool, Username=username, UserAttributeNames=present
+            )
+    except ClientError as exc:
+        if _code(exc) == "UserNotFoundException":
+            raise errors.NotFound("No such user; log in again.", code="profile_not_found") from exc
+        raise
+
+
 def admin_confirm(phone: str) -> None:
     _cognito().admin_confirm_sign_up(UserPoolId=get_settings().user_pool_id, Username=phone)
 

@@ -5,6 +5,11 @@ the wallet conditioned on `attribute_exists(consent_version)` (see `claims.trans
 claim path enforces consent inside its one write request, with no read and nothing cached to go
 stale. Paths that record behaviour without crediting in the same request (partner file rows,
 bindings) call `require_consent` first.
+
+Withdrawing (撤回授权, `withdraw`) removes the consent from Cognito, profile and wallet and stamps
+`consent_withdrawn_at` on both: from then on every credit's wallet condition fails, and the refusal
+says `consent_withdrawn` (the wallet's old item carries the stamp and no consent). Giving consent
+again puts a consent in force from that moment; the stamp stays, as the last withdrawal.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger
 
 COGNITO_VERSION, COGNITO_AT = "custom:consent_version", "custom:consent_at"
+CONSENT_ON_WALLET = Wallet.consent_version.attr_name
+WITHDRAWN = Wallet.consent_withdrawn_at.attr_name  # on a wallet without consent: it was withdrawn
 
 # The consent in force (GET /v1/consent). A new text gets a new version; registration and
 # POST /v1/me/consent accept only this one.
@@ -87,17 +94,93 @@ def record(user_id: str, version: str, at: str, channel: str) -> ConsentRecord:
     )
 
 
+def withdrawal(user_id: str, version: str, accepted_at: str, at: str, channel: str) -> ConsentRecord:
+    """The append-only record of a withdrawal: which version (accepted when) was withdrawn, when."""
+    return ConsentRecord(
+        *ConsentRecord.key(user_id, at, version),
+        user_id=user_id,
+        version=version,
+        accepted=False,
+        accepted_at=accepted_at,
+        withdrawn_at=at,
+        channel=channel,
+    )
+
+
 def require_consent(user_id: str) -> None:
-    """403 consent_required unless the user's wallet carries a consent (one strongly consistent
-    read of one attribute)."""
+    """403 consent_required unless the user's wallet carries a consent, 403 consent_withdrawn if
+    the user withdrew it (one strongly consistent read of two attributes)."""
     try:
         wallet = Wallet.get(
-            *Wallet.key(user_id), consistent_read=True, attributes_to_get=["consent_version"]
+            *Wallet.key(user_id), consistent_read=True,
+            attributes_to_get=[CONSENT_ON_WALLET, WITHDRAWN],
         )
     except Wallet.DoesNotExist as exc:
         raise errors.ConsentNotGiven() from exc
     if not wallet.consent_version:
-        raise errors.ConsentNotGiven()
+        raise errors.ConsentWithdrawn() if wallet.consent_withdrawn_at else errors.ConsentNotGiven()
+
+
+def withdrawn(user_id: str) -> bool:
+    """Whether the user withdrew the consent and has not given it again."""
+    try:
+        require_consent(user_id)
+    except errors.ConsentWithdrawn:
+        return True
+    except errors.ConsentNotGiven:
+        return False
+    return False
+
+
+def withdraw(user_id: str, *, channel: str = "api") -> None:
+    """Withdraws the consent in force (撤回授权): Cognito's attributes go first (the account is
+    rebuilt from Cognito alone, without consent), then one write plan appends the withdrawal
+    record, removes the consent from profile and wallet and stamps `consent_withdrawn_at` on both.
+    The profile's update is conditioned on the consent read (its time), so a consent given
+    meanwhile is read again and withdrawn as what it is. Already withdrawn: nothing changes (the
+    first withdrawal's time stays). A person who never consented is marked withdrawn too (nothing
+    to record): rows a partner reports for them are refused from then on."""
+    for _ in range(3):
+        try:
+            profile = UserProfile.get(*UserProfile.key(user_id), consistent_read=True)
+        except UserProfile.DoesNotExist as exc:
+            raise errors.NotFound(
+                "No profile for this user; log in again.", code="profile_not_found"
+            ) from exc
+        version, accepted_at = profile.consent_version, profile.consent_at
+        if not version and profile.consent_withdrawn_at:
+            return  # withdrawn already
+        at = utc_now()
+        cognito.delete_attributes(user_id, [COGNITO_VERSION, COGNITO_AT])
+        plan = WritePlan("consent_withdrawal", key=(user_id, version or "-", at))
+        if version:
+            plan.put("record", withdrawal(user_id, version, accepted_at or "", at, channel),
+                     condition=ConsentRecord.pk.does_not_exist())
+            held = UserProfile.pk.exists() & (UserProfile.consent_at == accepted_at)
+        else:
+            held = UserProfile.pk.exists() & UserProfile.consent_version.does_not_exist()
+        plan.update("profile", UserProfile(*UserProfile.key(user_id)),
+                    [UserProfile.consent_version.remove(), UserProfile.consent_at.remove(),
+                     UserProfile.consent_withdrawn_at.set(at)], condition=held)
+        plan.update("wallet", Wallet(*Wallet.key(user_id)),
+                    [Wallet.consent_version.remove(), Wallet.consent_at.remove(),
+                     Wallet.consent_withdrawn_at.set(at)], condition=Wallet.pk.exists())
+        try:
+            retrying(plan.send, operation="consent_withdrawal")
+        except Cancelled as cancelled:
+            if not cancelled.failed:
+                raise
+            if cancelled.failed == {"record"}:  # keyed by this very moment: a lost reply's commit
+                break
+            if "wallet" in cancelled.failed:
+                raise errors.NotFound(
+                    "No wallet for this user; log in again.", code="profile_not_found"
+                ) from cancelled
+            continue  # the consent changed between the read and the write: read it again
+        break
+    else:
+        raise errors.Conflict("The consent kept changing; try again.", code="busy")
+    logger.info("consent withdrawn", extra={"user_id": user_id, "version": version})
 
 
 def give(user_id: str, req: ConsentIn, *, channel: str = "api") -> ConsentOut:

@@ -99,5 +99,10 @@ class ProfileOut(BaseModel):
     display_name: str
     role: str
     partner_id: str | None
-    consent: ConsentOut | None
+    consent: ConsentOut | None = Field(description="The consent in force; null: none (never "
+                                       "given, or withdrawn).")
+    consent_withdrawn_at: str | None = Field(
+        description="When the caller last withdrew the consent (撤回授权); it stays after "
+        "consent is given again. With `consent` null: withdrawn, nothing is recorded or credited."
+    )
     created_at: str

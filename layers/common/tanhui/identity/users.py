@@ -258,5 +258,6 @@ def profile(user_id: str, role: str) -> ProfileOut:
         role=role,
         partner_id=item.partner_id if role == "partner" else None,
         consent=given,
+        consent_withdrawn_at=item.consent_withdrawn_at,
         created_at=item.created_at,
     )

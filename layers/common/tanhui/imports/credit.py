@@ -5,8 +5,8 @@ Rows of distinct users share one write plan (`models.writes`; up to 100 items: e
 named `record <row>.<n>`, one `wallet <row>` per user, and the partner's monthly issuance counter,
 `quota`, when a quota is set). Contention is retried by `models.writes.retrying`. When DynamoDB
 cancels a plan on a condition, the failed names say which rows: those are settled alone, where the
-failure means something about the row (a duplicate, a cap, no consent, over quota); every other
-row is sent again together.
+failure means something about the row (a duplicate, a cap, no consent or consent withdrawn, over
+quota); every other row is sent again together.
 
 A file block's plan is keyed by the import and its rows, so a retry after a lost reply within
 DynamoDB's token window is a no-op. After the window it is still safe: every record already
@@ -32,6 +32,7 @@ from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.imports import IssuedCoins
 from tanhui.models.writes import MAX_ITEMS, WORKER, Cancelled, WritePlan, retrying
 
+CONSENT_WITHDRAWN = "consent_withdrawn"  # a refused row's code: the person withdrew the consent
 ATTEMPTS = 5  # a row is refitted to its caps (or its group split) at most about this often
 REMAINDER, FROM_CARRY = "remainder_millicoins", "coins_from_carry"  # a record's evidence (rounding)
 
@@ -252,6 +253,8 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                 wallet = cancelled.old(_wallet_name(p))
                 if not wallet:
                     return Outcome(c.row, UNMATCHED, "user_not_found", "No account has this user id.")
+                if tx.CONSENT not in wallet and tx.WITHDRAWN in wallet:
+                    return withdrawn(c.row)
                 if tx.CONSENT not in wallet:
                     return Outcome(
                         c.row,
@@ -276,6 +279,17 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
             raise
         return _final(p, credited_now=c.records)
     raise RuntimeError(f"row {c.row}: the transaction kept being cancelled")
+
+
+def withdrawn(row: int) -> Outcome:
+    """A row for a person who withdrew the consent: refused, not kept (giving consent again
+    restarts collection from then on, it never brings such a row back)."""
+    return Outcome(
+        row,
+        INVALID,
+        CONSENT_WITHDRAWN,
+        "The person withdrew the data-collection consent: the row is refused, not kept.",
+    )
 
 
 def _final(p: _Pending, credited_now: Sequence[BehaviourRecord] = ()) -> Outcome:

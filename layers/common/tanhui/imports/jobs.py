@@ -34,6 +34,7 @@ from pynamodb.expressions.update import Action
 from tanhui import bindings, errors
 from tanhui.aws import client, download_link
 from tanhui.config import get_settings
+from tanhui.identity import consent
 from tanhui.imports import credit, formats, mappings, pending, plans, report, uploads, window, workbooks
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
 from tanhui.imports.specs import SPECS
@@ -513,6 +514,10 @@ def _credit_block(
         try:
             credits.append(plans.credit_of(plan, row, user_id))
         except plans.Rejected as exc:
+            if exc.status == credit.PENDING and consent.withdrawn(user_id):  # refused, not kept
+                outcome = credit.withdrawn(raw.row)
+                tally.add(raw, outcome.status, outcome.code, outcome.message)
+                continue
             if exc.status == credit.PENDING:
                 waiting.append((("user", user_id), job, raw.row, fields, exc.code))
             _rejected(tally, raw, exc)

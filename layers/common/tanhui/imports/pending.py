@@ -9,6 +9,11 @@ and gCO2e, or `duplicate`, `invalid`…) in the same transaction that deletes th
 the condition that the row is still there: two sign-ins at once, or a retry after a crash
 between the credit and the count (the credit then finds its own record and says `credited`
 again), move the counts once.
+
+A person who withdraws the consent (撤回授权) has their waiting rows dropped (`drop_for`): each
+leaves `pending` for `invalid` with the reason `consent_withdrawn`, once, the same way. Settling
+never credits a row kept before the consent in force was given by someone who once withdrew:
+such a row was reported while they had withdrawn (or just before), and is dropped the same way.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from typing import Any
 from pynamodb.expressions.update import Action
 
 from tanhui import bindings
+from tanhui.identity import consent
 from tanhui.imports import credit, formats, plans
 from tanhui.models.base import plain, utc_now
 from tanhui.models.identity import UserProfile
 from tanhui.models.imports import COUNTS, ImportJob, PendingRow, pending_pk
+from tanhui.models.wallet import Wallet
 from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger
 
@@ -89,16 +96,51 @@ def _waiting(names: Iterable[tuple[str, str]]) -> Iterable[PendingRow]:
 
 def settle_for(user_id: str) -> dict[str, int]:
     """Credits the rows waiting for this user (by id, phone or bound number); returns the count
-    of each outcome. Rows still waiting (no consent yet) stay."""
+    of each outcome. Rows still waiting (no consent yet) stay; rows of a withdrawn consent are
+    dropped (`_refused_since`)."""
     tally: dict[str, int] = {}
-    for item in _waiting(_names_of(user_id)):
-        outcome = _settle(item, user_id)
+    refused_before: str | None = None
+    for n, item in enumerate(_waiting(_names_of(user_id))):
+        if n == 0:  # the wallet is read only when something waits
+            refused_before = _refused_since(user_id)
+        if refused_before is not None and str(item.created_at) < refused_before:
+            outcome = credit.withdrawn(int(item.row))
+        else:
+            outcome = _settle(item, user_id)
         tally[outcome.status] = tally.get(outcome.status, 0) + 1
         if outcome.status != credit.PENDING:
             _leave(item, outcome)
     if tally:
         logger.info("pending rows settled", extra={"user_id": user_id, **tally})
     return tally
+
+
+def _refused_since(user_id: str) -> str | None:
+    """Rows kept before this time are refused (`consent_withdrawn`): any row, for a person whose
+    consent is withdrawn now; rows kept before the consent in force, for one who gave it again
+    after withdrawing. None: nothing is refused."""
+    try:
+        wallet = Wallet.get(*Wallet.key(user_id), consistent_read=True,
+                            attributes_to_get=[consent.CONSENT_ON_WALLET, "consent_at", consent.WITHDRAWN])
+    except Wallet.DoesNotExist:
+        return None
+    if not wallet.consent_withdrawn_at:
+        return None
+    if not wallet.consent_version:
+        return "~"  # after every time: all of them
+    return str(wallet.consent_at)
+
+
+def drop_for(user_id: str) -> int:
+    """Drops the rows waiting for a person who withdrew the consent (by id, phone or bound
+    number): each moves from its import's `pending` count to `invalid` (`consent_withdrawn`),
+    once. Returns how many this call moved; safe to repeat."""
+    dropped = 0
+    for item in _waiting(_names_of(user_id)):
+        dropped += _leave(item, credit.withdrawn(int(item.row)))
+    if dropped:
+        logger.info("pending rows dropped: consent withdrawn", extra={"user_id": user_id, "rows": dropped})
+    return dropped
 
 
 def _settle(item: PendingRow, user_id: str) -> credit.Outcome:
@@ -115,9 +157,10 @@ def _settle(item: PendingRow, user_id: str) -> credit.Outcome:
     return credit.credit_rows([one], plans.quota_for(ctx, one))[0]  # a shop's sale: the maker's
 
 
-def _leave(item: PendingRow, outcome: credit.Outcome) -> None:
+def _leave(item: PendingRow, outcome: credit.Outcome) -> int:
     """Deletes the waiting row and moves it from the import's pending count to its outcome's,
-    once: both in one transaction, conditioned on the row still being there."""
+    once: both in one transaction, conditioned on the row still being there. 1 if this call
+    moved the counts."""
     job = ImportJob(*ImportJob.key(item.partner_id, item.import_id))
     actions: list[Action] = [ImportJob.pending.add(-1), ImportJob.updated_at.set(utc_now())]
     if outcome.status in COUNTS:
@@ -135,11 +178,12 @@ def _leave(item: PendingRow, outcome: credit.Outcome) -> None:
         retrying(plan.send, operation="pending_row")
     except Cancelled as cancelled:
         if "row" in cancelled.failed:
-            return  # another sign-in settled this row and moved its counts
+            return 0  # another sign-in settled this row and moved its counts
         if "import" in cancelled.failed:  # the import is gone: nothing to count on
             item.delete()
-            return
+            return 0
         raise
+    return 1
 
 
 def settle_quietly(user_id: str) -> None:

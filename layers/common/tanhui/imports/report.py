@@ -86,6 +86,7 @@ ZH = {
     "over_quota": "本月发放额度已用完",
     "user_not_found": "没有这个用户 ID 的账户",
     "consent_required": "用户还没有同意授权，同意后自动补发",
+    "consent_withdrawn": "用户已撤回授权：这一行不发放，也不保留",
     "code_revoked": "该产品的码已被发码方作废",
     "daily_cap_reached": "该用户这种行为今天的上限已满",
     "already_credited": "这次行为已经发放过（扫码或其他文件）",

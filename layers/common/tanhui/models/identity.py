@@ -21,6 +21,8 @@ class UserProfile(TanhuiModel):
     partner_id = UnicodeAttribute(null=True)
     consent_version = UnicodeAttribute(null=True)
     consent_at = UnicodeAttribute(null=True)
+    # the last withdrawal (撤回授权); it stays when consent is given again
+    consent_withdrawn_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
     @staticmethod
@@ -29,14 +31,17 @@ class UserProfile(TanhuiModel):
 
 
 class ConsentRecord(TanhuiModel):
-    """pk=USER#<sub>, sk=CONSENT#<accepted_at>#<version> — append-only: who agreed to what, when."""
+    """pk=USER#<sub>, sk=CONSENT#<at>#<version> — append-only: who agreed to what, when, and when
+    they withdrew it. A consent: accepted, `at` = accepted_at. A withdrawal: not accepted, `at` =
+    withdrawn_at, with the version withdrawn and when it had been accepted."""
 
     user_id = UnicodeAttribute()
     version = UnicodeAttribute()
     accepted = BooleanAttribute()
     accepted_at = UnicodeAttribute()
-    channel = UnicodeAttribute()  # register | ...
+    withdrawn_at = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()  # register | api | ...
 
     @staticmethod
-    def key(user_id: str, accepted_at: str, version: str) -> tuple[str, str]:
-        return user_pk(user_id), f"CONSENT#{accepted_at}#{version}"
+    def key(user_id: str, at: str, version: str) -> tuple[str, str]:
+        return user_pk(user_id), f"CONSENT#{at}#{version}"

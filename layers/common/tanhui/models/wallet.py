@@ -20,6 +20,8 @@ class Wallet(TanhuiModel):
     # the consent in force (用户授权): credits are conditional on it, inside their own write
     consent_version = UnicodeAttribute(null=True)
     consent_at = UnicodeAttribute(null=True)
+    # the last withdrawal: with no consent, a credit is refused as `consent_withdrawn`
+    consent_withdrawn_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
