@@ -98,7 +98,7 @@ def request_copy(user_id: str, *, at: datetime | None = None) -> DataExportOut:
     except Exception:
         _give_back(user_id, export_id)
         raise
-    bucket = get_settings().personal_data_bucket
+    bucket, signed_at = get_settings().personal_data_bucket, datetime.now(UTC)
     files = [
         DataExportFile(
             name=f"tanhui-data-{export_id}-{name}", content_type=TYPES[name], bytes=len(body),
@@ -112,7 +112,7 @@ def request_copy(user_id: str, *, at: datetime | None = None) -> DataExportOut:
     logger.info("personal data exported", extra={"user_id": user_id, "export_id": export_id})
     return DataExportOut(
         export_id=export_id, created_at=created_at,
-        links_expire_at=iso_ms(at + timedelta(seconds=LINK_SECONDS)),
+        links_expire_at=iso_ms(signed_at + timedelta(seconds=LINK_SECONDS)),
         deleted_by=iso_ms(at + timedelta(days=KEPT_DAYS + 1)),
         counts=copy.counts(data), files=files,
     )
