@@ -6,6 +6,7 @@ throughout."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -214,3 +215,21 @@ def test_given_a_drop_lost_in_a_crash_when_consent_is_given_again_then_the_kept_
 def test_given_a_partner_or_nobody_then_withdrawing_is_refused(api, make_partner):
     assert api.delete("/v1/me/consent").status == 401
     assert api.delete("/v1/me/consent", as_=make_partner()).status == 403
+
+
+def test_given_withdrawn_consent_when_a_row_would_wait_for_a_daily_km_then_refused_not_kept(
+    api, dispatcher, register, make_partner
+):
+    estate = make_partner("property_manager")
+    driver = register()
+    plate = "粤B" + secrets.token_hex(3).upper()[:5]
+    assert api.put("/v1/me/bindings", {"car_plate": plate}, as_=driver).status == 200  # no daily km
+    assert api.delete("/v1/me/consent", as_=driver).status == 204
+    last_month = (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+    data = f"plate,month,days_out,days_out_previous\n{plate},{last_month},10,15\n"
+    job = import_file(api, dispatcher, estate, "car_trips", data.encode(), "cars.csv")
+
+    assert (job["counts"]["invalid"], job["counts"]["pending"]) == (1, 0), job
+    assert job["reasons"] == {"consent_withdrawn": 1}
+    assert _waiting(driver.user_id) == []
