@@ -6,6 +6,7 @@ down. Every page is screenshotted into artifacts/ and checked by axe-core."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -249,6 +250,39 @@ def test_a_tourist_withdraws_consent_on_the_me_page_is_refused_a_scan_then_gives
     expect(marked(tab, "consent-version")).to_contain_text("版本 2026-11")
     expect(marked(tab, "withdraw-consent")).to_be_visible()
     _claimed(web_http, who, h5.ticket())  # collection restarts from now
+
+
+def test_a_tourist_downloads_a_copy_of_their_data_from_the_me_page(
+    tab: Tab, h5: Any, tourist: Any, web_http: Any
+) -> None:
+    who = tourist()
+    _claimed(web_http, who, h5.room)
+    log_in(tab, who, "/me")
+    button = marked(tab, "data-export")
+    expect(button).to_contain_text("导出我的数据")
+    expect(button).to_contain_text("Download my data")
+    with tab.page.expect_response(lambda r: r.url.endswith("/v1/me/data-export")) as answered:
+        button.click()
+    assert answered.value.status == 201
+    links = marked(tab, "data-export-file")
+    expect(links).to_have_count(2)
+    expect(marked(tab, "data-export-files")).to_contain_text("有效")
+    tab.check("data-export")
+    with tab.page.expect_download() as downloading:
+        links.first.click()
+    assert downloading.value.suggested_filename.endswith("-data.json")
+    document = json.loads(Path(downloading.value.path()).read_text(encoding="utf-8"))
+    _, me, _ = web_http.request("GET", "/v1/me", token=who.access_token)
+    assert (document["profile"]["user_id"], document["profile"]["phone"]) == (me["user_id"], who.phone)
+    assert [e["behaviour"] for e in document["ledger"]] == ["hotel_low_carbon_night"]
+    with tab.page.expect_download() as downloading:
+        links.nth(1).click()
+    assert downloading.value.suggested_filename.endswith("-data-csv.zip")
+
+    tab.allow(r"status of 429")  # the browser logs the refused request
+    button.click()  # again within the minute: the error table's words, the links stay
+    expect(marked(tab, "data-export-error")).to_contain_text("一分钟")
+    expect(links).to_have_count(2)
 
 
 def test_the_medals_page_shows_the_catalogue_the_api_answers(tab: Tab, tourist: Any, web_http: Any) -> None:
