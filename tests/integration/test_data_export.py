@@ -175,6 +175,25 @@ def test_given_a_tourist_with_one_of_everything_when_they_take_a_copy_then_every
         assert reply.headers["Content-Disposition"] == f'attachment; filename="{file["name"]}"'
 
 
+def test_given_consent_withdrawn_and_given_again_then_the_copy_holds_every_consent_record(api, register):
+    tourist = register()
+    assert api.delete("/v1/me/consent", as_=tourist).status == 204
+
+    withdrawn, _ = _files(_copy(api, tourist))  # no consent needed to take one's data
+    _another_minute(tourist)
+    assert api.post("/v1/me/consent", {"version": "2026-11", "accepted": True}, as_=tourist).status == 200
+    again, files = _files(_copy(api, tourist))
+
+    given_then_withdrawn = [(c["accepted"], bool(c["withdrawn_at"])) for c in withdrawn["consents"]]
+    assert given_then_withdrawn == [(True, False), (False, True)]
+    records = again["consents"]  # oldest first, each with its version and times
+    assert [(c["version"], c["accepted"]) for c in records] == [("2026-11", True), ("2026-11", False),
+                                                                ("2026-11", True)]
+    assert records[0]["accepted_at"] < records[1]["withdrawn_at"] < records[2]["accepted_at"]
+    rows = list(csv.DictReader(io.StringIO(files["consents.csv"].decode("utf-8-sig"), newline="")))
+    assert [r["是否同意 accepted"] for r in rows] == ["true", "false", "true"]
+
+
 def test_given_a_copy_a_moment_ago_then_429_and_a_minute_later_a_new_copy(api, register):
     tourist = register()
     first = _copy(api, tourist)

@@ -52,9 +52,7 @@ def _section(key: str) -> Section:
 def _consents(user_id: str) -> list[Row]:
     """Every consent record, oldest first: consents given and, if any, withdrawn."""
     records = ConsentRecord.query(user_pk(user_id), ConsentRecord.sk.startswith("CONSENT#"))
-    return _rows([{name: getattr(r, name, None) for name in ("version", "accepted", "accepted_at",
-                                                              "withdrawn_at", "channel")}
-                  for r in records], "consents")
+    return _rows([r.attribute_values for r in records], "consents")
 
 
 def _wallet(user_id: str) -> Row | None:
