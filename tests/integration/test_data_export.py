@@ -23,7 +23,7 @@ from tanhui.claims import factors
 from tanhui.models.base import iso_ms
 from tanhui.models.rights import DataExportMark
 
-from tests.factories import make_asset, single_use, static
+from tests.factories import make_asset, partner_item, single_use, static
 from tests.support import import_file
 
 ROUTE = "/v1/me/data-export"
@@ -242,3 +242,27 @@ def test_given_a_copy_that_fails_then_the_turn_is_given_back(api, register, monk
 def test_given_a_partner_or_the_operator_then_403(api, admin, make_partner, role):
     who = admin if role == "admin" else make_partner("hotel")
     assert api.post(ROUTE, as_=who).status == 403
+
+
+def test_given_a_certificate_issued_before_the_holders_index_then_it_is_listed_once_downloaded_again(
+    api, register
+):
+    from tanhui.models.certificates import Certificate
+
+    tourist = register()
+    spot = make_asset(partner_item("scenic_spot"), "ticket_product")
+    assert api.post("/v1/claims", {"code": single_use(spot)[0]}, as_=tourist).status == 201
+    year = datetime.now(UTC).astimezone(periods.LOCAL).strftime("%Y")
+    certificate_id = api.get("/v1/me/certificate.pdf", as_=tourist, query={"period": year}).headers[
+        "X-Certificate-Id"]
+    old = Certificate.get(*Certificate.key(certificate_id))
+    old.update([Certificate.gsi1pk.remove(), Certificate.gsi1sk.remove()])  # as issued before the index
+
+    before, _ = _files(_copy(api, tourist))
+    assert api.get("/v1/me/certificate.pdf", as_=tourist, query={"period": year}).status == 200
+    _another_minute(tourist)
+    after, _ = _files(_copy(api, tourist))
+
+    assert before["certificates"] == []
+    assert [c["certificate_id"] for c in after["certificates"]] == [certificate_id]
+    assert after["certificates"][0]["issued_at"] == old.issued_at  # the same certificate, unchanged
