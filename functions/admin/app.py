@@ -27,6 +27,8 @@ from tanhui.partners.schemas import (
 )
 from tanhui.reductions import totals
 from tanhui.reductions.schemas import FromDay, GroupBy, ToDay, TotalsOut
+from tanhui.wallet import policy
+from tanhui.wallet.schemas import CoinPolicies, CoinPolicyIn, CoinPolicyOut
 
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
 IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
@@ -322,6 +324,38 @@ def audit_export(export_id: str) -> AuditOut:
 def get_totals(from_day: FromDay, to: ToDay, group_by: GroupBy) -> TotalsOut:
     _admin()
     return totals.query(from_day, to, group_by)
+
+
+# ------------------------------------------------------------------ coin expiry
+
+
+@app.put(
+    "/v1/admin/coin-policy",
+    tags=["admin"],
+    summary="Set the coin expiry policy",
+    description="积分有效期: `{\"expiry\": \"none\"}` (coins never expire: the default), "
+    "`{\"expiry\": \"end_of_next_year\"}` (the coins earned in a year, Asia/Shanghai, expire at "
+    "the end of the next year) or `{\"expiry\": \"years_after\", \"years\": n}` (at the end of "
+    "the n-th year after, 1–10). Each change is a new version recording who and when. It applies "
+    "to every lot, earned before it or after: a lot already past its new expiry lapses at the "
+    "next daily run. Coins are spent oldest first.",
+    responses=responses(raises=[(errors.Conflict, "version_conflict")]),
+)
+def put_coin_policy(body: Annotated[CoinPolicyIn, Body()]) -> CoinPolicyOut:
+    who = _admin()
+    return policy.set_policy(body, who.user_id)
+
+
+@app.get(
+    "/v1/admin/coin-policy",
+    tags=["admin"],
+    summary="The coin expiry policy",
+    description="The policy in force (`version` 0: never set, no expiry) and every change, newest "
+    "first, with who made it and when.",
+)
+def get_coin_policy() -> CoinPolicies:
+    _admin()
+    return policy.history()
 
 
 lambda_handler = api.lambda_handler(app)

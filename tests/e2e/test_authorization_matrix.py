@@ -112,6 +112,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/admin/factors/{behaviour}": ("GET", "/v1/admin/factors/hotel_low_carbon_night", None,
                                           ADMIN_ONLY),
     "GET /v1/admin/factors": ("GET", "/v1/admin/factors", None, ADMIN_ONLY),
+    "PUT /v1/admin/coin-policy": ("PUT", "/v1/admin/coin-policy", {"expiry": "none"}, ADMIN_ONLY),
+    "GET /v1/admin/coin-policy": ("GET", "/v1/admin/coin-policy", None, ADMIN_ONLY),
     "GET /v1/admin/totals": ("GET", "/v1/admin/totals?from=2026-11-01&to=2026-11-30&group_by=partner", None,
                              ADMIN_ONLY),
     # a partner's own resources: partner2 (same role) gets 404, as if they did not exist

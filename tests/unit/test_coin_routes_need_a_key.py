@@ -63,6 +63,7 @@ MOVES_NO_COINS = {
     "PUT /v1/admin/factors/{behaviour}": _CONFIG,
     "PUT /v1/admin/partners/{partner_id}/quota": _CONFIG + " (a cap on what files may issue)",
     "PUT /v1/admin/partners/{partner_id}/alliance": _CONFIG,
+    "PUT /v1/admin/coin-policy": _CONFIG + " (coins lapse later, by the daily ExpiryFunction, once per lot)",
     "POST /v1/admin/partners": "registers a partner",
     "POST /v1/admin/partners/{partner_id}/users": "adds a partner's staff login",
     "POST /v1/admin/projects": "opens a project; coins move when tourists donate",

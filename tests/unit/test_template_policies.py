@@ -41,6 +41,8 @@ DYNAMODB_ALLOWED = {
     "SpendingFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # expiry markers queried and deleted, vouchers read, the refund transaction
     "RefundFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, False),
+    # the policy queried, wallets scanned in parallel segments and read again, the expire plans
+    "ExpiryFunction": ({"GetItem", "PutItem", "UpdateItem", "Query", "Scan"}, False),
     # import jobs and their ranges, the crediting transactions (records, wallets, the quota
     # counter), bindings read in batches, the partner's assets, pending rows (a block in batches),
     # products by GTIN (gsi1)

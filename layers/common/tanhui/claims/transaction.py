@@ -1,7 +1,8 @@
 """The claim's one write plan (`models.writes`): two named items, no shared item.
 
     record  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
-    wallet  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, and
+    wallet  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, the
+               lot of the credit's local year (`lot_<YYYY>`, coins: `models.wallet`), and
                today's cap counter for the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`,
                in coins; and `capm_<YYYYMM>_<behaviour>` when the factor has a monthly cap), and
                for a file row with a fraction of a coin, the behaviour's carry (`carry_<behaviour>`,
@@ -30,7 +31,7 @@ from pynamodb.exceptions import CancellationReason
 from tanhui import errors
 from tanhui.claims.keys import LOCAL
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
-from tanhui.models.wallet import Wallet
+from tanhui.models.wallet import Wallet, lot_attribute
 from tanhui.models.writes import Cancelled, WritePlan
 
 CAP_CLEANUP_DAYS = 7  # earlier days' counters of the behaviour are removed on each credit
@@ -144,11 +145,14 @@ def wallet_credit(
         else:
             conditions.append("(attribute_not_exists(#carry) OR #carry <= :chigh)")
     names |= {f"#old{i}": name for i, name in enumerate(stale)}
+    lot = ""
+    if coins > 0:  # the coins join this local year's lot (what expires when: `wallet.expiry`)
+        names["#lot"], lot = lot_attribute(today.year), ", #lot :coins"
     return {
         "TableName": Wallet.Meta.table_name,
         "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
         "UpdateExpression": (
-            f"ADD #coins :coins, #g :g, #lc :coins, #lg :g SET #upd = :now, {', '.join(sets)}"
+            f"ADD #coins :coins, #g :g, #lc :coins, #lg :g{lot} SET #upd = :now, {', '.join(sets)}"
             + (" REMOVE " + ", ".join(f"#old{i}" for i in range(len(stale))) if stale else "")
         ),
         "ConditionExpression": (

@@ -16,13 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
 from tanhui import errors
 from tanhui.models.base import utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.pages import decode_cursor, page_items
 from tanhui.models.wallet import Wallet
 from tanhui.models.writes import Cancelled, WritePlan, retrying
-from tanhui.wallet.schemas import LedgerEntryOut, LedgerPage, WalletOut
+from tanhui.wallet import lots, policy
+from tanhui.wallet.schemas import ExpiryOut, LedgerEntryOut, LedgerPage, WalletOut
 
 # adds the caller's named items (puts, updates, deletes, checks) to the debit's plan
 PlanItems = Callable[[WritePlan], None]
@@ -42,12 +46,24 @@ class WalletNotFound(errors.NotFound):
     code, message = "wallet_not_found", "No wallet; open your profile (GET /v1/me) once to create it."
 
 
+def raw_wallet(user_id: str) -> dict[str, Any] | None:
+    """The wallet item as stored, with its lot counters (no model declares them one by one);
+    None if there is none. A strongly consistent read."""
+    item = Wallet._get_connection().get_item(*Wallet.key(user_id), consistent_read=True).get("Item")
+    return dict(item) if item else None
+
+
 def balance(user_id: str) -> WalletOut:
-    """The wallet as it is now (a strongly consistent read)."""
-    try:
-        return WalletOut.model_validate(Wallet.get(*Wallet.key(user_id), consistent_read=True))
-    except Wallet.DoesNotExist as exc:
-        raise WalletNotFound() from exc
+    """The wallet as it is now (a strongly consistent read), with the next coins to expire under
+    the operator's policy (`wallet.lots`)."""
+    item = raw_wallet(user_id)
+    if item is None:
+        raise WalletNotFound()
+    out = WalletOut.model_validate(Wallet.from_raw_data(item))
+    found = lots.next_expiry(lots.held(item), policy.current())
+    if found is None:
+        return out
+    return out.model_copy(update={"next_expiry": ExpiryOut(coins=found[0], at=lots.utc_text(found[1]))})
 
 
 def ledger(
@@ -74,14 +90,18 @@ def ledger(
 def add_movement(
     plan: WritePlan, user_id: str, coins: int, *, kind: str, reference: str, now: str,
     channel: str, evidence: dict[str, Any] | None = None,
+    wallet_actions: Sequence[Action] = (), wallet_condition: Condition | None = None,
 ) -> None:
     """Adds to `plan` the two writes of one wallet movement, named `entry` and `wallet`: the
-    ledger entry (kind `spend` or `refund`) at `BEHAVIOUR#<kind>#<reference>`, put once, and the
-    wallet update. A `spend` (`coins` taken) is conditional on `coins >= :n`; a `refund` gives
-    them back."""
+    ledger entry (kind `spend`, `refund` or `expire`) at `BEHAVIOUR#<kind>#<reference>`, put
+    once, and the wallet update. A `refund` gives the coins back; any other kind takes them, on
+    the condition `coins >= :n` (and `wallet_condition`, when given). `spend` and `refund` move
+    `spent_coins`; `wallet_actions` are the caller's further updates of the wallet (an expiry's
+    counters). No lot is named: what remains of each lot follows from the balance (oldest
+    first, `wallet.lots`), so every movement keeps the lots right."""
     if coins <= 0:
         raise errors.BadRequest("A movement takes a positive number of coins.", code="invalid_amount")
-    spend = kind == "spend"
+    takes = kind != "refund"
     entry = BehaviourRecord(
         *BehaviourRecord.key(f"BEHAVIOUR#{kind}#{reference}"),
         kind=kind,
@@ -90,22 +110,20 @@ def add_movement(
         behaviour=None,
         channel=channel,
         evidence={"reference": reference, **(evidence or {})},
-        coins=-coins if spend else coins,
+        coins=-coins if takes else coins,
         gco2e=0,
         created_at=now,
         gsi1pk=ledger_pk(user_id),
         gsi1sk=f"{now}#{reference}",
     ).seal()
     plan.put(ENTRY, entry, condition=BehaviourRecord.pk.does_not_exist())
+    spent = [Wallet.spent_coins.add(coins if takes else -coins)] if kind in ("spend", "refund") else []
+    condition = Wallet.pk.exists() & (Wallet.coins >= coins) if takes else Wallet.pk.exists()
     plan.update(
         WALLET,
         Wallet(*Wallet.key(user_id)),
-        [
-            Wallet.coins.add(-coins if spend else coins),
-            Wallet.spent_coins.add(coins if spend else -coins),
-            Wallet.updated_at.set(now),
-        ],
-        condition=Wallet.pk.exists() & (Wallet.coins >= coins) if spend else Wallet.pk.exists(),
+        [Wallet.coins.add(-coins if takes else coins), *spent, Wallet.updated_at.set(now), *wallet_actions],
+        condition=condition if wallet_condition is None else condition & wallet_condition,
     )
 
 

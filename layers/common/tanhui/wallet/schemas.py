@@ -15,7 +15,15 @@ from pydantic import (
 )
 
 from tanhui.models.base import plain
+from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
+
+Expiry = Literal["none", "end_of_next_year", "years_after"]
+
+
+class ExpiryOut(ResponseModel):
+    coins: int = Field(description="coins of the oldest lot still held that expire (积分过期)")
+    at: str = Field(description="when they expire (UTC): the end of a local (Asia/Shanghai) year")
 
 
 class WalletOut(ResponseModel):
@@ -24,7 +32,39 @@ class WalletOut(ResponseModel):
     lifetime_coins: int = 0
     lifetime_gco2e: int = 0
     spent_coins: int = 0
+    expired_coins: int = 0
+    next_expiry: ExpiryOut | None = Field(
+        default=None, description="the next coins to expire under the operator's policy (null: none)"
+    )
     updated_at: str | None = None
+
+
+class CoinPolicyIn(RequestModel):
+    """`none`: coins never expire (the default). `end_of_next_year`: the coins earned in a year
+    (Asia/Shanghai) expire at the end of the next year. `years_after` with `years` n (1–10): at
+    the end of the n-th year after the year they were earned (1 is `end_of_next_year`)."""
+
+    expiry: Expiry
+    years: int | None = Field(default=None, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _years(self) -> CoinPolicyIn:
+        if (self.expiry == "years_after") != (self.years is not None):
+            raise ValueError("`years` goes with expiry `years_after`, and only with it")
+        return self
+
+
+class CoinPolicyOut(ResponseModel):
+    expiry: Expiry
+    years: int | None = None
+    version: int = Field(description="0: never set (no expiry)")
+    created_at: str | None = None
+    created_by: str | None = None
+
+
+class CoinPolicies(ResponseModel):
+    current: CoinPolicyOut
+    versions: list[CoinPolicyOut] = Field(description="every change, newest first")
 
 
 COUNTS = ("row", "quantity", "trips", "baseline", "days_out", "days_out_previous", "age_years",
@@ -94,7 +134,7 @@ class LedgerEntryOut(ResponseModel):
     """An entry of the ledger, read from its behaviour record (`claim_id` is the entry's id)."""
 
     entry_id: str = Field(validation_alias=AliasChoices("entry_id", "claim_id"))
-    kind: Literal["earn", "spend", "refund", "adjust"]
+    kind: Literal["earn", "spend", "refund", "adjust", "expire"]
     behaviour: str | None
     partner_id: str | None
     partner_name: str | None

@@ -266,6 +266,24 @@ const zh: Record<string, string> = {
   'operator.grams': '{n} 克',
   'operator.kg': '{n} 千克',
   'operator.bytes': '{n} 字节',
+  // coin expiry policy
+  'operator.policy.title': '碳币有效期',
+  'operator.policy.sub': '游客每年获得的碳币为一批，按先到期先使用的顺序消费。设置后，每天北京时间 00:05 将已到期批次的剩余碳币过期（每个钱包每批一次）。默认不过期。',
+  'operator.policy.current': '当前规则',
+  'operator.policy.expiry': '过期规则',
+  'operator.policy.option.none': '不过期',
+  'operator.policy.option.end_of_next_year': '次年年底过期',
+  'operator.policy.option.years_after': '获得后第 N 年年底过期',
+  'operator.policy.years': '年数 N（1–10）',
+  'operator.policy.rule.none': '碳币不过期',
+  'operator.policy.rule.years': '每年获得的碳币在其后第 {n} 年年底过期：{year} 年获得的碳币于 {until}-12-31 24:00（北京时间）过期',
+  'operator.policy.save': '保存规则',
+  'operator.policy.confirm_title': '修改碳币有效期',
+  'operator.policy.confirm': '新规则：{rule}。规则适用于所有批次（包括此前获得的）：按新规则已过期的批次将在下一次每日运行时过期。确定保存？',
+  'operator.policy.saved': '已保存为第 {version} 版',
+  'operator.policy.history': '修改记录',
+  'operator.policy.never': '从未设置：碳币不过期',
+  'operator.policy.by': '操作人',
 }
 
 const en: Record<string, string> = {
@@ -525,6 +543,24 @@ const en: Record<string, string> = {
   'operator.grams': '{n} g',
   'operator.kg': '{n} kg',
   'operator.bytes': '{n} bytes',
+  // coin expiry policy
+  'operator.policy.title': 'Coin expiry',
+  'operator.policy.sub': 'The coins a tourist earns in a year form a lot, and the oldest coins are spent first. Under a policy, what remains of each lot past its expiry lapses at 00:05 Beijing time every day (once per wallet and lot). By default coins never expire.',
+  'operator.policy.current': 'In force',
+  'operator.policy.expiry': 'Rule',
+  'operator.policy.option.none': 'Never expire',
+  'operator.policy.option.end_of_next_year': 'End of the next year',
+  'operator.policy.option.years_after': 'End of the N-th year after',
+  'operator.policy.years': 'Years N (1–10)',
+  'operator.policy.rule.none': 'Coins never expire',
+  'operator.policy.rule.years': 'Coins expire at the end of the {n}-th year after the year they were earned: {year}\'s coins at 24:00 on {until}-12-31 (Beijing time)',
+  'operator.policy.save': 'Save the rule',
+  'operator.policy.confirm_title': 'Change the coin expiry',
+  'operator.policy.confirm': 'New rule: {rule}. It applies to every lot, those earned before too: a lot already past its new expiry lapses at the next daily run. Save it?',
+  'operator.policy.saved': 'Saved as version {version}',
+  'operator.policy.history': 'Changes',
+  'operator.policy.never': 'Never set: coins never expire',
+  'operator.policy.by': 'By',
 }
 
 export default { zh, en }
