@@ -44,6 +44,8 @@ SECTIONS: tuple[Section, ...] = (
         F("lifetime_coins", "累计获得碳币", "Coins earned in all"),
         F("lifetime_gco2e", "累计减碳量克", "Reduction in all (g CO2e)"),
         F("spent_coins", "已用碳币", "Coins spent"),
+        F("expired_coins", "已过期碳币", "Coins expired"),
+        F("next_expiry", "下次到期", "Next coins to expire (JSON: coins, at)"),
         F("updated_at", "更新时间", "Updated at"),
     )),
     Section("consents", "用户授权记录", "Consent records", False, (
