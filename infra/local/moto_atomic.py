@@ -27,6 +27,8 @@ does, a transaction that committed is remembered by its token for 10 minutes: th
 the same items answers success and writes nothing; with other items, IdempotentParameterMismatch
 (`_honour_client_request_tokens`). The write paths' retries after a lost reply rely on it.
 
+Scans: a page is read under the same lock (moto iterates the table's dict, which a write changes).
+
 Updates: plain update expressions are applied without moto's interpreter, each expression is
 parsed once and an item is measured once (`moto_updates`).
 """
@@ -69,6 +71,7 @@ def make_moto_writes_atomic() -> None:
                     _GENERATION += 1
 
         setattr(DynamoDBBackend, name, locked)
+    _scan_under(lock)
     DynamoDBBackend._tanhui_atomic = True  # type: ignore[attr-defined]
     _honour_client_request_tokens()
     _read_streams_under(lock)
@@ -174,6 +177,21 @@ def _index_items(table: Any, attr: str, value: Any, all_items: Any) -> list[Any]
 
 
 _LOCK = threading.RLock()
+
+
+def _scan_under(lock: Any) -> None:
+    """A Scan page takes the lock: moto iterates the table's items while it reads them, and a
+    write meanwhile (the expiry job puts entries while its other segments scan) failed the page
+    with RuntimeError ("dictionary changed size during iteration"), a 500 DynamoDB never gives."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.scan
+
+    def scan(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    DynamoDBBackend.scan = scan  # type: ignore[method-assign]
 
 
 def _read_streams_under(lock: Any) -> None:
