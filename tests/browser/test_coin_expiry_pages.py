@@ -66,3 +66,25 @@ def test_the_wallet_says_how_many_coins_expire_on_which_day(
         tab.check("wallet-expiry")
     finally:
         _no_expiry(web_http, token)
+
+
+def test_coins_already_past_their_expiry_are_said_to_go_today(
+    tab: Tab, h5: Any, tourist: Any, web_http: Any, console_admin: Any
+) -> None:
+    from tanhui.claims import scan
+    from tanhui.claims.schemas import ClaimIn
+
+    token = _login(web_http, console_admin.phone, console_admin.password)
+    status, _, _ = web_http.request("PUT", "/v1/admin/coin-policy", {"expiry": "end_of_next_year"},
+                                    token=token)
+    assert status == 200
+    try:
+        who = tourist()
+        _, me, _ = web_http.request("GET", "/v1/me", token=who.access_token)
+        code = h5.ticket().rsplit("/", 1)[-1]
+        scan.claim(me["user_id"], ClaimIn(code=code), at=datetime(2024, 6, 1, 2, tzinfo=UTC))  # 2024's lot
+        log_in(tab, who, "/wallet")
+        expect(marked(tab, "next-expiry")).to_have_text("1 个碳币已于 2025-12-31 到期，将在今日扣除")
+        tab.check("wallet-expired-due")
+    finally:
+        _no_expiry(web_http, token)
