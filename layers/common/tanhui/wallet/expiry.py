@@ -38,7 +38,7 @@ from tanhui.observability import logger
 from tanhui.wallet import lots, policy
 from tanhui.wallet.account import add_movement, raw_wallet
 
-SEGMENTS = 8  # parallel Scan segments (workers) of one run
+SEGMENTS = 8  # parallel Scan segments (threads) of one run: under the models' pool of 10 connections
 PAGE = 1000  # items read per Scan request (before the filter)
 ATTEMPTS = 5  # a wallet changed under a plan is read and planned again at most this often
 
