@@ -15,4 +15,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     due = event.get("time")  # when the schedule was due: what is expired by then lapses
     run = expiry.run(at=datetime.fromisoformat(due.replace("Z", "+00:00")) if isinstance(due, str) else None)
     metrics.add_metric(name="CoinsExpired", unit=MetricUnit.Count, value=run.coins)
-    return {"wallets": run.wallets, "entries": run.entries, "coins": run.coins, "replanned": run.replanned}
+    return {"wallets": run.wallets, "entries": run.entries, "coins": run.coins, "replanned": run.replanned,
+            "left": run.left}

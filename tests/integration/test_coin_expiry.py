@@ -172,3 +172,31 @@ def test_given_two_runs_at_once_and_spends_between_then_each_lot_expires_exactly
         wallet = _wallet_is_its_ledger(api, t)
         assert len(entries) == 1 and wallet["coins"] == 0, entries
         assert int(Wallet.get(*Wallet.key(t.user_id)).expired_coins) == -entries[0]["coins"]
+
+
+def test_given_one_wallet_busy_after_every_retry_then_the_run_goes_on_and_the_next_takes_it(
+    api, admin, register, make_partner, monkeypatch
+):
+    from tanhui import errors
+
+    tourists = [register() for _ in range(3)]
+    spot = make_partner("scenic_spot")
+    tickets = single_use(make_asset(spot.partner_id, "ticket_product"), len(tourists))
+    for t, code in zip(tourists, tickets, strict=True):
+        _earn(t, [code], datetime(2024, 9, 1, 2, tzinfo=UTC))
+    assert api.put("/v1/admin/coin-policy", NEXT_YEAR, as_=admin).status == 200
+    busy = tourists[0].user_id
+    sent = expiry.retrying
+
+    def contended(send, **kwargs):
+        if send.__self__.key[0].startswith(busy):
+            raise errors.Busy()
+        return sent(send, **kwargs)
+
+    monkeypatch.setattr(expiry, "retrying", contended)
+    first = expiry.run()
+    assert first.left >= 1
+    assert [_wallet_is_its_ledger(api, t)["coins"] for t in tourists] == [1, 0, 0]
+    monkeypatch.setattr(expiry, "retrying", sent)
+    expiry.run()
+    assert [_wallet_is_its_ledger(api, t)["coins"] for t in tourists] == [0, 0, 0]

@@ -31,6 +31,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from tanhui import errors
 from tanhui.models.base import iso_ms
 from tanhui.models.wallet import EXPIRED_PREFIX, Wallet, counter, expired_attribute, year_counters
 from tanhui.models.writes import WORKER, Cancelled, WritePlan, retrying
@@ -49,6 +50,7 @@ class ExpiryRun:
     entries: int = 0  # expire entries written
     coins: int = 0  # coins expired
     replanned: int = 0  # plans refused because the wallet changed: read again
+    left: int = 0  # wallets left for the next run (busy after every retry, or changing throughout)
     requests: int = 0  # DynamoDB requests: Scan pages, writes, re-reads
     scanned: int = 0  # items the Scan read (every item of the table, wallets or not)
 
@@ -124,6 +126,10 @@ def expire_wallet(item: dict[str, Any], rule: lots.Policy, now: datetime) -> Exp
             retrying(plan.send, operation="expire", budget=WORKER)
         except Cancelled:  # changed meanwhile (or expired by a concurrent run): read again
             done.replanned += 1
+        except errors.Busy:  # contended after every retry: the next run takes it, the others go on
+            logger.warning("wallet busy: its expiry waits for the next run", extra={"user_id": user_id})
+            done.left += 1
+            return done
         else:
             done.entries += 1
             done.coins += coins
@@ -135,4 +141,5 @@ def expire_wallet(item: dict[str, Any], rule: lots.Policy, now: datetime) -> Exp
             return done
         item = fresh
     logger.warning("wallet kept changing: its expiry waits for the next run", extra={"user_id": user_id})
+    done.left += 1
     return done
