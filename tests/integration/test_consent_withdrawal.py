@@ -233,3 +233,24 @@ def test_given_withdrawn_consent_when_a_row_would_wait_for_a_daily_km_then_refus
     assert (job["counts"]["invalid"], job["counts"]["pending"]) == (1, 0), job
     assert job["reasons"] == {"consent_withdrawn": 1}
     assert _waiting(driver.user_id) == []
+
+
+def test_given_consent_given_again_when_a_row_names_a_night_while_it_was_withdrawn_then_refused(
+        api, dispatcher, register, make_partner):
+    """Collected only with consent: a partner re-sending, after the consent is given again, a
+    night that fell while it was withdrawn gets the row refused; a night before the withdrawal
+    (consented then) is credited."""
+    hotel = make_partner("hotel")
+    make_asset(hotel.partner_id, "hotel_room", attributes={"room_number": "606"})
+    guest = register()
+    now = datetime.now(UTC)
+    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+    Wallet(*Wallet.key(guest.user_id)).update(actions=[  # withdrawn 4 days ago, given again now
+        Wallet.consent_withdrawn_at.set(iso(now - timedelta(days=4))), Wallet.consent_at.set(iso(now))])
+
+    rows = [(guest.phone, "606", _night(2), 1), (guest.phone, "606", _night(8), 1)]
+    job = _stays(api, dispatcher, hotel, rows)
+
+    assert (job["counts"]["credited"], job["counts"]["invalid"]) == (1, 1), job
+    assert job["reasons"].get("consent_withdrawn") == 1, job
+    assert _wallet_is_its_ledger(api, guest) > 0

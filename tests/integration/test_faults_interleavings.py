@@ -92,7 +92,7 @@ def _ledger(user_id: str) -> list[BehaviourRecord]:
     return list(BehaviourRecord.ledger.query(ledger_pk(user_id)))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     ops=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, TOURISTS - 1)), min_size=4, max_size=14),
     rates=st.fixed_dictionaries({k: st.sampled_from([0.0, 0.1, 0.3]) for k in

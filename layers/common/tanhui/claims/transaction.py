@@ -39,6 +39,15 @@ CONSENT = Wallet.consent_version.attr_name  # no consent on the wallet: nothing 
 WITHDRAWN = Wallet.consent_withdrawn_at.attr_name  # and this on it: the person withdrew it
 
 
+def while_withdrawn(wallet: Mapping[str, Any], first: str, last: str) -> bool:
+    """Whether a behaviour between `first` and `last` (ISO times) fell in the wallet's last
+    withdrawal of consent (raw item, as ALL_OLD returns it): after it, before the consent given
+    again."""
+    withdrawn = (wallet.get(WITHDRAWN) or {}).get("S")
+    consent_at = (wallet.get(Wallet.consent_at.attr_name) or {}).get("S")
+    return bool(withdrawn and consent_at and first < consent_at and withdrawn <= last)
+
+
 class WalletMissing(errors.Conflict):
     code = "wallet_missing"
     message = "The account is not fully set up; open your profile (GET /v1/me) once, then scan again."
@@ -98,10 +107,13 @@ def room_left(counted: int, cap: int | None) -> int | None:
 def wallet_credit(
     user_id: str, behaviour: str, coins: int, gco2e: int, daily_cap: int, at: datetime, now_iso: str,
     *, days: Mapping[str, int] | None = None, monthly_cap: int | None = None, clean_stale: bool = True,
-    carry: Carry | None = None,
+    carry: Carry | None = None, occurred: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Credits and counts in one update; fails if the wallet is missing or carries no consent, or
-    if a cap would be passed. Caps count coins: a day's counter (and the month's, when the factor
+    if a cap would be passed, or (`occurred`: the first and last time of a file row's records) if
+    a record happened while the consent was withdrawn — after the last withdrawal, before the
+    consent given again: collected only with consent, a behaviour of that time is never credited.
+    Caps count coins: a day's counter (and the month's, when the factor
     has a `monthly_cap`) takes the coins credited on it and must stay at or below the cap, so the
     caller sends no more than the room a cap leaves (`room_left`). `days` are the cap days
     (YYYYMMDD, local) with the coins each takes: today for a scan, the behaviour's own days for a
@@ -145,6 +157,9 @@ def wallet_credit(
         else:
             conditions.append("(attribute_not_exists(#carry) OR #carry <= :chigh)")
     names |= {f"#old{i}": name for i, name in enumerate(stale)}
+    if occurred:
+        names |= {"#withdrawn": WITHDRAWN, "#consent_at": Wallet.consent_at.attr_name}
+        values |= {":first": {"S": occurred[0]}, ":last": {"S": occurred[1]}}
     lot = ""
     if coins > 0:  # the coins join this local year's lot (what expires when: `wallet.expiry`)
         names["#lot"], lot = lot_attribute(today.year), ", #lot :coins"
@@ -157,6 +172,8 @@ def wallet_credit(
         ),
         "ConditionExpression": (
             f"attribute_exists(#pk) AND attribute_exists(#consent) AND {' AND '.join(conditions)}"
+            + (" AND (attribute_not_exists(#withdrawn) OR #consent_at <= :first OR :last < #withdrawn)"
+               if occurred else "")
         ),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,

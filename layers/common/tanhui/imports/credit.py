@@ -125,6 +125,12 @@ def _quota_update(quota: Quota, coins: int, now_iso: str) -> dict[str, Any]:
     }
 
 
+def _occurred(c: Credit) -> tuple[str, str] | None:
+    """The first and last time the row's records happened (None: no record says)."""
+    times = sorted(str(r.occurred_at) for r in c.records if r.occurred_at)
+    return (times[0], times[-1]) if times else None
+
+
 def _record_name(p: _Pending, n: int) -> str:
     return f"record {p.credit.row}.{n}"
 
@@ -144,7 +150,7 @@ def _send(group: Sequence[_Pending], quota: Quota | None, at: datetime) -> None:
         plan.update_raw(_wallet_name(p), tx.wallet_credit(
             c.user_id, c.behaviour, c.coins, c.gco2e, c.daily_cap, at, now_iso,
             days=tx.coins_by_day(c.days, [int(r.coins) for r in c.records]),
-            monthly_cap=c.monthly_cap, clean_stale=False, carry=c.carry,
+            monthly_cap=c.monthly_cap, clean_stale=False, carry=c.carry, occurred=_occurred(c),
         ))
     coins = sum(p.credit.coins for p in group)
     if quota is not None and quota.limit is not None and coins > 0:
@@ -255,6 +261,8 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
                     return Outcome(c.row, UNMATCHED, "user_not_found", "No account has this user id.")
                 if tx.CONSENT not in wallet and tx.WITHDRAWN in wallet:
                     return withdrawn(c.row)
+                if tx.CONSENT in wallet and (span := _occurred(c)) and tx.while_withdrawn(wallet, *span):
+                    return withdrawn(c.row)  # it happened while the consent was withdrawn
                 if tx.CONSENT not in wallet:
                     return Outcome(
                         c.row,
