@@ -75,6 +75,10 @@ class _Injector:
     rng: random.Random = field(default_factory=random.Random)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def active(self) -> bool:
+        """Whether any fault may be injected now (without one, the hooks do nothing)."""
+        return any(self.rates.values()) or any(n > 0 for n in self.scripted.values())
+
     def take(self, kind: str, body: str = "") -> bool:
         """Whether this request gets the fault `kind` (counts it if so)."""
         with self.lock:
@@ -155,10 +159,12 @@ def _body(params: dict[str, Any]) -> str:
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
 
 
-def _before_call(event_name: str, params: dict[str, Any], **_: Any) -> Any:
+def _before_call(event_name: str, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
+    if not _STATE.active():
+        return None
     _, service, operation = event_name.split(".")[:3]
     if service == "dynamodb" and operation == "TransactWriteItems":
-        body = _body(params)
+        context["tanhui_body"] = body = _body(params)  # `_after_call`'s lost reply matches it too
         if _STATE.take("conflict", body):
             return _cancelled(params, "TransactionConflict")
         if _STATE.take("throttle", body):
@@ -171,21 +177,16 @@ def _before_call(event_name: str, params: dict[str, Any], **_: Any) -> Any:
 
 
 def _after_call(event_name: str, http_response: Any, context: dict[str, Any], **_: Any) -> None:
-    if http_response.status_code >= 300:
+    if http_response.status_code >= 300 or not _STATE.active():
         return
     if _STATE.take("lost_reply", context.get("tanhui_body", "")):
         raise ReadTimeoutError(endpoint_url="injected: the reply was lost after the write")
-
-
-def _remember_body(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-    context["tanhui_body"] = _body(params)
 
 
 def _install() -> None:
     if any(entry[1] is _before_call for entry in BUILTIN_HANDLERS):
         return
     # first, so they run before moto's stub (which answers at `before-send`)
-    BUILTIN_HANDLERS.insert(0, ("before-call.dynamodb.TransactWriteItems", _remember_body))
     BUILTIN_HANDLERS.insert(0, ("before-call", _before_call))
     BUILTIN_HANDLERS.insert(0, ("after-call.dynamodb.TransactWriteItems", _after_call))
 

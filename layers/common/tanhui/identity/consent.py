@@ -179,7 +179,7 @@ def withdraw(user_id: str, *, channel: str = "api") -> None:
             continue  # the consent changed between the read and the write: read it again
         break
     else:
-        raise errors.Conflict("The consent kept changing; try again.", code="busy")
+        raise errors.Busy("The consent kept changing; try again.")
     logger.info("consent withdrawn", extra={"user_id": user_id, "version": version})
 
 

@@ -72,6 +72,8 @@ class WritePlan:
         self._deletes: list[tuple[str, dict[str, Any]]] = []
         self._puts: list[tuple[str, dict[str, Any]]] = []
         self._updates: list[tuple[str, dict[str, Any]]] = []
+        self._names: set[str] = set()
+        self._token: str | None = None
 
     # -- building -------------------------------------------------------------------------
     def check(self, name: str, model: type[Model], hash_key: Any, range_key: Any = None, *,
@@ -103,8 +105,10 @@ class WritePlan:
         self._add(self._updates, name, update)
 
     def _add(self, kind: list[tuple[str, dict[str, Any]]], name: str, kwargs: dict[str, Any]) -> None:
-        if name in self.names:
+        if name in self._names:
             raise ValueError(f"{self.operation}: two items named {name!r}")
+        self._names.add(name)
+        self._token = None  # other items: another token
         kind.append((name, kwargs))
 
     # -- reading --------------------------------------------------------------------------
@@ -120,12 +124,16 @@ class WritePlan:
         the items, hashed; None without a natural key (botocore then makes one per call)."""
         if self.key is None:
             return None
-        items = [kw for kind in (self._checks, self._deletes, self._puts, self._updates) for _, kw in kind]
-        text = json.dumps([self.operation, [str(k) for k in self.key], items], sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:36]
+        if self._token is None:  # once per plan, not once per attempt
+            items = [kw for kind in (self._checks, self._deletes, self._puts, self._updates)
+                     for _, kw in kind]
+            text = json.dumps([self.operation, [str(k) for k in self.key], items],
+                              sort_keys=True, default=str)
+            self._token = hashlib.sha256(text.encode()).hexdigest()[:36]
+        return self._token
 
     def __len__(self) -> int:
-        return len(self._checks) + len(self._deletes) + len(self._puts) + len(self._updates)
+        return len(self._names)
 
     # -- sending --------------------------------------------------------------------------
     def send(self) -> None:
