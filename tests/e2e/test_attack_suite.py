@@ -225,3 +225,45 @@ def test_given_a_crashed_function_then_gateway_answers_what_api_gateway_does(
     with mock.patch.object(function, "invoke", side_effect=MemoryError("the container died")):
         status, body, _ = http.get("/v1/me", token=role_tokens["tourist"])
     assert (status, body) == (500, {"message": "Internal Server Error"})
+
+
+# ------------------------------------------------------------------------ coin routes
+def test_given_hostile_buyback_offers_then_no_coin_is_minted_and_none_sold_twice(http, role_tokens, admin):
+    """A tourist holding 10 coins earned from transit trips: amounts that could mint coins
+    (negative, zero, fractions, text, huge) are refused, and 20 offers of 1 coin raced into two
+    rounds at once (each buys the same behaviour) sell at most the 10 coins, each once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime, timedelta
+
+    from tanhui.models.wallet import Wallet
+
+    from tests.factories import ledger_record
+
+    def at(days: int) -> str:
+        return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    token = role_tokens["tourist"]
+    me = http.get("/v1/me", token=token)[1]["user_id"]
+    ledger_record(me, "transit_trip", coins=10, gco2e=100, occurred_at=at(0))
+    Wallet(*Wallet.key(me)).update(actions=[Wallet.coins.add(10)])
+    body = {"title_zh": "攻击回购", "title_en": "Attack buyback", "price_fen": 1, "budget_fen": 10**6,
+            "opens_at": at(-1), "closes_at": at(1), "behaviours": ["transit_trip"]}
+    rounds = [http.post("/v1/admin/buyback-rounds", body, token=admin.access_token)[1]["round_id"]
+              for _ in range(2)]
+    for coins in (-5, 0, 0.5, "3", 10**12, None, [1], {"n": 1}):
+        status, reply, _ = http.post(f"/v1/buyback-rounds/{rounds[0]}/offers", {"coins": coins}, token=token,
+                                     headers={"Idempotency-Key": str(uuid.uuid4())})
+        assert (status, reply["error"]["code"]) == (422, "validation_error"), (coins, reply)
+
+    def offer(n: int) -> int:
+        return http.post(f"/v1/buyback-rounds/{rounds[n % 2]}/offers", {"coins": 1}, token=token,
+                         headers={"Idempotency-Key": str(uuid.uuid4())})[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(offer, range(20)))
+    assert set(statuses) <= {201, 409}, statuses
+    sold = [e for e in http.get("/v1/me/ledger?limit=100", token=token)[1]["items"] if e["kind"] == "buyback"]
+    per_round = [sum(-e["coins"] for e in sold if e["evidence"]["round_id"] == r) for r in rounds]
+    wallet = http.get("/v1/me/wallet", token=token)[1]["coins"]
+    assert statuses.count(201) == len(sold) == sum(per_round) <= 10
+    assert all(n <= 10 for n in per_round) and wallet == 10 - sum(per_round) >= 0

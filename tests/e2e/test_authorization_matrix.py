@@ -95,6 +95,22 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "POST /v1/admin/projects/{project_id}/close": ("POST", "/v1/admin/projects/{close_project}/close",
                                                    None, ADMIN_ONLY),
     "GET /v1/admin/projects": ("GET", "/v1/admin/projects", None, ADMIN_ONLY),
+    # government buyback: the matrix tourists earned nothing a round buys (409 buyback_not_eligible)
+    "POST /v1/admin/buyback-rounds": ("POST", "/v1/admin/buyback-rounds", lambda: _buyback_round(),
+                                      row(401, 403, 403, 403, 201)),
+    "GET /v1/admin/buyback-rounds": ("GET", "/v1/admin/buyback-rounds", None, ADMIN_ONLY),
+    "GET /v1/admin/buyback-rounds/{round_id}": ("GET", "/v1/admin/buyback-rounds/{buyback}", None,
+                                                ADMIN_ONLY),
+    "POST /v1/admin/buyback-rounds/{round_id}/close": (
+        "POST", "/v1/admin/buyback-rounds/{close_buyback}/close", None, ADMIN_ONLY),
+    "POST /v1/admin/buyback-rounds/{round_id}/payouts": (
+        "POST", "/v1/admin/buyback-rounds/{paid_buyback}/payouts", None, row(401, 403, 403, 403, 201)),
+    "GET /v1/admin/buyback-rounds/{round_id}/payouts/{payout_id}": (
+        "GET", "/v1/admin/buyback-rounds/{paid_buyback}/payouts/{payout}", None, ADMIN_ONLY),
+    "GET /v1/buyback-rounds": ("GET", "/v1/buyback-rounds", None, TOURIST_ONLY),
+    "POST /v1/buyback-rounds/{round_id}/offers": ("POST", "/v1/buyback-rounds/{buyback}/offers", {"coins": 1},
+                                                  row(401, 409, 403, 403, 403)),
+    "GET /v1/me/buyback-offers": ("GET", "/v1/me/buyback-offers", None, TOURIST_ONLY),
     # platform operators
     "POST /v1/admin/partners": ("POST", "/v1/admin/partners", PARTNER_BODY, row(401, 403, 403, 403, 201)),
     "GET /v1/admin/partners": ("GET", "/v1/admin/partners", None, ADMIN_ONLY),
@@ -190,6 +206,16 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
 }
 
 
+def _buyback_round() -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    def at(days: int) -> str:
+        return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {"title_zh": "矩阵回购", "title_en": "Matrix buyback", "price_fen": 5, "budget_fen": 1000,
+            "opens_at": at(-1), "closes_at": at(7), "behaviours": ["transit_trip"]}
+
+
 def _today() -> str:
     from datetime import UTC, datetime
 
@@ -274,6 +300,11 @@ def world(http, api, admin, local_stack) -> dict[str, Any]:
                                       token=buyer.access_token, headers={"Idempotency-Key": "matrix"})
     assert status == 201, voucher
     export = made("POST", "/v1/admin/exports", {"from": _today(), "to": _today()}, admin)["export_id"]
+    buyback, close_buyback, paid_buyback = (
+        made("POST", "/v1/admin/buyback-rounds", _buyback_round(), admin)["round_id"] for _ in range(3)
+    )
+    made("POST", f"/v1/admin/buyback-rounds/{paid_buyback}/close", None, admin)
+    payout = made("POST", f"/v1/admin/buyback-rounds/{paid_buyback}/payouts", None, admin)["payout_id"]
     local_stack.dispatcher.drain()
     names = {"asset": asset, "retire_asset": retire, "revoke_asset": revoke,
              "code": codes["codes"][0]["code_id"], "revoke_code": codes["codes"][1]["code_id"],
@@ -281,7 +312,8 @@ def world(http, api, admin, local_stack) -> dict[str, Any]:
              "claim_url": room_url, "room": rooms[1]["asset_id"],  # static codes need a room: the hotel's
              "import": upload["import_id"], "project": project, "close_project": close_project,
              "offer": offer, "withdraw_offer": withdraw, "voucher": voucher["code"],
-             "export": export}
+             "export": export, "buyback": buyback, "close_buyback": close_buyback,
+             "paid_buyback": paid_buyback, "payout": payout}
     withdrawing = {"tourist": register().access_token, "tourist2": register().access_token}
     return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel, "withdrawing": withdrawing}
 

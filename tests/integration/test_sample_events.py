@@ -59,6 +59,9 @@ EXPECTED = {
     "wellknown/apple_app_site_association.json": 200,
     "wellknown/assetlinks.json": 200,
     "rights/data_export.json": 404,  # the sample sub: no profile
+    "buyback/offer_unknown_round.json": 404,
+    "buyback/open_rounds.json": 200,  # none open, or none the sample sub may sell into
+    "buyback/my_offers.json": 200,
 }
 
 

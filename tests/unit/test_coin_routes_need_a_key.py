@@ -28,6 +28,8 @@ HEADER = "idempotency-key"
 MOVES_COINS = {
     "POST /v1/donations": "takes coins from the tourist's wallet and gives them to a project",
     "POST /v1/redemptions": "takes an offer's coins from the tourist's wallet for a voucher",
+    "POST /v1/buyback-rounds/{round_id}/offers": "retires the tourist's coins into a buyback round "
+    "(a `buyback` ledger entry) against the round's budget",
 }
 
 _CONFIG = "sets configuration; credits and spending happen on other routes"
@@ -69,6 +71,10 @@ MOVES_NO_COINS = {
     "POST /v1/admin/projects": "opens a project; coins move when tourists donate",
     "POST /v1/admin/projects/{project_id}/close": "closes a project; what it raised stays",
     "POST /v1/admin/exports": "writes files of the ledgers; reads coins, moves none",
+    "POST /v1/admin/buyback-rounds": "opens a buyback round; coins move when tourists sell into it",
+    "POST /v1/admin/buyback-rounds/{round_id}/close": "closes a buyback round; what it bought stays",
+    "POST /v1/admin/buyback-rounds/{round_id}/payouts": "writes a round's payouts file; reads the "
+    "sellers' totals, moves no coins",
     # a person's session and consent
     "POST /v1/auth/login": "signs in",
     "POST /v1/auth/logout": "signs out",

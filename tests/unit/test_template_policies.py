@@ -36,6 +36,9 @@ DYNAMODB_ALLOWED = {
     # the donation transaction, shard totals in batches, open projects (gsi1), idempotency keys
     "DonationsFunction": ({"GetItem", "BatchGetItem", "Query", "ConditionCheckItem", "PutItem",
                            "UpdateItem", "DeleteItem"}, True),
+    # buyback rounds (gsi1), the offer transaction, the ledger summed by behaviour (gsi1), a
+    # round's sellers for its payouts file, idempotency keys (put, read, take over, release)
+    "BuybackFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # offers (listed through gsi1), vouchers (listed through gsi1), the redemption, consume and
     # their idempotency keys (put, read, take over, release)
     "SpendingFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),

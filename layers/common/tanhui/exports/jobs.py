@@ -217,7 +217,7 @@ def line_of(record: BehaviourRecord, sources: _Sources | None = None) -> dict[st
     }
 
 
-class _Csv:
+class CsvRows:
     """CSV rows (RFC 4180: CRLF, quoted as needed) as UTF-8 bytes, one at a time."""
 
     def __init__(self) -> None:
@@ -257,7 +257,7 @@ class Written:
 
 
 def write_files(job: ExportJob) -> Written:
-    bucket, out, sources, table = get_settings().export_bucket, Written(), _Sources(), _Csv()
+    bucket, out, sources, table = get_settings().export_bucket, Written(), _Sources(), CsvRows()
     with (
         S3File(bucket, file_key(job.export_id, CSV_NAME), "text/csv; charset=utf-8") as csv_file,
         S3File(bucket, file_key(job.export_id, JSONL_NAME), "application/x-ndjson") as jsonl_file,

@@ -68,7 +68,7 @@ class CoinPolicies(ResponseModel):
 
 
 COUNTS = ("row", "quantity", "trips", "baseline", "days_out", "days_out_previous", "age_years",
-          "coins_uncapped", "remainder_millicoins", "coins_from_carry")
+          "coins_uncapped", "remainder_millicoins", "coins_from_carry", "price_fen", "amount_fen")
 MEASURES = ("usage", "standard", "kg", "height_m", "daily_km")
 
 
@@ -110,6 +110,9 @@ class EvidenceOut(ResponseModel):
     coins_from_carry: int | None = Field(
         default=None, description="coins of this entry paid by the carry reaching a whole coin"
     )
+    round_id: str | None = Field(default=None, description="the buyback round (buyback entries)")
+    price_fen: int | None = Field(default=None, description="fen paid per coin (buyback entries)")
+    amount_fen: int | None = Field(default=None, description="fen paid for the coins (buyback entries)")
 
     @model_validator(mode="before")
     @classmethod
@@ -134,7 +137,7 @@ class LedgerEntryOut(ResponseModel):
     """An entry of the ledger, read from its behaviour record (`claim_id` is the entry's id)."""
 
     entry_id: str = Field(validation_alias=AliasChoices("entry_id", "claim_id"))
-    kind: Literal["earn", "spend", "refund", "adjust", "expire"]
+    kind: Literal["earn", "spend", "refund", "adjust", "expire", "buyback"]
     behaviour: str | None
     partner_id: str | None
     partner_name: str | None

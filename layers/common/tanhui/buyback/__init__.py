@@ -1,0 +1,1 @@
+"""Government buyback (政府回购): rounds, offers, payout files."""
