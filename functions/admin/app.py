@@ -31,7 +31,7 @@ from tanhui.wallet import policy
 from tanhui.wallet.schemas import CoinPolicies, CoinPolicyIn, CoinPolicyOut
 
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
-IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
+IDEMPOTENCY_KEY = idempotency.ERRORS
 INVALID_CURSOR = (errors.BadRequest, "invalid_cursor")
 Cursor = Annotated[str | None, Query(max_length=2048)]
 

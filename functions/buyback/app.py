@@ -19,7 +19,7 @@ from tanhui.buyback.schemas import (
 )
 from tanhui.openapi import responses
 
-IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
+IDEMPOTENCY_KEY = idempotency.ERRORS
 INVALID_CURSOR = (errors.BadRequest, "invalid_cursor")
 Cursor = Annotated[str | None, Query(max_length=2048)]
 

@@ -9,7 +9,7 @@ from tanhui.donations import giving, projects
 from tanhui.donations.schemas import DonationIn, DonationList, DonationOut, ProjectList
 from tanhui.openapi import responses
 
-IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
+IDEMPOTENCY_KEY = idempotency.ERRORS
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("tourist",))

@@ -45,7 +45,7 @@ ASSET = (*STAFF, (errors.NotFound, "asset_not_found"))
 ACTIVE_ASSET = (*ASSET, assets.AssetNotActive)
 CURSOR = (errors.BadRequest, "invalid_cursor")
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
-IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
+IDEMPOTENCY_KEY = idempotency.ERRORS
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("partner",))

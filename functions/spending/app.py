@@ -26,7 +26,7 @@ from tanhui.spending.schemas import (
 STAFF: tuple[Raises, ...] = ((errors.Forbidden, "not_partner_staff"),)
 OWN_OFFER = (*STAFF, offers.OfferNotFound)
 CURSOR = (errors.BadRequest, "invalid_cursor")
-IDEMPOTENCY_KEY = (idempotency.InvalidKey, idempotency.InProgress, idempotency.KeyReused)
+IDEMPOTENCY_KEY = idempotency.ERRORS
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
@@ -110,7 +110,7 @@ def withdraw_offer(offer_id: str) -> MerchantOfferOut:
     "answers the consumption it made instead of 409 `voucher_used`.",
     responses=responses(raises=[
         *STAFF, *IDEMPOTENCY_KEY, vouchers.VoucherNotFound, vouchers.VoucherOtherMerchant,
-        vouchers.VoucherUsed, vouchers.VoucherExpired,
+        vouchers.VoucherUsed, vouchers.VoucherExpired, vouchers.VoucherCancelled,
     ]),
 )
 @api.allow("partner")

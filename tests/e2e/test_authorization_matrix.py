@@ -75,6 +75,10 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/me/ledger": ("GET", "/v1/me/ledger", None, TOURIST_ONLY),
     # a copy of my data: each tourist's own, once here (the next within a minute is 429)
     "POST /v1/me/data-export": ("POST", "/v1/me/data-export", None, row(401, 201, 403, 403, 403)),
+    # closing an account: each tourist's own (`world["closing"]`), once
+    "POST /v1/me/account/close": ("POST", "/v1/me/account/close",
+                                  {"password": "green-trip-2026", "coins": "forfeit"},
+                                  row(401, 201, 403, 403, 403)),
     # engagement: tourists' boards (a partner's by its id: partner2's is empty) and medals
     "GET /v1/leaderboard": ("GET", "/v1/leaderboard?scope=partner&partner_id={partner_id}", None,
                             row(401, 200, 403, 403, 200)),  # the operator reads boards too
@@ -315,7 +319,9 @@ def world(http, api, admin, local_stack) -> dict[str, Any]:
              "export": export, "buyback": buyback, "close_buyback": close_buyback,
              "paid_buyback": paid_buyback, "payout": payout}
     withdrawing = {"tourist": register().access_token, "tourist2": register().access_token}
-    return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel, "withdrawing": withdrawing}
+    closing = {"tourist": register().access_token, "tourist2": register().access_token}
+    return {"tokens": tokens, "names": names, "partner": partner, "hotel": hotel, "withdrawing": withdrawing,
+            "closing": closing}
 
 
 @pytest.mark.parametrize("route_key", sorted(MATRIX))
@@ -328,6 +334,8 @@ def test_given_each_caller_then_route_answers_as_the_matrix_says(http, world, ro
             token = world["hotel"].access_token if caller == "partner" else world["tokens"][caller]
         elif route_key == "DELETE /v1/me/consent":
             token = world["withdrawing"].get(caller) or world["tokens"][caller]
+        elif route_key == "POST /v1/me/account/close":
+            token = world["closing"].get(caller) or world["tokens"][caller]
         else:
             token = world["tokens"][caller]
         # a fresh Idempotency-Key on every POST, as the web clients send (coin-moving routes need one)

@@ -40,6 +40,7 @@ EXPECTED = {
     "admin/create_project.json": 201,
     "donations/list_projects.json": 200,
     "donations/donate_unknown_project.json": 404,
+    "rights/close_account.json": 404,  # the sample sub has no profile: nothing to close
     "donations/my_donations.json": 200,
     "spending/list_offers.json": 200,
     "spending/my_vouchers.json": 200,

@@ -28,6 +28,8 @@ HEADER = "idempotency-key"
 MOVES_COINS = {
     "POST /v1/donations": "takes coins from the tourist's wallet and gives them to a project",
     "POST /v1/redemptions": "takes an offer's coins from the tourist's wallet for a voucher",
+    "POST /v1/me/account/close": "forfeits the closing person's coins (a `forfeit` entry) or donates "
+    "them to a project",
     "POST /v1/buyback-rounds/{round_id}/offers": "retires the tourist's coins into a buyback round "
     "(a `buyback` ledger entry) against the round's budget",
 }

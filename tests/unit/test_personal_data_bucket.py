@@ -33,9 +33,13 @@ def _statements_naming_the_bucket() -> dict[str, list[dict]]:
     return found
 
 
-def test_given_the_functions_then_only_the_rights_function_reaches_the_copies_and_lists_nothing():
+def test_given_the_functions_then_only_the_rights_function_reaches_the_copies_and_lists_only_them():
     found = _statements_naming_the_bucket()
     assert list(found) == ["RightsFunction"]
-    (statement,) = found["RightsFunction"]
-    assert sorted(statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
-    assert statement["Resource"] == {"Fn::Sub": f"arn:aws:s3:::${{PersonalDataBucket}}/{data_export.PREFIX}*"}
+    objects, listing = found["RightsFunction"]
+    # a copy is put and read (its presigned link); a closed account's copies are deleted
+    assert sorted(objects["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert objects["Resource"] == {"Fn::Sub": f"arn:aws:s3:::${{PersonalDataBucket}}/{data_export.PREFIX}*"}
+    # listing (to find a closed account's copies) only under the prefix
+    assert listing["Action"] == ["s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": f"{data_export.PREFIX}*"}}

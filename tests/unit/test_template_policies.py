@@ -54,13 +54,17 @@ DYNAMODB_ALLOWED = {
     "ExportFunction": ({"GetItem", "UpdateItem", "Query"}, True),
     # a completed export's item (and its predecessor's) behind the public verify route
     "VerifyFunction": ({"GetItem"}, False),
-    # one transaction per chunk of a stream batch: marker puts (attribute_not_exists), ADD updates
-    "AggregatorFunction": ({"PutItem", "UpdateItem", "BatchGetItem"}, False),
+    # one transaction per chunk of a stream batch: marker puts (attribute_not_exists), ADD updates,
+    # a user new to their stats checked not to have closed their account
+    "AggregatorFunction": ({"PutItem", "UpdateItem", "BatchGetItem", "ConditionCheckItem"}, False),
     # rank entries and their gsi2 (top N, COUNT above the caller), medals, the top N's names
     "EngagementFunction": ({"GetItem", "Query", "BatchGetItem"}, True),
     # a copy of a person's data: their items by key, their ledger, vouchers and certificates on
-    # gsi1, and the mark that keeps copies a minute apart
-    "RightsFunction": ({"GetItem", "Query", "UpdateItem"}, True),
+    # gsi1, and the mark that keeps copies a minute apart (with a check of the profile); closing an
+    # account: the closing's plans (records put, marked and deleted; vouchers updated; the
+    # person's items deleted)
+    "RightsFunction": (
+        {"GetItem", "Query", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"}, True),
     # the code's page: the code's asset and partner name, the factor versions in effect
     "LandingFunction": ({"GetItem", "Query"}, False),
 }

@@ -52,6 +52,7 @@ class InProgress(errors.Conflict):
 
 
 InvalidKey = errors.InvalidIdempotencyKey  # missing or malformed (`tanhui.api` answers a missing one)
+ERRORS = (InvalidKey, InProgress, KeyReused)  # what a route that takes a key may answer for it
 
 
 @dataclass(frozen=True, slots=True)

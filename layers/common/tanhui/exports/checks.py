@@ -9,6 +9,12 @@ one names. A manifest holds no user ids, phones or names of people.
 BatchGetItem) and recomputes its content hash and each day's Merkle root. A record that is gone
 is `missing`; one whose stored content no longer hashes to its `content_hash`, or whose hash is
 no longer the one the export wrote, is `content_changed`, with the exported fields that differ.
+
+A record whose person closed their account since (注销) was pseudonymised: it names the hash the
+export wrote as `erased_from`, where it was or at `BEHAVIOUR#erased#<that hash>` if its key named
+the person. It checks out (`pseudonymised`, the export's hash its Merkle leaf) when it is sealed
+(its content hashes to its `content_hash`) and every exported field but the key, and the card,
+plate or account in its evidence, is unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from tanhui import errors
 from tanhui.exports import jobs
 from tanhui.exports.merkle import Merkle
 from tanhui.exports.schemas import AuditOut, DayCheck, ExportFile, FileCheck, Mismatch, VerifyOut
-from tanhui.models.behaviour import BEHAVIOUR_SK, BehaviourRecord
+from tanhui.models.behaviour import BEHAVIOUR_SK, ERASED_PREFIX, BehaviourRecord, impersonal
 from tanhui.models.exports import ExportJob
 
 BATCH_KEYS = 100  # BatchGetItem's limit
@@ -115,10 +121,40 @@ def _batches(lines: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _differences(line: dict[str, Any], record: BehaviourRecord) -> list[str]:
+def _differences(line: dict[str, Any], record: BehaviourRecord, *, but: tuple[str, ...] = ()) -> list[str]:
     now = jobs.line_of(record)
     return [name for name in jobs.COLUMNS
-            if name not in ("factor_source", "content_hash") and now[name] != line.get(name)]
+            if name not in ("factor_source", "content_hash", *but) and now[name] != line.get(name)]
+
+
+def _records(batch: list[dict[str, Any]]) -> dict[str, BehaviourRecord]:
+    """The records of a batch of lines by the line's key: where the export found them, else, for
+    a record pseudonymised since, where it moved to."""
+    stored = {r.pk: r for r in BehaviourRecord.batch_get([(line["key"], BEHAVIOUR_SK) for line in batch])}
+    moved = {f"{ERASED_PREFIX}{line.get('content_hash')}": line["key"] for line in batch
+             if line["key"] not in stored and line.get("content_hash")}
+    if moved:
+        for record in BehaviourRecord.batch_get([(key, BEHAVIOUR_SK) for key in moved]):
+            stored[moved[record.pk]] = record
+    return stored
+
+
+def _check(line: dict[str, Any], record: BehaviourRecord) -> tuple[str, Mismatch | None, bool]:
+    """(the Merkle leaf, the mismatch or None, whether pseudonymised) of one line's record."""
+    now = record.content_digest()
+    exported = line.get("content_hash")
+    if record.erased_from is not None and record.erased_from == exported:
+        evidence = line.get("evidence")
+        changed = _differences({**line, "evidence": impersonal(evidence) if evidence else evidence}, record,
+                               but=("key",))
+        if now == record.content_hash and not changed:
+            return exported, None, True
+        return now, Mismatch(claim_id=line.get("claim_id"), key=line["key"], problem="content_changed",
+                             fields=changed or ["content_hash"]), True
+    if now != record.content_hash or now != exported:
+        return now, Mismatch(claim_id=line.get("claim_id"), key=line["key"], problem="content_changed",
+                             fields=_differences(line, record)), False
+    return now, None, False
 
 
 def audit(export_id: str) -> AuditOut:
@@ -127,10 +163,10 @@ def audit(export_id: str) -> AuditOut:
     expected_roots = {d["day"]: d["merkle_root"] for d in manifest["days"]}
     trees: dict[str, Merkle] = {}
     mismatches: list[Mismatch] = []
-    checked = 0
+    checked = pseudonymised = 0
     file_digest = hashlib.sha256()
     for batch in _batches(_lines(job.export_id, file_digest)):
-        stored = {r.pk: r for r in BehaviourRecord.batch_get([(line["key"], BEHAVIOUR_SK) for line in batch])}
+        stored = _records(batch)
         for line in batch:
             checked += 1
             tree = trees.setdefault(line["created_at"][:10], Merkle())
@@ -138,11 +174,11 @@ def audit(export_id: str) -> AuditOut:
             if record is None:
                 mismatches.append(Mismatch(claim_id=line.get("claim_id"), key=line["key"], problem="missing"))
                 continue
-            now = record.content_digest()
-            tree.add(now)
-            if now != record.content_hash or now != line.get("content_hash"):
-                mismatches.append(Mismatch(claim_id=line.get("claim_id"), key=line["key"],
-                                           problem="content_changed", fields=_differences(line, record)))
+            leaf, mismatch, erased = _check(line, record)
+            tree.add(leaf)
+            pseudonymised += erased and mismatch is None
+            if mismatch is not None:
+                mismatches.append(mismatch)
     jsonl: dict[str, Any] = next((f for f in manifest["files"] if f["name"] == jobs.JSONL_NAME), {})
     day_checks = []
     for day, expected in expected_roots.items():
@@ -153,4 +189,4 @@ def audit(export_id: str) -> AuditOut:
     file_ok = file_digest.hexdigest() == jsonl.get("sha256") and checked == jsonl.get("rows")
     ok = file_ok and not mismatches and all(d.ok for d in day_checks)
     return AuditOut(export_id=job.export_id, ok=ok, checked=checked, file_ok=file_ok,
-                    mismatches=mismatches, days=day_checks)
+                    pseudonymised=pseudonymised, mismatches=mismatches, days=day_checks)

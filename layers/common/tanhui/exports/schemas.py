@@ -91,6 +91,9 @@ class AuditOut(BaseModel):
     ok: bool
     checked: int
     file_ok: bool  # the JSONL file still has the SHA-256 its manifest names
+    # records whose person closed their account since: found by the hash the export wrote
+    # (`erased_from`), sealed again, every exported field but the key unchanged
+    pseudonymised: int = 0
     mismatches: list[Mismatch]
     days: list[DayCheck]
 

@@ -237,3 +237,16 @@ def create_staff_user(phone: str, password: str, attributes: dict[str, str], gro
         raise
     cognito.admin_add_user_to_group(UserPoolId=s.user_pool_id, Username=phone, GroupName=group)
     return user_id
+
+
+def delete_user(user_id: str) -> None:
+    """Signs the user out everywhere and deletes them (AdminUserGlobalSignOut, AdminDeleteUser: by
+    sub, as an alias of the phone): their phone may register again, as a new person. A user who
+    is gone already is no error."""
+    pool = get_settings().user_pool_id
+    try:
+        _cognito().admin_user_global_sign_out(UserPoolId=pool, Username=user_id)
+        _cognito().admin_delete_user(UserPoolId=pool, Username=user_id)
+    except ClientError as exc:
+        if _code(exc) != "UserNotFoundException":
+            raise

@@ -16,7 +16,8 @@ tombstone). The canonical content is the UTF-8 bytes of this JSON object:
      "factor_version", "gco2e", "key", "kind", "occurred_at", "partner_id", "status", "user_id"}
 
 `key` is the record's pk (its de-duplication key); an absent value is `null`; `evidence` is the
-map as stored. Written with sorted keys at every level, no whitespace (`,` and `:` separators),
+map as stored. A pseudonymised record (below) adds `"erased_from"`; no other record has the
+field. Written with sorted keys at every level, no whitespace (`,` and `:` separators),
 non-ASCII characters as themselves (not `\\u` escapes), and a number with no fractional part as
 an integer (`3`, not `3.0`: DynamoDB gives numbers back without trailing zeros). In Python:
 `json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()`.
@@ -25,6 +26,16 @@ an integer (`3`, not `3.0`: DynamoDB gives numbers back without trailing zeros).
 status=credited) gets gsi3pk=`RECORDED#<UTC date of created_at>#<shard 00-15>` (shard = the
 first byte of SHA-256(pk) mod 16, so one day's claims spread over 16 index partitions) and
 gsi3sk=`<created_at>#<claim_id>`. Exports read a day as the 16 shards' queries merged.
+
+**Pseudonymised records** (注销: `pseudonymised`). When a person closes their account, each of
+their records stays for carbon accounting without them: `user_id` and the ledger index go, and
+`erased_from` names the `content_hash` the record had, so an export made before still verifies
+(`exports.checks`: the record's carbon fields unchanged, its new hash sealed, its old one the
+export's). A record whose key names the person (their user id, card, account or plate) moves to
+`BEHAVIOUR#erased#<old content_hash>`: first it is marked `erased_to` (the new key) where it is,
+then the new record is put and the old deleted in one write. The evidence loses the card, plate or
+account a file row named the person by. The stream's totals ignore all three changes
+(`reductions.deltas`): the carbon counted stays counted once.
 """
 
 from __future__ import annotations
@@ -42,6 +53,14 @@ BEHAVIOUR_SK = "BEHAVIOUR"
 STATUS_CREDITED = "credited"
 STATUS_REVOKED = "revoked"
 RECORDED_SHARDS = 16
+ERASED_PREFIX = "BEHAVIOUR#erased#"
+# keys that hold nothing about the person: the printed serial, a receipt line, a tree, a movement's
+# own reference (a redemption serial, a donation or closing id); any other key moves when erased
+# what a file row's evidence names a person by (a transit or sorting card, a car plate, a utility
+# account): gone from a pseudonymised record
+PERSONAL_EVIDENCE = ("card", "plate", "account")
+IMPERSONAL_KEYS = ("BEHAVIOUR#code#", "BEHAVIOUR#sale#", "BEHAVIOUR#plant#", "BEHAVIOUR#spend#",
+                   "BEHAVIOUR#refund#", "BEHAVIOUR#forfeit#", ERASED_PREFIX)
 # the fields `content_hash` covers (docs/operators.md, "Exports and their verification"); `key` is the pk
 HASHED_FIELDS = (
     "key", "claim_id", "user_id", "behaviour", "channel", "partner_id", "asset_id", "evidence",
@@ -61,6 +80,11 @@ def recorded_shard(key: str) -> int:
 def recorded_pk(day: str, shard: int) -> str:
     """gsi3pk of the earn records created on UTC `day` (YYYY-MM-DD) in `shard`."""
     return f"RECORDED#{day}#{shard:02d}"
+
+
+def impersonal(evidence: dict[str, Any]) -> dict[str, Any]:
+    """A record's evidence without the numbers that name a person (`PERSONAL_EVIDENCE`)."""
+    return {k: v for k, v in evidence.items() if k not in PERSONAL_EVIDENCE}
 
 
 def _canonical_value(value: Any) -> Any:
@@ -116,6 +140,8 @@ class BehaviourRecord(TanhuiModel):
     content_hash = UnicodeAttribute(null=True)  # SHA-256 hex of `canonical_content()`
     gsi3pk = UnicodeAttribute(null=True)  # RECORDED#<day>#<shard>: credited earn records only
     gsi3sk = UnicodeAttribute(null=True)
+    erased_from = UnicodeAttribute(null=True)  # pseudonymised: the content_hash it had before
+    erased_to = UnicodeAttribute(null=True)  # being moved to this key (see the module docstring)
 
     ledger = Gsi1()
     recorded = Gsi3()
@@ -127,6 +153,8 @@ class BehaviourRecord(TanhuiModel):
     def canonical_content(self) -> bytes:
         values = {name: getattr(self, name) for name in HASHED_FIELDS if name != "key"}
         values["evidence"] = plain(self.evidence) if self.evidence is not None else None
+        if self.erased_from is not None:
+            values["erased_from"] = self.erased_from
         return canonical_json({"key": self.pk, **values})
 
     def content_digest(self) -> str:
@@ -140,3 +168,20 @@ class BehaviourRecord(TanhuiModel):
             self.gsi3pk = recorded_pk(self.created_at[:10], recorded_shard(self.pk))
             self.gsi3sk = f"{self.created_at}#{self.claim_id}"
         return self
+
+    def keeps_key(self, user_id: str) -> bool:
+        """Whether the record can be pseudonymised where it is: its key names nothing of the person."""
+        return self.pk.startswith(IMPERSONAL_KEYS) and user_id not in self.pk
+
+    def pseudonymised(self, *, move: bool) -> BehaviourRecord:
+        """The record without its person: no user id, off their ledger, no card, plate or account
+        in its evidence, `erased_from` its hash, at `BEHAVIOUR#erased#<that hash>` if `move`;
+        sealed. Carbon fields, times and the rest of the evidence stay."""
+        before = self.content_hash or self.content_digest()
+        values = {k: v for k, v in self.attribute_values.items()
+                  if k not in ("pk", "sk", "user_id", "gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk",
+                               "content_hash", "erased_to")}
+        if self.evidence is not None:
+            values["evidence"] = impersonal(plain(self.evidence))
+        pk = f"{ERASED_PREFIX}{before}" if move else self.pk
+        return BehaviourRecord(pk, BEHAVIOUR_SK, **{**values, "erased_from": before}).seal()

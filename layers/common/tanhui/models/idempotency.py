@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from tanhui.models.base import TanhuiModel
 
 
 class IdempotencyRecord(TanhuiModel):
-    """pk=IDEMPOTENCY#<operation>#<caller>#<key>, sk=REQUEST; expires (TTL) after a day."""
+    """pk=IDEMPOTENCY#<operation>#<caller's digest>#<key>, sk=REQUEST; expires (TTL) after a day.
+    The caller (a user or partner id) is kept as the first 32 hex characters of its SHA-256, so no
+    key names a person who closed their account."""
 
     request_hash = UnicodeAttribute()
     resource_id = UnicodeAttribute(null=True)  # set once the resource exists
@@ -17,4 +21,5 @@ class IdempotencyRecord(TanhuiModel):
 
     @staticmethod
     def key(operation: str, caller: str, key: str) -> tuple[str, str]:
-        return f"IDEMPOTENCY#{operation}#{caller}#{key}", "REQUEST"
+        caller_digest = hashlib.sha256(caller.encode()).hexdigest()[:32]
+        return f"IDEMPOTENCY#{operation}#{caller_digest}#{key}", "REQUEST"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from tanhui.models.base import TanhuiModel
@@ -23,6 +25,8 @@ class UserProfile(TanhuiModel):
     consent_at = UnicodeAttribute(null=True)
     # the last withdrawal (撤回授权); it stays when consent is given again
     consent_withdrawn_at = UnicodeAttribute(null=True)
+    # closing the account (注销) began: the closing's id, kept until the profile is deleted last
+    closing_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
     @staticmethod
@@ -45,3 +49,23 @@ class ConsentRecord(TanhuiModel):
     @staticmethod
     def key(user_id: str, at: str, version: str) -> tuple[str, str]:
         return user_pk(user_id), f"CONSENT#{at}#{version}"
+
+
+class UserItem(TanhuiModel):
+    """Any item of a user's partition (pk=USER#<id>), read for its keys: what closing an account
+    deletes. (Never query `TanhuiModel` itself: PynamoDB caches a connection on the class it is
+    asked on, and its subclasses not yet connected would inherit one that knows no index.)"""
+
+
+CLOSED_DAYS = 2  # longer than a DynamoDB stream keeps a record (24 hours)
+
+
+class ClosedAccount(TanhuiModel):
+    """pk=CLOSED#<SHA-256 of the user id>, sk=CLOSED: an account closed (注销) in the last two
+    days, by a digest that names no one. The stream aggregator checks it before it writes a
+    user's stats anew, so a late stream record of theirs puts nothing of them back; TTL deletes it
+    once no stream record can still come."""
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"CLOSED#{hashlib.sha256(user_id.encode()).hexdigest()}", "CLOSED"

@@ -75,15 +75,16 @@ class Voucher(TanhuiModel):
     partner_name = UnicodeAttribute()
     title = UnicodeAttribute()
     coins = NumberAttribute()
-    user_id = UnicodeAttribute()
-    status = UnicodeAttribute(default="issued")  # issued | consumed | refunded
+    user_id = UnicodeAttribute(null=True)  # none once its holder closed their account
+    status = UnicodeAttribute(default="issued")  # issued | consumed | refunded | cancelled
     valid_until = UnicodeAttribute()
     created_at = UnicodeAttribute()
     consumed_at = UnicodeAttribute(null=True)
     consumed_by = UnicodeAttribute(null=True)
     refunded_at = UnicodeAttribute(null=True)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
+    cancelled_at = UnicodeAttribute(null=True)  # its holder closed their account while it was open
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
     by_user = Gsi1()
 
     @staticmethod

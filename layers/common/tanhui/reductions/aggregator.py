@@ -19,6 +19,12 @@ items). For each chunk:
    ids: a retry after a lost reply is a no-op within the token window, and after it the users'
    versions have moved, so the chunk is read again and its records are found applied.
 
+A user whose stats item is new to this write (their first credit, or their items deleted) is checked,
+in the same plan, not to have closed their account (注销: `ClosedAccount`, put when the closing
+begins): a late stream record of a closed account then counts for the totals alone, so nothing of
+theirs is put back after the closing deleted it (a stats item deleted after it was read fails its
+version, is read again and found new).
+
 A record costs one write per user it credits (their stats item; one more, a partner board, when it
 is with another partner than their home one) plus its share of the chunk's totals: about 1.8
 items for a claim by a user new to the batch (`bench/totals.py`), where keeping every board and
@@ -29,7 +35,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
@@ -37,6 +43,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from tanhui import errors
 from tanhui.models.base import utc_now
+from tanhui.models.identity import ClosedAccount
 from tanhui.models.reductions import (
     MARK_DAYS,
     TOTALS_SHARDS,
@@ -213,12 +220,16 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
         adds = merged(a for c in pending for d in c.deltas for a in totals.contribute(d, shard=shard))
         users = sorted({u for c in pending for u in c.users})
         marks = [c for c in pending if c.marked]
-        if len(users) + len(touched_boards) + len(marks) + len(adds) > MAX_ITEMS and len(chunk) > 1:
+        checks = sum(1 for u in users if state.stats[u].version is None)
+        if len(users) + checks + len(touched_boards) + len(marks) + len(adds) > MAX_ITEMS and len(chunk) > 1:
             return _split(chunk)  # partner boards other than home ones made it too large
         awarded = {u: medals.award(state.stats[u], at) for u in users}
         plan = WritePlan("aggregation", key=tuple(c.event_id for c in pending))
         for user in users:
             plan.put(f"stats {user}", state.stats[user])  # on its version
+            if state.stats[user].version is None:
+                plan.check(f"open {user}", ClosedAccount, *ClosedAccount.key(user),
+                           condition=ClosedAccount.pk.does_not_exist())
         for pair in sorted(touched_boards):
             plan.put(f"board {pair[0]} {pair[1]}", state.boards[pair])
         for c in marks:
@@ -229,6 +240,10 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
         try:
             retrying(plan.send, operation="aggregation", budget=WORKER)
         except Cancelled as cancelled:
+            closed = {name.removeprefix("open ") for name in cancelled.failed if name.startswith("open ")}
+            if closed:
+                _without(chunk, closed)
+                continue
             codes = {r.code for r in cancelled.reasons.values() if r is not None} - {"None"}
             if cancelled.failed and codes <= {CONDITION_FAILED, *RETRYABLE_REASONS}:
                 continue  # a version or mark moved: another delivery was first, read again
@@ -242,6 +257,16 @@ def _write(chunk: list[Change]) -> tuple[list[Change], list[Change]]:
         return chunk, []
     state = _read(chunk)
     return [c for c in chunk if state.applied(c)], [c for c in chunk if not state.applied(c)]
+
+
+def _without(chunk: list[Change], closed: set[str]) -> None:
+    """The records of users who closed their account count for the totals alone."""
+    for change in chunk:
+        if change.users & closed:
+            change.deltas = [replace(d, user_id=None) if d.user_id in closed else d for d in change.deltas]
+            change.users -= closed
+            change.boards = {b for b in change.boards if b[0] not in closed}
+            logger.info("stream record of a closed account: totals only", extra={"event_id": change.event_id})
 
 
 def _split(chunk: list[Change]) -> tuple[list[Change], list[Change]]:

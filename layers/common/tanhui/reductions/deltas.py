@@ -6,6 +6,11 @@ contribution of its new image minus that of its old one, for INSERT, MODIFY and 
 insert of a credited earn is +1 of it, a credited earn that is removed or stops being credited
 is −1 of its old image, a change of a credited earn's numbers or fields is −old +new (nothing when
 the two contribute the same).
+
+A person's closing their account (注销) changes their records without changing what was saved:
+a record pseudonymised where it is (its new image `erased_from`), one marked to move (`erased_to`),
+its new copy put and the old one deleted (the old image `erased_to`). Those are no deltas at all, so
+the totals stay and nothing is written for the person again.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from tanhui.models.behaviour import STATUS_CREDITED
 
 _FIELDS = ("user_id", "behaviour", "channel", "partner_id", "asset_id")
 # what a delta is made of: the rest of an image (evidence, hashes, index keys) is left as it came
-READ = frozenset({"pk", "kind", "status", "gco2e", "coins", "occurred_at", "created_at", *_FIELDS})
+READ = frozenset({"pk", "kind", "status", "gco2e", "coins", "occurred_at", "created_at", *_FIELDS,
+                  "erased_from", "erased_to"})
+ERASURE = ("erased_from", "erased_to")
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ def _int(value: Any) -> int:
 
 def deltas_of(event_id: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[Delta]:
     """The deltas of one stream record (old image, new image; None where there is none)."""
+    if _erasure(old, new):
+        return []
     out = []
     if contributes(old):
         out.append(_contribution(event_id, old, -1))  # type: ignore[arg-type]
@@ -80,6 +89,12 @@ def deltas_of(event_id: str, old: dict[str, Any] | None, new: dict[str, Any] | N
     if len(out) == 2 and _same(*out):
         return []
     return out
+
+
+def _erasure(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    if new is not None:
+        return any(new.get(name) for name in ERASURE)
+    return old is not None and bool(old.get("erased_to"))
 
 
 def _same(minus: Delta, plus: Delta) -> bool:

@@ -10,7 +10,8 @@ A person's data is a few queries (`rights.copy.collect`), so the copy is made in
 3. the answer carries a presigned link to each file, valid 15 minutes, which a browser saves under
    the file's name (`Content-Disposition: attachment`).
 
-The bucket is private (no public access; no role may list it), unversioned (a deleted copy is
+The bucket is private (no public access; only the rights function may list it, under `personal/`,
+to delete a closed account's copies), unversioned (a deleted copy is
 gone), and holds nothing else: the rights function may write and read under `personal/`, and a
 lifecycle rule deletes each object a day after it was made (S3 rounds to the next midnight UTC:
 `deleted_by` is when it is gone at the latest). A second request makes a new copy with new
@@ -29,7 +30,9 @@ from tanhui import errors
 from tanhui.aws import client, download_link
 from tanhui.config import get_settings
 from tanhui.models.base import iso_ms, sortable_id
+from tanhui.models.identity import UserProfile
 from tanhui.models.rights import DataExportMark
+from tanhui.models.writes import Cancelled, WritePlan, retrying
 from tanhui.observability import logger, metrics
 from tanhui.rights import copy
 from tanhui.rights.schemas import DataExportFile, DataExportOut
@@ -54,17 +57,24 @@ def object_key(user_id: str, export_id: str, name: str) -> str:
 
 
 def _take_turn(user_id: str, export_id: str, at: datetime) -> None:
-    """Marks the copy as the person's last, unless the last is less than a minute old."""
+    """Marks the copy as the person's last, unless the last is less than a minute old; only while
+    the person's profile exists and no closing began (a closed account's token makes no mark)."""
     since = iso_ms(at - timedelta(seconds=EVERY_SECONDS))
+    plan = WritePlan("data_export_turn", key=(user_id, export_id))
+    plan.check("profile", UserProfile, *UserProfile.key(user_id),
+               condition=UserProfile.pk.exists() & UserProfile.closing_id.does_not_exist())
+    plan.update("mark", DataExportMark(*DataExportMark.key(user_id)),
+                [DataExportMark.user_id.set(user_id), DataExportMark.last_export_id.set(export_id),
+                 DataExportMark.last_at.set(iso_ms(at)), DataExportMark.copies.add(1)],
+                condition=DataExportMark.pk.does_not_exist() | (DataExportMark.last_at <= since))
     try:
-        DataExportMark(*DataExportMark.key(user_id)).update(
-            [DataExportMark.user_id.set(user_id), DataExportMark.last_export_id.set(export_id),
-             DataExportMark.last_at.set(iso_ms(at)), DataExportMark.copies.add(1)],
-            condition=DataExportMark.pk.does_not_exist() | (DataExportMark.last_at <= since),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise DataExportTooSoon() from exc
+        retrying(plan.send, operation="data_export_turn")
+    except Cancelled as cancelled:
+        if "profile" in cancelled.failed:
+            raise errors.NotFound("No profile for this user; log in again.",
+                                  code="profile_not_found") from cancelled
+        if "mark" in cancelled.failed:
+            raise DataExportTooSoon() from cancelled
         raise
 
 

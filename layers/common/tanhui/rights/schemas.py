@@ -1,9 +1,13 @@
-"""Response body of a copy of a person's data."""
+"""Bodies of a person's rights: a copy of their data, closing their account."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Literal
 
+from pydantic import Field, StringConstraints, model_validator
+
+from tanhui.donations.schemas import ProjectId
+from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
 
 
@@ -28,3 +32,33 @@ class DataExportOut(ResponseModel):
                                    "bindings, ledger, vouchers, donations, medals, certificates.")
     files: list[DataExportFile] = Field(description="The JSON document, then the zip of one CSV per "
                                         "section (UTF-8 with BOM; headers `<中文> <key>`).")
+
+
+class ClosingIn(RequestModel):
+    """Closing my account (注销): the password again, and what becomes of the unspent coins."""
+
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        description="The account's password: closing needs the person to sign in again.")
+    coins: Literal["forfeit", "donate"] = Field(
+        description="`forfeit`: the unspent coins lapse (a `forfeit` ledger entry); `donate`: they go "
+        "to `project_id`, an open public-good project, as a donation.")
+    project_id: ProjectId | None = Field(default=None, description="With `coins: donate` only.")
+
+    @model_validator(mode="after")
+    def _project_with_donate(self) -> ClosingIn:
+        if (self.coins == "donate") != (self.project_id is not None):
+            raise ValueError("project_id goes with coins: donate, and only with it")
+        return self
+
+
+class ClosedOut(ResponseModel):
+    closure_id: str = Field(description="The closing's reference: the one thing that names it. Nothing "
+                            "kept links it to the person.")
+    status: Literal["closing", "closed"]
+    closed_at: str | None
+    coins_forfeited: int
+    coins_donated: int
+    project_id: str | None
+    vouchers_cancelled: int = Field(description="Open vouchers cancelled; their coins go back to no one.")
+    records_pseudonymised: int = Field(description="Behaviour records kept for carbon accounting without "
+                                       "the person (no user id, phone or name).")

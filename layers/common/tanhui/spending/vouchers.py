@@ -47,6 +47,12 @@ class VoucherExpired(errors.Gone):
     code, message = "voucher_expired", "This voucher has expired; its coins go back to the tourist."
 
 
+class VoucherCancelled(errors.Gone):
+    code, message = "voucher_cancelled", (
+        "This voucher was cancelled: its holder closed their account (its coins go back to no one)."
+    )
+
+
 def status(voucher: Voucher, now: str) -> str:
     if voucher.status == "issued" and voucher.valid_until <= now:
         return "expired"  # until the refund run gives the coins back
@@ -154,12 +160,15 @@ def consume_once(partner_id: str, staff_id: str, code: str, key: str | None) -> 
 
 
 def _consumed_out(voucher: Voucher, consumed_at: str | None) -> ConsumedOut:
-    """What the merchant learns of a consumed voucher: the offer and the tourist's display name."""
-    try:
-        name = UserProfile.get(*UserProfile.key(voucher.user_id), attributes_to_get=["display_name"])
-        display_name = name.display_name
-    except UserProfile.DoesNotExist:
-        display_name = ""
+    """What the merchant learns of a consumed voucher: the offer and the tourist's display name
+    (none once they closed their account)."""
+    display_name = ""
+    if voucher.user_id is not None:
+        try:
+            name = UserProfile.get(*UserProfile.key(voucher.user_id), attributes_to_get=["display_name"])
+            display_name = name.display_name
+        except UserProfile.DoesNotExist:
+            pass
     return ConsumedOut(voucher_id=voucher.voucher_id, offer_id=voucher.offer_id, title=voucher.title,
                        display_name=display_name, consumed_at=consumed_at or voucher.consumed_at or "")
 
@@ -186,5 +195,7 @@ def presented(partner_id: str, code: str) -> Voucher:
 def _refuse(voucher: Voucher, now: str) -> None:
     if voucher.status == "consumed":
         raise VoucherUsed()
+    if voucher.status == "cancelled":
+        raise VoucherCancelled()
     if voucher.status != "issued" or voucher.valid_until <= now:
         raise VoucherExpired()
