@@ -275,3 +275,26 @@ def test_given_a_late_stream_record_of_a_closed_account_then_it_counts_for_the_t
     after = _totals(api, admin)
     assert after["count"] == totals["count"] + 1 and after["coins"] == totals["coins"] + earned["coins"]
     assert _naming(_everything(), who.user_id) == []
+
+
+def test_given_coins_sold_into_a_buyback_round_when_closed_then_the_round_still_pays_the_reference(
+    api, register, admin
+):
+    from tests.integration.test_buyback import ROUNDS, earn, open_round, sell
+
+    rid = open_round(api, admin, price_fen=3)["round_id"]
+    who = register()
+    earn(who, "transit_trip", 10)
+    sold = sell(api, who, rid, 6)
+    assert sold.status == 201, sold.body
+
+    closed = _close(api, who)
+
+    assert closed.status == 201, closed.body
+    owed = {"round_id": rid, "reference": sold.body["reference"], "coins": 6, "amount_fen": 18}
+    assert (closed.body["buyback"], closed.body["coins_forfeited"]) == ([owed], 4)
+    assert _naming(_everything(), who.user_id, who.phone) == []
+    api.post(f"{ROUNDS}/{rid}/close", as_=admin)
+    payout = api.post(f"{ROUNDS}/{rid}/payouts", as_=admin)
+    assert payout.status == 201, payout.body
+    assert (payout.body["rows"], payout.body["coins"], payout.body["amount_fen"]) == (1, 6, 18)

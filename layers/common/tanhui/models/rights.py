@@ -46,6 +46,8 @@ class AccountClosure(TanhuiModel):
     records_pseudonymised = NumberAttribute(default=0)
     # [{version, accepted_at, withdrawn_at}]: the consent records, without the person
     consents: ListAttribute = ListAttribute(of=MapAttribute, default=list)
+    # [{round_id, reference, coins, amount_fen}]: buyback payouts still owed, by the payout reference
+    buyback: ListAttribute = ListAttribute(of=MapAttribute, default=list)
 
     @staticmethod
     def key(closure_id: str) -> tuple[str, str]:

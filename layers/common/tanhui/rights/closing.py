@@ -17,6 +17,8 @@ everything that names them goes, while what they saved stays counted:
    its user id and its place on their ledger, keeps its carbon fields and its evidence, and names
    the hash it had (`erased_from`), so past exports still audit; a record whose key names the
    person moves to `BEHAVIOUR#erased#<that hash>`. The totals do not move (`reductions.deltas`);
+   a buyback round they sold into keeps what it owes by the payout reference alone (their seller
+   item without the user id; the closing lists the references);
 6. **their items are deleted**: the wallet, then every item under `USER#<id>` but the profile (stats and
    leaderboard entries, consents, bindings, redemption counts, donations, the copy mark), their
    numbers' bindings, their donor markers, their certificates, the copies of their data in S3;
@@ -46,9 +48,10 @@ from tanhui.donations import giving, projects
 from tanhui.donations.schemas import DonationIn
 from tanhui.identity import cognito, consent
 from tanhui.imports import pending
-from tanhui.models.base import TanhuiModel, iso_ms, sortable_id, utc_now
+from tanhui.models.base import TanhuiModel, iso_ms, plain, sortable_id, utc_now
 from tanhui.models.behaviour import BehaviourRecord, ledger_pk
 from tanhui.models.bindings import NUMBER_KINDS, PHONE, Binding, UserBindings
+from tanhui.models.buyback import OFFER_PREFIX, SELLER_PREFIX, BuybackOffer, BuybackSeller
 from tanhui.models.certificates import Certificate, certificates_pk
 from tanhui.models.identity import (
     CLOSED_DAYS,
@@ -88,7 +91,9 @@ def close_once(user_id: str, req: ClosingIn, key: str | None) -> idempotency.Out
 
 
 def closure_out(closure_id: str) -> ClosedOut:
-    return ClosedOut.model_validate(AccountClosure.get(*AccountClosure.key(closure_id), consistent_read=True))
+    closure = AccountClosure.get(*AccountClosure.key(closure_id), consistent_read=True)
+    values = {name: getattr(closure, name) for name in ClosedOut.model_fields if name != "buyback"}
+    return ClosedOut.model_validate({**values, "buyback": [plain(owed) for owed in closure.buyback or []]})
 
 
 def close(user_id: str, req: ClosingIn, mark: idempotency.Mark = idempotency.no_key) -> ClosedOut:
@@ -104,6 +109,7 @@ def close(user_id: str, req: ClosingIn, mark: idempotency.Mark = idempotency.no_
     _count(closure, AccountClosure.vouchers_cancelled, _cancel_vouchers(user_id))
     known = _settle_coins(user_id, closure)
     _count(closure, AccountClosure.records_pseudonymised, _pseudonymise(user_id, known))
+    _keep_payouts(user_id, closure)
     _delete_personal(user_id, profile)
     cognito.delete_user(user_id)
     out = _finish(profile, closure, mark)
@@ -290,6 +296,29 @@ def _sent(plan: WritePlan) -> bool:
         logger.info("records changed while pseudonymised: read again", extra={"items": len(plan)})
         return False
     return True
+
+
+# ------------------------------------------------------------------------------ 5b. buyback sellers
+def _keep_payouts(user_id: str, closure: AccountClosure) -> None:
+    """A round the person sold into keeps what it owes by the payout reference alone: their seller
+    item moves to `SELLER#ref:<reference>` without the user id, and the closing lists it."""
+    offers = BuybackOffer.query(user_pk(user_id), BuybackOffer.sk.startswith(OFFER_PREFIX),
+                                consistent_read=True)
+    for round_id in sorted({o.round_id for o in offers}):
+        try:
+            seller = BuybackSeller.get(*BuybackSeller.key(round_id, user_id), consistent_read=True)
+        except BuybackSeller.DoesNotExist:
+            continue  # moved by an earlier attempt
+        owed = {"round_id": round_id, "reference": seller.reference, "coins": int(seller.coins),
+                "amount_fen": int(seller.amount_fen)}
+        kept = BuybackSeller(seller.pk, f"{SELLER_PREFIX}ref:{seller.reference}", reference=seller.reference,
+                             coins=seller.coins, amount_fen=seller.amount_fen, offers=seller.offers,
+                             updated_at=seller.updated_at)
+        plan = WritePlan("account_close_seller", key=(closure.closure_id, round_id))
+        plan.put("kept", kept, condition=BuybackSeller.sk.does_not_exist())
+        plan.delete("seller", seller, condition=BuybackSeller.coins == seller.coins)
+        plan.update("closure", closure, [AccountClosure.buyback.set(AccountClosure.buyback.append([owed]))])
+        retrying(plan.send, operation="account_close_seller")
 
 
 # ----------------------------------------------------------------------------------- 6. delete

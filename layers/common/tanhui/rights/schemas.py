@@ -51,6 +51,13 @@ class ClosingIn(RequestModel):
         return self
 
 
+class BuybackPayoutOwed(ResponseModel):
+    round_id: str
+    reference: str = Field(description="The payout reference the round's payouts file names.")
+    coins: int
+    amount_fen: int
+
+
 class ClosedOut(ResponseModel):
     closure_id: str = Field(description="The closing's reference: the one thing that names it. Nothing "
                             "kept links it to the person.")
@@ -62,3 +69,6 @@ class ClosedOut(ResponseModel):
     vouchers_cancelled: int = Field(description="Open vouchers cancelled; their coins go back to no one.")
     records_pseudonymised: int = Field(description="Behaviour records kept for carbon accounting without "
                                        "the person (no user id, phone or name).")
+    buyback: list[BuybackPayoutOwed] = Field(
+        default_factory=list, description="Coins sold into government buyback rounds (政府回购): the "
+        "paying agency pays them by the payout reference, which stays on the round without the person.")
