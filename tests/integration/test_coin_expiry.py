@@ -68,6 +68,7 @@ def test_given_the_operator_when_setting_the_policy_then_each_change_is_a_versio
     listed = api.get("/v1/admin/coin-policy", as_=admin).body
     assert listed["current"] == set_.body
     assert listed["current"]["created_by"] == admin.user_id and listed["current"]["created_at"]
+    assert listed["current"]["created_by_name"] == "Op"  # the operator's display name, not an id
     assert [v["version"] for v in listed["versions"]][:2] == [before + 1, before]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tanhui import cache, errors
 from tanhui.models.base import put_once, utc_now
+from tanhui.models.identity import UserProfile
 from tanhui.models.wallet import POLICY_PK, CoinPolicyVersion
 from tanhui.observability import logger
 from tanhui.wallet.schemas import CoinPolicies, CoinPolicyIn, CoinPolicyOut
@@ -38,8 +39,17 @@ def current(*, consistent: bool = False) -> CoinPolicyOut:
     return load() if consistent else cache.cached(CACHE_KEY, load)
 
 
+def _named(found: list[CoinPolicyVersion]) -> list[CoinPolicyOut]:
+    """The versions, each with its operator's display name (one BatchGetItem)."""
+    operators = sorted({v.created_by for v in found if v.created_by})
+    names = {p.user_id: p.display_name
+             for p in UserProfile.batch_get([UserProfile.key(u) for u in operators])} if operators else {}
+    return [CoinPolicyOut.model_validate(v).model_copy(
+        update={"created_by_name": names.get(v.created_by or "")}) for v in found]
+
+
 def history() -> CoinPolicies:
-    versions = [CoinPolicyOut.model_validate(v) for v in _newest(None, consistent=True)]
+    versions = _named(_newest(None, consistent=True))
     return CoinPolicies(current=versions[0] if versions else no_expiry(), versions=versions)
 
 
@@ -56,5 +66,5 @@ def set_policy(body: CoinPolicyIn, by: str | None, *, now: str | None = None) ->
             continue  # another operator took this number: read the newest again
         cache.forget(CACHE_KEY)
         logger.info("coin policy set", extra={"version": version, "expiry": body.expiry, "years": body.years})
-        return CoinPolicyOut.model_validate(item)
+        return _named([item])[0]
     raise errors.Conflict("Another policy change is in progress; try again.", code="version_conflict")

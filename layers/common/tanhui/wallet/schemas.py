@@ -44,6 +44,8 @@ class CoinPolicyIn(RequestModel):
     (Asia/Shanghai) expire at the end of the next year. `years_after` with `years` n (1–10): at
     the end of the n-th year after the year they were earned (1 is `end_of_next_year`)."""
 
+    logged_fields = ("expiry", "years")
+
     expiry: Expiry
     years: int | None = Field(default=None, ge=1, le=10)
 
@@ -60,6 +62,8 @@ class CoinPolicyOut(ResponseModel):
     version: int = Field(description="0: never set (no expiry)")
     created_at: str | None = None
     created_by: str | None = None
+    created_by_name: str | None = Field(default=None, description="The operator's display name (the "
+                                        "history's reader sees who, not an id); null if the login is gone.")
 
 
 class CoinPolicies(ResponseModel):
