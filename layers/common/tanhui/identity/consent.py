@@ -84,26 +84,19 @@ def cognito_attributes(version: str, at: str) -> dict[str, str]:
 
 def record(user_id: str, version: str, at: str, channel: str) -> ConsentRecord:
     """The append-only record of one consent: who agreed to which version, when, through what."""
-    return ConsentRecord(
-        *ConsentRecord.key(user_id, at, version),
-        user_id=user_id,
-        version=version,
-        accepted=True,
-        accepted_at=at,
-        channel=channel,
-    )
+    return _entry(user_id, version, at, channel, accepted_at=at)
 
 
 def withdrawal(user_id: str, version: str, accepted_at: str, at: str, channel: str) -> ConsentRecord:
     """The append-only record of a withdrawal: which version (accepted when) was withdrawn, when."""
+    return _entry(user_id, version, at, channel, accepted_at=accepted_at, withdrawn_at=at)
+
+
+def _entry(user_id: str, version: str, at: str, channel: str, *, accepted_at: str,
+           withdrawn_at: str | None = None) -> ConsentRecord:
     return ConsentRecord(
-        *ConsentRecord.key(user_id, at, version),
-        user_id=user_id,
-        version=version,
-        accepted=False,
-        accepted_at=accepted_at,
-        withdrawn_at=at,
-        channel=channel,
+        *ConsentRecord.key(user_id, at, version), user_id=user_id, version=version,
+        accepted=withdrawn_at is None, accepted_at=accepted_at, withdrawn_at=withdrawn_at, channel=channel,
     )
 
 
