@@ -27,6 +27,7 @@ from tanhui.partners.schemas import (
 )
 from tanhui.reductions import totals
 from tanhui.reductions.schemas import FromDay, GroupBy, ToDay, TotalsOut
+from tanhui.supervision import actions
 from tanhui.wallet import policy
 from tanhui.wallet.schemas import CoinPolicies, CoinPolicyIn, CoinPolicyOut
 
@@ -37,6 +38,7 @@ Cursor = Annotated[str | None, Query(max_length=2048)]
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("admin",))
+app.use(middlewares=[actions.record_operator_writes])  # every successful write, in the operators' log
 
 
 def _admin() -> api.Principal:

@@ -18,6 +18,7 @@ from tanhui.buyback.schemas import (
     RoundOut,
 )
 from tanhui.openapi import responses
+from tanhui.supervision import actions
 
 IDEMPOTENCY_KEY = idempotency.ERRORS
 INVALID_CURSOR = (errors.BadRequest, "invalid_cursor")
@@ -25,6 +26,7 @@ Cursor = Annotated[str | None, Query(max_length=2048)]
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("tourist",))
+app.use(middlewares=[actions.record_operator_writes])  # the operator's writes, in the operators' log
 
 
 def _caller(role: str) -> str:

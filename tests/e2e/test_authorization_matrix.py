@@ -1,6 +1,7 @@
 """Every route in template.yaml × every kind of caller → the expected status, over the local
 gateway (its JWT authorizer included). Resources belong to `partner`; `partner2` has the same
-partner role and must neither read nor change them; tourists only ever see their own wallet."""
+partner role and must neither read nor change them; tourists only ever see their own wallet; the
+`regulator` (监管) reads its own routes and is refused every write."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from infra.local import cfn
 from tests.support import login, unique_phone
 
-CALLERS = ("anonymous", "tourist", "tourist2", "partner", "partner2", "admin")
+CALLERS = ("anonymous", "tourist", "tourist2", "partner", "partner2", "admin", "regulator")
 TICKET = {"kind": "ticket_product", "attributes": {"name": "年卡 Annual pass"}}
 PARTNER_BODY = {"name": "矩阵景区", "role": "scenic_spot", "contact": {"name": "Ms Chen"}}
 PLANT_FILE = {"type": "plant_adoptions", "filename": "x.csv"}
@@ -28,13 +29,15 @@ FACTOR = {"method": "per_night", "unit": "night", "gco2e_per_unit": 1, "coins_pe
           "daily_cap": 1, "source": "matrix", "effective_from": "2099-01-01T00:00:00Z"}
 
 
-def row(anonymous: int, tourist: int, partner: int, partner2: int, admin: int) -> dict[str, int]:
+def row(anonymous: int, tourist: int, partner: int, partner2: int, admin: int,
+        regulator: int = 403) -> dict[str, int]:
     return {"anonymous": anonymous, "tourist": tourist, "tourist2": tourist, "partner": partner,
-            "partner2": partner2, "admin": admin}
+            "partner2": partner2, "admin": admin, "regulator": regulator}
 
 
 TOURIST_ONLY = row(401, 200, 403, 403, 403)
 ADMIN_ONLY = row(401, 403, 403, 403, 200)
+REGULATOR_ONLY = row(401, 403, 403, 403, 403, regulator=200)
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -63,7 +66,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "HEAD /Q/{code}": ("HEAD", "/Q/{code}", None, everyone(200)),
     "HEAD /01/{gtin}/21/{code}": ("HEAD", "/01/06901234567892/21/AAAAAAAAAAAA", None, everyone(404)),
     # a tourist's own account
-    "GET /v1/me": ("GET", "/v1/me", None, row(401, 200, 200, 200, 200)),
+    "GET /v1/me": ("GET", "/v1/me", None, row(401, 200, 200, 200, 200, regulator=200)),
     "POST /v1/me/consent": ("POST", "/v1/me/consent", {"version": "2026-11", "accepted": True},
                             TOURIST_ONLY),
     # tourists of their own (`world["withdrawing"]`): a withdrawn consent stops the others' claims
@@ -91,7 +94,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "HEAD /v1/certificates/{certificate_id}": ("HEAD", "/v1/certificates/AAAAAAAAAAAAAAAAAAAAAAAA",
                                                None, everyone(404)),
     # donations: more coins than any matrix tourist holds (409 insufficient_coins)
-    "GET /v1/projects": ("GET", "/v1/projects", None, row(401, 200, 200, 200, 200)),
+    "GET /v1/projects": ("GET", "/v1/projects", None, row(401, 200, 200, 200, 200, regulator=200)),
     "POST /v1/donations": ("POST", "/v1/donations", {"project_id": "{project}", "coins": 10**6},
                            row(401, 409, 403, 403, 403)),
     "GET /v1/me/donations": ("GET", "/v1/me/donations", None, TOURIST_ONLY),
@@ -207,6 +210,24 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/admin/exports/{export_id}": ("GET", "/v1/admin/exports/{export}", None, ADMIN_ONLY),
     "GET /v1/admin/exports/{export_id}/audit": ("GET", "/v1/admin/exports/{export}/audit", None, ADMIN_ONLY),
     "GET /v1/verify/exports/{export_id}": ("GET", "/v1/verify/exports/{export}", None, everyone(200)),
+    # supervision (监管): the regulator's reads, nobody else's
+    "GET /v1/regulator/audit-log": ("GET", "/v1/regulator/audit-log", None, REGULATOR_ONLY),
+    "GET /v1/regulator/audit-log.csv": ("GET", "/v1/regulator/audit-log.csv", None, REGULATOR_ONLY),
+    "GET /v1/regulator/exports": ("GET", "/v1/regulator/exports", None, REGULATOR_ONLY),
+    "GET /v1/regulator/exports/{export_id}": ("GET", "/v1/regulator/exports/{export}", None, REGULATOR_ONLY),
+    "GET /v1/regulator/exports/{export_id}/audit": ("GET", "/v1/regulator/exports/{export}/audit", None,
+                                                    REGULATOR_ONLY),
+    "GET /v1/regulator/totals": ("GET", "/v1/regulator/totals?from=2026-11-01&to=2026-11-30&group_by=partner",
+                                 None, REGULATOR_ONLY),
+    "GET /v1/regulator/factors": ("GET", "/v1/regulator/factors", None, REGULATOR_ONLY),
+    "GET /v1/regulator/factors/{behaviour}": ("GET", "/v1/regulator/factors/hotel_low_carbon_night", None,
+                                              REGULATOR_ONLY),
+    "GET /v1/regulator/partners": ("GET", "/v1/regulator/partners", None, REGULATOR_ONLY),
+    "GET /v1/regulator/partners/{partner_id}": ("GET", "/v1/regulator/partners/{partner_id}", None,
+                                                REGULATOR_ONLY),
+    "GET /v1/regulator/partners/{partner_id}/quota": ("GET", "/v1/regulator/partners/{partner_id}/quota", None,
+                                                      REGULATOR_ONLY),
+    "GET /v1/regulator/coin-policy": ("GET", "/v1/regulator/coin-policy", None, REGULATOR_ONLY),
 }
 
 
@@ -259,6 +280,14 @@ def _partner(api: Any, admin: Any, role: str) -> Any:
     return session
 
 
+def _regulator(api: Any) -> Any:
+    from tanhui.identity import cognito
+
+    phone = unique_phone()
+    cognito.create_staff_user(phone, "regulator-2026", {"phone_number": phone, "name": "R"}, group="regulator")
+    return login(api, phone, "regulator-2026")
+
+
 @pytest.fixture(scope="module")
 def world(http, api, admin, local_stack) -> dict[str, Any]:
     from tanhui.claims import factors
@@ -273,7 +302,8 @@ def world(http, api, admin, local_stack) -> dict[str, Any]:
     partner, partner2 = make_partner("scenic_spot"), make_partner("scenic_spot")
     hotel = make_partner("hotel")
     tokens = {"anonymous": None, "tourist": register().access_token, "tourist2": register().access_token,
-              "partner": partner.access_token, "partner2": partner2.access_token, "admin": admin.access_token}
+              "partner": partner.access_token, "partner2": partner2.access_token, "admin": admin.access_token,
+              "regulator": _regulator(api).access_token}
 
     def made(method: str, path: str, body: Any, who: Any) -> dict[str, Any]:
         status, out, _ = http.request(method, path, body, token=who.access_token)

@@ -19,7 +19,7 @@ ORDER = (
     "config", "errors", "observability", "request_models", "aws", "cache", "sqs", "openapi", "api",
     "models", "response_models", "idempotency", "identity", "bindings", "partners", "codes", "wallet",
     "donations", "spending", "claims", "imports", "reductions", "exports", "buyback", "certificates",
-    "registry", "rights",
+    "registry", "rights", "supervision",
 )
 
 

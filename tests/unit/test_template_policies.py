@@ -65,6 +65,9 @@ DYNAMODB_ALLOWED = {
     # person's items deleted)
     "RightsFunction": (
         {"GetItem", "Query", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"}, True),
+    # a regulator's reads: partners (gsi1), factors, exports, the records an audit re-reads in
+    # batches, totals, the coin policy; the operators' action log (its own table) queried
+    "RegulatorFunction": ({"GetItem", "BatchGetItem", "Query"}, True),
     # the code's page: the code's asset and partner name, the factor versions in effect
     "LandingFunction": ({"GetItem", "Query"}, False),
 }

@@ -17,7 +17,8 @@ A handler module does::
 
 **Roles.** Every route declares who may call it: the resolver's default (`install(app,
 allow=...)`) or the route's own `@api.allow(...)` placed *under* `@app.<method>(...)`. Roles are
-`"tourist"`, `"partner"`, `"admin"` (`api.ROLES` = any signed-in user) or `api.PUBLIC` (no token:
+`"tourist"`, `"partner"`, `"admin"`, `"regulator"` (监管: read-only, its routes are GETs under
+`/v1/regulator/`) (`api.ROLES` = any signed-in user) or `api.PUBLIC` (no token:
 the template's route has `Authorizer: NONE`). `lambda_handler` matches the route and checks the
 caller's role *before* anything reads the body (401 without a valid access token, 403 for another
 role), so a tourist posting half a body to an admin route gets 403, not the schema. A route with no
@@ -73,7 +74,7 @@ from tanhui.config import get_settings
 from tanhui.observability import log_invocations, logger, metrics
 
 JSON = "application/json"
-ROLES = ("admin", "partner", "tourist")
+ROLES = ("admin", "partner", "tourist", "regulator")
 PUBLIC = "public"
 MAX_JSON_DEPTH = 32
 
@@ -378,6 +379,8 @@ class Principal:
 
     @property
     def role(self) -> str:
+        if "regulator" in self.groups:  # read-only wins: a regulator is never also an operator
+            return "regulator"
         if "admin" in self.groups:
             return "admin"
         if "partner" in self.groups:

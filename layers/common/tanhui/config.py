@@ -12,6 +12,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     table_name: str
+    audit_log_table_name: str = ""  # the operators' action log (tanhui.supervision)
     region: str = "cn-north-1"
     # DynamoDB's endpoint where it is not AWS's (botocore's AWS_ENDPOINT_URL_DYNAMODB or
     # AWS_ENDPOINT_URL: the local stack's moto server)

@@ -6,12 +6,17 @@ body. (Query strings are text by nature: `tanhui.api.PageLimit` takes plain digi
 from __future__ import annotations
 
 import typing
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    # The fields the operators' action log may record with their values (tanhui.supervision):
+    # never a person's name, phone, email or free text about them, never a secret. The others are
+    # recorded by name only. None: not declared (every operator write's body declares it).
+    logged_fields: ClassVar[tuple[str, ...] | None] = None
 
 
 def union_tags() -> frozenset[str]:

@@ -20,6 +20,8 @@ MAX_FEN = 10**13  # 1,000 亿元: more than any programme's budget
 
 
 class RoundIn(RequestModel):
+    logged_fields = ("title_zh", "title_en", "price_fen", "budget_fen", "opens_at", "closes_at", "behaviours")
+
     title_zh: Title
     title_en: Title
     price_fen: Annotated[int, Field(ge=1, le=100_000, description="fen paid per coin (1 = ¥0.01)")]

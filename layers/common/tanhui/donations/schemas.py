@@ -16,6 +16,8 @@ ProjectId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{26}$")]
 
 
 class ProjectIn(RequestModel):
+    logged_fields = ("name", "goal_coins", "partner_id")
+
     name: Name
     description: Description
     goal_coins: Annotated[int, Field(ge=1, le=10**12)]

@@ -18,6 +18,8 @@ FILE_NAMES = ("behaviours.csv", "behaviours.jsonl", "manifest.json")
 class ExportIn(RequestModel):
     """UTC dates, both inclusive, by the day a record was recorded (its `created_at`)."""
 
+    logged_fields = ("from_", "to")
+
     from_: Day = Field(alias="from")
     to: Day
 

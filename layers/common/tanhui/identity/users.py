@@ -115,6 +115,8 @@ def _phone_bound_elsewhere(mine: Binding) -> None:
 def _role(user: cognito.CognitoUser, groups: frozenset[str]) -> tuple[str, str | None]:
     """Role from the token's groups only; a partner login's partner from its staff record (an
     attribute a client managed to write proves nothing)."""
+    if "regulator" in groups:
+        return "regulator", None
     if "admin" in groups:
         return "admin", None
     if "partner" not in groups:

@@ -91,6 +91,8 @@ class ImportList(Schema):
 
 
 class QuotaIn(RequestModel):
+    logged_fields = ("monthly_coins",)
+
     monthly_coins: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = Field(
         description="Coins the partner's files may issue per calendar month (Asia/Shanghai); null: no quota"
     )

@@ -27,6 +27,8 @@ class ContactIn(RequestModel):
 
 
 class PartnerIn(RequestModel):
+    logged_fields = ("name", "role")  # not the contact: a person's name, phone and email
+
     name: Name
     role: PartnerRole
     contact: ContactIn
@@ -51,6 +53,8 @@ class PartnerOut(ResponseModel):
 
 
 class AllianceIn(RequestModel):
+    logged_fields = ("alliance",)
+
     alliance: bool
 
 
@@ -60,6 +64,8 @@ class PartnerList(ResponseModel):
 
 
 class StaffIn(RequestModel):
+    logged_fields = ()  # a person's phone, password and name
+
     phone: Phone
     password: Password
     display_name: DisplayName

@@ -1,0 +1,1 @@
+"""Supervision (监管): the operators' action log and what a regulator reads."""
