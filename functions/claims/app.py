@@ -12,6 +12,7 @@ from tanhui.certificates.periods import InvalidPeriod
 from tanhui.certificates.schemas import CertificateCheckOut
 from tanhui.claims import scan
 from tanhui.claims.factors import AssetIncomplete, FactorMissing
+from tanhui.claims.peers import CountedElsewhere
 from tanhui.claims.schemas import ClaimIn, ClaimOut
 from tanhui.claims.transaction import WalletMissing
 from tanhui.openapi import responses
@@ -30,7 +31,7 @@ CLAIM_ERRORS = (
     errors.InvalidCode, scan.LocationRequired, errors.OutOfArea, errors.CodeExpired,
     errors.CodeRevoked, errors.AlreadyClaimed, (errors.Conflict, "busy"), FactorMissing,
     AssetIncomplete, WalletMissing, errors.DailyCapReached, errors.ConsentNotGiven,
-    errors.ConsentWithdrawn,
+    errors.ConsentWithdrawn, CountedElsewhere,
 )
 
 
@@ -41,7 +42,8 @@ CLAIM_ERRORS = (
     description="Credits the tourist's wallet for the low-carbon behaviour a code stands for "
     "(ticket, hotel stay, shuttle ride, product). Send `lat`/`lng` (the phone's location) for "
     "codes whose asset is geofenced. Scanning a code you already claimed answers 200 with the "
-    "first claim and `already_credited: true`.",
+    "first claim and `already_credited: true`. A printed single-use code another platform of the "
+    "de-duplication network registered first is refused 409 `counted_elsewhere`.",
     responses=responses(201, "Credited: the claim and the new balance.",
                         replay="Already credited: the first claim of this code by you.",
                         raises=CLAIM_ERRORS),

@@ -121,6 +121,8 @@ class HttpRoute:
     path: str  # "/v1/admin/partners/{partner_id}"
     function: str
     authorized: bool
+    authorizer: str = "CognitoJwt"  # the HttpApi's authorizer that checks the token
+    scopes: tuple[str, ...] = ()  # AuthorizationScopes: the token must carry one of them
 
     @property
     def route_key(self) -> str:
@@ -174,7 +176,7 @@ def functions(template: dict[str, Any]) -> dict[str, FunctionSpec]:
 
 def http_routes(template: dict[str, Any]) -> list[HttpRoute]:
     api_auth = {
-        logical: bool(res["Properties"].get("Auth", {}).get("DefaultAuthorizer"))
+        logical: res["Properties"].get("Auth", {}).get("DefaultAuthorizer")
         for logical, res in resources_of_type(template, "AWS::Serverless::HttpApi").items()
     }
     routes = []
@@ -184,9 +186,11 @@ def http_routes(template: dict[str, Any]) -> list[HttpRoute]:
                 continue
             props = event["Properties"]
             api = props.get("ApiId", {}).get("Ref")
-            authorizer = props.get("Auth", {}).get("Authorizer")
-            authorized = api_auth.get(api, False) and authorizer != "NONE"
-            routes.append(HttpRoute(props["Method"].upper(), props["Path"], logical, authorized))
+            auth = props.get("Auth", {})
+            authorizer = auth.get("Authorizer") or api_auth.get(api)
+            authorized = bool(api_auth.get(api)) and authorizer != "NONE"
+            routes.append(HttpRoute(props["Method"].upper(), props["Path"], logical, authorized,
+                                    str(authorizer), tuple(auth.get("AuthorizationScopes", ()))))
     return routes
 
 

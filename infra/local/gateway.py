@@ -62,6 +62,7 @@ def _compile(path: str) -> re.Pattern[str]:
 GATEWAY_CODES = {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "route_not_found",
     413: "payload_too_large",
     414: "headers_too_large",
@@ -77,6 +78,26 @@ def _error_json(status: int, message: str) -> str:
 def _gateway_error(status: int, message: str) -> Response:
     """The gateway's own refusals (table above), before any function runs."""
     return Response(_error_json(status, message), status=status, content_type="application/json")
+
+
+TOKEN_PATH = "/oauth2/token"
+
+
+def _token_endpoint(request: Request) -> Response:
+    """Cognito's token endpoint (the pool domain's POST /oauth2/token), client-credentials grant
+    only: HTTP Basic client id and secret, form `grant_type=client_credentials&scope=…`."""
+    from infra.local import moto_cognito
+
+    header = request.headers.get("Authorization", "")
+    try:
+        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+    except ValueError:
+        client_id = secret = ""
+    if request.method != "POST" or not header.lower().startswith("basic "):
+        return Response(json.dumps({"error": "invalid_client"}), status=401, content_type="application/json")
+    status, body = moto_cognito.client_credentials_token(
+        client_id, secret, request.form.get("grant_type", ""), request.form.get("scope"))
+    return Response(json.dumps(body), status=status, content_type="application/json")
 
 
 def _crashed() -> Response:
@@ -161,6 +182,8 @@ class LocalGateway:
         # the server folds leading slashes ("//v1/me" reads "/v1/me"); API Gateway matches the path
         # as sent, and no route starts with "//"
         sent = request.environ.get("tanhui.sent_path") or request.path
+        if sent == TOKEN_PATH:  # the pool domain's token endpoint, which moto does not serve
+            return _token_endpoint(request)
         found = None if sent.startswith("//") else self.match(request.method, request.path)
         if found is None:
             return _gateway_error(404, "Not Found")
@@ -181,9 +204,11 @@ class LocalGateway:
             if not token:
                 return _gateway_error(401, "Unauthorized")
             try:
-                claims = jwt_authorizer.verify(token)
+                claims = jwt_authorizer.verify(token, route.authorizer, route.scopes)
             except errors.Unauthorized as exc:
                 return _gateway_error(401, exc.message)
+            except errors.Forbidden as exc:  # HTTP API: 403 {"message": "Forbidden"}
+                return _gateway_error(403, exc.message)
         event = http_event(
             request.method,
             request.path,

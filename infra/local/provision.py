@@ -289,6 +289,18 @@ def _user_pools(stack: LocalStack, template: dict[str, Any]) -> None:
             ),
         )["UserPoolClient"]
         stack.resolver.set(logical, Ref=client["ClientId"])
+    for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPoolResourceServer").items():
+        props = stack.resolver.resolve(res["Properties"])
+        try:
+            idp.describe_resource_server(UserPoolId=props["UserPoolId"], Identifier=props["Identifier"])
+        except ClientError as err:
+            if not _missing(err, "ResourceNotFoundException"):
+                raise
+            idp.create_resource_server(**_pick(props, "UserPoolId", "Identifier", "Name", "Scopes"))
+        stack.resolver.set(logical, Ref=props["Identifier"])
+    for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPoolDomain").items():
+        # the peers' token endpoint is the local gateway's /oauth2/token (infra.local.moto_cognito)
+        stack.resolver.set(logical, Ref=stack.resolver.resolve(res["Properties"])["Domain"])
     for logical, res in cfn.resources_of_type(template, "AWS::Cognito::UserPoolGroup").items():
         props = stack.resolver.resolve(res["Properties"])
         try:

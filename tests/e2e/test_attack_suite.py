@@ -57,7 +57,21 @@ def role_tokens(http, admin) -> dict[str, str | None]:
         "partner": tokens["access_token"],
         "admin": admin.access_token,
         "regulator": regulator_tokens["access_token"],
+        "peer": _peer_token(http, admin),
     }
+
+
+def _peer_token(http: Any, admin: Any) -> str:
+    """A peer platform's client-credentials token (the token endpoint of infra.local.moto_cognito)."""
+    from infra.local import moto_cognito
+
+    body = {"peer_id": f"attack-{uuid.uuid4().hex[:8]}", "name": "攻击平台", "per_minute": 100_000}
+    status, peer, _ = http.post("/v1/admin/peers", body, token=admin.access_token)
+    assert status == 201, peer
+    status, granted = moto_cognito.client_credentials_token(
+        peer["client_id"], peer["client_secret"], "client_credentials", None)
+    assert status == 200, granted
+    return str(granted["access_token"])
 
 
 def assert_error_shape(status: int, content_type: str, raw: bytes, context: Any) -> None:
@@ -98,6 +112,8 @@ def fuzz(op: Any, base_url: str, role_tokens: dict[str, str | None]) -> Any:
         for role, token in role_tokens.items():
             if role == "regulator" and not case.path.startswith("/v1/regulator/"):
                 continue  # refused everywhere else before anything is read (the matrix, the hostile bodies)
+            if (role == "peer") != case.path.startswith("/v1/peers/"):
+                continue  # a peer's token passes only the peers' authorizer, and only it does
             headers = {"Authorization": f"Bearer {token}"} if token else {}
             response = case.call(base_url=base_url, headers=headers)
             content_type = (response.headers.get("content-type") or [""])[0]  # lowercase, lists
@@ -137,7 +153,8 @@ TEN_MB = b'{"pad": "' + b"x" * (10 * 1024 * 1024 - 12) + b'"}'
 
 # who may call a route, by path (the role its body is read for)
 CALLER_BY_PREFIX = [
-    ("/v1/admin", "admin"), ("/v1/partner", "partner"), ("/v1/auth", "anonymous"), ("/", "tourist")
+    ("/v1/admin", "admin"), ("/v1/partner", "partner"), ("/v1/peers", "peer"), ("/v1/auth", "anonymous"),
+    ("/", "tourist")
 ]
 
 

@@ -210,6 +210,15 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/admin/exports/{export_id}": ("GET", "/v1/admin/exports/{export}", None, ADMIN_ONLY),
     "GET /v1/admin/exports/{export_id}/audit": ("GET", "/v1/admin/exports/{export}/audit", None, ADMIN_ONLY),
     "GET /v1/verify/exports/{export_id}": ("GET", "/v1/verify/exports/{export}", None, everyone(200)),
+    # peer platforms (滤重): only a peer's client-credentials token passes the peers' authorizer
+    # (tests/integration/test_peers.py calls them as peers); the operator onboards and audits peers
+    "POST /v1/peers/keys/check": ("POST", "/v1/peers/keys/check", {"keys": ["0" * 64]}, everyone(401)),
+    "POST /v1/peers/keys/register": ("POST", "/v1/peers/keys/register", {"keys": ["0" * 64]}, everyone(401)),
+    "GET /v1/peers/calls": ("GET", "/v1/peers/calls", None, everyone(401)),
+    "POST /v1/admin/peers": ("POST", "/v1/admin/peers",
+                             lambda: {"peer_id": f"matrix-{uuid.uuid4().hex[:8]}", "name": "矩阵平台",
+                                      "per_minute": 100}, row(401, 403, 403, 403, 201)),
+    "GET /v1/admin/peers/{peer_id}/calls": ("GET", "/v1/admin/peers/matrix-peer/calls", None, ADMIN_ONLY),
     # supervision (监管): the regulator's reads, nobody else's
     "GET /v1/regulator/audit-log": ("GET", "/v1/regulator/audit-log", None, REGULATOR_ONLY),
     "GET /v1/regulator/audit-log.csv": ("GET", "/v1/regulator/audit-log.csv", None, REGULATOR_ONLY),

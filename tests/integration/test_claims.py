@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from tanhui import aws, cache, errors
-from tanhui.claims import factors, revocation, scan
+from tanhui.claims import factors, peers, revocation, scan
 from tanhui.claims.schemas import ClaimIn, FactorIn
 from tanhui.codes import issuing as codes_service
 from tanhui.codes.token import Kind
 from tanhui.config import get_settings
 from tanhui.models.assets import Asset
+from tanhui.models.peers import key_pk
 from tanhui.models.wallet import Wallet
 from tanhui.wallet import account as wallets
 
@@ -264,10 +265,15 @@ def test_given_any_code_when_claimed_then_the_transaction_holds_only_the_record_
 
     tok, _ = scan.verified(code, at)
     [call] = sent.calls
+    record = scan.dedup_key(tok, user, at, asset.timezone)
+    # a printed serial takes part in the peers' de-duplication: its network key, keyed by the code
+    network = [("Update", key_pk(d), "PEERKEY")] if (d := peers.digest_of(record)) else []
     assert written_keys(call) == [
-        ("Put", scan.dedup_key(tok, user, at, asset.timezone), "BEHAVIOUR"),
+        ("Put", record, "BEHAVIOUR"),
+        *network,
         ("Update", f"USER#{user}", "WALLET"),
     ]
+    assert bool(network) == tok.kind.single_use
     assert not any(pk.startswith(("PARTNER#", "FACTOR#")) for _, pk, _ in written_keys(call))
 
 

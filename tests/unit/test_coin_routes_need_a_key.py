@@ -77,6 +77,11 @@ MOVES_NO_COINS = {
     "POST /v1/admin/buyback-rounds/{round_id}/close": "closes a buyback round; what it bought stays",
     "POST /v1/admin/buyback-rounds/{round_id}/payouts": "writes a round's payouts file; reads the "
     "sellers' totals, moves no coins",
+    # de-duplication with peer platforms (滤重): keyed hashes, no wallet
+    "POST /v1/admin/peers": "onboards a peer platform (its app client); a second time: 409 peer_exists",
+    "POST /v1/peers/keys/check": "reads which keys were counted; writes only the peer's rate and audit",
+    "POST /v1/peers/keys/register": "registers a peer's keys, each once (attribute_not_exists): sent "
+    "again, they are answered `you`",
     # a person's session and consent
     "POST /v1/auth/login": "signs in",
     "POST /v1/auth/logout": "signs out",

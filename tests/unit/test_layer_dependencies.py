@@ -18,7 +18,7 @@ PACKAGE = LAYER / "tanhui"
 ORDER = (
     "config", "errors", "observability", "request_models", "aws", "cache", "sqs", "openapi", "api",
     "models", "response_models", "idempotency", "identity", "bindings", "partners", "codes", "wallet",
-    "donations", "spending", "claims", "imports", "reductions", "exports", "buyback", "certificates",
+    "donations", "spending", "claims", "imports", "peers", "reductions", "exports", "buyback", "certificates",
     "registry", "rights", "supervision",
 )
 

@@ -68,6 +68,9 @@ DYNAMODB_ALLOWED = {
     # a regulator's reads: partners (gsi1), factors, exports, the records an audit re-reads in
     # batches, totals, the coin policy; the operators' action log (its own table) queried
     "RegulatorFunction": ({"GetItem", "BatchGetItem", "Query"}, True),
+    # peers (滤重): keys read 100 a batch and put in plans, the peer of a token, its rate counter,
+    # its audit (put, queried); no index
+    "PeersFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),
     # the code's page: the code's asset and partner name, the factor versions in effect
     "LandingFunction": ({"GetItem", "Query"}, False),
 }

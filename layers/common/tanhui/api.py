@@ -76,6 +76,10 @@ from tanhui.observability import log_invocations, logger, metrics
 JSON = "application/json"
 ROLES = ("admin", "partner", "tourist", "regulator")
 PUBLIC = "public"
+# a peer platform's machine credential (client-credentials token of scope tanhui-peers/*): declared
+# alone, like PUBLIC; no person's token is ever a peer's (`Principal.role`)
+PEER = "peer"
+PEER_SCOPE_PREFIX = "tanhui-peers/"
 MAX_JSON_DEPTH = 32
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -217,9 +221,9 @@ def install(
 # ------------------------------------------------------------------------------------- roles
 def _roles(roles: Iterable[str]) -> frozenset[str]:
     declared = frozenset(roles)
-    unknown = declared - set(ROLES) - {PUBLIC}
-    if not declared or unknown or (PUBLIC in declared and len(declared) > 1):
-        raise ValueError(f"declare PUBLIC alone or roles among {ROLES}, not {sorted(declared)}")
+    unknown = declared - set(ROLES) - {PUBLIC, PEER}
+    if not declared or unknown or (declared & {PUBLIC, PEER} and len(declared) > 1):
+        raise ValueError(f"declare PUBLIC or PEER alone or roles among {ROLES}, not {sorted(declared)}")
     return declared
 
 
@@ -304,14 +308,14 @@ def _unparseable(body: str) -> str | None:
     return None
 
 
-def _reject(event: dict[str, Any]) -> errors.TanhuiError | None:
-    """Checks before the resolver parses the body: size (413), content type (415), UTF-8 and
-    JSON that Python and pydantic can take (422)."""
+def _reject(event: dict[str, Any], max_body_bytes: int | None = None) -> errors.TanhuiError | None:
+    """Checks before the resolver parses the body: size (413; the function's own limit, else the
+    settings'), content type (415), UTF-8 and JSON that Python and pydantic can take (422)."""
     body = event.get("body")
     if not body:
         return None
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-    if size > get_settings().max_body_bytes:
+    if size > (max_body_bytes or get_settings().max_body_bytes):
         return errors.PayloadTooLarge()
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -339,8 +343,11 @@ def document_routes(app: APIGatewayHttpResolver) -> None:
         openapi.document(route, roles, protected=protected, any_role=roles >= set(ROLES))
 
 
-def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict]:
-    """The function's handler; call it once, after the module has registered its routes."""
+def lambda_handler(
+    app: APIGatewayHttpResolver, *, max_body_bytes: int | None = None
+) -> Callable[[dict[str, Any], LambdaContext], dict]:
+    """The function's handler; call it once, after the module has registered its routes.
+    `max_body_bytes`: a larger body limit for this function's routes (a peer's 1,000 keys)."""
     document_routes(app)
 
     @log_invocations(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -351,7 +358,7 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
             route = _route_of(app, event)
             if route is not None:
                 _authorise(app, route, event)
-            rejected = _reject(event)
+            rejected = _reject(event, max_body_bytes)
             if rejected is not None:
                 raise rejected
             return app.resolve(event, context)
@@ -376,9 +383,12 @@ class Principal:
 
     user_id: str
     groups: frozenset[str]
+    scopes: frozenset[str] = frozenset()
 
     @property
     def role(self) -> str:
+        if any(s.startswith(PEER_SCOPE_PREFIX) for s in self.scopes):
+            return PEER  # a client-credentials token: a machine, never a person
         if "regulator" in self.groups:  # read-only wins: a regulator is never also an operator
             return "regulator"
         if "admin" in self.groups:
@@ -402,7 +412,8 @@ def principal_of(claims: dict[str, Any] | None) -> Principal:
     claims = claims or {}
     if not claims.get("sub") or claims.get("token_use", "access") != "access":
         raise errors.Unauthorized()
-    return Principal(user_id=claims["sub"], groups=parse_groups(claims.get("cognito:groups")))
+    return Principal(user_id=claims["sub"], groups=parse_groups(claims.get("cognito:groups")),
+                     scopes=frozenset(str(claims.get("scope") or "").split()))
 
 
 def principal(app: APIGatewayHttpResolver) -> Principal:

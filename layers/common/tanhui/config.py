@@ -20,6 +20,8 @@ class Settings(BaseModel):
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     code_keys_secret_id: str = ""
+    peer_network_key_secret_id: str = ""  # the network's shared de-duplication key (claims.peers)
+    peer_token_url: str = ""  # where peers get client-credentials tokens (the pool domain's /oauth2/token)
     upload_bucket: str = ""
     upload_queue_url: str = ""
     batch_bucket: str = ""

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tanhui import errors
-from tanhui.claims import factors, keys, metadata
+from tanhui.claims import factors, keys, metadata, peers
 from tanhui.claims import transaction as tx
 from tanhui.claims.schemas import ClaimIn, ClaimOut
 from tanhui.codes import keyring, token
@@ -174,6 +174,7 @@ def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimRe
     ).seal()
     plan = WritePlan("claim", key=(record.pk, user_id))
     tx.put_record(plan, "record", record)
+    peers.add_ours(plan, "peer", record.pk, now_iso)  # only a behaviour that takes part (滤重)
     plan.update_raw("wallet", tx.wallet_credit(
         user_id, behaviour, coins, gco2e, int(factor.daily_cap), at, now_iso,
         monthly_cap=None if factor.monthly_cap is None else int(factor.monthly_cap),

@@ -1,6 +1,8 @@
 """The claim's one write plan (`models.writes`): two named items, no shared item.
 
     record  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
+    peer    Update  only for a behaviour that takes part in the network's de-duplication
+               (`claims.peers`): its `PeerKey`, ours, on the condition that no peer holds it
     wallet  Update  the user's wallet, if it carries the user's consent: credit, lifetime totals, the
                lot of the credit's local year (`lot_<YYYY>`, coins: `models.wallet`), and
                today's cap counter for the behaviour (a top-level attribute `cap_<YYYYMMDD>_<behaviour>`,
@@ -30,6 +32,7 @@ from pynamodb.exceptions import CancellationReason
 
 from tanhui import errors
 from tanhui.claims.keys import LOCAL
+from tanhui.claims.peers import CountedElsewhere
 from tanhui.models.behaviour import STATUS_REVOKED, BehaviourRecord
 from tanhui.models.wallet import Wallet, lot_attribute
 from tanhui.models.writes import Cancelled, WritePlan
@@ -222,6 +225,8 @@ def refusal(cancelled: Cancelled, user_id: str) -> errors.TanhuiError | Existing
         if old.user_id == user_id:  # the key is the behaviour: e.g. the night, whichever room
             return Existing(old)
         return errors.AlreadyClaimed()
+    if "peer" in cancelled.failed:  # another platform of the network counted it first
+        return CountedElsewhere()
     if "wallet" in cancelled.failed:
         wallet = cancelled.old("wallet")
         if not wallet:

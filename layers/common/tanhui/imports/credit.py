@@ -2,7 +2,10 @@
 de-duplication key and the wallet update (`claims.transaction`), many rows per request.
 
 Rows of distinct users share one write plan (`models.writes`; up to 100 items: each row's records,
-named `record <row>.<n>`, one `wallet <row>` per user, and the partner's monthly issuance counter,
+named `record <row>.<n>`, with `peer <row>.<n>` beside a record whose behaviour takes part in the
+network's de-duplication (`claims.peers`: a peer that counted it first refuses the record, and the
+row is rejected `counted_elsewhere` when nothing of it is credited), one `wallet <row>` per user,
+and the partner's monthly issuance counter,
 `quota`, when a quota is set). Contention is retried by `models.writes.retrying`. When DynamoDB
 cancels a plan on a condition, the failed names say which rows: those are settled alone, where the
 failure means something about the row (a duplicate, a cap, no consent or consent withdrawn, over
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tanhui.claims import keys
+from tanhui.claims import keys, peers
 from tanhui.claims import transaction as tx
 from tanhui.claims.factors import MILLI
 from tanhui.models.base import iso_ms
@@ -98,6 +101,7 @@ class _Pending:
     credit: Credit
     credited_before: list[BehaviourRecord] = field(default_factory=list)  # ours, from a crash
     duplicates: int = 0
+    elsewhere: int = 0  # records a peer platform counted first
     revoked: int = 0
     capped: int = 0
 
@@ -135,6 +139,15 @@ def _record_name(p: _Pending, n: int) -> str:
     return f"record {p.credit.row}.{n}"
 
 
+def _peer_name(p: _Pending, n: int) -> str:
+    return f"peer {p.credit.row}.{n}"
+
+
+def _items(c: Credit) -> int:
+    """The plan items a row takes: its records, their network keys (those that take part), its wallet."""
+    return len(c.records) + sum(peers.natural_key(r.pk) is not None for r in c.records) + 1
+
+
 def _wallet_name(p: _Pending) -> str:
     return f"wallet {p.credit.row}"
 
@@ -147,6 +160,7 @@ def _send(group: Sequence[_Pending], quota: Quota | None, at: datetime) -> None:
         c = p.credit
         for n, record in enumerate(c.records):
             tx.put_record(plan, _record_name(p, n), record)
+            peers.add_ours(plan, _peer_name(p, n), record.pk, now_iso)
         plan.update_raw(_wallet_name(p), tx.wallet_credit(
             c.user_id, c.behaviour, c.coins, c.gco2e, c.daily_cap, at, now_iso,
             days=tx.coins_by_day(c.days, [int(r.coins) for r in c.records]),
@@ -238,11 +252,15 @@ def _settle_alone(p: _Pending, quota: Quota | None, at: datetime) -> Outcome:
         except Cancelled as cancelled:
             failed = cancelled.failed
             names = [_record_name(p, n) for n in range(len(c.records))]
-            if failed & set(names):
+            elsewhere = {_record_name(p, n) for n in range(len(c.records)) if _peer_name(p, n) in failed}
+            if failed & set(names) or elsewhere:
                 keep = []
                 for record, name in zip(c.records, names, strict=True):
-                    if name not in failed:
+                    if name not in failed and name not in elsewhere:
                         keep.append(record)
+                        continue
+                    if name not in failed:  # a peer platform counted the behaviour first
+                        p.elsewhere += 1
                         continue
                     raw = cancelled.old(name)
                     old = BehaviourRecord.from_raw_data(raw) if raw else None
@@ -310,6 +328,9 @@ def _final(p: _Pending, credited_now: Sequence[BehaviourRecord] = ()) -> Outcome
             coins=sum(int(r.coins) for r in records),
             gco2e=sum(int(r.gco2e) for r in records),
         )
+    if p.elsewhere and not p.duplicates:
+        return Outcome(c.row, DUPLICATE, peers.CountedElsewhere.code,
+                       "This behaviour was already counted by another platform of the network.")
     if p.revoked and not p.duplicates:
         return Outcome(c.row, INVALID, "code_revoked", "The product's code has been revoked by its issuer.")
     if p.capped and not p.duplicates:
@@ -334,7 +355,7 @@ def _groups(pending: Iterable[_Pending], quota: Quota | None) -> Iterable[list[_
     users: set[str] = set()
     size = 0
     for p in pending:
-        need = len(p.credit.records) + 1
+        need = _items(p.credit)
         if group and (size + need > room or p.credit.user_id in users):
             yield group
             group, users, size = [], set(), 0
@@ -383,7 +404,8 @@ def _credit_group(group: list[_Pending], quota: Quota | None, at: datetime) -> l
         failed = cancelled.failed
         alone = {id(p) for p in group
                  if _wallet_name(p) in failed
-                 or any(_record_name(p, n) in failed for n in range(len(p.credit.records)))}
+                 or any(_record_name(p, n) in failed or _peer_name(p, n) in failed
+                        for n in range(len(p.credit.records)))}
         if "quota" in failed:
             alone = {id(p) for p in group}  # near the quota: settle each row against it
         if not alone:

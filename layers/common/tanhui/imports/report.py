@@ -90,6 +90,7 @@ ZH = {
     "code_revoked": "该产品的码已被发码方作废",
     "daily_cap_reached": "该用户这种行为今天的上限已满",
     "already_credited": "这次行为已经发放过（扫码或其他文件）",
+    "counted_elsewhere": "这次行为已由网络中的其他平台计入（滤重）",
     "no_reduction": "没有可发放的减排",
     "not_registered": "这个手机号还没有注册，或这个号码还没有绑定：保留 90 天，注册或绑定后自动补发",
     "unreadable_row": "这一行读不出来",

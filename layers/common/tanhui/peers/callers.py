@@ -1,0 +1,89 @@
+"""Which peer platform a machine credential belongs to, onboarding a peer, and the audit of its
+calls.
+
+A peer authenticates with the OAuth client-credentials grant of its own Cognito app client
+(resource server `tanhui-peers`, scopes `dedup/read` and `dedup/write`); API Gateway's JWT
+authorizer checks the token and the route's scope, and the token's `client_id` names the `Peer`
+(cached per container like other metadata). A suspended peer, or a client no peer owns, is
+refused 403 `peer_not_allowed`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tanhui import cache, errors
+from tanhui.aws import client
+from tanhui.config import get_settings
+from tanhui.models.base import iso_ms, put_once
+from tanhui.models.pages import decode_cursor, page_items
+from tanhui.models.peers import STATUS_ACTIVE, Peer, PeerCall, calls_pk
+from tanhui.peers.schemas import PeerCallList, PeerCallOut, PeerCredentials, PeerIn
+
+RESOURCE_SERVER = "tanhui-peers"
+READ, WRITE = f"{RESOURCE_SERVER}/dedup/read", f"{RESOURCE_SERVER}/dedup/write"
+
+
+class PeerNotAllowed(errors.Forbidden):
+    code = "peer_not_allowed"
+    message = "These credentials belong to no active peer platform, or lack the scope."
+
+
+class PeerExists(errors.Conflict):
+    code, message = "peer_exists", "A peer with this id is already onboarded."
+
+
+def _load(client_id: str) -> Peer | None:
+    try:
+        return Peer.get(*Peer.key(client_id))
+    except Peer.DoesNotExist:
+        return None
+
+
+def peer_of(client_id: str, scopes: frozenset[str], needed: str) -> Peer:
+    """The active peer of the token's app client, if the token carries `needed`."""
+    peer: Peer | None = cache.cached(("peer", client_id), lambda: _load(client_id))
+    if peer is None or peer.status != STATUS_ACTIVE or needed not in scopes:
+        raise PeerNotAllowed()
+    return peer
+
+
+def onboard(body: PeerIn) -> PeerCredentials:
+    """An app client of its own for the peer (client credentials, both scopes), and the `Peer`
+    that maps it. The secret is answered once and stored nowhere here."""
+    settings = get_settings()
+    try:
+        Peer.get(f"PEERID#{body.peer_id}", "PEER")
+        raise PeerExists()
+    except Peer.DoesNotExist:
+        pass
+    made = client("cognito-idp").create_user_pool_client(
+        UserPoolId=settings.user_pool_id, ClientName=f"peer-{body.peer_id}", GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"], AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=[READ, WRITE], AccessTokenValidity=60,
+        TokenValidityUnits={"AccessToken": "minutes"},
+    )["UserPoolClient"]
+    now = iso_ms(datetime.now(UTC))
+    peer = Peer(*Peer.key(made["ClientId"]), peer_id=body.peer_id, client_id=made["ClientId"],
+                name=body.name, per_minute=body.per_minute, status=STATUS_ACTIVE, created_at=now)
+    claim = Peer(f"PEERID#{body.peer_id}", "PEER", peer_id=body.peer_id, client_id=made["ClientId"],
+                 name=body.name, per_minute=body.per_minute, status=STATUS_ACTIVE, created_at=now)
+    if not put_once(claim):  # another onboarding of the same id won the race
+        client("cognito-idp").delete_user_pool_client(UserPoolId=settings.user_pool_id,
+                                                      ClientId=made["ClientId"])
+        raise PeerExists()
+    peer.save()
+    return PeerCredentials(peer_id=body.peer_id, name=body.name, client_id=made["ClientId"],
+                           per_minute=body.per_minute, status=STATUS_ACTIVE, created_at=now,
+                           client_secret=made["ClientSecret"], token_url=settings.peer_token_url,
+                           scopes=[READ, WRITE])
+
+
+def calls(peer_id: str, limit: int, cursor: str | None) -> PeerCallList:
+    """The peer's calls, newest first, a page at a time."""
+    pk = calls_pk(peer_id)
+    start = decode_cursor(cursor, {"pk", "sk"}, equal={"pk": pk})
+    page = PeerCall.query(pk, scan_index_forward=False, limit=limit, page_size=limit,
+                          last_evaluated_key=start)
+    items, next_cursor = page_items(page, PeerCallOut.model_validate)
+    return PeerCallList(items=items, next_cursor=next_cursor)
