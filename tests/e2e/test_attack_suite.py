@@ -294,3 +294,48 @@ def test_given_hostile_buyback_offers_then_no_coin_is_minted_and_none_sold_twice
     wallet = http.get("/v1/me/wallet", token=token)[1]["coins"]
     assert statuses.count(201) == len(sold) == sum(per_round) <= 10
     assert all(n <= 10 for n in per_round) and wallet == 10 - sum(per_round) >= 0
+
+
+# ------------------------------------------------------------------------ registry routes
+def test_given_hostile_registry_requests_then_no_unit_is_minted_and_none_retired_twice(http, admin):
+    """An event holding 6 units: counts that could mint units (negative, zero, fractions, text,
+    huge) are refused; 16 retirements of 1 unit raced at once retire at most the 6 units, each
+    once, and Σ issued = Σ held + Σ retired after."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.integration.registry_support import export, fresh_day, invariant, records_on
+
+    day = fresh_day()
+    records_on(day, [1_000] * 6)
+    status, issued, _ = http.post("/v1/admin/registry/issuances", {"export_id": export(day)},
+                                  token=admin.access_token)
+    assert status == 201, issued
+    status, event, _ = http.post("/v1/admin/partners", {"name": "攻击论坛", "role": "event", "contact": {}},
+                                 token=admin.access_token)
+    staff = {"phone": unique_phone(), "password": "partner-pass-1", "display_name": "Desk"}
+    made = http.post(f"/v1/admin/partners/{event['partner_id']}/users", staff, token=admin.access_token)
+    assert made[0] == 201, made
+    token = http.post("/v1/auth/login", {"phone": staff["phone"], "password": staff["password"]})[1][
+        "access_token"]
+    moved = {"from": "PLATFORM", "to": event["partner_id"], "units": 6, "reason": "攻击"}
+    status, reply, _ = http.post("/v1/admin/registry/transfers", moved, token=admin.access_token,
+                                 headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 201, reply
+    body = {"units": 1, "beneficiary": "攻击", "purpose": "攻击",
+            "emission": {"kind": "trip", "description": "x"}}
+    for units in (-5, 0, 0.5, "3", 10**12, None, [1], {"n": 1}):
+        status, reply, _ = http.post("/v1/partner/registry/retirements", body | {"units": units}, token=token,
+                                     headers={"Idempotency-Key": str(uuid.uuid4())})
+        assert (status, reply["error"]["code"]) == (422, "validation_error"), (units, reply)
+
+    def retire(_: int) -> int:
+        return http.post("/v1/partner/registry/retirements", body, token=token,
+                         headers={"Idempotency-Key": str(uuid.uuid4())})[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(retire, range(16)))
+    assert set(statuses) <= {201, 409}, statuses
+    account = http.get("/v1/partner/registry/account", token=token)[1]["account"]
+    assert statuses.count(201) == account["retired_units"] <= 6
+    assert account["held_units"] == 6 - account["retired_units"]
+    invariant()

@@ -118,6 +118,46 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "POST /v1/buyback-rounds/{round_id}/offers": ("POST", "/v1/buyback-rounds/{buyback}/offers", {"coins": 1},
                                                   row(401, 409, 403, 403, 403)),
     "GET /v1/me/buyback-offers": ("GET", "/v1/me/buyback-offers", None, TOURIST_ONLY),
+    # the registry (签发 / 转移登记 / 注销): the operator's routes; a partner of the matrix is a scenic
+    # spot, no holder (403 registry_not_a_holder on the holders' routes); the public ones answer anyone
+    "POST /v1/admin/registry/issuances": ("POST", "/v1/admin/registry/issuances", {"export_id": "0" * 26},
+                                          row(401, 403, 403, 403, 404)),  # no such export
+    "GET /v1/admin/registry/issuances": ("GET", "/v1/admin/registry/issuances", None, ADMIN_ONLY),
+    "GET /v1/admin/registry/issuances/{issuance_id}": ("GET", "/v1/admin/registry/issuances/" + "0" * 26,
+                                                       None, row(401, 403, 403, 403, 404)),
+    "GET /v1/admin/registry/accounts": ("GET", "/v1/admin/registry/accounts", None, ADMIN_ONLY),
+    "PUT /v1/admin/registry/accounts/{account_id}": ("PUT", "/v1/admin/registry/accounts/PLATFORM",
+                                                     {"transfers_allowed": False}, ADMIN_ONLY),
+    "POST /v1/admin/registry/transfers": ("POST", "/v1/admin/registry/transfers",
+                                          {"from": "PLATFORM", "to": "{partner_id}", "units": 1,
+                                           "reason": "m"},
+                                          row(401, 403, 403, 403, 409)),  # a scenic spot holds no units
+    "GET /v1/admin/registry/transfers": ("GET", "/v1/admin/registry/transfers", None, ADMIN_ONLY),
+    "PUT /v1/admin/registry/offset-rate": ("PUT", "/v1/admin/registry/offset-rate", {"coins_per_unit": 10},
+                                           ADMIN_ONLY),
+    "GET /v1/partner/registry/account": ("GET", "/v1/partner/registry/account", None,
+                                         row(401, 403, 403, 403, 403)),
+    "POST /v1/partner/registry/retirements": (
+        "POST", "/v1/partner/registry/retirements",
+        {"units": 1, "beneficiary": "矩阵论坛", "purpose": "m",
+         "emission": {"kind": "event", "description": "m"}},
+        row(401, 403, 403, 403, 403)),
+    "POST /v1/partner/registry/transfers": ("POST", "/v1/partner/registry/transfers",
+                                            {"to": "PLATFORM", "units": 1, "reason": "m"},
+                                            row(401, 403, 403, 403, 403)),
+    # more coins than any matrix tourist holds, or no rate or units yet: 409 either way
+    "POST /v1/me/offsets": ("POST", "/v1/me/offsets", {"coins": 10**6}, row(401, 409, 403, 403, 403)),
+    "GET /v1/regulator/registry/issuances": ("GET", "/v1/regulator/registry/issuances", None, REGULATOR_ONLY),
+    "GET /v1/regulator/registry/transfers": ("GET", "/v1/regulator/registry/transfers", None, REGULATOR_ONLY),
+    "GET /v1/regulator/registry/retirements": ("GET", "/v1/regulator/registry/retirements", None,
+                                               REGULATOR_ONLY),
+    "GET /v1/regulator/registry/accounts": ("GET", "/v1/regulator/registry/accounts", None, REGULATOR_ONLY),
+    "GET /v1/registry": ("GET", "/v1/registry", None, everyone(200)),
+    "GET /v1/registry/offset-rate": ("GET", "/v1/registry/offset-rate", None, everyone(200)),
+    "GET /v1/registry/retirements/{retirement_id}": ("GET", "/v1/registry/retirements/" + "0" * 26, None,
+                                                     everyone(404)),
+    "GET /v1/registry/retirements/{retirement_id}/certificate.pdf": (
+        "GET", "/v1/registry/retirements/" + "0" * 26 + "/certificate.pdf", None, everyone(404)),
     # platform operators
     "POST /v1/admin/partners": ("POST", "/v1/admin/partners", PARTNER_BODY, row(401, 403, 403, 403, 201)),
     "GET /v1/admin/partners": ("GET", "/v1/admin/partners", None, ADMIN_ONLY),

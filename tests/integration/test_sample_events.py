@@ -54,6 +54,8 @@ EXPECTED = {
     "engagement/medals.json": 200,
     "engagement/leaderboard_as_operator.json": 200,  # the operator reads the board, `me` null
     "admin/list_exports.json": 200,
+    "registry/public_registry.json": 200,
+    "registry/check_unknown_retirement.json": 404,
     "admin/list_projects.json": 200,
     "admin/list_partner_users.json": 404,  # no partner FFFFFF
     "admin/partner_quota.json": 404,

@@ -32,6 +32,8 @@ MOVES_COINS = {
     "them to a project",
     "POST /v1/buyback-rounds/{round_id}/offers": "retires the tourist's coins into a buyback round "
     "(a `buyback` ledger entry) against the round's budget",
+    "POST /v1/me/offsets": "takes the tourist's coins (an `offset` ledger entry) for registry units "
+    "retired for them",
 }
 
 _CONFIG = "sets configuration; credits and spending happen on other routes"
@@ -77,6 +79,15 @@ MOVES_NO_COINS = {
     "POST /v1/admin/buyback-rounds/{round_id}/close": "closes a buyback round; what it bought stays",
     "POST /v1/admin/buyback-rounds/{round_id}/payouts": "writes a round's payouts file; reads the "
     "sellers' totals, moves no coins",
+    # the registry (签发 / 转移登记 / 注销): units of verified reductions, no wallet; transfers and
+    # retirements require an Idempotency-Key all the same (a unit moves or retires once)
+    "POST /v1/admin/registry/issuances": "issues units from an export, each record once (the days' "
+    "cutoffs); issuing the same export again issues nothing (409 registry_nothing_to_issue)",
+    "POST /v1/admin/registry/transfers": "moves registry units between holding accounts (key required)",
+    "POST /v1/partner/registry/transfers": "a holder moves registry units (key required)",
+    "POST /v1/partner/registry/retirements": "retires a holder's registry units (key required)",
+    "PUT /v1/admin/registry/accounts/{account_id}": _CONFIG + " (whether a holder may transfer)",
+    "PUT /v1/admin/registry/offset-rate": _CONFIG + " (coins per unit of an offset)",
     # de-duplication with peer platforms (滤重): keyed hashes, no wallet
     "POST /v1/admin/peers": "onboards a peer platform (its app client); a second time: 409 peer_exists",
     "POST /v1/peers/keys/check": "reads which keys were counted; writes only the peer's rate and audit",

@@ -39,6 +39,9 @@ DYNAMODB_ALLOWED = {
     # buyback rounds (gsi1), the offer transaction, the ledger summed by behaviour (gsi1), a
     # round's sellers for its payouts file, idempotency keys (put, read, take over, release)
     "BuybackFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
+    # the registry's items and listings (gsi1), an export's audit (BatchGetItem of its records), the
+    # issuance, transfer, retirement and offset plans, idempotency keys (put, read, take over, release)
+    "RegistryFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),
     # offers (listed through gsi1), vouchers (listed through gsi1), the redemption, consume and
     # their idempotency keys (put, read, take over, release)
     "SpendingFunction": ({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}, True),

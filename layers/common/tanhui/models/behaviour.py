@@ -120,7 +120,7 @@ class Gsi3(GlobalSecondaryIndex):
 
 class BehaviourRecord(TanhuiModel):
     status = UnicodeAttribute(default=STATUS_CREDITED)  # credited | revoked
-    kind = UnicodeAttribute(default="earn")  # earn | spend | refund | adjust | expire | buyback
+    kind = UnicodeAttribute(default="earn")  # earn | spend | refund | adjust | expire | buyback | offset
     claim_id = UnicodeAttribute(null=True)
     user_id = UnicodeAttribute(null=True)
     behaviour = UnicodeAttribute(null=True)

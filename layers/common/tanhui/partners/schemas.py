@@ -11,7 +11,9 @@ from tanhui.request_models import RequestModel
 from tanhui.response_models import Map, ResponseModel
 
 PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacturer", "merchant", "utility",
-                      "property_manager", "recycler"]
+                      "property_manager", "recycler",
+                      # holders of registry units (消纳): 企业·机关·社会团体, and 论坛·会议·演出·赛事
+                      "organisation", "event"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 # a desk's number may be a landline (+86 20 …): E.164 as given, not a login's mobile number
 ContactPhone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]

@@ -3,7 +3,7 @@ serials integers shown as TH-<12 digits>, money integer fen, times UTC ISO-8601 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
@@ -20,6 +20,7 @@ EmissionKind = Literal["event", "office_year", "trip", "compensation"]
 
 
 class IssuanceIn(RequestModel):
+    logged_fields: ClassVar[tuple[str, ...] | None] = ("export_id",)  # the operators' action log
     export_id: ExportId = Field(description="a completed ledger export whose audit is ok")
 
 
@@ -84,10 +85,12 @@ class HoldingOut(ResponseModel):
 
 
 class TransfersAllowedIn(RequestModel):
+    logged_fields: ClassVar[tuple[str, ...] | None] = ("transfers_allowed",)
     transfers_allowed: bool
 
 
 class TransferIn(RequestModel):
+    logged_fields: ClassVar[tuple[str, ...] | None] = ("from_", "to", "units", "reason", "price_fen")
     from_: AccountId = Field(alias="from")
     to: AccountId
     units: Units
@@ -156,6 +159,7 @@ class RetirementList(ResponseModel):
 
 
 class OffsetRateIn(RequestModel):
+    logged_fields: ClassVar[tuple[str, ...] | None] = ("coins_per_unit",)
     coins_per_unit: Annotated[int, Field(ge=1, le=10**6, description="coins a person pays per unit retired")]
 
 

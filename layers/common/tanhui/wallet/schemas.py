@@ -141,7 +141,7 @@ class LedgerEntryOut(ResponseModel):
     """An entry of the ledger, read from its behaviour record (`claim_id` is the entry's id)."""
 
     entry_id: str = Field(validation_alias=AliasChoices("entry_id", "claim_id"))
-    kind: Literal["earn", "spend", "refund", "adjust", "expire", "buyback"]
+    kind: Literal["earn", "spend", "refund", "adjust", "expire", "buyback", "offset"]
     behaviour: str | None
     partner_id: str | None
     partner_name: str | None
