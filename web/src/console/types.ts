@@ -10,6 +10,8 @@ export type ConsoleRole = PartnerRole | 'admin'
 export const PARTNER_ROLES: PartnerRole[] = [
   'scenic_spot', 'hotel', 'transport_operator', 'manufacturer', 'merchant', 'utility', 'property_manager', 'recycler',
 ]
+/** Partners that hold and retire registry units (消纳): 企业·机关·社会团体, 论坛·会议·演出·赛事. */
+export const HOLDER_ROLES: PartnerRole[] = ['organisation', 'event']
 /** The roles that hand in partner files (their types are in the OpenAPI's ImportIn). */
 export const FILE_ROLES: PartnerRole[] = [...PARTNER_ROLES]
 

@@ -13,7 +13,8 @@ export type FileType = components['schemas']['ImportIn']['type']
 export type ImportOut = components['schemas']['ImportOut']
 export type PreviewOut = components['schemas']['PreviewOut']
 
-export const TYPES_OF_ROLE: Record<PartnerRole, FileType[]> = {
+// holders of registry units (organisation, event) hand in no files
+export const TYPES_OF_ROLE: Partial<Record<PartnerRole, FileType[]>> = {
   hotel: ['hotel_stays'],
   manufacturer: ['product_sales'],
   merchant: ['product_sales'],
