@@ -8,7 +8,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from tanhui import api, errors
 from tanhui.openapi import responses
 from tanhui.peers import callers, exchange
-from tanhui.peers.schemas import CheckOut, KeysIn, PeerCallList, PeerCredentials, PeerId, PeerIn, RegisterOut
+from tanhui.peers.schemas import (
+    CheckOut,
+    KeysIn,
+    PeerCallList,
+    PeerChange,
+    PeerCredentials,
+    PeerId,
+    PeerIn,
+    PeerList,
+    PeerOut,
+    RegisterOut,
+)
 from tanhui.supervision import actions
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
@@ -77,15 +88,51 @@ def onboard(body: Annotated[PeerIn, Body()]) -> Response[PeerCredentials]:
     return Response(201, api.JSON, callers.onboard(body))
 
 
-@app.get(
-    "/v1/admin/peers/<peer_id>/calls",
+@app.patch(
+    "/v1/admin/peers/<peer_id>",
     tags=["peers"],
-    summary="A peer's calls",
-    description="Any peer's calls, newest first (the operator's audit).",
-    responses=responses(raises=[CURSOR]),
+    summary="Suspend, resume or re-rate a peer",
+    description="`status` active|suspended and/or `per_minute`. A suspended peer's calls answer 403 "
+    "`peer_not_allowed` (on a warm container within the metadata cache's age, 60 s at most); its "
+    "keys stay registered.",
+    responses=responses(raises=[callers.PeerNotFound, (errors.Conflict, "busy")]),
 )
 @api.allow("admin")
+def change_peer(peer_id: Annotated[PeerId, Path()], body: Annotated[PeerChange, Body()]) -> PeerOut:
+    return callers.change(peer_id, body)
+
+
+LIST = {"tags": ["peers"], "responses": responses(raises=[CURSOR])}
+
+
+@app.get("/v1/admin/peers", summary="The peer platforms",
+         description="The onboarded peer platforms by id, a page at a time (never a secret).", **LIST)
+@api.allow("admin")
+def list_peers(limit: api.PageLimit = 20, cursor: Cursor = None) -> PeerList:
+    return callers.list_peers(limit, cursor)
+
+
+@app.get("/v1/regulator/peers", summary="The peer platforms (regulator)",
+         description="The onboarded peers by id, as the operator sees them.", **LIST)
+@api.allow("regulator")
+def regulator_peers(limit: api.PageLimit = 20, cursor: Cursor = None) -> PeerList:
+    return callers.list_peers(limit, cursor)
+
+
+@app.get("/v1/admin/peers/<peer_id>/calls", summary="A peer's calls",
+         description="Any peer's calls, newest first (the operator's audit).", **LIST)
+@api.allow("admin")
 def peer_calls(
+    peer_id: Annotated[PeerId, Path()], limit: api.PageLimit = 20, cursor: Cursor = None
+) -> PeerCallList:
+    return callers.calls(peer_id, limit, cursor)
+
+
+@app.get("/v1/regulator/peers/<peer_id>/calls", summary="A peer's calls (regulator)",
+         description="Any peer's calls, newest first: what it asked, when, how many keys, how many "
+         "were already counted, how many it registered (never the keys).", **LIST)
+@api.allow("regulator")
+def regulator_peer_calls(
     peer_id: Annotated[PeerId, Path()], limit: api.PageLimit = 20, cursor: Cursor = None
 ) -> PeerCallList:
     return callers.calls(peer_id, limit, cursor)

@@ -259,6 +259,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                              lambda: {"peer_id": f"matrix-{uuid.uuid4().hex[:8]}", "name": "矩阵平台",
                                       "per_minute": 100}, row(401, 403, 403, 403, 201)),
     "GET /v1/admin/peers/{peer_id}/calls": ("GET", "/v1/admin/peers/matrix-peer/calls", None, ADMIN_ONLY),
+    "PATCH /v1/admin/peers/{peer_id}": ("PATCH", "/v1/admin/peers/matrix-none", {"per_minute": 5},
+                                        row(401, 403, 403, 403, 404)),  # admin: no such peer
+    "GET /v1/admin/peers": ("GET", "/v1/admin/peers", None, ADMIN_ONLY),
+    "GET /v1/regulator/peers": ("GET", "/v1/regulator/peers", None, REGULATOR_ONLY),
+    "GET /v1/regulator/peers/{peer_id}/calls": ("GET", "/v1/regulator/peers/matrix-peer/calls", None,
+                                                REGULATOR_ONLY),
     # supervision (监管): the regulator's reads, nobody else's
     "GET /v1/regulator/audit-log": ("GET", "/v1/regulator/audit-log", None, REGULATOR_ONLY),
     "GET /v1/regulator/audit-log.csv": ("GET", "/v1/regulator/audit-log.csv", None, REGULATOR_ONLY),

@@ -245,3 +245,61 @@ def test_given_a_peer_onboarded_then_the_operators_log_has_it_without_its_secret
               if a.route == "POST /v1/admin/peers" and peer["peer_id"] in json.dumps(a.summary)]
     assert len(logged) == 1 and logged[0].who == admin.user_id
     assert peer["client_secret"] not in json.dumps(logged[0].attribute_values, default=str)
+
+
+@pytest.fixture(scope="module")
+def regulator(api):
+    from tanhui.identity import cognito
+
+    from tests.support import login, unique_phone
+
+    phone = unique_phone()
+    cognito.create_staff_user(phone, "regulator-2026", {"phone_number": phone, "name": "R"},
+                              group="regulator")
+    return login(api, phone, "regulator-2026")
+
+
+def test_given_a_suspended_peer_then_its_calls_are_refused_until_it_is_resumed(api, http, admin, onboard):
+    peer = onboard()
+    auth = bearer(http, peer)
+    assert http.post("/v1/peers/keys/check", json={"keys": some_keys(1)}, headers=auth).status_code == 200
+
+    suspended = api.call("PATCH", f"/v1/admin/peers/{peer['peer_id']}", {"status": "suspended"}, as_=admin)
+    refused = http.post("/v1/peers/keys/check", json={"keys": some_keys(1)}, headers=auth)
+    resumed = api.call("PATCH", f"/v1/admin/peers/{peer['peer_id']}", {"status": "active", "per_minute": 7},
+                       as_=admin)
+
+    assert suspended.status == 200 and suspended.body["status"] == "suspended"
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "peer_not_allowed"
+    assert resumed.body["per_minute"] == 7
+    assert http.post("/v1/peers/keys/check", json={"keys": some_keys(8)}, headers=auth).status_code == 429
+    assert http.post("/v1/peers/keys/check", json={"keys": some_keys(5)}, headers=auth).status_code == 200
+    missing = api.call("PATCH", "/v1/admin/peers/no-such-peer", {"status": "suspended"}, as_=admin)
+    assert (missing.status, missing.error_code) == (404, "peer_not_found")
+    assert api.call("PATCH", f"/v1/admin/peers/{peer['peer_id']}", {}, as_=admin).status == 422
+
+
+def test_given_peers_then_the_operator_and_the_regulator_list_them_and_read_their_calls(
+    api, http, admin, onboard, regulator
+):
+    peer = onboard()
+    http.post("/v1/peers/keys/check", json={"keys": some_keys(3)}, headers=bearer(http, peer))
+
+    listed, seen = [], None
+    while True:
+        query = {"limit": "100", **({"cursor": seen} if seen else {})}
+        page = api.get("/v1/regulator/peers", as_=regulator, query=query)
+        assert page.status == 200
+        listed += page.body["items"]
+        if not (seen := page.body["next_cursor"]):
+            break
+    calls = api.get(f"/v1/regulator/peers/{peer['peer_id']}/calls", as_=regulator)
+
+    mine = [p for p in listed if p["peer_id"] == peer["peer_id"]]
+    shown = ("peer_id", "name", "client_id", "per_minute", "status", "created_at")
+    assert mine == [{k: peer[k] for k in shown} | {"updated_at": None}]
+    assert "client_secret" not in mine[0]
+    assert [(c["operation"], c["keys"]) for c in calls.body["items"]] == [("check", 3)]
+    assert api.get("/v1/admin/peers", as_=admin).status == 200
+    refused = api.call("PATCH", f"/v1/admin/peers/{peer['peer_id']}", {"status": "suspended"}, as_=regulator)
+    assert refused.status == 403

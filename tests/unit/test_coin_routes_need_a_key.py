@@ -90,6 +90,7 @@ MOVES_NO_COINS = {
     "PUT /v1/admin/registry/offset-rate": _CONFIG + " (coins per unit of an offset)",
     # de-duplication with peer platforms (滤重): keyed hashes, no wallet
     "POST /v1/admin/peers": "onboards a peer platform (its app client); a second time: 409 peer_exists",
+    "PATCH /v1/admin/peers/{peer_id}": _CONFIG + " (a peer's status and keys a minute)",
     "POST /v1/peers/keys/check": "reads which keys were counted; writes only the peer's rate and audit",
     "POST /v1/peers/keys/register": "registers a peer's keys, each once (attribute_not_exists): sent "
     "again, they are answered `you`",

@@ -72,8 +72,8 @@ DYNAMODB_ALLOWED = {
     # batches, totals, the coin policy; the operators' action log (its own table) queried
     "RegulatorFunction": ({"GetItem", "BatchGetItem", "Query"}, True),
     # peers (滤重): keys read 100 a batch and put in plans, the peer of a token, its rate counter,
-    # its audit (put, queried); no index
-    "PeersFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, False),
+    # its audit (put, queried), the peers listed (gsi1)
+    "PeersFunction": ({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, True),
     # the code's page: the code's asset and partner name, the factor versions in effect
     "LandingFunction": ({"GetItem", "Query"}, False),
 }

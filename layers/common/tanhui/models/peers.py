@@ -10,7 +10,8 @@ network, the peers, their rate counters and the audit of their calls.
 - Peer        pk=PEERCLIENT#<Cognito app client id>, sk=PEER: which peer a machine credential
               belongs to (`peer_id`, stable across credential rotations), its name, its keys per
               minute and its status (active | suspended); and pk=PEERID#<peer id>, sk=PEER, the
-              same fields, put once so that a peer id is onboarded once.
+              same fields, put once so that a peer id is onboarded once, listed through gsi1
+              (gsi1pk=PEERS, gsi1sk=<peer id>). A change (status, rate) updates both in one plan.
 - PeerRate    pk=PEERRATE#<peer id>, sk=<YYYYMMDDHHMM> (UTC): the keys a peer asked about in that
               minute, a conditional ADD (at most `per_minute`); expires after a day (`expires_at`).
 - PeerCall    pk=PEERCALLS#<peer id>, sk=<at>#<call id>: one call (operation, keys, found,
@@ -24,10 +25,11 @@ import hmac
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
-from tanhui.models.base import TanhuiModel
+from tanhui.models.base import Gsi1, TanhuiModel
 
 OURS = "tanhui"  # the owner of a key our own credit registered
 KEY_SK, PEER_SK = "PEERKEY", "PEER"
+LISTING = "PEERS"
 STATUS_ACTIVE, STATUS_SUSPENDED = "active", "suspended"
 HASH_LENGTH = 64  # hex characters of an HMAC-SHA256
 
@@ -58,10 +60,18 @@ class Peer(TanhuiModel):
     per_minute = NumberAttribute()  # keys a minute (a batch of 1,000 counts 1,000)
     status = UnicodeAttribute(default=STATUS_ACTIVE)
     created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)  # LISTING on the PEERID item only
+    gsi1sk = UnicodeAttribute(null=True)
+    by_listing = Gsi1()
 
     @staticmethod
     def key(client_id: str) -> tuple[str, str]:
         return f"PEERCLIENT#{client_id}", PEER_SK
+
+    @staticmethod
+    def id_key(peer_id: str) -> tuple[str, str]:
+        return f"PEERID#{peer_id}", PEER_SK
 
 
 class PeerRate(TanhuiModel):

@@ -17,8 +17,17 @@ from tanhui.aws import client
 from tanhui.config import get_settings
 from tanhui.models.base import iso_ms, put_once
 from tanhui.models.pages import decode_cursor, page_items
-from tanhui.models.peers import STATUS_ACTIVE, Peer, PeerCall, calls_pk
-from tanhui.peers.schemas import PeerCallList, PeerCallOut, PeerCredentials, PeerIn
+from tanhui.models.peers import LISTING, STATUS_ACTIVE, Peer, PeerCall, calls_pk
+from tanhui.models.writes import WritePlan, retrying
+from tanhui.peers.schemas import (
+    PeerCallList,
+    PeerCallOut,
+    PeerChange,
+    PeerCredentials,
+    PeerIn,
+    PeerList,
+    PeerOut,
+)
 
 RESOURCE_SERVER = "tanhui-peers"
 READ, WRITE = f"{RESOURCE_SERVER}/dedup/read", f"{RESOURCE_SERVER}/dedup/write"
@@ -31,6 +40,10 @@ class PeerNotAllowed(errors.Forbidden):
 
 class PeerExists(errors.Conflict):
     code, message = "peer_exists", "A peer with this id is already onboarded."
+
+
+class PeerNotFound(errors.NotFound):
+    code, message = "peer_not_found", "No peer platform has this id."
 
 
 def _load(client_id: str) -> Peer | None:
@@ -53,7 +66,7 @@ def onboard(body: PeerIn) -> PeerCredentials:
     that maps it. The secret is answered once and stored nowhere here."""
     settings = get_settings()
     try:
-        Peer.get(f"PEERID#{body.peer_id}", "PEER")
+        Peer.get(*Peer.id_key(body.peer_id))
         raise PeerExists()
     except Peer.DoesNotExist:
         pass
@@ -66,8 +79,9 @@ def onboard(body: PeerIn) -> PeerCredentials:
     now = iso_ms(datetime.now(UTC))
     peer = Peer(*Peer.key(made["ClientId"]), peer_id=body.peer_id, client_id=made["ClientId"],
                 name=body.name, per_minute=body.per_minute, status=STATUS_ACTIVE, created_at=now)
-    claim = Peer(f"PEERID#{body.peer_id}", "PEER", peer_id=body.peer_id, client_id=made["ClientId"],
-                 name=body.name, per_minute=body.per_minute, status=STATUS_ACTIVE, created_at=now)
+    claim = Peer(*Peer.id_key(body.peer_id), peer_id=body.peer_id, client_id=made["ClientId"],
+                 name=body.name, per_minute=body.per_minute, status=STATUS_ACTIVE, created_at=now,
+                 gsi1pk=LISTING, gsi1sk=body.peer_id)
     if not put_once(claim):  # another onboarding of the same id won the race
         client("cognito-idp").delete_user_pool_client(UserPoolId=settings.user_pool_id,
                                                       ClientId=made["ClientId"])
@@ -87,3 +101,33 @@ def calls(peer_id: str, limit: int, cursor: str | None) -> PeerCallList:
                           last_evaluated_key=start)
     items, next_cursor = page_items(page, PeerCallOut.model_validate)
     return PeerCallList(items=items, next_cursor=next_cursor)
+
+
+def list_peers(limit: int, cursor: str | None) -> PeerList:
+    """The onboarded peers by id, a page at a time."""
+    start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": LISTING})
+    page = Peer.by_listing.query(LISTING, limit=limit, page_size=limit, last_evaluated_key=start)
+    items, next_cursor = page_items(page, PeerOut.model_validate)
+    return PeerList(items=items, next_cursor=next_cursor)
+
+
+def change(peer_id: str, body: PeerChange) -> PeerOut:
+    """Suspends or resumes a peer, or changes its keys a minute: both of its items in one plan
+    (each on the condition that it exists). A warm container sees it within the metadata cache's
+    age (`peer_of`)."""
+    try:
+        peer = Peer.get(*Peer.id_key(peer_id), consistent_read=True)
+    except Peer.DoesNotExist as exc:
+        raise PeerNotFound() from exc
+    now = iso_ms(datetime.now(UTC))
+    actions = [Peer.updated_at.set(now)]
+    if body.status is not None:
+        actions.append(Peer.status.set(body.status))
+    if body.per_minute is not None:
+        actions.append(Peer.per_minute.set(body.per_minute))
+    plan = WritePlan("peer_change")
+    for name, key in (("peer", Peer.id_key(peer_id)), ("client", Peer.key(peer.client_id))):
+        plan.update(name, Peer(*key), actions, condition=Peer.pk.exists())
+    retrying(plan.send, operation="peer_change")
+    cache.forget(("peer", peer.client_id))
+    return PeerOut.model_validate(Peer.get(*Peer.id_key(peer_id), consistent_read=True))

@@ -50,6 +50,18 @@ class PeerIn(RequestModel):
                                      description="keys a minute, checks and registers together")]
 
 
+class PeerChange(RequestModel):
+    logged_fields = ("status", "per_minute")
+    status: Literal["active", "suspended"] | None = None
+    per_minute: Annotated[int | None, Field(ge=1, le=100_000)] = None
+
+    @model_validator(mode="after")
+    def _something(self) -> PeerChange:
+        if self.status is None and self.per_minute is None:
+            raise ValueError("send status, per_minute or both")
+        return self
+
+
 class PeerOut(ResponseModel):
     peer_id: str
     name: str
@@ -57,6 +69,12 @@ class PeerOut(ResponseModel):
     per_minute: int
     status: str
     created_at: str
+    updated_at: str | None = None
+
+
+class PeerList(ResponseModel):
+    items: list[PeerOut]
+    next_cursor: str | None = None
 
 
 class PeerCredentials(PeerOut):
