@@ -18,7 +18,8 @@ what is left below a unit is the new carry (never rounded up). Serials [next, ne
 from `RegistryState`, moved on the condition that it holds the serial and carry read. One write
 plan: the state, the days' cutoffs, the issuance record, the range in `PLATFORM`, the account's
 counter and the Idempotency-Key. Two issuances at once: one commits, the other reads again (it
-then counts nothing the first counted).
+then counts nothing the first counted). A retry after a lost reply reads again too and finds its own
+issuance written (its days count nothing now): it answers that issuance.
 """
 
 from __future__ import annotations
@@ -132,7 +133,10 @@ def issue(body: IssuanceIn, by: str, mark: idempotency.Mark = idempotency.no_key
         state, cutoffs = _state(), _cutoffs(export_days)
         counted = _count(job.export_id, jsonl_sha256, cutoffs)
         if not counted:
-            raise NothingToIssue()
+            try:  # a reply lost after this issuance was written: its own days now count nothing
+                return Issuance.get(*Issuance.key(issuance_id), consistent_read=True)
+            except Issuance.DoesNotExist:
+                raise NothingToIssue() from None
         if len(counted) > MAX_DAYS:
             raise TooManyDays()
         grams = sum(c["gco2e"] for c in counted.values())

@@ -106,17 +106,23 @@ def _lost_to_another_move(exc: BaseException) -> bool:
 
 def move(
     source: str, units: int, *, to: str | None, operation: str, moved_by: str,
-    also: Callable[[WritePlan, Ranges, str], None],
-) -> tuple[Ranges, str]:
+    also: Callable[[WritePlan, Ranges, str], None], written: Callable[[], bool],
+) -> tuple[Ranges, str] | None:
     """Moves `units` from `source` (to `to`, or retired) in one plan with the caller's items
     (`also(plan, ranges, now)`: the record of the move, a wallet's debit, an Idempotency-Key);
     (the ranges moved, the time written). A failed condition of the caller's items raises
     `Cancelled` naming them. The time is read once: a retry after a lost reply whose ranges did
-    not move sends the same plan (the same token); one that finds them moved is refused by the
-    caller's record (put once at the move's id)."""
+    not move sends the same plan (the same token). Every attempt after the first asks `written()`
+    first (the caller's record of the move, put once at its id, exists): then the move was made by
+    an attempt whose reply was lost, and None is returned; the units it took are not looked for
+    again (the account may hold no more)."""
     now = iso_ms(datetime.now(UTC))
+    attempts: list[int] = []
 
-    def attempt() -> tuple[Ranges, str]:
+    def attempt() -> tuple[Ranges, str] | None:
+        if attempts and written():
+            return None
+        attempts.append(1)
         plan = WritePlan(operation, key=(moved_by,))
         moved = add_move(plan, source, units, to=to, moved_by=moved_by, now=now)
         also(plan, moved, now)

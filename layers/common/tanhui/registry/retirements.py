@@ -73,14 +73,24 @@ def retire(
         mark(plan, retirement_id)
 
     try:
-        ranges.move(account_id, body.units, to=None, operation="retirement", moved_by=retirement_id,
-                    also=record)
+        moved = ranges.move(account_id, body.units, to=None, operation="retirement", moved_by=retirement_id,
+                            also=record, written=lambda: _exists(retirement_id))
     except Cancelled as cancelled:
         if RECORD in cancelled.failed:  # a lost reply: the first plan was written
             return get_retirement(retirement_id)
         raise
+    if moved is None:  # a lost reply: the first plan was written
+        return get_retirement(retirement_id)
     metrics.add_metric(name="RegistryUnitsRetired", unit="Count", value=body.units)
     return made[0]
+
+
+def _exists(retirement_id: str) -> bool:
+    try:
+        Retirement.get(*Retirement.key(retirement_id), consistent_read=True, attributes_to_get=["pk"])
+    except Retirement.DoesNotExist:
+        return False
+    return True
 
 
 def holder_retire_once(

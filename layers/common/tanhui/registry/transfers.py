@@ -61,13 +61,24 @@ def transfer(source: str, body: TransferIn | PartnerTransferIn, by: str, role: s
         mark(plan, transfer_id)
 
     try:
-        ranges.move(source, body.units, to=body.to, operation="transfer", moved_by=transfer_id, also=record)
+        moved = ranges.move(source, body.units, to=body.to, operation="transfer", moved_by=transfer_id,
+                            also=record, written=lambda: _exists(transfer_id))
     except Cancelled as cancelled:
         if RECORD in cancelled.failed:  # a lost reply: the first plan was written
             return transfer_out(transfer_id)
         raise
+    if moved is None:  # a lost reply: the first plan was written
+        return transfer_out(transfer_id)
     metrics.add_metric(name="RegistryUnitsTransferred", unit="Count", value=body.units)
     return out_of(made[0])
+
+
+def _exists(transfer_id: str) -> bool:
+    try:
+        Transfer.get(*Transfer.key(transfer_id), consistent_read=True, attributes_to_get=["pk"])
+    except Transfer.DoesNotExist:
+        return False
+    return True
 
 
 def transfer_once(source: str, body: TransferIn | PartnerTransferIn, by: str, role: str,
