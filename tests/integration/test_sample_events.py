@@ -65,6 +65,7 @@ EXPECTED = {
     "buyback/offer_unknown_round.json": 404,
     "buyback/open_rounds.json": 200,  # none open, or none the sample sub may sell into
     "buyback/my_offers.json": 200,
+    "peers/check_unknown_client.json": 403,  # a peer token whose app client no peer owns
 }
 
 
