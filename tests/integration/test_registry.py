@@ -232,3 +232,34 @@ def test_given_20_concurrent_retirements_of_overlapping_ranges_then_no_unit_is_r
     print(f"retired {len(done)} of 20, {len(serials)} units; refused {[type(o).__name__ for o in refused]}")
     sums = invariant()
     assert sums["issued"] == sums["held"] + sums["retired"]
+
+
+def test_given_more_days_than_one_plan_holds_then_the_issuance_is_refused_whole(monkeypatch):
+    first, second = fresh_day(), fresh_day()
+    records_on(first, [1_000])
+    records_on(second, [1_000])
+    export_id = export(min(first, second), max(first, second))
+    monkeypatch.setattr(issuance, "MAX_DAYS", 1)
+    before = invariant()
+    with pytest.raises(issuance.TooManyDays):
+        issue(export_id)
+    assert invariant() == before
+    monkeypatch.undo()
+    assert issue(export_id).rows == 2  # nothing was counted by the refusal
+
+
+def test_given_units_in_more_ranges_than_one_plan_holds_then_the_move_is_refused_whole(monkeypatch):
+    issued_units([5_000])
+    issued_units([5_000])  # PLATFORM's units now lie in more than one range
+    org = holder()
+    move_to(org, 1)
+    move_to(org, 1)
+    if len(ranges.held_ranges(org)) < 2:  # the two came from one range: make a gap
+        retire(org, 1)
+        move_to(org, 1)
+    monkeypatch.setattr(ranges, "MAX_RANGES", 1)
+    held = int(accounts.get_account(org).held_units)
+    with pytest.raises(ranges.TooFragmented):
+        retire(org, held)
+    assert int(accounts.get_account(org).held_units) == held
+    invariant()
