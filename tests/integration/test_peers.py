@@ -303,3 +303,25 @@ def test_given_peers_then_the_operator_and_the_regulator_list_them_and_read_thei
     assert api.get("/v1/admin/peers", as_=admin).status == 200
     refused = api.call("PATCH", f"/v1/admin/peers/{peer['peer_id']}", {"status": "suspended"}, as_=regulator)
     assert refused.status == 403
+
+
+def test_given_a_scan_and_a_peers_register_of_the_same_ticket_at_once_then_exactly_one_counts_it(
+    api, http, onboard, register
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    peer = onboard()
+    auth = bearer(http, peer)
+    for _ in range(5):
+        [code] = single_use(make_asset(partner_item(), "ticket_product"))
+        key, tourist = digest(ticket_key(code)), register()
+        with ThreadPoolExecutor(2) as pool:
+            scanned = pool.submit(api.post, "/v1/claims", {"code": code}, as_=tourist)
+            registered = pool.submit(http.post, "/v1/peers/keys/register", json={"keys": [key]}, headers=auth)
+        claim, answer = scanned.result(), registered.result().json
+        if claim.status == 201:
+            assert answer == {"keys": 1, "registered": [], "counted": {key: "here"}}
+        else:
+            assert (claim.status, claim.error_code) == (409, "counted_elsewhere")
+            assert answer == {"keys": 1, "registered": [key], "counted": {}}
+            assert int(Wallet.get(*Wallet.key(tourist.user_id), consistent_read=True).coins or 0) == 0
