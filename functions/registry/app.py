@@ -314,17 +314,34 @@ def offset_rate() -> OffsetRateOut:
     return offsets.rate()
 
 
+CHECK = responses(raises=[retirements.RetirementNotFound])
+CHECK[200]["content"] = {api.JSON: {"model": RetirementOut}, "text/html": {}}
+CHECK[404]["content"]["text/html"] = {}
+
+
 @app.get(
     "/v1/registry/retirements/<retirement_id>",
     tags=["registry"],
     summary="Check a retirement",
     description="No sign-in: what was retired, for whom, against which emission, by which account, "
-    "with its serial ranges. No person's id.",
-    responses=responses(raises=[retirements.RetirementNotFound]),
+    "with its serial ranges (what the certificate's QR opens). No person's id. An `Accept` header "
+    "that prefers `text/html` (a browser) gets a page a person reads, Chinese first, English beside; "
+    "anything else JSON.",
+    responses=CHECK,
 )
 @api.allow(api.PUBLIC)
-def check_retirement(retirement_id: str) -> RetirementOut:
-    return retirements.retirement_out(retirement_id)
+def check_retirement(retirement_id: str):  # JSON or HTML (documented in CHECK): no response model
+    from tanhui.certificates.html import HTML, prefers_html
+    from tanhui.registry import html
+
+    if not prefers_html(app.current_event.headers.get("accept")):
+        out = api.to_json(retirements.retirement_out(retirement_id).model_dump())
+        return Response(200, api.JSON, out, headers={"Vary": "Accept"})
+    try:
+        status, page = 200, html.page(retirements.retirement_out(retirement_id))
+    except retirements.RetirementNotFound:
+        status, page = 404, html.not_found()
+    return Response(status, HTML, page, headers={"Vary": "Accept", "X-Content-Type-Options": "nosniff"})
 
 
 @app.get(

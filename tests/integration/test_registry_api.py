@@ -94,6 +94,13 @@ def test_given_the_loop_then_transfer_retire_certificate_and_public_registry_agr
     checked = api.get(f"/v1/registry/retirements/{rid}")  # no token
     assert checked.status == 200 and checked.body == retired.body
     assert event.user_id not in str(checked.body)
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = api.get(f"/v1/registry/retirements/{rid}", headers=browser)  # what the QR opens
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "2026 碳普惠论坛" in page.body and retired.body["ranges"][0]["first_serial"] in page.body
+    assert event.user_id not in page.body
+    missing = api.get(f"/v1/registry/retirements/{'0' * 26}", headers=browser)
+    assert missing.status == 404 and "No such retirement" in missing.body
     pdf = api.get(f"/v1/registry/retirements/{rid}/certificate.pdf")
     assert pdf.status == 200 and pdf.headers["Content-Type"] == "application/pdf"
     raw = base64.b64decode(pdf.body)
