@@ -27,6 +27,7 @@ DEMO_PARTNERS = {
     "shop": ("丹霞生活超市 Danxia Mart", "+8613900000110", "merchant"),
 }
 ADMIN_PHONE = "+8613900000001"
+REGULATOR_PHONE = "+8613900000002"
 TOURIST_PHONE = "+8613800000001"
 CONSENT_VERSION = "2026-11"
 
@@ -51,6 +52,7 @@ def seed() -> dict[str, Any]:
     users.ensure_account(user_id=admin_id, phone=ADMIN_PHONE, display_name="Platform admin", role="admin")
     demo: dict[str, Any] = {
         "admin": {"user_id": admin_id, "phone": ADMIN_PHONE, "password": admin_password},
+        "regulator": seed_regulator(),
         "partners": {},
     }
     for key, (name, phone, role) in DEMO_PARTNERS.items():
@@ -111,6 +113,18 @@ def seed_offer(merchant_id: str) -> dict[str, Any]:
 
     offer = offers.create(merchant_id, OfferIn.model_validate(DEMO_OFFER))
     return {"offer_id": offer.offer_id, "title": offer.title, "coins_cost": offer.coins_cost}
+
+
+def seed_regulator() -> dict[str, Any]:
+    """A regulator's login (监管: read-only; the group `regulator`)."""
+    from tanhui.identity import cognito, users
+
+    password = demo_password()
+    name = "监管 Regulator"
+    attributes = {"phone_number": REGULATOR_PHONE, "name": name}
+    user_id = cognito.create_staff_user(REGULATOR_PHONE, password, attributes, group="regulator")
+    users.ensure_account(user_id=user_id, phone=REGULATOR_PHONE, display_name=name, role="regulator")
+    return {"user_id": user_id, "phone": REGULATOR_PHONE, "password": password}
 
 
 DEMO_ASSETS = {
@@ -190,6 +204,8 @@ def shell_env(demo: dict[str, Any]) -> str:
     values = {"API": demo["api"], "AWS_ENDPOINT": demo["aws_endpoint"],
               "UPLOAD_BUCKET": demo.get("upload_bucket", "")}
     logins = {"ADMIN": demo["admin"], "TOURIST": demo["tourist"]}
+    if "regulator" in demo:  # a state seeded before the regulator has none
+        logins["REGULATOR"] = demo["regulator"]
     seeded = demo["partners"]
     logins |= {name: seeded[key]["login"] for name, key in ENV_LOGINS.items() if key in seeded}
     for name, login in logins.items():

@@ -17,7 +17,8 @@ from tests.support import Api, Session, login, unique_phone
 PARTNER = {"name": "监管景区 Oversight Park", "role": "scenic_spot",
            "contact": {"name": "陈女士 Ms Chen", "phone": "+8675512345678", "email": "chen@example.cn"}}
 FACTOR = {"method": "per_night", "unit": "night", "gco2e_per_unit": 1200, "coins_per_unit": 2,
-          "daily_cap": 2, "source": "=HYPERLINK(\"x\") 广东省碳普惠方法学", "effective_from": "2099-01-01T00:00:00Z"}
+          "daily_cap": 2, "source": "=HYPERLINK(\"x\") 广东省碳普惠方法学",
+          "effective_from": "2099-01-01T00:00:00Z"}
 
 
 def _staff_user(api: Api, group: str, name: str) -> Session:
@@ -76,8 +77,8 @@ def test_given_operator_writes_then_each_success_is_logged_once_with_route_param
     assert partner.status == 201
     pid = partner.body["partner_id"]
     staff_phone = unique_phone()
-    assert api.post(f"/v1/admin/partners/{pid}/users", {"phone": staff_phone, "password": "partner-pass-1",
-                                                         "display_name": "王小明"}, as_=operator).status == 201
+    staff_body = {"phone": staff_phone, "password": "partner-pass-1", "display_name": "王小明"}
+    assert api.post(f"/v1/admin/partners/{pid}/users", staff_body, as_=operator).status == 201
     assert api.put(f"/v1/admin/partners/{pid}/quota", {"monthly_coins": 5000}, as_=operator).status == 200
     assert api.put(f"/v1/admin/partners/{pid}/alliance", {"alliance": True}, as_=operator).status == 200
     factor = api.put("/v1/admin/factors/hotel_low_carbon_night", FACTOR, as_=operator)
@@ -102,7 +103,8 @@ def test_given_operator_writes_then_each_success_is_logged_once_with_route_param
     assert created["fields"] == ["contact", "name", "role"] and created["result"] == {"partner_id": pid}
     assert staff["summary"] == {} and staff["fields"] == ["display_name", "password", "phone"]
     assert quota["summary"] == {"monthly_coins": 5000} and alliance["summary"] == {"alliance": True}
-    assert new_factor["summary"]["coins_per_unit"] == 2 and new_factor["summary"]["source"] == FACTOR["source"]
+    assert new_factor["summary"]["coins_per_unit"] == 2
+    assert new_factor["summary"]["source"] == FACTOR["source"]
     assert new_factor["result"]["version"] == factor.body["version"]
     assert all(a["at"].startswith(_month()) and a["request_id"] for a in actions)
 
@@ -112,7 +114,9 @@ def test_given_operator_writes_then_each_success_is_logged_once_with_route_param
         assert secret not in stored
 
 
-def test_given_a_buyback_round_opened_and_closed_then_both_are_logged_with_the_round(api, operator, regulator):
+def test_given_a_buyback_round_opened_and_closed_then_both_are_logged_with_the_round(
+    api, operator, regulator
+):
     from datetime import timedelta
 
     def at(days: int) -> str:
@@ -157,7 +161,9 @@ def test_given_a_day_then_the_csv_holds_that_days_actions_oldest_first_safe_for_
     assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
 
 
-def test_given_more_actions_than_a_csv_holds_then_422_audit_log_too_large(api, operator, regulator, monkeypatch):
+def test_given_more_actions_than_a_csv_holds_then_422_audit_log_too_large(
+    api, operator, regulator, monkeypatch
+):
     from tanhui.supervision import action_log
 
     assert api.put("/v1/admin/coin-policy", {"expiry": "none"}, as_=operator).status == 200
@@ -199,9 +205,9 @@ def test_given_an_action_at_a_logged_key_then_the_first_stays(operator):
 def test_given_a_regulator_then_every_write_route_of_every_function_answers_403_before_its_body(
     api, regulator
 ):
-    from infra.local.functions import load_module
-
     from tanhui import api as tanhui_api
+
+    from infra.local.functions import load_module
 
     template = cfn.load_template()
     specs = cfn.functions(template)
@@ -209,7 +215,8 @@ def test_given_a_regulator_then_every_write_route_of_every_function_answers_403_
     checked = []
     for route in writes:
         app = load_module(specs[route.function]).app
-        found = next(r for r in tanhui_api.routes(app) if r.method == route.method and r.openapi_path == route.path)
+        found = next(r for r in tanhui_api.routes(app)
+                     if r.method == route.method and r.openapi_path == route.path)
         allowed = tanhui_api.allowed_roles(app, found) or frozenset()
         if not allowed <= set(tanhui_api.ROLES):
             continue  # no person's token: registration, login (PUBLIC), a peer platform's

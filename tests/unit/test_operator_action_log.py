@@ -60,7 +60,7 @@ def test_given_the_template_then_the_log_is_put_by_operator_functions_and_querie
     log = RESOURCES["AuditLogTable"]
     assert log["DeletionPolicy"] == "Retain" and log["Properties"]["PointInTimeRecoverySpecification"] == {
         "PointInTimeRecoveryEnabled": True}
-    assert "StreamSpecification" not in log["Properties"] and "TimeToLiveSpecification" not in log["Properties"]
+    assert not {"StreamSpecification", "TimeToLiveSpecification"} & set(log["Properties"])
 
 
 def test_given_every_function_with_operator_writes_then_it_records_them_and_may_put_the_log(resolvers):
@@ -90,12 +90,15 @@ def _body_models(route: Any) -> list[type[RequestModel]]:
     return found
 
 
-def test_given_every_operator_write_then_its_body_declares_what_may_be_logged_and_no_personal_field(resolvers):
+def test_given_every_operator_write_then_its_body_declares_what_may_be_logged_and_no_personal_field(
+    resolvers
+):
     declared = 0
     for name, app in resolvers.items():
         for route in _operator_writes(app):
             for model in _body_models(route):
-                assert model.logged_fields is not None, f"{name} {route.method} {route.path}: {model.__name__}"
+                where = f"{name} {route.method} {route.path}: {model.__name__}"
+                assert model.logged_fields is not None, where
                 assert set(model.logged_fields) <= set(model.model_fields), model.__name__
                 assert not [f for f in model.logged_fields if any(p in f for p in PERSONAL)], model.__name__
                 declared += 1
@@ -105,7 +108,8 @@ def test_given_every_operator_write_then_its_body_declares_what_may_be_logged_an
 def test_given_a_staff_login_then_only_the_names_of_its_fields_are_kept():
     from tanhui.partners.schemas import StaffIn
 
-    body = StaffIn.model_validate({"phone": "+8613800138000", "password": "partner-pass-1", "display_name": "王"})
+    body = StaffIn.model_validate(
+        {"phone": "+8613800138000", "password": "partner-pass-1", "display_name": "王"})
     assert actions.summarise(body) == ({}, ["display_name", "password", "phone"])
 
 
@@ -147,8 +151,9 @@ def test_given_the_log_cannot_be_written_then_the_write_is_answered_and_the_fail
         raise ConnectionError("the table is unreachable")
 
     monkeypatch.setattr(OperatorAction, "save", down)
-    action = OperatorAction(*OperatorAction.key("2026-12-01T00:00:00.000Z", "r"), at="2026-12-01T00:00:00.000Z",
-                            request_id="r", who="op", route="PUT /v1/admin/coin-policy", status=200)
+    at = "2026-12-01T00:00:00.000Z"
+    action = OperatorAction(*OperatorAction.key(at, "r"), at=at, request_id="r", who="op",
+                            route="PUT /v1/admin/coin-policy", status=200)
     actions.record(action)  # no exception: the write it records has happened
     assert counted == ["OperatorActionNotLogged"]
     alarms = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]

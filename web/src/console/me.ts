@@ -13,10 +13,11 @@ export const me = ref<Profile | null>(null)
 export const meError = ref<unknown>(null)
 export const partner = ref<Partner | null>(null)
 
-/** 'admin', the partner's role, or null for a tourist (who has no console). */
+/** 'admin', 'regulator', the partner's role, or null for a tourist (who has no console). */
 export const consoleRole = computed<ConsoleRole | null>(() => {
   if (!me.value) return null
   if (me.value.role === 'admin') return 'admin'
+  if (me.value.role === 'regulator') return 'regulator'
   return me.value.role === 'partner' && partner.value ? partner.value.role : null
 })
 

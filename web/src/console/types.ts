@@ -4,8 +4,8 @@ import type { RouteRecordRaw } from 'vue-router'
 import type { components } from '../api/schema'
 
 export type PartnerRole = components['schemas']['PartnerOut']['role']
-/** Whoever uses the console: a partner's staff (by the partner's role) or the operator. */
-export type ConsoleRole = PartnerRole | 'admin'
+/** Whoever uses the console: a partner's staff (by the partner's role), the operator or a regulator (监管). */
+export type ConsoleRole = PartnerRole | 'admin' | 'regulator'
 
 export const PARTNER_ROLES: PartnerRole[] = [
   'scenic_spot', 'hotel', 'transport_operator', 'manufacturer', 'merchant', 'utility', 'property_manager', 'recycler',

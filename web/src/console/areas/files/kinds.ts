@@ -29,7 +29,7 @@ export const TYPES_OF_ROLE: Partial<Record<PartnerRole, FileType[]>> = {
 export const SENDING_ROLES = Object.keys(TYPES_OF_ROLE) as PartnerRole[]
 
 export function typesOf(role: ConsoleRole | null): FileType[] {
-  return role && role !== 'admin' ? TYPES_OF_ROLE[role] ?? [] : []
+  return role && role !== 'admin' && role !== 'regulator' ? TYPES_OF_ROLE[role] ?? [] : []
 }
 
 /** Still on its way: the page asks again. */

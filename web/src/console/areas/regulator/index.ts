@@ -1,0 +1,13 @@
+// The regulator's pages (监管): the operators' action log, read-only, exportable as CSV.
+import type { ConsoleArea, ConsoleRole } from '../../types'
+import messages from './messages'
+
+const roles: ConsoleRole[] = ['regulator']
+const group = 'console.group.supervision'
+
+export default {
+  messages,
+  routes: [
+    { path: 'regulator/audit-log', component: () => import('./pages/AuditLog.vue'), meta: { title: 'regulator.log.title', roles, menu: { group, order: 10 } } },
+  ],
+} satisfies ConsoleArea
