@@ -17,16 +17,14 @@ import math
 import os
 import resource
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
+from _support import ROOT, aws_environment, moto_stack
+
 N = int(os.environ.get("BENCH_CLAIMS", "200"))
 LOAD_CLAIMS = int(os.environ.get("BENCH_LOAD_CLAIMS", "100000"))
 LOAD_ASSETS, LOAD_USERS, ZIPF_S, LOAD_RATE = 1_000, 1_000_000, 1.1, 10_000
@@ -40,19 +38,7 @@ AWS_TRANSACT_MS, AWS_GET_MS = 10.0, 4.0  # assumed in-region latencies of the tw
 FULL_VCPU_MB = 1769  # Lambda gives a function one full vCPU at 1,769 MB, a proportional share below
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-ENDPOINT = f"http://127.0.0.1:{_port()}"
-ENV = dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
-           AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=ENDPOINT,
-           TABLE_NAME="bench-claims-Table",
-           POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_NAMESPACE="Bench",
-           POWERTOOLS_SERVICE_NAME="tanhui")
-os.environ.update(ENV)
+ENDPOINT = aws_environment("bench-claims-Table")
 
 
 def item_bytes(value: dict) -> int:
@@ -176,26 +162,15 @@ def load_model() -> None:
 
 
 def main() -> None:
-    import logging
+    with moto_stack(ENDPOINT, "bench-claims"):
+        run()
+
+
+def run() -> None:
     from collections import Counter
     from unittest import mock
 
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     calls: Counter = Counter()
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(ENDPOINT.rsplit(":", 1)[1]), verbose=False)
-    server.start()
-    from infra.local.provision import provision
-
-    stack = provision(ENDPOINT, stack_name="bench-claims")
-    os.environ.update(stack.env)
-    # quiet: the template's INFO level would log, and Metrics print, every claim
-    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
-    from tanhui.config import get_settings
-
-    get_settings.cache_clear()
 
     from tanhui.claims import factors, scan
     from tanhui.claims import transaction as tx
@@ -203,6 +178,7 @@ def main() -> None:
     from tanhui.models.base import utc_now
     from tanhui.models.behaviour import BehaviourRecord
     from tanhui.models.transactions import connection
+    from tanhui.models.writes import WritePlan
     from tanhui.observability import metrics
     from tanhui.wallet.schemas import WalletOut
 
@@ -260,11 +236,11 @@ def main() -> None:
             evidence={"code_id": tok.text}, factor_version=1, coins=1, gco2e=20, occurred_at=now,
             created_at=now, gsi1pk=f"USER#{users[j]}#LEDGER", gsi1sk=f"{now}#x{j}",
         )
-        items = (tx.record_put(record),
-                 tx.wallet_credit(users[j], "ticket_non_disposable", 1, 20, 1000, at, now))
+        plan = WritePlan("bench")  # no natural key: no ClientRequestToken, the bare two items
+        tx.put_record(plan, "record", record)
+        plan.update_raw("wallet", tx.wallet_credit(users[j], "ticket_non_disposable", 1, 20, 1000, at, now))
         t = time.perf_counter()
-        connection().transact_write_items(condition_check_items=[], delete_items=[],
-                                          put_items=[items[tx.RECORD]], update_items=[items[tx.WALLET]])
+        plan.send()
         bare_s.append(time.perf_counter() - t)
     assert statuses.count(201) == N, statuses
     handler_ms, bare_ms = statistics.median(handler_s) * 1000, statistics.median(bare_s) * 1000
@@ -343,7 +319,6 @@ def main() -> None:
 
     # 5: load model
     load_model()
-    server.stop()
 
 
 if __name__ == "__main__":

@@ -17,17 +17,13 @@ moto's, not DynamoDB's parallelism.
 
 from __future__ import annotations
 
-import logging
 import os
 import random
-import socket
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
+from _support import aws_environment, moto_stack
+
 WALLETS = int(os.environ.get("BENCH_EXPIRY_WALLETS", "10000"))
 # behaviour records per wallet: 0 by default, as moto's Scan reads the whole table for each page (a
 # page costs it seconds at 50,000 items); SCALE.md counts the records a real table's Scan reads too
@@ -36,32 +32,12 @@ IDLE_DAY = datetime(2026, 12, 1, 16, 5, tzinfo=UTC)
 LAPSE_DAY = datetime(2026, 12, 31, 16, 5, tzinfo=UTC)  # 2027-01-01 00:05 in Beijing
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-ENDPOINT = f"http://127.0.0.1:{_port()}"
-os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
-                  AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=ENDPOINT, TABLE_NAME="bench-expiry-Table",
-                  POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_NAMESPACE="Bench",
-                  POWERTOOLS_SERVICE_NAME="tanhui")
+ENDPOINT = aws_environment("bench-expiry-Table")
 
 
 def main() -> None:
-    from moto.server import ThreadedMotoServer
-
-    from infra.local.moto_atomic import make_moto_writes_atomic
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    make_moto_writes_atomic()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(ENDPOINT.rsplit(":", 1)[1]), verbose=False)
-    server.start()
-    try:
+    with moto_stack(ENDPOINT, "bench-expiry"):
         run()
-    finally:
-        server.stop()
 
 
 def seed(rng: random.Random) -> tuple[dict[str, int], int]:
@@ -103,14 +79,6 @@ def seed(rng: random.Random) -> tuple[dict[str, int], int]:
 
 
 def run() -> None:
-    from infra.local.provision import provision
-
-    stack = provision(ENDPOINT, stack_name="bench-expiry")
-    os.environ.update(stack.env)
-    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
-    from tanhui.config import get_settings
-
-    get_settings.cache_clear()
     from tanhui.models.base import TableMeta
 
     TableMeta.read_timeout_seconds = 300  # moto's Scan page is slow; DynamoDB's is not

@@ -14,9 +14,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,30 +24,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
+from _support import ROOT, aws_environment, moto_stack
+
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "2000"))
 RSS_ROWS = tuple(int(n) for n in os.environ.get("BENCH_IMPORT_RSS_ROWS", "20000,200000").split(","))
 TARGET_RATIO, TARGET_RSS = 2.0, 1.10
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(endpoint: str) -> dict[str, str]:
-    return dict(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ENDPOINT_URL=endpoint,
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_SERVICE_NAME="tanhui",
-    )
 
 
 def _stays(path: Path, people: list[str], night: date) -> None:
@@ -103,8 +82,8 @@ def throughput(stack: Any) -> None:
     from tanhui.models.base import iso_ms, utc_now
     from tanhui.models.behaviour import BehaviourRecord, ledger_pk
     from tanhui.models.bindings import Binding
-    from tanhui.models.transactions import connection
     from tanhui.models.wallet import Wallet
+    from tanhui.models.writes import WritePlan
 
     from tests.factories import make_asset, partner_item
 
@@ -152,23 +131,14 @@ def throughput(stack: Any) -> None:
             gsi1pk=ledger_pk(user_id),
             gsi1sk=f"{iso_ms(at)}#x",
         )
-        connection().transact_write_items(
-            condition_check_items=[],
-            delete_items=[],
-            put_items=[tx.record_put(record)],
-            update_items=[
-                tx.wallet_credit(
-                    user_id,
-                    "hotel_low_carbon_night",
-                    int(factor.coins_per_unit),
-                    int(factor.gco2e_per_unit),
-                    int(factor.daily_cap),
-                    at,
-                    iso_ms(at),
-                    days={night_bare.strftime("%Y%m%d"): int(factor.coins_per_unit)},
-                )
-            ],
-        )
+        plan = WritePlan("bench")  # no natural key: no ClientRequestToken, the bare two items
+        tx.put_record(plan, "record", record)
+        plan.update_raw("wallet", tx.wallet_credit(
+            user_id, "hotel_low_carbon_night", int(factor.coins_per_unit), int(factor.gco2e_per_unit),
+            int(factor.daily_cap), at, iso_ms(at),
+            days={night_bare.strftime("%Y%m%d"): int(factor.coins_per_unit)},
+        ))
+        plan.send()
     bare_s = time.perf_counter() - started
 
     from tests.factories import dynamodb_calls
@@ -207,7 +177,7 @@ def rss_child(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"stays-{rows}.csv"
         _stays(path, [str(uuid.uuid4()) for _ in range(rows)], date(2026, 11, 3) - timedelta(days=1))
-        with mock.patch("tanhui.imports.credit.connection", return_value=_Succeeds()):
+        with mock.patch("tanhui.models.writes.connection", return_value=_Succeeds()):
             _, job = _import(os.environ["UPLOAD_BUCKET"], partner_id, path)
     assert int(job.rows) == rows and job.status == "completed", (job.rows, job.status)
     print(_peak_rss_kib())
@@ -238,7 +208,7 @@ def rss_child_xlsx(rows: int, path: Path) -> None:
         return {who: str(uuid.UUID(int=int(who[1].lstrip("+")))) for who in people}
 
     with (
-        mock.patch("tanhui.imports.credit.connection", return_value=_Succeeds()),
+        mock.patch("tanhui.models.writes.connection", return_value=_Succeeds()),
         mock.patch("tanhui.imports.jobs.resolve", resolve),
     ):
         seconds, job = _import(os.environ["UPLOAD_BUCKET"], partner_id, path)
@@ -310,31 +280,11 @@ def workbooks(stack: Any) -> None:
 
 
 def main() -> None:
-    from moto.server import ThreadedMotoServer
-
-    from infra.local.moto_atomic import make_moto_writes_atomic
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    endpoint = f"http://127.0.0.1:{_port()}"
-    os.environ.update(_env(endpoint) | {"TABLE_NAME": "bench-imports-Table"})
-    make_moto_writes_atomic()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(endpoint.rsplit(":", 1)[1]), verbose=False)
-    server.start()
-    try:
-        from infra.local.provision import provision
-
-        stack = provision(endpoint, stack_name="bench-imports")
-        os.environ.update(stack.env)
-        os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING")  # the template's INFO would log every range
-        from tanhui.config import get_settings
-
-        get_settings.cache_clear()
+    with moto_stack(aws_environment("bench-imports-Table", POWERTOOLS_METRICS_DISABLED="true"),
+                    "bench-imports") as stack:
         throughput(stack)
         memory(stack)
         workbooks(stack)
-    finally:
-        server.stop()
-
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--rss-child":

@@ -19,65 +19,32 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 import secrets
-import socket
 import statistics
-import sys
 import time
 from collections import Counter
 from itertools import accumulate
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
+from _support import aws_environment, moto_stack
+
 N = int(os.environ.get("BENCH_TOTALS_CLAIMS", "400"))
 ROUNDS = 4
 ASSETS, ZIPF_S, USERS = 50, 1.1, 1_000_000
 TARGET = 10.0
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-ENDPOINT = f"http://127.0.0.1:{_port()}"
-os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
-                  AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=ENDPOINT, TABLE_NAME="bench-totals-Table",
-                  POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_NAMESPACE="Bench",
-                  POWERTOOLS_SERVICE_NAME="tanhui")
+ENDPOINT = aws_environment("bench-totals-Table")
 
 
 def main() -> None:
-    from moto.server import ThreadedMotoServer
-
-    from infra.local.moto_atomic import make_moto_writes_atomic
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    make_moto_writes_atomic()  # as the local stack and the tests run moto (streams of cancelled writes)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(ENDPOINT.rsplit(":", 1)[1]), verbose=False)
-    server.start()
-    try:
-        run()
-    finally:
-        server.stop()
+    with moto_stack(ENDPOINT, "bench-totals") as stack:
+        run(stack)
 
 
-def run() -> None:
-    from infra.local.provision import provision
-
-    stack = provision(ENDPOINT, stack_name="bench-totals")
-    os.environ.update(stack.env)
-    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
-    from tanhui.config import get_settings
-
-    get_settings.cache_clear()
-
+def run(stack: Any) -> None:
     from tanhui.claims import factors
     from tanhui.models.base import utc_now
     from tanhui.observability import metrics

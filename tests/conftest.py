@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -23,8 +24,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# Pinned in the environment so that a second import of this module keeps the same server.
-AWS_PORT = int(os.environ.setdefault("TANHUI_TEST_AWS_PORT", str(_free_port())))
+# Pinned in the environment so that a second import of this module keeps the same server. Under
+# pytest-xdist each worker has a server of its own: the workers inherit the controller's environment,
+# so the name carries the worker's id.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+AWS_PORT = int(os.environ.setdefault(f"TANHUI_TEST_AWS_PORT{_WORKER and '_' + _WORKER}", str(_free_port())))
 ENDPOINT = f"http://127.0.0.1:{AWS_PORT}"
 STACK_NAME = "tanhui-test"
 os.environ.update(
@@ -73,6 +77,35 @@ def aws(log_secrets: LogSecretsWatch) -> Iterator[Any]:
     get_settings.cache_clear()
     yield stack
     server.stop()
+
+
+@contextmanager
+def web_bucket_kept(aws: Any, *only: str) -> Iterator[None]:
+    """Puts the web bucket back as it was (the browser tests publish web/dist there) after a test
+    that writes it, all of it or the keys `only` names: under pytest-xdist a worker runs the
+    integration and browser files in any order."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=aws.endpoint, region_name=aws.region)
+    bucket = aws.env["WEB_BUCKET"]
+
+    def keys() -> set[str]:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        found = {obj["Key"] for page in pages for obj in page.get("Contents", [])}
+        return found & set(only) if only else found
+
+    saved = {}
+    for key in keys():
+        obj = s3.get_object(Bucket=bucket, Key=key)
+        saved[key] = {"Body": obj["Body"].read()} | {
+            k: obj[k] for k in ("ContentType", "CacheControl", "ContentEncoding") if obj.get(k)}
+    try:
+        yield
+    finally:
+        for key in keys() - saved.keys():
+            s3.delete_object(Bucket=bucket, Key=key)
+        for key in sorted(saved, key=lambda k: k == "index.html"):  # index.html last, as publish does
+            s3.put_object(Bucket=bucket, Key=key, **saved[key])
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from tanhui.codes import keyring, token
 from tanhui.config import get_settings
 from tanhui.identity import consent
 
+from tests.conftest import web_bucket_kept
 from tests.factories import make_asset, partner_item, single_use, static
 
 BASE = "HTTPS://QR.TANHUI.CN"
@@ -39,10 +40,10 @@ def csp_safe(html: str) -> bool:
 def _factors_and_no_web_app(aws):
     factors.seed_defaults()
     bucket = get_settings().web_bucket
-    client("s3").delete_object(Bucket=bucket, Key="index.html")
-    cache.clear()
-    yield
-    client("s3").delete_object(Bucket=bucket, Key="index.html")
+    with web_bucket_kept(aws, "index.html"):
+        client("s3").delete_object(Bucket=bucket, Key="index.html")
+        cache.clear()
+        yield
     cache.clear()
 
 

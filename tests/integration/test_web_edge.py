@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from infra.local import cfn
 from infra.local.edge import WebOrigin
 from infra.local.gateway import LocalGateway
 from infra.web_publish import publish
+from tests.conftest import web_bucket_kept
 
 pytestmark = pytest.mark.integration
 INDEX = ("<!doctype html><html lang=zh-CN><head><!--app-head--></head>"
@@ -25,7 +27,7 @@ SCRIPT = "console.log('碳惠');" * 200
 
 
 @pytest.fixture(scope="module")
-def web(aws: Any, functions: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Client:
+def web(aws: Any, functions: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     dist = tmp_path_factory.mktemp("dist")
     (dist / "assets").mkdir()
     (dist / "index.html").write_text(INDEX, encoding="utf-8")
@@ -33,11 +35,12 @@ def web(aws: Any, functions: dict[str, Any], tmp_path_factory: pytest.TempPathFa
     (dist / "favicon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
     s3 = boto3.client("s3", endpoint_url=aws.endpoint, region_name=aws.region)
     bucket = aws.env["WEB_BUCKET"]
-    s3.put_object(Bucket=bucket, Key="stale.txt", Body=b"old")
-    s3.put_object(Bucket=bucket, Key="assets/index-old.js", Body=b"old chunk")
-    assert publish(s3, bucket, dist) == 3
-    gateway = LocalGateway(cfn.load_template(), functions, web=WebOrigin(s3, bucket))
-    return Client(gateway)
+    with web_bucket_kept(aws):
+        s3.put_object(Bucket=bucket, Key="stale.txt", Body=b"old")
+        s3.put_object(Bucket=bucket, Key="assets/index-old.js", Body=b"old chunk")
+        assert publish(s3, bucket, dist) == 3
+        gateway = LocalGateway(cfn.load_template(), functions, web=WebOrigin(s3, bucket))
+        yield Client(gateway)
 
 
 @pytest.mark.parametrize("path", ["/", "/wallet", "/offers/o-1", "/vouchers/v-1"])
