@@ -8,14 +8,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from tanhui import api, errors, idempotency
 from tanhui.buyback import offers, payouts, rounds
 from tanhui.buyback.schemas import (
-    OfferIn,
-    OfferList,
-    OfferOut,
-    OpenRounds,
-    PayoutOut,
-    RoundIn,
-    RoundList,
-    RoundOut,
+    BuybackOfferIn,
+    BuybackOfferList,
+    BuybackOfferOut,
+    BuybackPayoutOut,
+    BuybackRoundIn,
+    BuybackRoundList,
+    BuybackRoundOut,
+    OpenBuybackRounds,
 )
 from tanhui.openapi import responses
 from tanhui.supervision import actions
@@ -46,8 +46,8 @@ def _caller(role: str) -> str:
 )
 @api.allow("admin")
 def create_round(
-    body: Annotated[RoundIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
-) -> Response[RoundOut]:
+    body: Annotated[BuybackRoundIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+) -> Response[BuybackRoundOut]:
     outcome = rounds.create_round_once(body, _caller("admin"), idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 
@@ -61,7 +61,7 @@ def create_round(
     responses=responses(raises=[INVALID_CURSOR]),
 )
 @api.allow("admin")
-def list_rounds(limit: api.PageLimit = 20, cursor: Cursor = None) -> RoundList:
+def list_rounds(limit: api.PageLimit = 20, cursor: Cursor = None) -> BuybackRoundList:
     _caller("admin")
     return rounds.list_rounds(limit, cursor)
 
@@ -74,7 +74,7 @@ def list_rounds(limit: api.PageLimit = 20, cursor: Cursor = None) -> RoundList:
     responses=responses(raises=[rounds.RoundNotFound]),
 )
 @api.allow("admin")
-def get_round(round_id: str) -> RoundOut:
+def get_round(round_id: str) -> BuybackRoundOut:
     _caller("admin")
     return rounds.round_out(rounds.get_round(round_id))
 
@@ -88,7 +88,7 @@ def get_round(round_id: str) -> RoundOut:
     responses=responses(raises=[rounds.RoundNotFound]),
 )
 @api.allow("admin")
-def close_round(round_id: str) -> RoundOut:
+def close_round(round_id: str) -> BuybackRoundOut:
     _caller("admin")
     return rounds.close_round(round_id)
 
@@ -104,7 +104,7 @@ def close_round(round_id: str) -> RoundOut:
     responses=responses(201, "Written.", raises=[rounds.RoundNotFound, payouts.RoundStillOpen]),
 )
 @api.allow("admin")
-def write_payouts(round_id: str) -> Response[PayoutOut]:
+def write_payouts(round_id: str) -> Response[BuybackPayoutOut]:
     out = payouts.write_payouts(round_id, _caller("admin"))
     return Response(201, api.JSON, out)
 
@@ -117,7 +117,7 @@ def write_payouts(round_id: str) -> Response[PayoutOut]:
     responses=responses(raises=[rounds.RoundNotFound, payouts.PayoutNotFound]),
 )
 @api.allow("admin")
-def get_payouts(round_id: str, payout_id: str) -> PayoutOut:
+def get_payouts(round_id: str, payout_id: str) -> BuybackPayoutOut:
     _caller("admin")
     return payouts.payout_status(round_id, payout_id)
 
@@ -131,7 +131,7 @@ def get_payouts(round_id: str, payout_id: str) -> PayoutOut:
     "into it: coins earned from its behaviours, coins already sold into it, the balance, and "
     "`max_offer_coins`.",
 )
-def open_rounds() -> OpenRounds:
+def open_rounds() -> OpenBuybackRounds:
     return offers.open_rounds(_caller("tourist"))
 
 
@@ -149,8 +149,8 @@ def open_rounds() -> OpenRounds:
                                 (errors.Conflict, "busy")]),
 )
 def make_offer(
-    round_id: str, body: Annotated[OfferIn, Body()], idempotency_key: api.IdempotencyKey
-) -> Response[OfferOut]:
+    round_id: str, body: Annotated[BuybackOfferIn, Body()], idempotency_key: api.IdempotencyKey
+) -> Response[BuybackOfferOut]:
     outcome = offers.offer_once(_caller("tourist"), round_id, body, idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 
@@ -162,7 +162,7 @@ def make_offer(
     description="The tourist's offers, newest first, each with its payout reference, a page at a time.",
     responses=responses(raises=[INVALID_CURSOR]),
 )
-def my_offers(limit: api.PageLimit = 20, cursor: Cursor = None) -> OfferList:
+def my_offers(limit: api.PageLimit = 20, cursor: Cursor = None) -> BuybackOfferList:
     return offers.my_offers(_caller("tourist"), limit, cursor)
 
 

@@ -91,6 +91,7 @@ def seed() -> dict[str, Any]:
     demo["factors"] = factors.seed_defaults()
     demo["assets"] = seed_assets({role: p["partner_id"] for role, p in demo["partners"].items()})
     demo["offer"] = seed_offer(demo["partners"]["merchant"]["partner_id"])
+    demo["buyback"] = seed_buyback(admin_id)
     return demo
 
 
@@ -125,6 +126,25 @@ def seed_regulator() -> dict[str, Any]:
     user_id = cognito.create_staff_user(REGULATOR_PHONE, password, attributes, group="regulator")
     users.ensure_account(user_id=user_id, phone=REGULATOR_PHONE, display_name=name, role="regulator")
     return {"user_id": user_id, "phone": REGULATOR_PHONE, "password": password}
+
+
+def seed_buyback(admin_id: str) -> dict[str, Any]:
+    """One open government buyback round (政府回购) for a year, buying the coins of the demo's
+    hotel nights, tickets and boat rides at 5 fen a coin."""
+    from datetime import UTC, datetime, timedelta
+
+    from tanhui.buyback import rounds
+    from tanhui.buyback.schemas import BuybackRoundIn
+
+    now = datetime.now(UTC)
+    made = rounds.create_round(BuybackRoundIn.model_validate({
+        "title_zh": "丹霞碳普惠回购 2026", "title_en": "Danxia carbon-coin buyback 2026",
+        "price_fen": 5, "budget_fen": 1_000_000,
+        "opens_at": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "closes_at": (now + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "behaviours": ["hotel_low_carbon_night", "ticket_non_disposable", "eco_vehicle_ride"],
+    }), admin_id)
+    return {"round_id": made.round_id, "title_zh": made.title_zh, "price_fen": made.price_fen}
 
 
 DEMO_ASSETS = {

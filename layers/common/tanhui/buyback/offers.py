@@ -28,7 +28,13 @@ from datetime import UTC, datetime
 
 from tanhui import errors, idempotency
 from tanhui.buyback.rounds import RoundClosed, get_round, is_open, open_now, round_out
-from tanhui.buyback.schemas import OfferIn, OfferList, OfferOut, OpenRoundOut, OpenRounds
+from tanhui.buyback.schemas import (
+    BuybackOfferIn,
+    BuybackOfferList,
+    BuybackOfferOut,
+    OpenBuybackRoundOut,
+    OpenBuybackRounds,
+)
 from tanhui.models.base import iso_ms, sortable_id
 from tanhui.models.behaviour import STATUS_CREDITED, BehaviourRecord, ledger_pk
 from tanhui.models.buyback import OFFER_PREFIX, STATUS_OPEN, BuybackOffer, BuybackRound, BuybackSeller
@@ -93,7 +99,7 @@ def _balance(user_id: str) -> int:
 
 
 # ------------------------------------------------------------------------------------ reading
-def open_rounds(user_id: str) -> OpenRounds:
+def open_rounds(user_id: str) -> OpenBuybackRounds:
     """The rounds open now, each with what the caller may still offer into it."""
     now = iso_ms(datetime.now(UTC))
     balance = _balance(user_id)
@@ -103,31 +109,33 @@ def open_rounds(user_id: str) -> OpenRounds:
         sold = _sold(found.round_id, user_id)
         out = round_out(found)
         by_budget = out.remaining_fen // int(found.price_fen)
-        items.append(OpenRoundOut(
+        items.append(OpenBuybackRoundOut(
             **out.model_dump(), eligible_coins=earned, sold_coins_mine=sold, balance_coins=balance,
             max_offer_coins=max(0, min(earned - sold, balance, by_budget)),
         ))
-    return OpenRounds(items=items)
+    return OpenBuybackRounds(items=items)
 
 
-def offer_out(user_id: str, offer_id: str) -> OfferOut:
+def offer_out(user_id: str, offer_id: str) -> BuybackOfferOut:
     """An offer an Idempotency-Key recorded (it exists: the key records only made ones)."""
-    return OfferOut.model_validate(BuybackOffer.get(*BuybackOffer.key(user_id, offer_id)))
+    return BuybackOfferOut.model_validate(BuybackOffer.get(*BuybackOffer.key(user_id, offer_id)))
 
 
-def my_offers(user_id: str, limit: int, cursor: str | None) -> OfferList:
+def my_offers(user_id: str, limit: int, cursor: str | None) -> BuybackOfferList:
     pk = user_pk(user_id)
     start = decode_cursor(cursor, {"pk", "sk"}, equal={"pk": pk}, prefix={"sk": OFFER_PREFIX})
     page = BuybackOffer.query(
         pk, BuybackOffer.sk.startswith(OFFER_PREFIX), scan_index_forward=False,
         limit=limit, page_size=limit, last_evaluated_key=start,
     )
-    items, next_cursor = page_items(page, OfferOut.model_validate)
-    return OfferList(items=items, next_cursor=next_cursor)
+    items, next_cursor = page_items(page, BuybackOfferOut.model_validate)
+    return BuybackOfferList(items=items, next_cursor=next_cursor)
 
 
 # ------------------------------------------------------------------------------------ offering
-def offer_once(user_id: str, round_id: str, req: OfferIn, key: str | None) -> idempotency.Outcome[OfferOut]:
+def offer_once(
+    user_id: str, round_id: str, req: BuybackOfferIn, key: str | None
+) -> idempotency.Outcome[BuybackOfferOut]:
     """A retry with the same `Idempotency-Key` and body gets the offer the first one made."""
     return idempotency.once(
         "buyback offers", user_id, key, {"round_id": round_id, **req.model_dump(mode="json")},
@@ -148,7 +156,9 @@ def _not_eligible(earned: int, sold: int) -> NotEligible:
     return NotEligible(details=[{"eligible_coins": earned, "sold_coins": sold, "max_coins": most}])
 
 
-def offer(user_id: str, round_id: str, req: OfferIn, mark: idempotency.Mark = idempotency.no_key) -> OfferOut:
+def offer(
+    user_id: str, round_id: str, req: BuybackOfferIn, mark: idempotency.Mark = idempotency.no_key
+) -> BuybackOfferOut:
     found = get_round(round_id)
     at = datetime.now(UTC)
     now, offer_id = iso_ms(at), sortable_id(at)
@@ -194,7 +204,7 @@ def offer(user_id: str, round_id: str, req: OfferIn, mark: idempotency.Mark = id
     except Cancelled as cancelled:
         _refusal(cancelled.failed, found.round_id, user_id, earned)
     metrics.add_metric(name="BuybackOffer", unit="Count", value=1)
-    return OfferOut.model_validate(record)
+    return BuybackOfferOut.model_validate(record)
 
 
 def _refusal(failed: set[str], round_id: str, user_id: str, earned: int) -> None:

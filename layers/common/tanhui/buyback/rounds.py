@@ -12,7 +12,7 @@ import os
 from datetime import UTC, datetime
 
 from tanhui import errors, idempotency
-from tanhui.buyback.schemas import RoundIn, RoundList, RoundOut
+from tanhui.buyback.schemas import BuybackRoundIn, BuybackRoundList, BuybackRoundOut
 from tanhui.models.base import iso_ms, sortable_id
 from tanhui.models.buyback import LISTING, STATUS_CLOSED, STATUS_OPEN, BuybackRound
 from tanhui.models.pages import decode_cursor, page_items
@@ -32,7 +32,7 @@ def is_open(found: BuybackRound, now: str) -> bool:
     return found.status == STATUS_OPEN and found.opens_at <= now < found.closes_at
 
 
-def create_round(req: RoundIn, created_by: str) -> RoundOut:
+def create_round(req: BuybackRoundIn, created_by: str) -> BuybackRoundOut:
     at = datetime.now(UTC)
     now, round_id = iso_ms(at), sortable_id(at)
     found = BuybackRound(
@@ -56,7 +56,9 @@ def create_round(req: RoundIn, created_by: str) -> RoundOut:
     return round_out(found)
 
 
-def create_round_once(req: RoundIn, caller: str, key: str | None) -> idempotency.Outcome[RoundOut]:
+def create_round_once(
+    req: BuybackRoundIn, caller: str, key: str | None
+) -> idempotency.Outcome[BuybackRoundOut]:
     """A retried request with the same `Idempotency-Key` gets the round the first one opened."""
     return idempotency.once(
         "buyback rounds", caller, key, req,
@@ -74,13 +76,13 @@ def get_round(round_id: str) -> BuybackRound:
         raise RoundNotFound() from exc
 
 
-def round_out(found: BuybackRound) -> RoundOut:
-    return RoundOut.model_validate(
+def round_out(found: BuybackRound) -> BuybackRoundOut:
+    return BuybackRoundOut.model_validate(
         {**found.attribute_values, "remaining_fen": int(found.budget_fen) - int(found.sold_fen)}
     )
 
 
-def close_round(round_id: str) -> RoundOut:
+def close_round(round_id: str) -> BuybackRoundOut:
     """Closes an open round (a closed one is answered as it is): offers then get 409
     `buyback_round_closed`. What was sold stays sold, and its payouts can still be exported."""
     found = get_round(round_id)
@@ -93,14 +95,14 @@ def close_round(round_id: str) -> RoundOut:
     return round_out(found)
 
 
-def list_rounds(limit: int, cursor: str | None) -> RoundList:
+def list_rounds(limit: int, cursor: str | None) -> BuybackRoundList:
     """Every round, newest first, a page at a time."""
     start = decode_cursor(cursor, {"pk", "sk", "gsi1pk", "gsi1sk"}, equal={"gsi1pk": LISTING})
     page = BuybackRound.by_listing.query(
         LISTING, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
     )
     items, next_cursor = page_items(page, round_out)
-    return RoundList(items=items, next_cursor=next_cursor)
+    return BuybackRoundList(items=items, next_cursor=next_cursor)
 
 
 def open_now(now: str) -> list[BuybackRound]:

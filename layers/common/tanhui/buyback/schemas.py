@@ -19,7 +19,7 @@ RoundId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{26}$")]
 MAX_FEN = 10**13  # 1,000 亿元: more than any programme's budget
 
 
-class RoundIn(RequestModel):
+class BuybackRoundIn(RequestModel):
     logged_fields = ("title_zh", "title_en", "price_fen", "budget_fen", "opens_at", "closes_at", "behaviours")
 
     title_zh: Title
@@ -33,7 +33,7 @@ class RoundIn(RequestModel):
     )
 
     @model_validator(mode="after")
-    def _valid(self) -> RoundIn:
+    def _valid(self) -> BuybackRoundIn:
         if self.closes_at <= self.opens_at:
             raise ValueError("closes_at must be after opens_at")
         if len(set(self.behaviours)) != len(self.behaviours):
@@ -41,7 +41,7 @@ class RoundIn(RequestModel):
         return self
 
 
-class RoundOut(ResponseModel):
+class BuybackRoundOut(ResponseModel):
     round_id: str
     title_zh: str
     title_en: str
@@ -59,12 +59,12 @@ class RoundOut(ResponseModel):
     closed_at: str | None = None
 
 
-class RoundList(ResponseModel):
-    items: list[RoundOut]
+class BuybackRoundList(ResponseModel):
+    items: list[BuybackRoundOut]
     next_cursor: str | None
 
 
-class OpenRoundOut(RoundOut):
+class OpenBuybackRoundOut(BuybackRoundOut):
     """A round open now, with what the caller may still offer into it."""
 
     eligible_coins: int = Field(description="coins earned from the round's behaviours")
@@ -75,15 +75,15 @@ class OpenRoundOut(RoundOut):
     )
 
 
-class OpenRounds(ResponseModel):
-    items: list[OpenRoundOut]
+class OpenBuybackRounds(ResponseModel):
+    items: list[OpenBuybackRoundOut]
 
 
-class OfferIn(RequestModel):
+class BuybackOfferIn(RequestModel):
     coins: Annotated[int, Field(ge=1, le=10**9)]
 
 
-class OfferOut(ResponseModel):
+class BuybackOfferOut(ResponseModel):
     offer_id: str
     round_id: str
     title_zh: str
@@ -95,12 +95,12 @@ class OfferOut(ResponseModel):
     created_at: str
 
 
-class OfferList(ResponseModel):
-    items: list[OfferOut]
+class BuybackOfferList(ResponseModel):
+    items: list[BuybackOfferOut]
     next_cursor: str | None
 
 
-class PayoutOut(ResponseModel):
+class BuybackPayoutOut(ResponseModel):
     payout_id: str
     round_id: str
     rows: int
