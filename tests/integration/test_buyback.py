@@ -11,6 +11,7 @@ import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 import urllib3
@@ -171,6 +172,23 @@ def test_given_eligible_coins_when_selling_then_retired_with_a_buyback_entry_and
     assert shown(api, tourist, rid)["max_offer_coins"] == 18
 
 
+def test_given_rounds_of_other_behaviours_then_each_counts_its_own_from_one_read_of_the_ledger(
+    api, admin, register
+):
+    transit = open_round(api, admin, behaviours=["transit_trip"])["round_id"]
+    both = open_round(api, admin, behaviours=["transit_trip", "plant_adoption"])["round_id"]
+    plants = open_round(api, admin, behaviours=["plant_adoption"])["round_id"]
+    tourist = register()
+    earn(tourist, "transit_trip", 5)
+    earn(tourist, "plant_adoption", 7)
+    earn(tourist, "waste_sorting", 11)  # no round buys it
+    with mock.patch.object(BehaviourRecord.ledger, "query", wraps=BehaviourRecord.ledger.query) as reads:
+        listed = api.get("/v1/buyback-rounds", as_=tourist).body["items"]
+    eligible = {r["round_id"]: r["eligible_coins"] for r in listed}
+    assert (eligible[transit], eligible[both], eligible[plants]) == (5, 12, 7)
+    assert reads.call_count == 1
+
+
 def test_given_more_than_earned_from_the_behaviours_then_409_not_eligible_and_nothing_moves(
     api, admin, register
 ):
@@ -253,7 +271,6 @@ def test_given_a_round_closed_between_the_read_and_the_write_then_the_plan_refus
         BuybackRound(*BuybackRound.key(rid)).update(actions=[BuybackRound.status.set("closed")])
         return found
 
-    from unittest import mock
     with mock.patch.object(BuybackRound, "get", side_effect=read_then_close):
         reply = sell(api, tourist, rid, 2)
     assert (reply.status, reply.error_code) == (409, "buyback_round_closed")

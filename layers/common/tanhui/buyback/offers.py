@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from tanhui import errors, idempotency
@@ -73,15 +74,27 @@ def reference_of(salt: str, user_id: str) -> str:
     return "".join(_CROCKFORD[(digest >> shift) & 31] for shift in range(75, -1, -5))
 
 
-def eligible_coins(user_id: str, behaviours: list[str]) -> int:
-    """Coins the person earned from `behaviours`: their credited earn entries, summed."""
+def earned_by_behaviour(user_id: str, behaviours: Iterable[str]) -> dict[str, int]:
+    """{behaviour: coins} the person earned from `behaviours`: their credited earn entries,
+    summed (one read of their ledger, whatever the number of behaviours or rounds)."""
+    wanted = sorted(set(behaviours))
+    earned = dict.fromkeys(wanted, 0)
+    if not wanted:
+        return earned
     entries = BehaviourRecord.ledger.query(
         ledger_pk(user_id),
         filter_condition=(BehaviourRecord.kind == "earn") & (BehaviourRecord.status == STATUS_CREDITED)
-        & BehaviourRecord.behaviour.is_in(*behaviours),
-        attributes_to_get=["coins"],
+        & BehaviourRecord.behaviour.is_in(*wanted),
+        attributes_to_get=["coins", "behaviour"],
     )
-    return sum(int(e.coins or 0) for e in entries)
+    for entry in entries:
+        earned[str(entry.behaviour)] += int(entry.coins or 0)
+    return earned
+
+
+def eligible_coins(user_id: str, behaviours: list[str]) -> int:
+    """Coins the person earned from `behaviours`."""
+    return sum(earned_by_behaviour(user_id, behaviours).values())
 
 
 def _sold(round_id: str, user_id: str) -> int:
@@ -103,9 +116,11 @@ def open_rounds(user_id: str) -> OpenBuybackRounds:
     """The rounds open now, each with what the caller may still offer into it."""
     now = iso_ms(datetime.now(UTC))
     balance = _balance(user_id)
+    found_rounds = open_now(now)
+    per_behaviour = earned_by_behaviour(user_id, (str(b) for r in found_rounds for b in r.behaviours))
     items = []
-    for found in open_now(now):
-        earned = eligible_coins(user_id, [str(b) for b in found.behaviours])
+    for found in found_rounds:
+        earned = sum(per_behaviour[str(b)] for b in found.behaviours)
         sold = _sold(found.round_id, user_id)
         out = round_out(found)
         by_budget = out.remaining_fen // int(found.price_fen)
