@@ -325,3 +325,26 @@ def test_given_a_scan_and_a_peers_register_of_the_same_ticket_at_once_then_exact
             assert (claim.status, claim.error_code) == (409, "counted_elsewhere")
             assert answer == {"keys": 1, "registered": [key], "counted": {}}
             assert int(Wallet.get(*Wallet.key(tourist.user_id), consistent_read=True).coins or 0) == 0
+
+
+def test_given_a_row_waiting_for_its_card_when_a_peer_registers_it_meanwhile_then_binding_credits_nothing(
+    api, http, aws, functions, onboard, register, make_partner
+):
+    from infra.local import cfn
+    from infra.local.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher(aws, cfn.load_template(), functions, streams=False)
+    operator, card = make_partner("transport_operator"), f"LNT{secrets.randbelow(10**10):010d}"
+    job = import_file(api, dispatcher, operator, "transit_trips",
+                      f"card,month,trips\n{card},{LAST_MONTH},30\n".encode())
+    assert job["counts"]["pending"] == 1, job  # nobody has bound the card yet
+    key = digest(keys.transit_month(card, LAST_MONTH))
+    http.post("/v1/peers/keys/register", json={"keys": [key]}, headers=bearer(http, onboard()))
+    rider = register()
+
+    assert api.put("/v1/me/bindings", {"transit_card": card}, as_=rider).status == 200
+
+    after = api.get(f"/v1/partner/imports/{job['import_id']}", as_=operator).body
+    assert (after["counts"]["pending"], after["counts"]["duplicate"]) == (0, 1), after
+    assert after["reasons"]["counted_elsewhere"] == 1, after
+    assert int(Wallet.get(*Wallet.key(rider.user_id), consistent_read=True).coins or 0) == 0
