@@ -252,7 +252,7 @@ ROLE = {"ticket_product": "scenic_spot", "product_sku": "manufacturer", "vehicle
 
 
 @pytest.mark.parametrize("kind", list(ROLE))
-def test_given_any_code_when_claimed_then_the_transaction_holds_only_the_record_and_the_wallet(
+def test_given_any_code_when_claimed_then_one_transaction_of_the_record_wallet_and_a_serials_network_key(
     register, kind
 ):
     user = register().user_id

@@ -3,10 +3,11 @@
 Before the write only per-container cached metadata is read (keyring, asset, factor, partner
 name). A retired or revoked asset and a revoked batch are refused from that cached asset, so they
 take effect within `settings.metadata_cache_seconds`; a revoked single code is a tombstone at its
-de-duplication key and is refused by the write itself, at once. The write is the two-item
-transaction of `claims.transaction` (record + wallet); its cancellation reasons become the
-refusals. A retry of the same behaviour by the same user is answered with the
-original claim (`already_credited`), found in the failed put's ALL_OLD item.
+de-duplication key and is refused by the write itself, at once. The write is the transaction of
+`claims.transaction` (record + wallet, and for a printed single-use code its network key,
+`claims.peers`); its cancellation reasons become the refusals. A retry of the same behaviour by
+the same user is answered with the original claim (`already_credited`), found in the failed
+put's ALL_OLD item.
 """
 
 from __future__ import annotations

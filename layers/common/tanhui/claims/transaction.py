@@ -1,4 +1,5 @@
-"""The claim's one write plan (`models.writes`): two named items, no shared item.
+"""The claim's one write plan (`models.writes`): two named items (three for a behaviour that takes
+part in the peers' de-duplication), no shared item.
 
     record  Put     the behaviour record at its de-duplication key, attribute_not_exists(pk)
     peer    Update  only for a behaviour that takes part in the network's de-duplication
