@@ -2,7 +2,8 @@
 calls.
 
 A peer authenticates with the OAuth client-credentials grant of its own Cognito app client
-(resource server `tanhui-peers`, scopes `dedup/read` and `dedup/write`); API Gateway's JWT
+(resource server `tanhui-peers/dedup`, scopes `read` and `write`: a token carries
+`tanhui-peers/dedup/read` and `tanhui-peers/dedup/write`); API Gateway's JWT
 authorizer checks the token and the route's scope, and the token's `client_id` names the `Peer`
 (cached per container like other metadata). A suspended peer, or a client no peer owns, is
 refused 403 `peer_not_allowed`.
@@ -29,8 +30,8 @@ from tanhui.peers.schemas import (
     PeerOut,
 )
 
-RESOURCE_SERVER = "tanhui-peers"
-READ, WRITE = f"{RESOURCE_SERVER}/dedup/read", f"{RESOURCE_SERVER}/dedup/write"
+RESOURCE_SERVER = "tanhui-peers/dedup"  # a scope's name may hold no "/"
+READ, WRITE = f"{RESOURCE_SERVER}/read", f"{RESOURCE_SERVER}/write"
 
 
 class PeerNotAllowed(errors.Forbidden):
