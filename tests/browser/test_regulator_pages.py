@@ -46,16 +46,18 @@ def test_given_an_operators_quota_change_then_the_regulator_reads_it_and_exports
     expect(log).to_contain_text("PUT /v1/admin/partners/{partner_id}/quota")
     expect(log).to_contain_text(f"partner_id: {hotel.partner_id}")
     expect(log).to_contain_text("monthly_coins: 4321")
+    expect(log).to_contain_text("运营小王")  # the operator by name, as their profile says now
     expect(page.locator('[data-test="who"]')).to_contain_text("监管")
     desk.check("regulator-audit-log")
 
     data = download(desk, '[data-test="log-csv"]')
     assert data.startswith(BOM)
     rows = csv_rows(data)
-    assert rows[0][:4] == ["at", "request_id", "who", "route"]
+    assert rows[0][:5] == ["at", "request_id", "who", "who_name", "route"]
     month = datetime.now(UTC).strftime("%Y-%m")
     assert all(r[0].startswith(month) for r in rows[1:])
-    assert any(r[3] == "PUT /v1/admin/partners/{partner_id}/quota" and "4321" in r[5] for r in rows[1:])
+    assert any(r[4] == "PUT /v1/admin/partners/{partner_id}/quota" and "4321" in r[6] and r[3] == "运营小王"
+               for r in rows[1:])
 
     desk.goto("/console/operator/partners")  # the operator's pages are not the regulator's
     expect(page).to_have_url(re.compile(r"/console/forbidden$"))

@@ -280,8 +280,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "GET /v1/regulator/partners": ("GET", "/v1/regulator/partners", None, REGULATOR_ONLY),
     "GET /v1/regulator/partners/{partner_id}": ("GET", "/v1/regulator/partners/{partner_id}", None,
                                                 REGULATOR_ONLY),
-    "GET /v1/regulator/partners/{partner_id}/quota": ("GET", "/v1/regulator/partners/{partner_id}/quota", None,
-                                                      REGULATOR_ONLY),
+    "GET /v1/regulator/partners/{partner_id}/quota": (
+        "GET", "/v1/regulator/partners/{partner_id}/quota", None, REGULATOR_ONLY),
     "GET /v1/regulator/coin-policy": ("GET", "/v1/regulator/coin-policy", None, REGULATOR_ONLY),
 }
 
@@ -339,7 +339,8 @@ def _regulator(api: Any) -> Any:
     from tanhui.identity import cognito
 
     phone = unique_phone()
-    cognito.create_staff_user(phone, "regulator-2026", {"phone_number": phone, "name": "R"}, group="regulator")
+    attributes = {"phone_number": phone, "name": "R"}
+    cognito.create_staff_user(phone, "regulator-2026", attributes, group="regulator")
     return login(api, phone, "regulator-2026")
 
 

@@ -107,6 +107,7 @@ def test_given_operator_writes_then_each_success_is_logged_once_with_route_param
     assert new_factor["summary"]["source"] == FACTOR["source"]
     assert new_factor["result"]["version"] == factor.body["version"]
     assert all(a["at"].startswith(_month()) and a["request_id"] for a in actions)
+    assert {a["who_name"] for a in actions} == {"运营 Operator"}  # by name, as the profile says now
 
     # no person's data anywhere in the log: not the contact's, not the staff login's
     stored = json.dumps(_raw_items(), ensure_ascii=False)
@@ -157,6 +158,7 @@ def test_given_a_day_then_the_csv_holds_that_days_actions_oldest_first_safe_for_
     assert json.loads(mine[0]["path_params"]) == {"behaviour": "hotel_low_carbon_night"}
     assert json.loads(mine[0]["summary"])["source"].startswith("=HYPERLINK")  # JSON: starts with {, inert
     assert mine[1]["status"] == "200" and json.loads(mine[1]["summary"]) == {"expiry": "none"}
+    assert mine[1]["who_name"] == "运营 Operator"
     assert all(r["at"][:10] == f"{_month()}-{day}" for r in rows)
     assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
 

@@ -115,9 +115,9 @@ class FactorIn(RequestModel):
     car stayed home saves daily_km × fuel × gCO2e/L); every other method gco2e_per_unit.
     `baseline_units` (transit_trip: trips a month that earn nothing, 16 in the guide)."""
 
-    logged_fields = ("method", "unit", "gco2e_per_unit", "baseline_g_per_km", "eco_g_per_km", "coins_per_unit",
-                     "daily_cap", "monthly_cap", "source", "effective_from", "categories", "baseline_units",
-                     "fuel_ml_per_km", "gco2e_per_litre")
+    logged_fields = ("method", "unit", "gco2e_per_unit", "baseline_g_per_km", "eco_g_per_km",
+                     "coins_per_unit", "daily_cap", "monthly_cap", "source", "effective_from", "categories",
+                     "baseline_units", "fuel_ml_per_km", "gco2e_per_litre")
 
     method: Method
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
@@ -32,6 +33,15 @@ class UserProfile(TanhuiModel):
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
         return user_pk(user_id), "PROFILE"
+
+
+def display_names(user_ids: Iterable[str]) -> dict[str, str]:
+    """The display names of these users (an operator's, in a history): one BatchGetItem per 100; a
+    user without a profile (a login gone) is left out."""
+    wanted = sorted({u for u in user_ids if u})
+    if not wanted:
+        return {}
+    return {p.user_id: p.display_name for p in UserProfile.batch_get([UserProfile.key(u) for u in wanted])}
 
 
 class ConsentRecord(TanhuiModel):

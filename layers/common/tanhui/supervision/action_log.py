@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 
 from tanhui import errors
 from tanhui.models.audit_log import OperatorAction, month_pk
+from tanhui.models.identity import display_names
 from tanhui.models.pages import decode_cursor, page_items
 from tanhui.rights.copy import BOM, cell
 from tanhui.supervision.schemas import OperatorActionList, OperatorActionOut
 
 MAX_CSV_ROWS = 5_000  # a Lambda answer holds 6 MB: a row is well under 1 KB
-CSV_COLUMNS = ("at", "request_id", "who", "route", "path_params", "summary", "fields", "result", "status")
+CSV_COLUMNS = ("at", "request_id", "who", "who_name", "route", "path_params", "summary", "fields", "result",
+               "status")
 
 
 class AuditLogTooLarge(errors.Unprocessable):
@@ -33,7 +35,9 @@ def list_actions(month: str | None, day: str | None, limit: int, cursor: str | N
     page = OperatorAction.query(pk, OperatorAction.sk.startswith(prefix), scan_index_forward=False,
                                 limit=limit, page_size=limit, last_evaluated_key=start)
     items, next_cursor = page_items(page, OperatorActionOut.model_validate)
-    return OperatorActionList(items=items, next_cursor=next_cursor)
+    names = display_names(a.who for a in items)
+    named = [a.model_copy(update={"who_name": names.get(a.who)}) for a in items]
+    return OperatorActionList(items=named, next_cursor=next_cursor)
 
 
 def csv_of(month: str | None, day: str | None) -> str:

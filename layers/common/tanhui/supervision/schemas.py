@@ -20,6 +20,8 @@ class OperatorActionOut(ResponseModel):
     at: str = Field(description="UTC, when the write answered")
     request_id: str
     who: str = Field(description="the operator's user id")
+    who_name: str | None = Field(default=None,
+                                 description="the operator's display name now (null: the login is gone)")
     route: str = Field(description='the route as the API names it, e.g. "PUT /v1/admin/factors/{behaviour}"')
     path_params: dict[str, Any] = Field(description="the route's path parameters, e.g. the behaviour")
     summary: dict[str, Any] = Field(description="the body's fields that may be logged, with their values "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tanhui import cache, errors
 from tanhui.models.base import put_once, utc_now
-from tanhui.models.identity import UserProfile
+from tanhui.models.identity import display_names
 from tanhui.models.wallet import POLICY_PK, CoinPolicyVersion
 from tanhui.observability import logger
 from tanhui.wallet.schemas import CoinPolicies, CoinPolicyIn, CoinPolicyOut
@@ -41,9 +41,7 @@ def current(*, consistent: bool = False) -> CoinPolicyOut:
 
 def _named(found: list[CoinPolicyVersion]) -> list[CoinPolicyOut]:
     """The versions, each with its operator's display name (one BatchGetItem)."""
-    operators = sorted({v.created_by for v in found if v.created_by})
-    names = {p.user_id: p.display_name
-             for p in UserProfile.batch_get([UserProfile.key(u) for u in operators])} if operators else {}
+    names = display_names(v.created_by or "" for v in found)
     return [CoinPolicyOut.model_validate(v).model_copy(
         update={"created_by_name": names.get(v.created_by or "")}) for v in found]
 
