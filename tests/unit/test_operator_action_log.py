@@ -80,6 +80,24 @@ def test_given_the_regulators_function_then_every_route_is_a_get_for_the_regulat
         ("GET", frozenset({"regulator"}))}
 
 
+def test_given_every_function_then_a_regulator_is_let_in_only_to_reads(resolvers):
+    """Read-only by construction: a route that admits the regulator is a GET, and one that admits it
+    alone is under /v1/regulator/ (the others admit every signed-in user: /v1/me, /v1/projects)."""
+    theirs = []
+    for name, app in resolvers.items():
+        for route in api.routes(app):
+            allowed = api.allowed_roles(app, route) or frozenset()
+            if "regulator" not in allowed:
+                continue
+            assert route.method == "GET", f"{name}: {route.method} {route.path} admits the regulator"
+            if allowed == {"regulator"}:
+                assert route.path.startswith("/v1/regulator/"), f"{name}: {route.path}"
+                theirs.append(route.path)
+            else:
+                assert allowed >= set(api.ROLES), f"{name}: {route.path} {sorted(allowed)}"
+    assert "/v1/regulator/audit-log" in theirs
+
+
 def _body_models(route: Any) -> list[type[RequestModel]]:
     hints = typing.get_type_hints(route.func, include_extras=True)
     found = []
