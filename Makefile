@@ -67,6 +67,7 @@ bench: $(STAMP) web
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/totals.py
 	$(BIN)/python bench/expiry.py
+	$(BIN)/python bench/registry.py
 	$(BIN)/python bench/web.py
 
 bench-web: $(STAMP) web  ## Lighthouse on the code page and the wallet (needs chromium)
