@@ -37,6 +37,9 @@ EXPECTED = {
     "claims/certificate.json": 404,  # the same sample sub: no profile
     "claims/check_certificate.json": 404,  # no certificate has this id
     "admin/list_factors.json": 200,
+    "regulator/audit_log.json": 200,
+    "regulator/audit_log_as_operator.json": 403,  # the operator does not read their own log here
+    "regulator/factors.json": 200,
     "admin/create_project.json": 201,
     "donations/list_projects.json": 200,
     "donations/donate_unknown_project.json": 404,
