@@ -45,6 +45,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/vouchers/:voucherId', component: spendPage(() => import('./h5/pages/Voucher.vue')), meta: { title: 'nav.vouchers', auth: true, tab: '/offers' } },
   { path: '/projects', component: spendPage(() => import('./h5/pages/Projects.vue')), meta: { title: 'nav.projects', auth: true, nav: true, tab: '/' } },
   { path: '/buyback', component: spendPage(() => import('./h5/pages/Buyback.vue')), meta: { title: 'nav.buyback', auth: true, nav: true, tab: '/wallet' } },
+  { path: '/offset', component: spendPage(() => import('./h5/pages/Offset.vue')), meta: { title: 'nav.offset', auth: true, nav: true, tab: '/wallet' } },
   { path: '/leaderboard', component: spendPage(() => import('./h5/pages/Leaderboard.vue')), meta: { title: 'nav.leaderboard', auth: true, nav: true, tab: '/' } },
   { path: '/medals', component: spendPage(() => import('./h5/pages/Medals.vue')), meta: { title: 'nav.medals', auth: true, nav: true, tab: '/' } },
   { path: '/certificate', component: spendPage(() => import('./h5/pages/Certificate.vue')), meta: { title: 'nav.certificate', auth: true, nav: true, tab: '/' } },
