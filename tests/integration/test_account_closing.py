@@ -298,3 +298,28 @@ def test_given_coins_sold_into_a_buyback_round_when_closed_then_the_round_still_
     payout = api.post(f"{ROUNDS}/{rid}/payouts", as_=admin)
     assert payout.status == 201, payout.body
     assert (payout.body["rows"], payout.body["coins"], payout.body["amount_fen"]) == (1, 6, 18)
+
+
+def test_given_an_offset_when_closed_then_its_retirement_stays_public_and_retired_without_the_person(
+    api, register, admin
+):
+    from tests.integration.registry_support import invariant
+    from tests.integration.test_registry_api import OFFSET, RATE, earn, issue_kg
+
+    issue_kg(api, admin, 3)
+    assert api.put(RATE, {"coins_per_unit": 5}, as_=admin).status == 200
+    who = register("林小红")
+    api.get("/v1/me", as_=who)
+    earn(who.user_id, 12)
+    made = api.post(OFFSET, {"coins": 10}, as_=who, headers=key())
+    assert made.status == 201, made.body
+    before = invariant()
+
+    closed = _close(api, who)
+
+    assert closed.status == 201, closed.body
+    assert closed.body["coins_forfeited"] == 2
+    assert _naming(_everything(), who.user_id, who.phone, "林小红", "林**") == []
+    checked = api.get(f"/v1/registry/retirements/{made.body['retirement_id']}").body
+    assert (checked["units"], checked["beneficiary"]) == (2, "已注销用户 a closed account")
+    assert invariant() == before  # still retired, counted once

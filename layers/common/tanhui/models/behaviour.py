@@ -58,10 +58,11 @@ ERASED_PREFIX = "BEHAVIOUR#erased#"
 # account): gone from a pseudonymised record
 PERSONAL_EVIDENCE = ("card", "plate", "account")
 # keys that hold nothing about the person: the printed serial, a receipt line, a tree, a movement's
-# own reference (a redemption serial, a donation, closing or buyback offer id); any other key moves
-# when erased
+# own reference (a redemption serial, a donation, closing, buyback offer or retirement id); any
+# other key moves when erased
 IMPERSONAL_KEYS = ("BEHAVIOUR#code#", "BEHAVIOUR#sale#", "BEHAVIOUR#plant#", "BEHAVIOUR#spend#",
-                   "BEHAVIOUR#refund#", "BEHAVIOUR#forfeit#", "BEHAVIOUR#buyback#", ERASED_PREFIX)
+                   "BEHAVIOUR#refund#", "BEHAVIOUR#forfeit#", "BEHAVIOUR#buyback#",
+                   "BEHAVIOUR#offset#", ERASED_PREFIX)
 # the fields `content_hash` covers (docs/operators.md, "Exports and their verification"); `key` is the pk
 HASHED_FIELDS = (
     "key", "claim_id", "user_id", "behaviour", "channel", "partner_id", "asset_id", "evidence",

@@ -12,7 +12,8 @@ everything that names them goes, while what they saved stays counted:
 3. **open vouchers are cancelled** (status `cancelled`, their expiry entry deleted): their coins go
    back to no one; every voucher of theirs loses its holder (a merchant keeps what was consumed);
 4. **the coins**: donated to the project chosen (`donations.giving`) or forfeited (a `forfeit`
-   ledger entry and the debit, one plan conditioned on the balance as read);
+   ledger entry and the debit, one plan conditioned on the balance as read); the registry's
+   retirements their coins paid for (offsets) stay, without their user id or masked name;
 5. **the records are pseudonymised** (`BehaviourRecord.pseudonymised`): each ledger entry loses
    its user id and its place on their ledger, keeps its carbon fields and its evidence, and names
    the hash it had (`erased_from`), so past exports still audit; a record whose key names the
@@ -38,7 +39,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from tanhui import errors, idempotency
@@ -63,6 +64,7 @@ from tanhui.models.identity import (
 )
 from tanhui.models.offers import Voucher, VoucherExpiry, vouchers_pk
 from tanhui.models.projects import DONATION_PREFIX, Donation, ProjectDonor
+from tanhui.models.registry import Retirement
 from tanhui.models.rights import AccountClosure
 from tanhui.models.wallet import Wallet
 from tanhui.models.writes import MAX_ITEMS, Cancelled, WritePlan, retrying
@@ -108,6 +110,7 @@ def close(user_id: str, req: ClosingIn, mark: idempotency.Mark = idempotency.no_
     pending.drop_for(user_id)
     _count(closure, AccountClosure.vouchers_cancelled, _cancel_vouchers(user_id))
     known = _settle_coins(user_id, closure)
+    _anonymous_offsets(user_id)
     _count(closure, AccountClosure.records_pseudonymised, _pseudonymise(user_id, known))
     _keep_payouts(user_id, closure)
     _delete_personal(user_id, profile)
@@ -222,6 +225,26 @@ def _settle_coins(user_id: str, closure: AccountClosure) -> list[str]:
             raise
         raise errors.Busy("The wallet changed meanwhile; try again.") from cancelled
     return [f"BEHAVIOUR#forfeit#{closure.closure_id}"]
+
+
+# ---------------------------------------------------------------------------------- 4b. offsets
+CLOSED_BENEFICIARY = "已注销用户 a closed account"
+
+
+def _anonymous_offsets(user_id: str) -> None:
+    """The registry's retirements the person's coins paid for (以碳积分抵销, their `offset` ledger
+    entries name them) stay retired and public, without the person: no user id, no masked name."""
+    entries = BehaviourRecord.ledger.query(ledger_pk(user_id),
+                                           filter_condition=BehaviourRecord.kind == "offset")
+    for entry in entries:
+        found = Retirement(*Retirement.key(str(entry.claim_id)))
+        try:
+            found.update(actions=[Retirement.user_id.remove(), Retirement.created_by.set("closed"),
+                                  Retirement.beneficiary.set(CLOSED_BENEFICIARY)],
+                         condition=Retirement.user_id == user_id)
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise  # else: done by an earlier attempt
 
 
 # ----------------------------------------------------------------------------------- 5. records
