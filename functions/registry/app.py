@@ -290,17 +290,31 @@ def regulator_accounts(limit: api.PageLimit = 20, cursor: Cursor = None) -> Acco
 
 
 # ------------------------------------------------------------------------------ anyone
+REGISTRY = responses()
+REGISTRY[200]["content"] = {api.JSON: {"model": RegistryOut}, "text/html": {}}
+
+
 @app.get(
     "/v1/registry",
     tags=["registry"],
     summary="The public registry",
     description="No sign-in: units issued, held and retired; the latest issuances by export and "
-    "serial range; every holding account by name; the latest retirements by serial range. No "
-    "person's id.",
+    "serial range; every holding account by name; the latest retirements by serial range, each "
+    "linking to its public check. No person's id. An `Accept` header that prefers `text/html` (a "
+    "browser) gets the registry as a page a person reads, Chinese first, English beside; anything "
+    "else JSON.",
+    responses=REGISTRY,
 )
 @api.allow(api.PUBLIC)
-def registry() -> RegistryOut:
-    return public.registry()
+def registry():  # JSON or HTML (documented in REGISTRY): no response model
+    from tanhui.certificates.html import HTML, prefers_html
+    from tanhui.registry import html
+
+    out = public.registry()
+    if not prefers_html(app.current_event.headers.get("accept")):
+        return Response(200, api.JSON, api.to_json(out.model_dump()), headers={"Vary": "Accept"})
+    return Response(200, HTML, html.registry_page(out),
+                    headers={"Vary": "Accept", "X-Content-Type-Options": "nosniff"})
 
 
 @app.get(

@@ -46,3 +46,10 @@ def test_a_tourist_offsets_coins_and_gets_the_retirement(tab: Tab, tourist: Any,
     status, wallet, _ = web_http.request("GET", "/v1/me/wallet", token=who.access_token)
     assert wallet["coins"] == 2, wallet
     invariant()
+    # the public registry, a page away: the offset is among its retirements, named as its check names it
+    marked(tab, "offset-registry").click()
+    tab.page.wait_for_url("**/v1/registry")
+    expect(tab.page.locator("h1")).to_contain_text("减排量登记簿")
+    expect(tab.page.locator("main")).to_contain_text(body["ranges"][0]["first_serial"])
+    expect(tab.page.locator(f'a[href="{check}"]')).to_have_count(1)
+    tab.check("registry")

@@ -117,6 +117,14 @@ def test_given_the_loop_then_transfer_retire_certificate_and_public_registry_agr
     mine = next(a for a in public["holdings"] if a["account_id"] == event.partner_id)
     assert (mine["name"], mine["held_units"], mine["retired_units"]) == ("2026 碳普惠论坛组委会", 0, 5)
     assert rid in [r["retirement_id"] for r in public["retirements"]]
+    # the same registry as a page a person reads: totals, the holder by name, the retirement's serials
+    # and its check's link; no person's id
+    shown = api.get("/v1/registry", headers=browser)
+    assert shown.status == 200 and shown.headers["Content-Type"].startswith("text/html"), shown.body
+    assert "碳普惠减排量登记簿" in shown.body and "2026 碳普惠论坛组委会" in shown.body
+    assert f'href="/v1/registry/retirements/{rid}"' in shown.body and first in shown.body
+    assert f"{public['issued_units']:,} 单位" in shown.body and event.user_id not in shown.body
+    assert "<script" not in shown.body and " style=" not in shown.body
     invariant()
 
 

@@ -115,6 +115,7 @@ const zh: Record<string, string> = {
   'offset.done': '已注销 {units} 单位（{units} 千克 CO₂e），用去 {coins} 碳币。',
   'offset.check': '公开核验',
   'offset.certificate': '下载抵销证明（PDF）',
+  'offset.registry': '查看公开的减排量登记簿：签发、持有与注销',
   'projects.mine': '我的捐赠',
   'projects.mine_empty': '您还没有捐赠过。',
 
@@ -270,6 +271,7 @@ const en: Record<string, string> = {
   'offset.done': 'Retired {units} units ({units} kg CO₂e) for {coins} coins.',
   'offset.check': 'Public check',
   'offset.certificate': 'Download the certificate (PDF)',
+  'offset.registry': 'See the public registry: what was issued, who holds it, what was retired',
   'projects.mine': 'My donations',
   'projects.mine_empty': 'You have not donated yet.',
 
