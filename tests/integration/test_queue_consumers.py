@@ -148,7 +148,11 @@ def test_given_a_range_failing_on_every_delivery_then_the_last_one_marks_the_imp
         assert failed(functions["ImportFunction"].invoke(sqs_event(queued, receives=receives))) == ["m0"]
         job = api.get(f"/v1/partner/imports/{created['import_id']}", as_=hotel).body
         assert (job["status"] == "failed") is (receives == sqs.UPLOAD_QUEUE.max_receives), (receives, job)
-    assert job["reason_code"] == "processing_failed" and "Range 3" in job["reason"], job
+    assert job["reason_code"] == "processing_failed", job
+    assert job["reason"].startswith("第 3 段数据多次处理失败"), job  # Chinese first
+    path = f"/v1/partner/imports/{created['import_id']}"
+    english = api.get(path, as_=hotel, headers={"accept-language": "en"})
+    assert "Range 3" in english.body["reason"], english.body
 
 
 # ------------------------------------------------------------------------------ the table stream

@@ -101,7 +101,7 @@ def _accepted(filename: str, content_type: str | None) -> None:
 def _link(job: ImportJob, key: str | None) -> str | None:
     if not key:
         return None
-    filename = f"{job.import_id}-{key.rsplit('/', 1)[-1]}"  # <import id>-report.json, -rejected_rows.csv
+    filename = f"{job.import_id}-{key.rsplit('/', 1)[-1]}"  # <import id>-report.json, -rejected_rows.xlsx
     return download_link(get_settings().upload_bucket, key, LINK_SECONDS, filename)
 
 
@@ -642,12 +642,13 @@ def _put_report(job: ImportJob) -> str:
 
 
 def finish(job: ImportJob) -> None:
-    """The last range is counted: the rejected rows' CSV (parts joined in row order, streamed
-    through a temporary file) and the report; then `completed`."""
+    """The last range is counted: the rejected rows' file (parts joined in row order, streamed
+    through a temporary file; a workbook's as an .xlsx) and the report; then `completed`."""
     s3, bucket = client("s3"), get_settings().upload_bucket
     prefix = f"{_reports_prefix(job)}parts/"
-    rejects_key = f"{_reports_prefix(job)}rejected_rows.csv"
-    with tempfile.TemporaryFile("w+b") as tmp:
+    book = job.source_format in (workbooks.XLSX, workbooks.XLS)  # rejects in the file's own format
+    rejects_key = f"{_reports_prefix(job)}rejected_rows.{'xlsx' if book else 'csv'}"
+    with tempfile.TemporaryFile("w+b") as tmp, tempfile.TemporaryFile("w+b") as xlsx:
         tmp.write(codecs.BOM_UTF8 + report.rejects_header(job))  # the BOM: Excel then reads it as UTF-8
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in sorted(page.get("Contents") or [], key=lambda o: o["Key"]):
@@ -655,7 +656,11 @@ def finish(job: ImportJob) -> None:
                     tmp.write(chunk)
         tmp.flush()
         tmp.seek(0)
-        s3.upload_fileobj(tmp, bucket, rejects_key, ExtraArgs={"ContentType": "text/csv; charset=utf-8"})
+        if book:
+            report.rejects_workbook(tmp, xlsx, job.sheet)
+            xlsx.seek(0)
+        media = report.XLSX_MEDIA_TYPE if book else "text/csv; charset=utf-8"
+        s3.upload_fileobj(xlsx if book else tmp, bucket, rejects_key, ExtraArgs={"ContentType": media})
     now = utc_now()
     job.refresh(consistent_read=True)
     job.status, job.completed_at, job.rejects_key = "completed", now, rejects_key
@@ -707,7 +712,8 @@ def give_up_upload(raw_key: str, version: str | None, why: str) -> None:
     `failed`, saying why, instead of staying `processing`."""
     found = _notified(raw_key, version)
     if not isinstance(found, str):
-        _fail(found[0], f"The file {why}.")
+        zh = "文件多次处理失败，导入已停止：请重新上传；再失败请联系平台运营方"
+        _fail(found[0], f"The file {why}.", zh)
 
 
 def give_up(body: dict[str, Any], why: str) -> None:
@@ -717,16 +723,22 @@ def give_up(body: dict[str, Any], why: str) -> None:
         job = get(ref["partner_id"], ref["import_id"])
     except (KeyError, ImportNotFound):
         return
-    _fail(job, f"Range {ref.get('range')} {why}.")
+    _fail(
+        job,
+        f"Range {ref.get('range')} {why}.",
+        f"第 {ref.get('range')} 段数据多次处理失败，导入已停止：请重新上传；再失败请联系平台运营方",
+    )
 
 
-def _fail(job: ImportJob, reason: str) -> None:
+def _fail(job: ImportJob, reason: str, zh: str) -> None:
+    """`failed`, saying why in English (`reason`) and Chinese (`reason_zh`, what a clerk reads)."""
     try:
         job.update(
             actions=[
                 ImportJob.status.set("failed"),
                 ImportJob.reason_code.set("processing_failed"),
                 ImportJob.reason.set(reason),
+                ImportJob.reason_zh.set(zh),
                 ImportJob.updated_at.set(utc_now()),
             ],
             condition=ImportJob.status.is_in("awaiting_upload", "processing"),

@@ -1,14 +1,17 @@
 """What a clerk reads about an import, in Chinese first and English: notes about the file as a
 whole, each rejected row's reason naming the partner's own header and cell, and the rejects file
-(the partner's own rows, every column, + 原因 / reason; CSV UTF-8 with a BOM, which Excel opens).
+(the partner's own rows, every column, + 原因 / reason) in the file's own format: CSV UTF-8 with a
+BOM, which Excel opens, or — for a workbook — an .xlsx of text cells.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
+from typing import IO
 
 from tanhui.imports import credit, formats
 from tanhui.imports.specs import SPECS
@@ -162,3 +165,30 @@ def rejects_header(job: ImportJob) -> bytes:
     text = io.StringIO()
     csv.writer(text).writerow([*own, *REJECTS_REASON])
     return text.getvalue().encode()
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def rejects_workbook(rows: IO[bytes], out: IO[bytes], sheet: str | None = None) -> None:
+    """The rejects CSV (`rows`: UTF-8, a BOM first) as an .xlsx written to `out`, for a workbook's
+    clerk: every cell text in a text-formatted cell, so Excel shows a phone as 13800138000, not
+    1.38E+10, keeps an account number's zeros and a saved-again file its digits; a cell starting
+    with = stays text, never a formula. One sheet, named as the one imported."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    try:
+        table = book.create_sheet(sheet or "Sheet1")
+    except ValueError:  # a name openpyxl refuses: the default one
+        table = book.create_sheet("Sheet1")
+    for fields in csv.reader(codecs.getreader("utf-8-sig")(rows)):
+        cells = []
+        for value in fields:
+            cell = WriteOnlyCell(table, value=ILLEGAL_CHARACTERS_RE.sub("", value)[:32767])
+            cell.data_type, cell.number_format = "s", "@"
+            cells.append(cell)
+        table.append(cells)
+    book.save(out)
