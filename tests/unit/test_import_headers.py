@@ -1,6 +1,7 @@
-"""Headers and dates as people write them, as properties: any name a spec lists for a column, in
-any case, spacing or full-width form, stands for that column; headers of other things never do;
-a day written in any of the usual forms is that day."""
+"""Headers, phones and dates as people write them, as properties: any name a spec lists for a
+column, in any case, spacing or full-width form, stands for that column; headers of other things
+never do; a mainland mobile in any local form is that phone and one digit more or less is nobody's;
+a day written in any of the usual forms (an Excel serial too) is that day."""
 
 from __future__ import annotations
 
@@ -107,6 +108,60 @@ def test_given_a_day_in_any_usual_form_then_it_is_that_day(day, data):
     if data.draw(st.booleans()):
         form = "".join(full_width(c) if c.isdigit() else c for c in form)
     assert values.day("check_in", f" {form} ") == day
+
+
+@given(st.dates(date(2000, 1, 1), date(2099, 12, 31)), st.sampled_from(["", ".0", ".00"]))
+def test_given_an_excel_serial_of_a_day_then_it_is_that_day(day, tail):
+    serial = (day - date(1899, 12, 30)).days  # what a date cell holds in the General format
+    assert values.day("check_in", f"{serial}{tail}") == day
+    assert values.day_or_moment("sold_at", str(serial)) == day
+
+
+@given(st.integers(0, 36525) | st.integers(73051, 99999))
+def test_given_five_digits_of_no_day_this_century_then_no_date(number):
+    try:
+        values.day("check_in", f"{number:05d}")
+    except values.RowInvalid as exc:
+        assert exc.zh.startswith("不是日期")
+    else:
+        raise AssertionError(number)
+
+
+MOBILES = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+PREFIXES = ["", "86", "+86", "0086", "+86 ", "86-", "(+86) ", "+86-", "0086 "]
+SEPARATORS = ["", " ", "-", "\u3000", "·", "."]
+
+
+@st.composite
+def local_form(draw: st.DrawFn, mobile: str) -> str:
+    """A mobile as a clerk types it: a country prefix or none, 3-4-4 groups with a separator, maybe
+    full-width, maybe as a spreadsheet's number (13800138000.0)."""
+    sep = draw(st.sampled_from(SEPARATORS))
+    text = draw(st.sampled_from(PREFIXES)) + sep.join((mobile[:3], mobile[3:7], mobile[7:]))
+    if draw(st.booleans()):
+        text = "".join(full_width(c) for c in text)
+    if not sep and draw(st.booleans()):
+        text += ".0"
+    return draw(st.sampled_from(["", " ", "\u3000"])) + text + draw(st.sampled_from(["", " "]))
+
+
+@given(MOBILES.flatmap(lambda m: st.tuples(st.just(m), local_form(m))))
+@settings(max_examples=300)
+def test_given_a_mainland_mobile_in_any_local_form_then_it_is_that_phone(case):
+    mobile, text = case
+    assert values.who("guest", text) == values.Who("phone", "+86" + mobile)
+
+
+@given(MOBILES, st.sampled_from(["", "86", "+86", "0086"]), st.data())
+def test_given_a_mobile_a_digit_short_or_long_then_the_row_names_its_cell(mobile, prefix, data):
+    at = data.draw(st.integers(0, 10))
+    changed = mobile[:at] + mobile[at + 1 :] if data.draw(st.booleans()) else mobile + str(at % 10)
+    try:
+        values.who("guest", prefix + changed)
+    except values.RowInvalid as exc:
+        assert (exc.column, exc.zh) == ("guest", "不是 11 位手机号，也不是用户 ID")
+    else:
+        raise AssertionError(prefix + changed)
 
 
 @given(st.dates(date(2000, 1, 1), date(2099, 12, 31)), st.integers(0, 23), st.integers(0, 59))

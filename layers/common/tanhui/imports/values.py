@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -68,6 +68,10 @@ _EXCEL_SHORTENED = re.compile(r"\d(?:\.\d+)?E\+\d+", re.IGNORECASE)
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?")
 _COMPACT_DAY = re.compile(r"(\d{4})(\d{2})(\d{2})")  # 20261103, as some tills export
+# an Excel date serial in a cell left in the General format (a pasted export): 46337 is 2026-11-10;
+# five digits, 2000-01-01 (36526) to 2099-12-31 (73050), counted from Excel's 1899-12-30
+_SERIAL_DAY = re.compile(r"(\d{5})(?:\.0+)?")
+_SERIALS, _SERIAL_ZERO = range(36526, 73051), date(1899, 12, 30)
 _MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _LOCAL_MOMENT = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?[ T]\s*(\d{1,2})\s*[:：时]\s*(\d{2})"
@@ -160,11 +164,14 @@ def decimal(name: str, value: Any, high: int, *, above_zero: bool = False) -> De
 
 def day(name: str, value: Any) -> date | None:
     """A calendar day: 2026-11-03, 2026/11/3, 2026.11.3, 2026年11月3日, 20261103 (a midnight
-    time after it, as a spreadsheet adds, is allowed)."""
+    time after it, as a spreadsheet adds, is allowed), or an Excel date serial (46337)."""
     out = text(name, value)
     if out is None:
         return None
     folded = unicodedata.normalize("NFKC", out)
+    serial = _SERIAL_DAY.fullmatch(folded.strip())
+    if serial and int(serial[1]) in _SERIALS:
+        return _SERIAL_ZERO + timedelta(days=int(serial[1]))
     match = DAY.fullmatch(folded) or _COMPACT_DAY.fullmatch(folded) or _LOCAL_MOMENT.fullmatch(folded)
     if not match:
         raise RowInvalid(
@@ -219,7 +226,7 @@ def day_or_moment(name: str, value: Any) -> date | None:
     out = text(name, value)
     if out is not None:
         folded = unicodedata.normalize("NFKC", out)
-        if DAY.fullmatch(folded) or _COMPACT_DAY.fullmatch(folded):
+        if DAY.fullmatch(folded) or _COMPACT_DAY.fullmatch(folded) or _SERIAL_DAY.fullmatch(folded.strip()):
             return day(name, out)
     return moment(name, out)
 
