@@ -107,6 +107,29 @@ def test_given_gaps_and_a_row_wider_than_the_rest_then_row_numbers_kept_and_line
     assert out == [["a", "b", ""], [], [], ["1", "2", ""], ["3", "4", "note"]]
 
 
+def test_given_a_sheet_declaring_all_16384_columns_then_lines_as_wide_as_its_cells(tmp_path):
+    import re
+    import zipfile
+
+    stays = ([13800138000 + n, 808, date(2026, 11, 20), 1] for n in range(50))
+    rows = [["手机号", "房号", "入住日期", "晚数"], *stays]
+    made = write_xlsx(tmp_path / "w.xlsx", {"s": rows})
+    wide = tmp_path / "wide.xlsx"  # as some exports save it: <dimension ref="A1:XFD51"/>
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(wide, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                pr = rb"(<sheetPr.*?</sheetPr>|<sheetPr[^>]*/>)"
+                body = re.sub(pr, rb'\1<dimension ref="A1:XFD51"/>', body)
+                assert b"XFD51" in body
+            dst.writestr(info, body)
+
+    found, out = _csv(wide)
+
+    assert (found.width, found.rows) == (4, 51)
+    assert out[1] == ["13800138000", "808", "2026-11-20", "1"] and {len(line) for line in out} == {4}
+
+
 @pytest.mark.parametrize(
     ("data", "code"),
     [

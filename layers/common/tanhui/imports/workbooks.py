@@ -40,6 +40,10 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAGIC_BYTES = len(OLE2_MAGIC)
 CONVERTED_NAME = "converted.csv"
 HEADER_SEARCH_ROWS = 30  # a title block above the header row is shorter than this
+# a sheet's declared width (its <dimension>) above this is not believed: some exports declare
+# A1:XFD…, which would make every CSV line 16,384 fields wide (32 MB for 2,000 rows); the lines are
+# then as wide as the widest row holding something
+MAX_DECLARED_WIDTH = 256
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # an OLE2 directory entry's name
 _EXACT_FLOAT = 2**53  # integral doubles below this are their own digits
 
@@ -207,6 +211,8 @@ def _xlsx_rows(
     try:
         declared = int(sheet.max_column or 0) if sheet.max_row else 0
     except (TypeError, ValueError):
+        declared = 0
+    if declared > MAX_DECLARED_WIDTH:
         declared = 0
 
     def rows() -> Iterator[tuple[int, list[tuple[str, bool]]]]:
