@@ -45,7 +45,8 @@ export const STATUS_TAG: Record<ImportOut['status'], 'info' | 'warning' | 'succe
   failed: 'danger',
 }
 
-export const ACCEPT = '.csv,.txt,.jsonl,.json,.xlsx,.xls'
+/** What the file chooser offers: the API's upload policy (imports.jobs.ACCEPTED_EXTENSIONS), no more. */
+export const ACCEPT = '.csv,.txt,.jsonl,.ndjson,.xlsx,.xlsm,.xls'
 
 /** The file the clerk chose, kept for this tab by import id: "send it again" after a correction. */
 export const chosenFiles = new Map<string, File>()
