@@ -21,6 +21,7 @@ def write_export(message: ExportRequested) -> None:
 
 
 def fail_export(message: ExportRequested, why: str) -> None:
+    metrics.add_metric(name="LedgerExportFailed", unit=MetricUnit.Count, value=1)  # ExportFailedAlarm
     jobs.give_up(message.model_dump(), f"it {why}")
 
 

@@ -61,6 +61,7 @@ def import_message(message: UploadMessage) -> None:
 
 
 def fail_import(message: UploadMessage, why: str) -> None:
+    metrics.add_metric(name="PartnerFileFailed", unit=MetricUnit.Count, value=1)  # ImportFailedAlarm
     if isinstance(message, RangeQueued):
         jobs.give_up(message.model_dump(), why)
     elif isinstance(message, FileLanded):

@@ -191,5 +191,6 @@ def claim(user_id: str, body: ClaimIn, *, at: datetime | None = None) -> ClaimRe
             raise outcome from cancelled
         raise
     metrics.add_metric(name="ClaimCredited", unit="Count", value=1)
+    metrics.add_metric(name="CoinsCredited", unit="Count", value=coins)  # the dashboard's coins
     logger.info("claim credited", extra={"claim_id": claim_id, "behaviour": behaviour, "coins": coins})
     return ClaimResult(_out(record, wallets.balance(user_id), already=False), True)
