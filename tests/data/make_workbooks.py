@@ -118,6 +118,15 @@ def write_xls(path: Path, sheets: Sheets) -> Path:
     return path
 
 
+def cut_part(made: Path, part: str, out: Path) -> Path:
+    """The .xlsx `made` with one of its parts cut in half (a download broken off, a tool's bug)."""
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            dst.writestr(name, body[: len(body) // 2] if name == part else body)
+    return out
+
+
 def samples(folder: Path) -> list[Path]:
     """The sample files: fixed phones, rooms and days."""
     folder.mkdir(parents=True, exist_ok=True)

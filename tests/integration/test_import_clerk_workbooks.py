@@ -8,7 +8,9 @@ shown as 1.38E+10 nor an account number stripped of its zeros when the clerk ope
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 from datetime import date
 
 import pytest
@@ -18,7 +20,7 @@ from tanhui.claims import factors
 from tanhui.imports import report, window
 from tanhui.models.wallet import Wallet
 
-from tests.data.make_workbooks import hotel_stays, write_xls, write_xlsx
+from tests.data.make_workbooks import cut_part, hotel_stays, write_xls, write_xlsx
 from tests.support import import_file, unique_phone
 
 TODAY = date(2026, 11, 30)
@@ -104,3 +106,24 @@ def test_given_a_front_desks_workbook_then_title_extras_and_total_skipped_and_ea
          f'第 10 行「入住日期」列 "2026-06-01" {TOO_OLD}'],
     ]
     assert rows[3][8] == 'Row 8, column "房号": "1210" is not one of this hotel\'s rooms.'
+
+
+def test_given_a_workbook_cut_short_then_preview_422_and_the_upload_quarantined_not_failed(
+    api, dispatcher, make_partner, tmp_path
+):
+    hotel = make_partner("hotel")
+    rows = [["手机号", "房号", "入住日期", "晚数"], [13800138000, 808, date(2026, 11, 20), 1]]
+    made = write_xlsx(tmp_path / "w.xlsx", {"Sheet1": rows})
+    data = cut_part(made, "xl/worksheets/sheet1.xml", tmp_path / "cut.xlsx").read_bytes()
+
+    preview = api.post(
+        "/v1/partner/imports/preview",
+        {"type": "hotel_stays", "content_base64": base64.b64encode(data).decode()},
+        as_=hotel,
+    )
+    job = import_file(api, dispatcher, hotel, "hotel_stays", data, "入住.xlsx", "application/octet-stream")
+
+    assert (preview.status, preview.error_code) == (422, "preview_unreadable"), preview.body
+    assert (job["status"], job["reason_code"]) == ("quarantined", "workbook_unreadable"), job
+    assert job["reason"].startswith("无法读取这个 .xlsx 工作簿")
+    assert json.loads(urllib3.request("GET", job["report_url"]).data)["reason_code"] == "workbook_unreadable"

@@ -11,7 +11,7 @@ import pytest
 from tanhui.imports import workbooks
 from tanhui.imports.workbooks import WorkbookRejected, convert, number_text
 
-from tests.data.make_workbooks import hotel_stays, utility_savings, write_xls, write_xlsx
+from tests.data.make_workbooks import cut_part, hotel_stays, utility_savings, write_xls, write_xlsx
 
 WRITERS = {"xlsx": write_xlsx, "xls": write_xls}
 
@@ -128,6 +128,21 @@ def test_given_a_sheet_declaring_all_16384_columns_then_lines_as_wide_as_its_cel
 
     assert (found.width, found.rows) == (4, 51)
     assert out[1] == ["13800138000", "808", "2026-11-20", "1"] and {len(line) for line in out} == {4}
+
+
+XLSX_PARTS = [  # the parts openpyxl parses (a cut _rels/.rels or docProps/app.xml it does without)
+    "[Content_Types].xml", "docProps/core.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml", "xl/worksheets/sheet1.xml",
+]
+
+
+@pytest.mark.parametrize("part", XLSX_PARTS)
+def test_given_an_xlsx_with_a_part_cut_short_then_unreadable_not_a_crash(tmp_path, part):
+    rows = [["手机号", "房号", "入住日期", "晚数"], [13800138000, 808, date(2026, 11, 20), 1]]
+    made = write_xlsx(tmp_path / "w.xlsx", {"Sheet1": rows})
+    with pytest.raises(WorkbookRejected) as refused:
+        convert(str(cut_part(made, part, tmp_path / "cut.xlsx")), io.BytesIO())
+    assert refused.value.code == "workbook_unreadable"
 
 
 @pytest.mark.parametrize(

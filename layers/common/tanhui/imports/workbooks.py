@@ -28,6 +28,7 @@ import csv
 import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -161,6 +162,22 @@ def _pick(names: list[str], visible: list[str], wanted: str | None) -> str:
     )
 
 
+# what openpyxl raises on a damaged .xlsx: a broken zip (a bad CRC, a member missing, an unknown
+# compression method, an encrypted member), and XML cut short or malformed (ElementTree's and lxml's
+# parse errors are SyntaxErrors) — each a workbook_unreadable, never a failed import or a 500
+_BROKEN_XLSX: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    OSError,
+    EOFError,
+    SyntaxError,
+    NotImplementedError,
+    RuntimeError,
+)
+
 _detached = False
 
 
@@ -195,15 +212,13 @@ def _xlsx_rows(
     path: str, wanted: str | None
 ) -> tuple[str, Iterator[tuple[int, list[tuple[str, bool]]]], int]:
     """(sheet name, (row number, cells) in order, the sheet's declared width or 0)."""
-    import zipfile
-
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     _detach_finished_rows()
     try:
         book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+    except (InvalidFileException, *_BROKEN_XLSX) as exc:
         raise _unreadable(XLSX, exc) from None
     sheets = book.worksheets
     name = _pick([s.title for s in sheets], [s.title for s in sheets if s.sheet_state == "visible"], wanted)
@@ -225,7 +240,7 @@ def _xlsx_rows(
                     for c in row
                 ]
                 yield n, cells
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+        except _BROKEN_XLSX as exc:
             raise _unreadable(XLSX, exc) from None
         finally:
             book.close()
