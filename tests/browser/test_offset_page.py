@@ -26,7 +26,11 @@ def test_a_tourist_offsets_coins_and_gets_the_retirement(tab: Tab, tourist: Any,
     assert status == 200, me
     earn(me["user_id"], 12)
 
-    log_in(tab, who, "/offset")
+    log_in(tab, who, "/wallet")
+    expect(marked(tab, "wallet-offset")).to_be_visible()
+    tab.check("wallet")
+    marked(tab, "wallet-offset").click()  # the wallet leads there
+    tab.page.wait_for_url("**/offset")
     expect(marked(tab, "offset-rate")).to_have_text("每单位 5 碳币")
     tab.check("offset")
     field = tab.page.locator('input[data-test="offset-coins"], [data-test="offset-coins"] input').first
