@@ -198,6 +198,34 @@ def test_given_a_shops_sales_then_the_product_is_found_by_gtin_whoever_made_it_a
     assert again["counts"]["over_quota"] == 1, again
 
 
+def test_given_a_gtin_two_manufacturers_registered_then_a_shops_sale_of_it_counts_for_neither(
+    api, dispatcher, register, make_partner
+):
+    maker, squatter = make_partner("manufacturer"), make_partner("manufacturer")
+    shop = make_partner("merchant")
+    gtin, nobodys = _gtin13(), _gtin13()
+    for partner, sku in ((maker, "BC-1"), (squatter, "COPY-1")):
+        made = api.post(
+            "/v1/partner/assets",
+            {"kind": "product_sku", "attributes": {"sku": sku, "gtin": gtin, "product_name": "竹纤维水杯"}},
+            as_=partner,
+        )
+        assert made.status == 201, made.body
+    buyer = register()
+    data = _file(
+        "product_sales_shop.csv",
+        **{"6901234567892": gtin, "6900000000007": nobodys, "13800138000": buyer.phone[3:]},
+    )
+
+    job = _import(api, dispatcher, shop, "product_sales", data)
+
+    assert job["counts"] == _counts(rows=2, invalid=2), job
+    assert job["reasons"] == {"gtin_ambiguous": 1, "asset_not_found": 1} and _coins(buyer.user_id) == 0
+    assert _rejects(job)[1][-2] == (
+        f'第 2 行「商品条码」列 "{gtin}" 被多家生产企业登记，无法确定是谁的产品：请联系平台运营方核实'
+    )
+
+
 def test_given_a_scenic_spots_adoptions_then_the_phone_column_wins_over_the_adopters_name(
     api, dispatcher, register, make_partner
 ):

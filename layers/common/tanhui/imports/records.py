@@ -50,7 +50,7 @@ class Context:
     rooms: dict[str, Asset]  # room number and asset id -> hotel room
     products: dict[str, Asset]  # sku, GTIN-14 and asset id -> product SKU
     # a shop's sales: GTIN-14 -> another partner's product and that partner (None: nobody's)
-    others: dict[str, tuple[Asset, Partner] | None] = field(default_factory=dict)
+    others: dict[str, tuple[Asset, Partner] | str | None] = field(default_factory=dict)  # or AMBIGUOUS
 
     @property
     def quota(self) -> Quota:
@@ -60,27 +60,45 @@ class Context:
         """The quota a record counts against: its partner's (a manufacturer's, for a shop's sale
         of its product), else the uploader's."""
         for found in self.others.values():
-            if found is not None and found[1].partner_id == partner_id:
+            if isinstance(found, tuple) and found[1].partner_id == partner_id:
                 limit = found[1].monthly_coin_quota
                 return Quota(partner_id, None if limit is None else int(limit))
         return self.quota
 
 
+AMBIGUOUS = "ambiguous"  # ctx.others' mark of a GTIN more than one manufacturer registered
+
+
 def product_by_gtin(ctx: Context, gtin: str) -> tuple[Asset, Partner] | None:
     """The product SKU with this GTIN-14 whichever manufacturer registered it, with that
-    manufacturer (once per range and GTIN)."""
+    manufacturer (once per range and GTIN). A GTIN is one product (GS1): when two manufacturers
+    registered it, the sale is nobody's to count — Rejected `gtin_ambiguous`, never the first found."""
     if gtin not in ctx.others:
-        found = None
+        found: list[Asset] = []
         for holder in AssetUnique.by_gtin.query(gtin_pk(gtin)):
             try:
                 asset = Asset.get(*Asset.key(holder.partner_id, holder.asset_id))
             except Asset.DoesNotExist:
                 continue
             if asset.kind == "product_sku" and asset.status != "revoked":
-                found = (asset, Partner.get(*Partner.key(holder.partner_id)))
-                break
-        ctx.others[gtin] = found
-    return ctx.others[gtin]
+                found.append(asset)
+        makers = {a.partner_id for a in found}
+        ctx.others[gtin] = (
+            None if not found
+            else AMBIGUOUS if len(makers) > 1
+            else (found[0], Partner.get(*Partner.key(found[0].partner_id)))
+        )
+    got = ctx.others[gtin]
+    if got == AMBIGUOUS:
+        raise invalid(
+            "gtin_ambiguous",
+            "is registered by more than one manufacturer: the sale cannot be counted for either; "
+            "ask the operator to settle whose product it is.",
+            "被多家生产企业登记，无法确定是谁的产品：请联系平台运营方核实",
+            column="gtin",
+            value=gtin,
+        )
+    return got if isinstance(got, tuple) else None
 
 
 def _add_product(products: dict[str, Asset], asset: Asset) -> None:
