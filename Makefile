@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
-.PHONY: run reset test lint unit integration e2e browser bench bench-web load install web clean
+.PHONY: run reset test lint unit integration e2e browser bench bench-web load install web clean deploy
 
 # The web app (web/: the tourists' H5 at /, the console at /console/): npm packages from the lockfile, API types generated from the
 # OpenAPI document the functions declare (a changed route breaks this build), then Vite.
@@ -41,9 +41,19 @@ run: $(STAMP) web  ## the whole backend locally: moto + gateway + dispatcher + d
 reset: $(STAMP) web  ## `make run` on a new state: new users, partners, passwords and signing key
 	$(BIN)/python -m infra.local.run --fresh
 
-lint: $(STAMP)
+# Checkov, the infrastructure scanner, in a venv of its own (it pins a boto3 that the project's and moto's
+# cannot share): every check passes on the templates or is skipped in the resource's Metadata with its reason.
+CHECKOV_VENV := infra/checkov/.venv
+$(CHECKOV_VENV)/.installed: infra/checkov/requirements.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r infra/checkov/requirements.txt
+	@touch $@
+
+lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml infra/waf.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+	  -f template.yaml infra/waf.yaml
 	$(BIN)/mypy
 
 test: lint web  ## lint, build the web app, then unit, integration, e2e and browser tests
@@ -57,6 +67,12 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
+
+# AWS (docs/developers/deploy.md): the edge firewall in us-east-1, sam build + sam deploy --config-env $(ENV)
+# (samconfig.toml), then the web app to the stack's bucket. DRY_RUN=1 prints the commands only.
+ENV ?= staging
+deploy: $(STAMP) web  ## build and deploy to AWS: ENV=staging|production (needs the SAM CLI and credentials)
+	$(BIN)/python -m infra.deploy $(ENV) $(if $(filter 1 true yes,$(DRY_RUN)),--dry-run)
 
 browser: $(STAMP) web  ## the web app in Debian's chromium (Playwright)
 	$(BIN)/python -m pytest -q tests/browser
