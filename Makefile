@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
-.PHONY: run reset test lint unit integration e2e browser bench bench-web load install web clean deploy
+.PHONY: run reset test lint unit integration e2e e2e-remote browser bench bench-web load install web clean deploy
 
 # The web app (web/: the tourists' H5 at /, the console at /console/): npm packages from the lockfile, API types generated from the
 # OpenAPI document the functions declare (a changed route breaks this build), then Vite.
@@ -67,6 +67,12 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
+
+# The e2e suite against a deployed stack, over HTTP only, its own users and partners made and undone;
+# the tests marked local_only are left out (docs/developers/local-stack.md).
+e2e-remote: $(STAMP)  ## TANHUI_API=https://… TANHUI_OPERATOR_USER=… TANHUI_OPERATOR_PASSWORD=… make e2e-remote
+	@test -n "$$TANHUI_API" || { echo "e2e-remote: set TANHUI_API to the stack's API URL" >&2; exit 2; }
+	$(BIN)/python -m pytest -q tests/e2e -m 'not local_only' -n 0
 
 # AWS (docs/developers/deploy.md): the edge firewall in us-east-1, sam build + sam deploy --config-env $(ENV)
 # (samconfig.toml), then the web app to the stack's bucket. DRY_RUN=1 prints the commands only.

@@ -58,7 +58,12 @@ def log_secrets() -> Iterator[LogSecretsWatch]:
 
 @pytest.fixture(scope="session")
 def aws(log_secrets: LogSecretsWatch) -> Iterator[Any]:
-    """One moto server for the whole run, with every resource created from template.yaml."""
+    """One moto server for the whole run, with every resource created from template.yaml (none
+    against a deployed stack: a test that needs it is skipped, tests/e2e/remote.py)."""
+    if os.environ.get("TANHUI_API"):
+        from tests.e2e.remote import LOCAL_ONLY
+
+        pytest.skip(LOCAL_ONLY)
     from moto.server import ThreadedMotoServer
 
     from infra.local.moto_atomic import make_moto_writes_atomic
@@ -181,7 +186,14 @@ def register(api: Api):
 
 
 @pytest.fixture(scope="session")
-def admin(api: Api) -> Session:
+def admin(request: Any) -> Any:
+    """The operator: made in the session's Cognito, or against TANHUI_API the stack's own operator
+    login (TANHUI_OPERATOR_USER / TANHUI_OPERATOR_PASSWORD)."""
+    if os.environ.get("TANHUI_API"):
+        from tests.e2e.remote import operator
+
+        return operator(request.getfixturevalue("http"))
+    api: Api = request.getfixturevalue("api")
     from tanhui.identity import cognito
     from tanhui.identity.users import ensure_account
 

@@ -14,6 +14,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.support import unique_phone
 
+pytestmark = pytest.mark.local_only(
+    "fuzzes every route with generated bodies (what it makes on a stack cannot be told apart or "
+    "undone), and makes a regulator and a peer's token in moto")
+
 # Generated examples per route and role: enough to walk every schema branch in about a minute.
 EXAMPLES = 15
 

@@ -14,6 +14,10 @@ import pytest
 from infra.local import cfn
 from tests.support import login, unique_phone
 
+pytestmark = pytest.mark.local_only(
+    "makes a regulator in moto's Cognito and changes the stack's settings (coin policy, offset "
+    "rate, the platform's registry account)")
+
 CALLERS = ("anonymous", "tourist", "tourist2", "partner", "partner2", "admin", "regulator")
 TICKET = {"kind": "ticket_product", "attributes": {"name": "年卡 Annual pass"}}
 PARTNER_BODY = {"name": "矩阵景区", "role": "scenic_spot", "contact": {"name": "Ms Chen"}}

@@ -15,7 +15,7 @@ from tests.e2e.test_codes_and_claims_flow import login, new_tourist
 
 
 def _fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as reply:  # noqa: S310 - the local presigned link
+    with urllib.request.urlopen(url, timeout=10) as reply:  # noqa: S310 - a presigned link
         return reply.read()
 
 

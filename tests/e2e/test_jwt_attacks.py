@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import RSAAlgorithm
 from tanhui.config import get_settings
 
+pytestmark = pytest.mark.local_only(
+    "signs tokens with the pool's private key, which only moto's pool gives away")
+
 
 def _moto_jwk(name: str) -> dict[str, Any]:
     import moto.cognitoidp

@@ -9,10 +9,15 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from infra.local.state_lock import LOCK_FILE
 from tests.conftest import _free_port
 from tests.e2e.test_restart_keeps_state import MakeRun, _login
 from tests.support import unique_phone
+
+pytestmark = pytest.mark.local_only(
+    "starts and kills `make run`s of its own")
 
 REFUSED_WITHIN = 20.0  # seconds: "at once" (a Python start and an import or two), not a stack's start
 

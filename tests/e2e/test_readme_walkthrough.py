@@ -12,9 +12,14 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 
+import pytest
+
 from infra.local.cfn import ROOT
 from tests.conftest import _free_port
 from tests.e2e.test_restart_keeps_state import MakeRun
+
+pytestmark = pytest.mark.local_only(
+    "runs the pages' blocks on a `make run` of its own")
 
 # the order in which the state the blocks build up makes sense: README makes 小林 and the helpers,
 # tourists claim, redeem and certify before any partner file credits more, partners' staff take the

@@ -26,6 +26,9 @@ from tests.conftest import _free_port
 from tests.e2e.conftest import Http
 from tests.support import unique_phone
 
+pytestmark = pytest.mark.local_only(
+    "starts and kills `make run`s of its own")
+
 READY = "Tanhui is running."
 START_TIMEOUT = 120.0
 ACCESS_LOG = re.compile(r'^\S+ - - \[[^]]*\] "')  # werkzeug's one line per request
