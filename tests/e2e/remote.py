@@ -140,6 +140,16 @@ def login(http: Any, phone: str, secret: str) -> Session:
     return Session(claims["sub"], phone, secret, body["access_token"], body.get("refresh_token"), claims)
 
 
+def tourist(http: Any, display_name: str = "游客 Tourist") -> Session:
+    """A new tourist who accepted consent, registered and logged in over HTTP."""
+    phone, secret = unique_phone(), password()
+    status, body, _ = http.post("/v1/auth/register", {
+        "phone": phone, "password": secret, "display_name": display_name,
+        "consent": {"version": "2026-11", "accepted": True}})
+    assert status == 201, body
+    return login(http, phone, secret)
+
+
 def operator(http: Any) -> Session:
     user, secret = os.environ.get("TANHUI_OPERATOR_USER"), os.environ.get("TANHUI_OPERATOR_PASSWORD")
     if not (user and secret):
