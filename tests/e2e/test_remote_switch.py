@@ -20,7 +20,7 @@ from tests.e2e.test_restart_keeps_state import MakeRun
 
 pytestmark = pytest.mark.local_only("starts a `make run` of its own")
 
-REMOTE_TESTS_AT_LEAST = 16  # the flows (foundation, codes and claims, spending, buyback, files, export), JWT tricks
+REMOTE_TESTS_AT_LEAST = 16  # the flows (foundation, codes and claims, spending, buyback, files, export), JWT
 SUITE_TIMEOUT = 600
 
 
