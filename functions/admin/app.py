@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors, idempotency
 from tanhui.claims import factors
 from tanhui.claims.schemas import FactorIn, FactorList, FactorOut, FactorVersions
@@ -55,7 +55,7 @@ def _admin() -> api.Principal:
                         raises=[*IDEMPOTENCY_KEY, (errors.Conflict, "id_exhausted")]),
 )
 def create_partner(
-    body: Annotated[PartnerIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+    body: Annotated[PartnerIn, Body()], idempotency_key: api.OptionalIdempotencyKey = None
 ) -> Response[PartnerOut]:
     who = _admin()
     outcome = registry.create_partner_once(body, who.user_id, idempotency_key)
@@ -81,7 +81,7 @@ def list_partners(limit: api.PageLimit = 20, cursor: Cursor = None) -> PartnerLi
     description="One partner's profile and status.",
     responses=responses(raises=[PARTNER_NOT_FOUND]),
 )
-def get_partner(partner_id: str) -> PartnerOut:
+def get_partner(partner_id: api.PathId) -> PartnerOut:
     _admin()
     return registry.partner_out(partner_id)
 
@@ -97,7 +97,7 @@ def get_partner(partner_id: str) -> PartnerOut:
         InvalidPhone,
     ]),
 )
-def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Response[StaffOut]:
+def create_partner_user(partner_id: api.PathId, body: Annotated[StaffIn, Body()]) -> Response[StaffOut]:
     _admin()
     staff = registry.create_staff(partner_id, body)
     return Response(201, api.JSON, staff)
@@ -111,7 +111,7 @@ def create_partner_user(partner_id: str, body: Annotated[StaffIn, Body()]) -> Re
     "(`cursor` of the previous page).",
     responses=responses(raises=[PARTNER_NOT_FOUND, INVALID_CURSOR]),
 )
-def list_partner_users(partner_id: str, limit: api.PageLimit = 20, cursor: Cursor = None) -> StaffList:
+def list_partner_users(partner_id: api.PathId, limit: api.PageLimit = 20, cursor: Cursor = None) -> StaffList:
     _admin()
     return registry.list_staff(partner_id.upper(), limit, cursor)
 
@@ -124,7 +124,7 @@ def list_partner_users(partner_id: str, limit: api.PageLimit = 20, cursor: Curso
     "(`null`: no quota) and what they issued this month (Asia/Shanghai).",
     responses=responses(raises=[PARTNER_NOT_FOUND]),
 )
-def get_quota(partner_id: str) -> QuotaOut:
+def get_quota(partner_id: api.PathId) -> QuotaOut:
     _admin()
     return quota.current(partner_id.upper())
 
@@ -138,7 +138,7 @@ def get_quota(partner_id: str) -> QuotaOut:
     "the quota. Scans are not counted against it.",
     responses=responses(raises=[PARTNER_NOT_FOUND]),
 )
-def put_quota(partner_id: str, body: Annotated[QuotaIn, Body()]) -> QuotaOut:
+def put_quota(partner_id: api.PathId, body: Annotated[QuotaIn, Body()]) -> QuotaOut:
     _admin()
     return quota.set_quota(partner_id.upper(), body)
 
@@ -151,7 +151,7 @@ def put_quota(partner_id: str, body: Annotated[QuotaIn, Body()]) -> QuotaOut:
     "(`false` takes it back; its offers stay until withdrawn).",
     responses=responses(raises=[PARTNER_NOT_FOUND]),
 )
-def put_alliance(partner_id: str, body: Annotated[AllianceIn, Body()]) -> PartnerOut:
+def put_alliance(partner_id: api.PathId, body: Annotated[AllianceIn, Body()]) -> PartnerOut:
     _admin()
     return registry.set_alliance(partner_id.upper(), body.alliance)
 
@@ -169,7 +169,7 @@ def put_alliance(partner_id: str, body: Annotated[AllianceIn, Body()]) -> Partne
         factors.UnknownBehaviour, factors.MethodMismatch, (errors.Conflict, "version_conflict"),
     ]),
 )
-def put_factor(behaviour: str, body: Annotated[FactorIn, Body()]) -> Response[FactorOut]:
+def put_factor(behaviour: api.PathId, body: Annotated[FactorIn, Body()]) -> Response[FactorOut]:
     who = _admin()
     return Response(201, api.JSON, factors.create_version(behaviour, body, who.user_id))
 
@@ -181,7 +181,7 @@ def put_factor(behaviour: str, body: Annotated[FactorIn, Body()]) -> Response[Fa
     description="Every version of one behaviour's factor and which is in effect now.",
     responses=responses(raises=[factors.UnknownBehaviour]),
 )
-def get_factor_versions(behaviour: str) -> FactorVersions:
+def get_factor_versions(behaviour: api.PathId) -> FactorVersions:
     _admin()
     return factors.versions(behaviour)
 
@@ -211,7 +211,7 @@ def list_factors() -> FactorList:
                         raises=[*IDEMPOTENCY_KEY, PARTNER_NOT_FOUND]),
 )
 def create_project(
-    body: Annotated[ProjectIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+    body: Annotated[ProjectIn, Body()], idempotency_key: api.OptionalIdempotencyKey = None
 ) -> Response[ProjectOut]:
     who = _admin()
     outcome = projects.create_project_once(body, who.user_id, idempotency_key)
@@ -241,7 +241,7 @@ def list_projects(
     "the list of open projects; its totals stay. Closing a closed project answers it as it is.",
     responses=responses(raises=[projects.ProjectNotFound]),
 )
-def close_project(project_id: str) -> ProjectOut:
+def close_project(project_id: api.PathId) -> ProjectOut:
     _admin()
     return projects.close_project(project_id)
 
@@ -262,7 +262,7 @@ def close_project(project_id: str) -> ProjectOut:
                         raises=[*IDEMPOTENCY_KEY]),
 )
 def create_export(
-    body: Annotated[ExportIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+    body: Annotated[ExportIn, Body()], idempotency_key: api.OptionalIdempotencyKey = None
 ) -> Response[ExportOut]:
     who = _admin()
     outcome = jobs.create_export_once(body, who.user_id, idempotency_key)
@@ -291,7 +291,7 @@ def list_exports(limit: api.PageLimit = 20, cursor: Cursor = None) -> ExportList
     "once completed, 15-minute download links to behaviours.csv, behaviours.jsonl and manifest.json.",
     responses=responses(raises=[jobs.ExportNotFound]),
 )
-def get_export(export_id: str) -> ExportOut:
+def get_export(export_id: api.PathId) -> ExportOut:
     _admin()
     return jobs.export_status(export_id)
 
@@ -305,7 +305,7 @@ def get_export(export_id: str) -> ExportOut:
     "or whose content changed since (`content_changed`, with the fields that differ).",
     responses=responses(raises=[jobs.ExportNotFound, jobs.ExportNotCompleted]),
 )
-def audit_export(export_id: str) -> AuditOut:
+def audit_export(export_id: api.PathId) -> AuditOut:
     _admin()
     return checks.audit(export_id)
 

@@ -4,7 +4,7 @@ see the open rounds and offer coins into one."""
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors, idempotency
 from tanhui.buyback import offers, payouts, rounds
 from tanhui.buyback.schemas import (
@@ -46,7 +46,7 @@ def _caller(role: str) -> str:
 )
 @api.allow("admin")
 def create_round(
-    body: Annotated[BuybackRoundIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+    body: Annotated[BuybackRoundIn, Body()], idempotency_key: api.OptionalIdempotencyKey = None
 ) -> Response[BuybackRoundOut]:
     outcome = rounds.create_round_once(body, _caller("admin"), idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
@@ -74,7 +74,7 @@ def list_rounds(limit: api.PageLimit = 20, cursor: Cursor = None) -> BuybackRoun
     responses=responses(raises=[rounds.RoundNotFound]),
 )
 @api.allow("admin")
-def get_round(round_id: str) -> BuybackRoundOut:
+def get_round(round_id: api.PathId) -> BuybackRoundOut:
     _caller("admin")
     return rounds.round_out(rounds.get_round(round_id))
 
@@ -88,7 +88,7 @@ def get_round(round_id: str) -> BuybackRoundOut:
     responses=responses(raises=[rounds.RoundNotFound]),
 )
 @api.allow("admin")
-def close_round(round_id: str) -> BuybackRoundOut:
+def close_round(round_id: api.PathId) -> BuybackRoundOut:
     _caller("admin")
     return rounds.close_round(round_id)
 
@@ -104,7 +104,7 @@ def close_round(round_id: str) -> BuybackRoundOut:
     responses=responses(201, "Written.", raises=[rounds.RoundNotFound, payouts.RoundStillOpen]),
 )
 @api.allow("admin")
-def write_payouts(round_id: str) -> Response[BuybackPayoutOut]:
+def write_payouts(round_id: api.PathId) -> Response[BuybackPayoutOut]:
     out = payouts.write_payouts(round_id, _caller("admin"))
     return Response(201, api.JSON, out)
 
@@ -117,7 +117,7 @@ def write_payouts(round_id: str) -> Response[BuybackPayoutOut]:
     responses=responses(raises=[rounds.RoundNotFound, payouts.PayoutNotFound]),
 )
 @api.allow("admin")
-def get_payouts(round_id: str, payout_id: str) -> BuybackPayoutOut:
+def get_payouts(round_id: api.PathId, payout_id: api.PathId) -> BuybackPayoutOut:
     _caller("admin")
     return payouts.payout_status(round_id, payout_id)
 
@@ -149,7 +149,7 @@ def open_rounds() -> OpenBuybackRounds:
                                 (errors.Conflict, "busy")]),
 )
 def make_offer(
-    round_id: str, body: Annotated[BuybackOfferIn, Body()], idempotency_key: api.IdempotencyKey
+    round_id: api.PathId, body: Annotated[BuybackOfferIn, Body()], idempotency_key: api.IdempotencyKey
 ) -> Response[BuybackOfferOut]:
     outcome = offers.offer_once(_caller("tourist"), round_id, body, idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)

@@ -121,7 +121,7 @@ CHECK[404]["content"]["text/html"] = {}
     responses=CHECK,
 )
 @api.allow(api.PUBLIC)
-def check_certificate(certificate_id: str):  # JSON or HTML (documented in CHECK): no response model
+def check_certificate(certificate_id: api.PathId):  # JSON or HTML (documented in CHECK): no response model
     event = app.current_event
     head = event.request_context.http.method == "HEAD"
     if not html.prefers_html(event.headers.get("accept")):

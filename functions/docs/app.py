@@ -2,8 +2,9 @@
 
 Each route documents itself (summary, description, `responses=` in its decorator; security and the
 standard errors from its roles, see `tanhui.openapi`). Built on the first request, then kept:
-request bodies of the sample events in events/ become the operations' examples, and the
-Powertools' own `{"detail": [...]}` 422 is dropped.
+request bodies of the sample events in events/ become the operations' examples, the
+Powertools' own `{"detail": [...]}` 422 is dropped, every integer says its format (int32 or int64,
+from its range: `tanhui.limits`) and the server is this stage's own origin.
 """
 
 import functools
@@ -23,6 +24,13 @@ DESCRIPTION = """Carbon-inclusion (碳普惠) rewards: codes, claims, wallets, p
 **Authorize** with the `access_token` of `POST /v1/auth/login`; routes with a lock need it.
 Every error is `{"error": {"code", "message", "request_id", "details?"}}`: each response lists
 the codes the route answers with that status (one example per code)."""
+SERVER = {
+    "url": "/",
+    "description": "This document's own origin: the stage that served it (local `make run`, staging "
+    "or production).",
+    "x-internal": False,  # the public API of the web app, partners, operators and peers
+}
+INT32 = 2**31 - 1
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=(api.PUBLIC,))
@@ -71,6 +79,8 @@ def document() -> dict[str, Any]:
     _add_request_examples(doc["paths"])
     _tidy_responses(doc["paths"])
     _drop_unused_components(doc)
+    _integer_formats(doc)
+    doc["servers"] = [SERVER]
     return doc
 
 
@@ -110,6 +120,23 @@ def _drop_unused_components(doc: dict[str, Any]) -> None:
             return
         for name in unused:
             del schemas[name]
+
+
+
+def _integer_formats(node: Any) -> None:
+    """`format: int32` on an integer whose range fits 32 bits, else `int64` (every integer has a
+    range: `tanhui.limits`; `tests/unit/test_api_limits.py`)."""
+    if isinstance(node, dict):
+        kinds = node.get("type")
+        if (kinds == "integer" or isinstance(kinds, list) and "integer" in kinds) and "format" not in node:
+            low, high = node.get("minimum", -INT32 - 1), node.get("maximum", INT32 + 1)
+            node["format"] = "int32" if low >= -INT32 - 1 and high <= INT32 else "int64"
+        for key, value in node.items():
+            if key not in ("example", "examples"):
+                _integer_formats(value)
+    elif isinstance(node, list):
+        for value in node:
+            _integer_formats(value)
 
 
 lambda_handler = api.lambda_handler(app)

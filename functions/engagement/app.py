@@ -13,7 +13,7 @@ from tanhui.reductions.schemas import LeaderboardOut, MedalList
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("tourist",))
 
-PartnerId = Annotated[str | None, Query(pattern=r"^[0-9A-F]{6}$")]
+PartnerId = Annotated[str | None, Query(max_length=6, pattern=r"^[0-9A-F]{6}$")]
 
 
 def _tourist() -> str:

@@ -1,14 +1,19 @@
 """The code's page: what a phone camera opens when it scans a Tanhui QR (GET and HEAD)."""
 
+from typing import Annotated
+
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from tanhui import api
 from tanhui.claims import landing
+from tanhui.claims.schemas import MAX_CODE
 from tanhui.openapi import responses
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=(api.PUBLIC,))
 
 HTML = "text/html; charset=utf-8"
+Code = Annotated[str, Path(min_length=1, max_length=MAX_CODE)]  # as POST /v1/claims takes it
 PAGE = responses(200, "The code's page: the web app with what the code is for (scene, coins, partner) "
                  "readable without JavaScript and as JSON in `#tanhui-code`.", content={"text/html": {}})
 PAGE[404] = {"description": "Not a genuine Tanhui code: a page that says so, Chinese first.",
@@ -35,7 +40,7 @@ def _page(path: str) -> Response:
 
 @app.route("/Q/<code>", method=["GET", "HEAD"], tags=["landing"],
            summary="The page of a scanned QR code", description=DESCRIPTION, responses=PAGE)
-def scanned(code: str):  # HTML body: no response model
+def scanned(code: Code):  # HTML body: no response model
     return _page(f"/Q/{code}")
 
 
@@ -43,7 +48,7 @@ def scanned(code: str):  # HTML body: no response model
            summary="The page of a product's GS1 Digital Link",
            description="The same page for a packaging code printed as a GS1 Digital Link (GTIN and "
            "serial). " + DESCRIPTION, responses=PAGE)
-def scanned_product(gtin: str, code: str):
+def scanned_product(gtin: api.PathId, code: Code):
     return _page(f"/01/{gtin}/21/{code}")
 
 

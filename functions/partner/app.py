@@ -46,6 +46,7 @@ ACTIVE_ASSET = (*ASSET, assets.AssetNotActive)
 CURSOR = (errors.BadRequest, "invalid_cursor")
 PARTNER_NOT_FOUND = (errors.NotFound, "partner_not_found")
 IDEMPOTENCY_KEY = idempotency.ERRORS
+AcceptLanguage = Annotated[str | None, Header(max_length=256)]  # `en` for the notes in English
 
 app = APIGatewayHttpResolver(enable_validation=True, serializer=api.to_json)
 api.install(app, allow=("partner",))
@@ -107,7 +108,7 @@ def list_assets(
     description="One of the partner's assets, with its status.",
     responses=responses(raises=ASSET),
 )
-def get_asset(asset_id: str) -> AssetOut:
+def get_asset(asset_id: api.PathId) -> AssetOut:
     return assets.out(assets.get(_partner_id(), asset_id))
 
 
@@ -118,7 +119,7 @@ def get_asset(asset_id: str) -> AssetOut:
     description="Changes the name, attributes, geofence or time zone; the kind stays.",
     responses=responses(raises=[*ASSET, assets.AssetExists, (errors.Conflict, "busy")]),
 )
-def update_asset(asset_id: str, body: Annotated[AssetPatch, Body()]) -> AssetOut:
+def update_asset(asset_id: api.PathId, body: Annotated[AssetPatch, Body()]) -> AssetOut:
     return assets.update(_partner_id(), asset_id, body)
 
 
@@ -129,7 +130,7 @@ def update_asset(asset_id: str, body: Annotated[AssetPatch, Body()]) -> AssetOut
     description="Takes the asset out of service: its codes are refused from now on (final).",
     responses=responses(raises=[*ASSET, assets.AssetNotActive]),
 )
-def retire_asset(asset_id: str) -> AssetOut:
+def retire_asset(asset_id: api.PathId) -> AssetOut:
     return assets.set_status(_partner_id(), asset_id, "retired")
 
 
@@ -140,7 +141,7 @@ def retire_asset(asset_id: str) -> AssetOut:
     description="For a compromised asset: every code of it is refused from now on (final).",
     responses=responses(raises=[*ASSET, assets.AssetNotActive]),
 )
-def revoke_asset(asset_id: str) -> AssetOut:
+def revoke_asset(asset_id: api.PathId) -> AssetOut:
     return assets.set_status(_partner_id(), asset_id, "revoked")
 
 
@@ -152,7 +153,7 @@ def revoke_asset(asset_id: str) -> AssetOut:
     "packaging get one code per item instead (POST /v1/partner/codes).",
     responses=responses(raises=[*ACTIVE_ASSET, (errors.Unprocessable, "single_use_asset")]),
 )
-def asset_code(asset_id: str) -> CodeOut:
+def asset_code(asset_id: api.PathId) -> CodeOut:
     return issuing.asset_code(_partner_id(), asset_id)
 
 
@@ -164,7 +165,7 @@ def asset_code(asset_id: str) -> CodeOut:
     "old one expires.",
     responses=responses(raises=[*ACTIVE_ASSET, issuing.NotRotating]),
 )
-def rotating_code(asset_id: str) -> RotatingCodeOut:
+def rotating_code(asset_id: api.PathId) -> RotatingCodeOut:
     return issuing.rotating_code(_partner_id(), asset_id)
 
 
@@ -195,7 +196,7 @@ def create_codes(body: Annotated[CodesIn, Body()]) -> Response[CodesOut]:
         raises=[*STAFF, issuing.CodeNotFound],
     ),
 )
-def code_file(code_file: str):  # binary body: no response model to validate
+def code_file(code_file: api.PathId):  # binary body: no response model to validate
     content, media_type = issuing.code_file(_partner_id(), code_file)
     return Response(200, media_type, content, headers={"Cache-Control": "private, max-age=300"})
 
@@ -210,7 +211,7 @@ def code_file(code_file: str):  # binary body: no response model to validate
         *STAFF, issuing.CodeNotFound, revocation.NotSingleUse, (errors.Conflict, "already_claimed"),
     ]),
 )
-def revoke_code(code_id: str) -> RevokedOut:
+def revoke_code(code_id: api.PathId) -> RevokedOut:
     partner_id, who = _staff()
     return revocation.revoke_code(partner_id, code_id, who.user_id)
 
@@ -229,7 +230,7 @@ def revoke_code(code_id: str) -> RevokedOut:
                                 (errors.Conflict, "id_exhausted")]),
 )
 def create_code_batch(
-    body: Annotated[CodeBatchIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+    body: Annotated[CodeBatchIn, Body()], idempotency_key: api.OptionalIdempotencyKey = None
 ) -> Response[CodeBatchOut]:
     partner_id, who = _staff()
     outcome = batches.create_print_batch_once(partner_id, who.user_id, body, idempotency_key)
@@ -259,7 +260,7 @@ def list_code_batches(
     description="How many codes are printed, and links to the CSV and PDF files once ready.",
     responses=responses(raises=[*STAFF, batches.BatchNotFound]),
 )
-def get_code_batch(batch_id: str) -> CodeBatchOut:
+def get_code_batch(batch_id: api.PathId) -> CodeBatchOut:
     return batches.batch_status(_partner_id(), batch_id)
 
 
@@ -270,7 +271,7 @@ def get_code_batch(batch_id: str) -> CodeBatchOut:
     description="Refuses every later claim of the batch's codes (a lost print run).",
     responses=responses(raises=[*STAFF, (errors.NotFound, "batch_not_found")]),
 )
-def revoke_code_batch(batch_id: str) -> RevokedOut:
+def revoke_code_batch(batch_id: api.PathId) -> RevokedOut:
     return issuing.revoke_batch(_partner_id(), batch_id)
 
 
@@ -307,7 +308,7 @@ def create_import(body: Annotated[ImportIn, Body()]) -> Response[CreatedImportOu
 def list_imports(
     limit: api.PageLimit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    accept_language: AcceptLanguage = None,
 ) -> ImportList:
     return imports.list_imports(_partner_id(), limit, cursor, import_report.language(accept_language))
 
@@ -370,7 +371,7 @@ def put_import_mapping(file_type: FileType, body: Annotated[MappingIn, Body()]) 
     "English with `Accept-Language: en`.",
     responses=responses(raises=[*STAFF, imports.ImportNotFound]),
 )
-def get_import(import_id: str, accept_language: Annotated[str | None, Header()] = None) -> ImportOut:
+def get_import(import_id: api.PathId, accept_language: AcceptLanguage = None) -> ImportOut:
     job = imports.get(_partner_id(), import_id)
     return imports.out(job, lang=import_report.language(accept_language))
 

@@ -5,7 +5,7 @@ units; a tourist offsets with coins; anyone reads the registry, a retirement and
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors, idempotency
 from tanhui.exports import jobs
 from tanhui.openapi import Raises, responses
@@ -64,7 +64,7 @@ def _caller(role: str) -> str:
                                 issuance.AuditFailed, issuance.NothingToIssue, issuance.TooManyDays, BUSY]),
 )
 def issue(body: Annotated[IssuanceIn, Body()],
-          idempotency_key: Annotated[str | None, Header()] = None) -> Response[IssuanceOut]:
+          idempotency_key: api.OptionalIdempotencyKey = None) -> Response[IssuanceOut]:
     outcome = issuance.issue_once(body, _caller("admin"), idempotency_key)
     return Response(201 if outcome.created else 200, api.JSON, outcome.value)
 
@@ -89,7 +89,7 @@ def list_issuances(limit: api.PageLimit = 20, cursor: Cursor = None) -> Issuance
     "in and out, and its serial range.",
     responses=responses(raises=[issuance.IssuanceNotFound]),
 )
-def get_issuance(issuance_id: str) -> IssuanceOut:
+def get_issuance(issuance_id: api.PathId) -> IssuanceOut:
     _caller("admin")
     return issuance.issuance_out(issuance_id)
 
@@ -115,7 +115,7 @@ def list_accounts(limit: api.PageLimit = 20, cursor: Cursor = None) -> AccountLi
     "whether its staff may transfer units themselves (POST /v1/partner/registry/transfers).",
     responses=responses(raises=[accounts.AccountNotFound, accounts.NotAHolder]),
 )
-def set_account(account_id: str, body: Annotated[TransfersAllowedIn, Body()]) -> AccountOut:
+def set_account(account_id: api.PathId, body: Annotated[TransfersAllowedIn, Body()]) -> AccountOut:
     _caller("admin")
     return accounts.set_transfers_allowed(account_id, body.transfers_allowed)
 
@@ -344,7 +344,7 @@ CHECK[404]["content"]["text/html"] = {}
     responses=CHECK,
 )
 @api.allow(api.PUBLIC)
-def check_retirement(retirement_id: str):  # JSON or HTML (documented in CHECK): no response model
+def check_retirement(retirement_id: api.PathId):  # JSON or HTML (documented in CHECK): no response model
     from tanhui.certificates.html import HTML, prefers_html
     from tanhui.registry import html
 
@@ -367,7 +367,7 @@ def check_retirement(retirement_id: str):  # JSON or HTML (documented in CHECK):
                         raises=[retirements.RetirementNotFound]),
 )
 @api.allow(api.PUBLIC)
-def retirement_certificate(retirement_id: str):  # binary body: no response model to validate
+def retirement_certificate(retirement_id: api.PathId):  # binary body: no response model to validate
     from tanhui.registry.certificate import certificate_pdf
 
     retirements.retirement_out(retirement_id)  # 404 for an id that is no retirement's

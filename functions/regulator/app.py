@@ -83,7 +83,7 @@ def list_exports(limit: api.PageLimit = 20, cursor: Cursor = None) -> ExportList
     "behaviours.jsonl and manifest.json.",
     responses=responses(raises=[jobs.ExportNotFound]),
 )
-def get_export(export_id: str) -> ExportOut:
+def get_export(export_id: api.PathId) -> ExportOut:
     return jobs.export_status(export_id)
 
 
@@ -95,7 +95,7 @@ def get_export(export_id: str) -> ExportOut:
     "Merkle root: `ok`, how many were `checked`, and every record `missing` or changed since.",
     responses=responses(raises=[jobs.ExportNotFound, jobs.ExportNotCompleted]),
 )
-def audit_export(export_id: str) -> AuditOut:
+def audit_export(export_id: api.PathId) -> AuditOut:
     return checks.audit(export_id)
 
 
@@ -130,7 +130,7 @@ def list_factors() -> FactorList:
     "source) and which is in effect now.",
     responses=responses(raises=[factors.UnknownBehaviour]),
 )
-def get_factor_versions(behaviour: str) -> FactorVersions:
+def get_factor_versions(behaviour: api.PathId) -> FactorVersions:
     return factors.versions(behaviour)
 
 
@@ -155,7 +155,7 @@ def list_partners(limit: api.PageLimit = 20, cursor: Cursor = None) -> PartnerSe
     description="One partner's role, status, alliance membership and monthly coin quota; not its contact.",
     responses=responses(raises=[PARTNER_NOT_FOUND]),
 )
-def get_partner(partner_id: str) -> PartnerSeen:
+def get_partner(partner_id: api.PathId) -> PartnerSeen:
     return PartnerSeen.model_validate(registry.partner_out(partner_id).model_dump())
 
 
@@ -167,7 +167,7 @@ def get_partner(partner_id: str) -> PartnerSeen:
     "(`null`: no quota) and what they issued this month (Asia/Shanghai).",
     responses=responses(raises=[PARTNER_NOT_FOUND]),
 )
-def get_quota(partner_id: str) -> QuotaOut:
+def get_quota(partner_id: api.PathId) -> QuotaOut:
     return quota.current(partner_id.upper())
 
 

@@ -4,7 +4,7 @@ vouchers."""
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tanhui import api, errors, idempotency
 from tanhui.openapi import Raises, responses
 from tanhui.partners import registry as partners
@@ -81,7 +81,7 @@ def list_my_offers(limit: api.PageLimit = 20, cursor: Cursor = None) -> Merchant
     responses=responses(raises=[*OWN_OFFER, offers.OfferChanged]),
 )
 @api.allow("partner")
-def update_offer(offer_id: str, body: Annotated[OfferPatch, Body()]) -> MerchantOfferOut:
+def update_offer(offer_id: api.PathId, body: Annotated[OfferPatch, Body()]) -> MerchantOfferOut:
     return offers.update(_partner_id(), offer_id, body)
 
 
@@ -93,7 +93,7 @@ def update_offer(offer_id: str, body: Annotated[OfferPatch, Body()]) -> Merchant
     responses=responses(raises=OWN_OFFER),
 )
 @api.allow("partner")
-def withdraw_offer(offer_id: str) -> MerchantOfferOut:
+def withdraw_offer(offer_id: api.PathId) -> MerchantOfferOut:
     return offers.withdraw(_partner_id(), offer_id)
 
 
@@ -115,7 +115,7 @@ def withdraw_offer(offer_id: str) -> MerchantOfferOut:
 )
 @api.allow("partner")
 def consume_voucher(
-    body: Annotated[ConsumeIn, Body()], idempotency_key: Annotated[str | None, Header()] = None
+    body: Annotated[ConsumeIn, Body()], idempotency_key: api.OptionalIdempotencyKey = None
 ) -> ConsumedOut:
     who = api.require_role(api.principal(app), "partner")
     return vouchers.consume_once(partners.partner_of(who.user_id), who.user_id, body.code, idempotency_key)
@@ -148,7 +148,7 @@ def list_offers(
     responses=responses(raises=[offers.OfferNotFound]),
 )
 @api.allow("tourist")
-def get_offer(offer_id: str) -> OfferOut:
+def get_offer(offer_id: api.PathId) -> OfferOut:
     _tourist()
     return offers.available(offer_id)
 
@@ -201,7 +201,7 @@ def my_vouchers(limit: api.PageLimit = 20, cursor: Cursor = None) -> VoucherList
                         raises=[vouchers.VoucherNotFound]),
 )
 @api.allow("tourist")
-def my_voucher(voucher_file: str):  # JSON or a binary body: no one response model to validate
+def my_voucher(voucher_file: api.PathId):  # JSON or a binary body: no one response model to validate
     if "." not in voucher_file:
         return Response(200, api.JSON, vouchers.mine(_tourist(), voucher_file))
     media_type, content = vouchers.image(_tourist(), voucher_file)

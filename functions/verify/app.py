@@ -24,9 +24,9 @@ api.install(app, allow=(api.PUBLIC,))
     responses=responses(raises=[jobs.ExportNotFound, errors.BadRequest]),
 )
 def verify_export(
-    export_id: str,
+    export_id: api.PathId,
     file: Annotated[Literal["behaviours.csv", "behaviours.jsonl", "manifest.json"] | None, Query()] = None,
-    sha256: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$")] = None,
+    sha256: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-fA-F]{64}$")] = None,
 ) -> VerifyOut:
     return checks.facts(export_id, file, sha256)
 

@@ -213,6 +213,7 @@ def test_given_a_peers_rate_then_keys_past_it_this_minute_are_429(http, onboard)
     assert http.post("/v1/peers/keys/check", json={"keys": some_keys(3)}, headers=auth).status_code == 200
     refused = http.post("/v1/peers/keys/check", json={"keys": some_keys(3)}, headers=auth)
     assert refused.status_code == 429 and refused.json["error"]["code"] == "peer_rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60  # the next minute's counter starts empty
     assert http.post("/v1/peers/keys/check", json={"keys": some_keys(2)}, headers=auth).status_code == 200
 
 

@@ -32,7 +32,8 @@ def documented_codes(doc: dict[str, Any]) -> set[str]:
         for operation in item.values()
         for response in (operation.get("responses") or {}).values()
         for content in (response.get("content") or {}).values()
-        for code in (content.get("examples") or {})
+        for code, example in (content.get("examples") or {}).items()
+        if "error" in (example.get("value") or {})  # ours: not API Gateway's own 429 body
     }
 
 

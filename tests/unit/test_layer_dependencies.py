@@ -16,7 +16,7 @@ PACKAGE = LAYER / "tanhui"
 # bottom first: a part may import only the parts listed before it
 # (docs/developers/architecture.md, "Layout", draws it)
 ORDER = (
-    "config", "errors", "observability", "request_models", "aws", "cache", "sqs", "openapi", "api",
+    "config", "limits", "errors", "observability", "request_models", "aws", "cache", "sqs", "openapi", "api",
     "models", "response_models", "idempotency", "identity", "bindings", "partners", "codes", "wallet",
     "donations", "spending", "claims", "imports", "peers", "reductions", "exports", "buyback", "certificates",
     "registry", "rights", "supervision",

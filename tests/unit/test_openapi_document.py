@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = cfn.load_template()
 ROUTES = cfn.http_routes(TEMPLATE)
 ERROR_REF = "#/components/schemas/ErrorResponse"
+THROTTLED_REF = "#/components/schemas/GatewayThrottled"
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +53,22 @@ def test_given_template_routes_then_each_is_documented_and_nothing_else_is(doc):
     assert documented - in_template == set(), "documented routes template.yaml does not declare"
 
 
-def test_given_routes_then_protected_ones_need_the_bearer_jwt_and_public_ones_nothing(doc):
+def test_given_routes_then_protected_ones_need_the_bearer_jwt_with_roles_and_public_ones_nothing(doc):
     scheme = doc["components"]["securitySchemes"]["bearerAuth"]
     assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+    assert "RFC8725" in scheme["description"]
     assert "security" not in doc  # no global requirement: each operation says
     ops = operations(doc)
     for route in ROUTES:
         operation = ops[route.route_key]
         if route.authorized:
-            assert operation.get("security") == [{"bearerAuth": []}], route.route_key
+            [requirement] = operation.get("security")
+            roles = requirement["bearerAuth"]
+            assert roles and set(roles) <= {*api.ROLES, api.PEER} and roles == sorted(roles), route.route_key
+            assert f"Roles: {', '.join(roles)}." in operation["description"], route.route_key
             assert {"401", "500"} <= set(operation["responses"]), route.route_key
         else:
-            assert "security" not in operation, route.route_key
+            assert operation["security"] == [{}], route.route_key  # no token, on purpose
             assert "`unauthorized`" not in json.dumps(operation["responses"]), route.route_key
 
 
@@ -101,8 +106,13 @@ def test_given_every_error_response_then_it_is_our_error_body_with_one_example_p
             if int(status) < 400 or "text/html" in response.get("content", {}):
                 continue
             media = response["content"]["application/json"]
-            assert media["schema"] == {"$ref": ERROR_REF}, (key, status)
-            for code, example in media["examples"].items():
+            examples = dict(media["examples"])
+            if status == "429":
+                assert media["schema"]["anyOf"] == [{"$ref": ERROR_REF}, {"$ref": THROTTLED_REF}], key
+                assert examples.pop(openapi.THROTTLED)["value"] == {"message": "Too Many Requests"}
+            else:
+                assert media["schema"] == {"$ref": ERROR_REF}, (key, status)
+            for code, example in examples.items():
                 assert example["value"]["error"]["code"] == code, (key, status)
                 assert f"`{code}`" in response["description"], (key, status)
 
@@ -113,7 +123,10 @@ def test_given_the_claim_route_then_its_domain_codes_are_documented_under_their_
     assert {"invalid_code", "out_of_area", "location_required", "validation_error"} <= codes["422"]
     assert {"code_expired", "code_revoked"} <= codes["410"]
     assert {"already_claimed", "busy"} <= codes["409"]
-    assert codes["429"] == {"daily_cap_reached"}
+    assert codes["429"] == {"daily_cap_reached", openapi.THROTTLED}
+    # the cap's day is full: waiting does not help; the edge firewall's per-IP limit sends Retry-After
+    too_many = responses["429"]
+    assert openapi.EDGE_429 in too_many["description"] and "Retry-After" in too_many["headers"]
     assert codes["403"] == {"forbidden", "consent_required", "consent_withdrawn"}
     assert {"unauthorized"} == codes["401"] and {"internal_error"} == codes["500"]
     assert {"payload_too_large"} == codes["413"] and {"unsupported_media_type"} == codes["415"]
@@ -127,7 +140,7 @@ def test_given_the_certificate_routes_then_the_pdf_is_application_pdf_and_the_ch
     assert set(pdf["responses"]["400"]["content"]["application/json"]["examples"]) == {"invalid_period"}
     assert {"no_credits_in_period", "profile_not_found"} <= set(
         pdf["responses"]["404"]["content"]["application/json"]["examples"])
-    assert "security" not in check and "401" not in check["responses"]
+    assert check["security"] == [{}] and "401" not in check["responses"]
     not_found = check["responses"]["404"]["content"]["application/json"]["examples"]
     assert set(not_found) == {"certificate_not_found"}
 
@@ -175,11 +188,11 @@ def test_given_a_new_route_then_its_roles_and_parameters_complete_its_declared_e
     assert codes == {
         201: set(), 400: {"bad_request"}, 401: {"unauthorized"}, 403: {"forbidden"}, 409: {"busy"},
         413: {"payload_too_large"}, 415: {"unsupported_media_type"}, 422: {"validation_error"},
-        500: {"internal_error"}, 503: {"unavailable"},
+        429: {openapi.THROTTLED}, 500: {"internal_error"}, 503: {"unavailable"},
     }
-    assert made.security == [{"bearerAuth": []}] and made.description.endswith("Roles: partner.")
-    assert set(listed.responses) == {200, 500, 503} and listed.security is None
-    assert set(own.responses) == {200, 401, 500, 503}  # every role may call it: no 403
+    assert made.security == [{"bearerAuth": ["partner"]}] and made.description.endswith("Roles: partner.")
+    assert set(listed.responses) == {200, 429, 500, 503} and listed.security == [{}]
+    assert set(own.responses) == {200, 401, 429, 500, 503}  # every role may call it: no 403
     schema = app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
     conflict = schema["paths"]["/things"]["post"]["responses"]["409"]["content"]["application/json"]
     assert conflict["schema"] == {"$ref": ERROR_REF} and set(conflict["examples"]) == {"busy"}

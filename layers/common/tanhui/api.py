@@ -60,16 +60,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import annotated_types
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
-from tanhui import errors, openapi, request_models
+from tanhui import errors, limits, openapi, request_models
 from tanhui.config import get_settings
 from tanhui.observability import log_invocations, logger, metrics
 
@@ -96,7 +97,12 @@ def _plain_digits(value: Any) -> Any:
 
 
 # A page size in the query string: plain digits only ("1.0", "+5", " 5", "5_0" are refused).
-PageLimit = Annotated[int, BeforeValidator(_plain_digits), Query(ge=1, le=100)]
+# (The bound before the validator: that order puts it in the OpenAPI document too.)
+PageLimit = Annotated[int, annotated_types.Interval(ge=1, le=100), BeforeValidator(_plain_digits), Query()]
+
+# A path parameter naming something by its id: at most `limits.MAX_PATH_ID` characters (the id's
+# own format is checked where it is looked up: an unknown one is that thing's 404).
+PathId = Annotated[str, Path(min_length=1, max_length=limits.MAX_PATH_ID)]
 
 
 # The `Idempotency-Key` header of a request that moves coins: required, so the OpenAPI says so and
@@ -104,17 +110,21 @@ PageLimit = Annotated[int, BeforeValidator(_plain_digits), Query(ge=1, le=100)]
 # A request without it answers 400 `invalid_idempotency_key`, as a malformed key does.
 IDEMPOTENCY_HEADER = "idempotency-key"
 MISSING_KEY = "Send an Idempotency-Key header (1 to 255 visible ASCII characters)."
+_KEY_FORMAT: dict[str, Any] = {"min_length": 1, "max_length": 255, "pattern": r"^[\x21-\x7e]+$"}
 IdempotencyKey = Annotated[str, Header(
+    **_KEY_FORMAT,
     description="One key per intent of the caller (a fresh random one, e.g. a UUID), the same on "
     "every retry of that intent: a retry with the same key and body makes nothing new.",
 )]
+# The same header where it is optional (a route that moves no coins: a retry answers with what the
+# first request made)
+OptionalIdempotencyKey = Annotated[str | None, Header(**_KEY_FORMAT)]
 
 
-def _only_the_idempotency_key_missing(problems: Sequence[Any]) -> bool:
-    return bool(problems) and all(
-        p.get("type") == "missing" and tuple(p.get("loc", ())) == ("header", IDEMPOTENCY_HEADER)
-        for p in problems
-    )
+def _only_the_idempotency_key(problems: Sequence[Any]) -> bool:
+    """Only the `Idempotency-Key` header is missing or malformed: 400 `invalid_idempotency_key`,
+    as `tanhui.idempotency` answers it."""
+    return bool(problems) and all(tuple(p.get("loc", ())) == ("header", IDEMPOTENCY_HEADER) for p in problems)
 
 
 # Powertools' own serializer, but leaving non-ASCII text as it is (UTF-8 on the wire).
@@ -122,18 +132,24 @@ to_json = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=Fals
 
 
 def error_body(code: str, message: str, request_id: str | None, details: Any = None) -> str:
-    error: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
+    error: dict[str, Any] = {"code": code, "message": message[:errors.MAX_MESSAGE], "request_id": request_id}
     if details is not None:
-        error["details"] = details
+        error["details"] = details[:errors.MAX_DETAILS] if isinstance(details, list) else details
     return json.dumps({"error": error}, ensure_ascii=False, default=str)
 
 
 def error_response(
-    status: int, code: str, message: str, request_id: str | None, details: Any = None
+    status: int, code: str, message: str, request_id: str | None, details: Any = None,
+    headers: dict[str, str] | None = None,
 ):
-    return Response(
-        status_code=status, content_type=JSON, body=error_body(code, message, request_id, details)
-    )
+    return Response(status_code=status, content_type=JSON,
+                    body=error_body(code, message, request_id, details), headers=headers)
+
+
+def error_headers(exc: errors.TanhuiError) -> dict[str, str]:
+    """`Retry-After` where waiting helps (`errors.TooManyRequests.retry_after`)."""
+    retry_after = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after else {}
 
 
 # what AWS answers when it is busy or failing on its side, after the SDK's own retries
@@ -195,12 +211,13 @@ def install(
     def on_domain_error(exc: errors.TanhuiError):
         if exc.status >= 500:  # pragma: no cover - domain errors are 4xx by construction
             logger.error("domain error with server status", extra={"code": exc.code})
-        return error_response(exc.status, exc.code, exc.message, request_id(), exc.details)
+        return error_response(exc.status, exc.code, exc.message, request_id(), exc.details,
+                              error_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(exc: RequestValidationError):
         problems = exc.errors()
-        if _only_the_idempotency_key_missing(problems):
+        if _only_the_idempotency_key(problems):
             return on_domain_error(errors.InvalidIdempotencyKey(MISSING_KEY))
         details = errors.validation_details(problems, tags=request_models.union_tags())
         code, message = errors.coded_problem(problems) or ("validation_error", "The request is not valid.")
@@ -354,6 +371,7 @@ def lambda_handler(
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId")
+        headers = {"Content-Type": JSON}
         try:
             route = _route_of(app, event)
             if route is not None:
@@ -364,11 +382,12 @@ def lambda_handler(
             return app.resolve(event, context)
         except errors.TanhuiError as exc:
             status, body = exc.status, error_body(exc.code, exc.message, request_id, exc.details)
+            headers.update(error_headers(exc))
         except Exception as exc:
             status, body = internal_error(exc, request_id)
         return {
             "statusCode": status,
-            "headers": {"Content-Type": JSON},
+            "headers": headers,
             "body": body,
             "isBase64Encoded": False,
         }

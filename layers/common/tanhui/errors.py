@@ -23,14 +23,18 @@ class TanhuiError(Exception):
         super().__init__(self.message)
 
 
+MAX_MESSAGE = 2000  # an error's message (`tanhui.openapi.ErrorBody`)
+MAX_DETAILS = 100  # problems named in one answer: the first ones
+
+
 def validation_details(
     problems: Sequence[Any], prefix: tuple[str, ...] = (), *, tags: Collection[str] = ()
 ) -> list[dict[str, str]]:
-    """`{field, problem}` per pydantic error (request validation or a model validated later).
-    `field` is the path in the body: without `body` and the tagged unions' `tags`, and ending in
-    the discriminator where the tag itself is missing or unknown."""
+    """`{field, problem}` per pydantic error (request validation or a model validated later), the
+    first `MAX_DETAILS`. `field` is the path in the body: without `body` and the tagged unions'
+    `tags`, and ending in the discriminator where the tag itself is missing or unknown."""
     details = []
-    for e in problems:
+    for e in problems[:MAX_DETAILS]:
         loc = [str(p) for p in (*prefix, *e.get("loc", ())) if p != "body" and p not in tags]
         if e.get("type") in ("union_tag_invalid", "union_tag_not_found"):
             loc.append(str(e.get("ctx", {}).get("discriminator", "")).strip("'"))
@@ -109,7 +113,15 @@ class Unprocessable(TanhuiError):
 
 
 class TooManyRequests(TanhuiError):
+    """`retry_after`: seconds after which the same request may succeed, sent as `Retry-After`
+    (a class's value is documented on its routes' 429; None: waiting alone does not help)."""
+
     status, code, message = 429, "too_many_requests", "Too many requests."
+    retry_after: int | None = None
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after if retry_after is not None else type(self).retry_after
 
 
 # --- identity -------------------------------------------------------------------------------

@@ -7,11 +7,14 @@ A route declares what only it knows, next to its decorator::
                                           raises=(errors.InvalidCode, (errors.Conflict, "busy"))))
 
 and `tanhui.api.lambda_handler(app)` adds what follows from its roles and its parameters
-(`document`): the bearer-JWT security requirement and 401/403 on protected routes, 400/413/415 on
-routes that take a JSON body, 422 `validation_error` on routes with a body, query or header
-parameter, and 500 `internal_error` and 503 `unavailable` everywhere. Every error response is the real
-`{"error": {code, message, request_id, details?}}` (component `ErrorResponse`) with one example per
-`code` the route can answer with that status, so the example names are the route's codes.
+(`document`): the bearer-JWT security requirement with the route's roles and 401/403 on protected
+routes (`security: [{}]`, no token, on public ones), 400/413/415 on routes that take a JSON body,
+422 `validation_error` on routes with a body, path, query or header parameter, 500
+`internal_error` and 503 `unavailable` everywhere, and 429 everywhere: API Gateway's throttling
+in its own shape, beside the route's own 429 codes (with `Retry-After` where waiting helps). Every
+error response of ours is the real `{"error": {code, message, request_id, details?}}` (component
+`ErrorResponse`) with one example per `code` the route can answer with that status, so the example
+names are the route's codes.
 
 Nothing here builds the document: DocsFunction merges every function's routes when
 `/openapi.json` or `/docs` is requested.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,7 +39,11 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "bearerFormat": "JWT",
         "description": "The Cognito access token from POST /v1/auth/login (`access_token`). "
         "API Gateway's JWT authorizer refuses a missing or invalid one before any function runs: "
-        'in AWS with its own 401 `{"message": "Unauthorized"}`, locally in the error shape.',
+        'in AWS with its own 401 `{"message": "Unauthorized"}`, locally in the error shape. '
+        "Tokens are checked as RFC8725 (JWT Best Current Practices) asks: the signature with the "
+        "algorithm of the user pool's published key (RS256; never `none`), the issuer, the app "
+        "client, the token's use (`access`) and its expiry. A route's roles (Cognito groups) are "
+        "listed in its security requirement and checked by the function before the body is read.",
     }
 }
 JSON = "application/json"
@@ -49,11 +56,13 @@ Raises = type[errors.TanhuiError] | tuple[type[errors.TanhuiError], str]
 class ErrorBody(BaseModel):
     model_config = ConfigDict(defer_build=True)  # built with the document, not at a cold start
 
-    code: str = Field(description="Stable code to switch on; the route's codes are its examples.")
-    message: str = Field(description="Human-readable; may change.")
-    request_id: str | None = Field(description="Quote it when reporting a problem.")
+    code: str = Field(max_length=64, pattern="^[a-z0-9_]+$",
+                      description="Stable code to switch on; the route's codes are its examples.")
+    message: str = Field(max_length=errors.MAX_MESSAGE, description="Human-readable; may change.")
+    request_id: str | None = Field(max_length=128, description="Quote it when reporting a problem.")
     details: list[dict[str, Any]] | None = Field(
-        None, description="`validation_error`: one `{field, problem}` per refused field."
+        None, max_length=errors.MAX_DETAILS,
+        description="`validation_error`: one `{field, problem}` per refused field (the first 100).",
     )
 
 
@@ -65,9 +74,40 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+class GatewayThrottled(BaseModel):
+    """API Gateway's own 429 when the stage's or the route's rate is passed (template.yaml's
+    throttling; in AWS only: the local stack does not throttle). It sends no `Retry-After`."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    message: Literal["Too Many Requests"]
+
+
+THROTTLED = "throttled"  # the gateway's example in a 429's examples (no code of ours)
+GATEWAY_429 = "API Gateway's throttling: the stage's or this route's rate is passed (AWS only)."
+# infra/waf.yaml's per-IP rate rules on the web app's CloudFront: path → its PositionalConstraint
+EDGE_RATE_LIMITED = {"/v1/auth/": "STARTS_WITH", "/v1/claims": "EXACTLY"}
+EDGE_429 = ("The edge firewall's per-IP limit (AWS WAF on the web app's CloudFront, AWS only): "
+            "no body, `Retry-After: 300`.")
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the same request may succeed: sent where the "
+        "description above says, never with API Gateway's throttling.",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 86400},
+    }
+}
+
+
 def _error(raised: Raises) -> tuple[int, str, str]:
     cls, code = raised if isinstance(raised, tuple) else (raised, raised.code)
     return cls.status, code, cls.message
+
+
+def _retries(raised: Raises) -> bool:
+    """The error answers with `Retry-After` (`errors.TooManyRequests.retry_after`)."""
+    cls = raised[0] if isinstance(raised, tuple) else raised
+    return bool(getattr(cls, "retry_after", None))
 
 
 def responses(
@@ -87,7 +127,10 @@ def responses(
     if content is not None:
         for status in declared:
             declared[status]["content"] = content
+    raises = list(raises)
     declared.update(error_responses([_error(r) for r in raises]))
+    if any(_retries(r) for r in raises):
+        declared[429]["headers"] = RETRY_AFTER
     return declared
 
 
@@ -120,8 +163,8 @@ def documented_codes(route: Any, status: int) -> set[str]:
 
 # ----------------------------------------------------------------------- what roles imply
 def _parameter_kinds(func: Any) -> set[str]:
-    """"body" and/or "query" if the handler takes a JSON body or query/header parameters."""
-    from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+    """"body" and/or "query" if the handler takes a JSON body or path/query/header parameters."""
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
     kinds: set[str] = set()
     for param in inspect.signature(func, eval_str=True).parameters.values():  # as Powertools reads it
@@ -132,7 +175,7 @@ def _parameter_kinds(func: Any) -> set[str]:
             isinstance(annotation, type) and issubclass(annotation, BaseModel)
         ):
             kinds.add("body")
-        elif any(isinstance(m, Query | Header) for m in metadata):
+        elif any(isinstance(m, Query | Header | Path) for m in metadata):
             kinds.add("query")
     return kinds
 
@@ -171,9 +214,33 @@ def document(route: Any, roles: Iterable[str], *, protected: bool, any_role: boo
         mine = declared[status]["content"][JSON]["examples"]
         codes = {**response["content"][JSON]["examples"], **mine}
         declared[status] = _error_response({c: e["summary"] for c, e in codes.items()})
+    declared[429] = _too_many_requests(declared.get(429), _edge_limited(route.path))
     route.responses = dict(sorted(declared.items()))
     if protected:
-        route.security = [{BEARER: []}]
+        route.security = [{BEARER: sorted(roles)}]  # OpenAPI 3.1: a role list for a bearer scheme
         role_line = f"Roles: {', '.join(sorted(roles))}."
         if route.description and role_line not in route.description:
             route.description = f"{route.description}\n\n{role_line}"
+    else:
+        route.security = [{}]  # no token, on purpose: public (`api.PUBLIC`)
+
+
+def _edge_limited(path: str) -> bool:
+    return any(path.startswith(prefix) if how == "STARTS_WITH" else path == prefix
+               for prefix, how in EDGE_RATE_LIMITED.items())
+
+
+def _too_many_requests(declared: dict[str, Any] | None, edge: bool) -> dict[str, Any]:
+    """Every route's 429: API Gateway's throttling (template.yaml's DefaultRouteSettings and
+    RouteSettings) answers it on any route, in its own shape; a route's own 429 codes in ours;
+    on the edge firewall's rate-limited paths, its bodiless 429 with `Retry-After`."""
+    examples = dict((declared or {}).get("content", {}).get(JSON, {}).get("examples", {}))
+    examples[THROTTLED] = {"summary": GATEWAY_429, "value": {"message": "Too Many Requests"}}
+    lines = [f"`{code}`: {e['summary']}" for code, e in examples.items() if code != THROTTLED]
+    response: dict[str, Any] = {
+        "description": "\n".join([*lines, GATEWAY_429, *([EDGE_429] if edge else [])]),
+        "content": {JSON: {"model": ErrorResponse | GatewayThrottled, "examples": examples}},
+    }
+    if edge or (declared and "headers" in declared):
+        response["headers"] = RETRY_AFTER
+    return response

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from tanhui.bindings.normalisation import MAX_TEXT
 from tanhui.request_models import RequestModel
+from tanhui.response_models import ResponseModel
 
 Number = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
 UNBIND = " null unbinds it (the number is free for others); absent leaves it as it is."
@@ -26,7 +27,7 @@ class BindingsIn(RequestModel):
     )
 
 
-class BindingsOut(BaseModel):
+class BindingsOut(ResponseModel):
     """The caller's bindings as stored (normalised); null = not bound."""
 
     model_config = ConfigDict(from_attributes=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from tanhui.claims.schemas import BEHAVIOURS
+from tanhui.limits import Ulid
 from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
 from tanhui.spending.schemas import UtcTime
@@ -15,7 +16,7 @@ from tanhui.spending.schemas import UtcTime
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Behaviour = Literal[BEHAVIOURS]  # type: ignore[valid-type]
 RoundStatus = Literal["open", "closed"]
-RoundId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{26}$")]
+RoundId = Ulid
 MAX_FEN = 10**13  # 1,000 亿元: more than any programme's budget
 
 

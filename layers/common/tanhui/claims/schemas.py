@@ -70,12 +70,14 @@ WASTE_CATEGORIES = ("plastic_bottle", "paper", "cardboard", "kitchen_waste")
 CATEGORIES = {"utility_saving": UTILITIES, "waste_sorting": WASTE_CATEGORIES}
 
 
-UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
+UtcTime = Annotated[str, StringConstraints(
+    max_length=27, pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")]
 Grams = Annotated[int, Field(ge=0, le=100_000_000)]
+MAX_CODE = 512  # a scanned code's text (a URL or the bare token)
 
 
 class ClaimIn(RequestModel):
-    code: Annotated[str, StringConstraints(min_length=1, max_length=512)] = Field(
+    code: Annotated[str, StringConstraints(min_length=1, max_length=MAX_CODE)] = Field(
         description="The scanned text: a code URL or the bare token"
     )
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None

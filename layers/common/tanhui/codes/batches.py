@@ -36,7 +36,7 @@ SQS_BATCH = 10  # entries per SendMessageBatch call
 LINK_SECONDS = 3600
 OPEN_STATUSES = ("pending", "running")
 
-HexId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{6}$", to_upper=True)]
+HexId = Annotated[str, StringConstraints(max_length=6, pattern=r"^[0-9A-Fa-f]{6}$", to_upper=True)]
 
 
 class UnprintableAssetKind(errors.Unprocessable):
@@ -53,7 +53,7 @@ class CodeBatchIn(RequestModel):
     count: Annotated[int, Field(ge=1, le=MAX_CODES, strict=True)]
 
 
-class BatchFiles(BaseModel):
+class BatchFiles(ResponseModel):
     chunk: int
     csv_url: str
     pdf_url: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from tanhui.codes.token import gtin_check_digit_ok
 from tanhui.models.base import plain
@@ -13,7 +13,8 @@ from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-HexId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Fa-f]{6}$")]
+HexId = Annotated[str, StringConstraints(
+    strip_whitespace=True, to_upper=True, max_length=6, pattern=r"^[0-9A-Fa-f]{6}$")]
 
 
 class TicketProductAttributes(RequestModel):
@@ -42,7 +43,7 @@ class HotelRoomAttributes(RequestModel):
 class ProductSkuAttributes(RequestModel):
     sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     product_name: Text
-    gtin: Annotated[str, StringConstraints(pattern=r"^(\d{8}|\d{12,14})$")] | None = None
+    gtin: Annotated[str, StringConstraints(max_length=14, pattern=r"^(\d{8}|\d{12,14})$")] | None = None
 
     @field_validator("gtin")
     @classmethod
@@ -182,7 +183,7 @@ class CodesIn(RequestModel):
     count: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
-class CodeOut(BaseModel):
+class CodeOut(ResponseModel):
     code_id: str
     kind: str
     url: str
@@ -192,7 +193,7 @@ class CodeOut(BaseModel):
     pdf: str
 
 
-class CodesOut(BaseModel):
+class CodesOut(ResponseModel):
     asset_id: str
     kind: str
     batch_id: str | None
@@ -211,6 +212,6 @@ class RotatingCodeOut(CodeOut):
     )
 
 
-class RevokedOut(BaseModel):
+class RevokedOut(ResponseModel):
     id: str
     status: Literal["revoked"]

@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from tanhui.limits import HexId, Ulid
 from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ProjectStatus = Literal["open", "closed"]
-ProjectId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{26}$")]
+ProjectId = Ulid
 
 
 class ProjectIn(RequestModel):
@@ -21,7 +22,7 @@ class ProjectIn(RequestModel):
     name: Name
     description: Description
     goal_coins: Annotated[int, Field(ge=1, le=10**12)]
-    partner_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{6}$")] | None = None
+    partner_id: HexId | None = None
 
 
 class ProjectOut(ResponseModel):

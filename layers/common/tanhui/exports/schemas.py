@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
 
 MAX_DAYS = 366
-Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-11-01"])]
+Day = Annotated[str, Field(max_length=10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-11-01"])]
 FILE_NAMES = ("behaviours.csv", "behaviours.jsonl", "manifest.json")
 
 
@@ -38,7 +38,7 @@ class ExportIn(RequestModel):
         return self
 
 
-class ExportFile(BaseModel):
+class ExportFile(ResponseModel):
     name: str
     sha256: str | None = None
     rows: int | None = None
@@ -74,21 +74,21 @@ class ExportList(ResponseModel):
     next_cursor: str | None
 
 
-class Mismatch(BaseModel):
+class Mismatch(ResponseModel):
     claim_id: str | None
     key: str
     problem: str  # missing | content_changed
     fields: list[str] = []  # the exported fields the stored record no longer has
 
 
-class DayCheck(BaseModel):
+class DayCheck(ResponseModel):
     day: str
     merkle_root: str | None
     recomputed: str | None
     ok: bool
 
 
-class AuditOut(BaseModel):
+class AuditOut(ResponseModel):
     export_id: str
     ok: bool
     checked: int
@@ -100,13 +100,13 @@ class AuditOut(BaseModel):
     days: list[DayCheck]
 
 
-class FileCheck(BaseModel):
+class FileCheck(ResponseModel):
     file: str
     sha256: str
     matches: bool
 
 
-class VerifyOut(BaseModel):
+class VerifyOut(ResponseModel):
     """What a completed export's manifest states, for anyone: no user ids, phones or names."""
 
     export_id: str

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from tanhui.identity.phones import as_e164
+from tanhui.identity.phones import MAX_TEXT, as_e164
 from tanhui.request_models import RequestModel
+from tanhui.response_models import ResponseModel
 
 Phone = Annotated[
     str,
@@ -18,6 +19,7 @@ Phone = Annotated[
         "country's number with `+` (or `00`) and its country code. It is read as E.164 "
         "(`+8613710000099`). A number that is neither answers 422 `invalid_phone`.",
         examples=["137 1000 0099", "+8613710000099"],
+        json_schema_extra={"maxLength": MAX_TEXT},  # as_e164 refuses longer text: `invalid_phone`
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -61,7 +63,7 @@ class LogoutIn(RequestModel):
     )
 
 
-class TokensOut(BaseModel):
+class TokensOut(ResponseModel):
     access_token: str
     id_token: str
     refresh_token: str | None = Field(
@@ -72,28 +74,28 @@ class TokensOut(BaseModel):
     token_type: str = "Bearer"
 
 
-class RegisteredOut(BaseModel):
+class RegisteredOut(ResponseModel):
     user_id: str
     confirmation_required: bool
     tokens: TokensOut | None
 
 
-class ConsentOut(BaseModel):
+class ConsentOut(ResponseModel):
     version: str
     accepted_at: str
 
 
-class ConsentText(BaseModel):
+class ConsentText(ResponseModel):
     zh: str = Field(description="The text in Chinese (in force; shown first).")
     en: str = Field(description="The same text in English.")
 
 
-class ConsentDocumentOut(BaseModel):
+class ConsentDocumentOut(ResponseModel):
     version: str = Field(description="Send it back as `consent.version` when registering.")
     text: ConsentText
 
 
-class ProfileOut(BaseModel):
+class ProfileOut(ResponseModel):
     user_id: str
     phone: str
     display_name: str

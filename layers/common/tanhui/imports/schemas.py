@@ -5,16 +5,17 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from tanhui.imports.rows import FileType
 from tanhui.request_models import RequestModel
+from tanhui.response_models import ResponseModel
 
 ImportStatus = Literal["awaiting_upload", "processing", "completed", "quarantined", "failed"]
 
 
-class Schema(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+class Schema(ResponseModel):
+    pass
 
 
 class ImportIn(RequestModel):
@@ -109,6 +110,7 @@ class QuotaOut(Schema):
 PREVIEW_BASE64_CHARS = 54_616  # base64 of 40 KiB (imports.preview.PREVIEW_BYTES)
 HeaderText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Base64Text = Annotated[str, StringConstraints(min_length=4, max_length=PREVIEW_BASE64_CHARS)]
+FieldName = Annotated[str, StringConstraints(max_length=64)]  # a field of a file type: `rows` names them
 
 
 class PreviewIn(RequestModel):
@@ -118,7 +120,7 @@ class PreviewIn(RequestModel):
         description="The file's first 40 KiB (or all of a smaller file), base64; a workbook (.xlsx, .xls) "
         "whole. Or give import_id.",
     )
-    import_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{26}$")] | None = Field(
+    import_id: Annotated[str, StringConstraints(max_length=26, pattern=r"^[0-9A-Za-z]{26}$")] | None = Field(
         default=None, description="An uploaded import whose file to preview (a workbook: its converted CSV)"
     )
     sheet: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=31)] | None = (
@@ -180,7 +182,7 @@ class PreviewOut(Schema):
 
 
 class MappingIn(RequestModel):
-    columns: Annotated[dict[HeaderText, str | None], Field(min_length=1, max_length=200)] = Field(
+    columns: Annotated[dict[HeaderText, FieldName | None], Field(min_length=1, max_length=200)] = Field(
         description="Each header text as the partner's files have it → the field it feeds, or null to "
         "ignore that column. Every required field (and one of each one_of group) is mapped once."
     )

@@ -16,7 +16,7 @@ PartnerRole = Literal["scenic_spot", "hotel", "transport_operator", "manufacture
                       "organisation", "event"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 # a desk's number may be a landline (+86 20 …): E.164 as given, not a login's mobile number
-ContactPhone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
+ContactPhone = Annotated[str, StringConstraints(max_length=16, pattern=r"^\+[1-9]\d{6,14}$")]
 
 
 class ContactIn(RequestModel):

@@ -31,6 +31,7 @@ RATE_KEEP = timedelta(days=1)  # a minute's counter expires (TTL) a day after it
 
 
 class PeerRateLimited(errors.TooManyRequests):
+    retry_after = 60  # at most: the next minute's counter starts empty
     code = "peer_rate_limited"
     message = "This peer has asked about more keys this minute than its limit; try again next minute."
 
@@ -55,7 +56,8 @@ def count_rate(peer: Peer, keys: int, at: datetime) -> None:
     """Adds `keys` to the peer's counter of this minute, unless that passes its `per_minute`."""
     room = int(peer.per_minute) - keys
     if room < 0:
-        raise PeerRateLimited(f"One call may name at most {int(peer.per_minute)} keys for this peer.")
+        raise PeerRateLimited(f"One call may name at most {int(peer.per_minute)} keys for this peer.",
+                              retry_after=0)  # no later minute takes it: no Retry-After
     rate = PeerRate(*PeerRate.key(peer.peer_id, at.strftime("%Y%m%d%H%M")))
     try:
         rate.update(
@@ -64,7 +66,7 @@ def count_rate(peer: Peer, keys: int, at: datetime) -> None:
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise PeerRateLimited() from exc
+            raise PeerRateLimited(retry_after=60 - at.second) from exc
         raise
 
 

@@ -12,8 +12,8 @@ from tanhui.request_models import RequestModel
 from tanhui.response_models import ResponseModel
 
 MAX_KEYS = 1_000
-Key = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-PeerId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
+Key = Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9a-f]{64}$")]
+PeerId = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 # who counted a key: this platform, the calling peer itself, or another peer of the network
 Counted = Literal["here", "you", "elsewhere"]
 

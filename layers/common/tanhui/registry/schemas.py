@@ -7,12 +7,13 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
+from tanhui.limits import Ulid
 from tanhui.request_models import RequestModel
 from tanhui.response_models import Map, ResponseModel
 
 MAX_UNITS = 10**9
-ExportId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{26}$")]
-AccountId = Annotated[str, StringConstraints(pattern=r"^(PLATFORM|[0-9A-F]{6})$")]
+ExportId = Ulid
+AccountId = Annotated[str, StringConstraints(max_length=8, pattern=r"^(PLATFORM|[0-9A-F]{6})$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Units = Annotated[int, Field(ge=1, le=MAX_UNITS, description="whole units of 1 kg CO2e")]
 Period = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]

@@ -46,6 +46,7 @@ TYPES = {JSON_NAME: "application/json", ZIP_NAME: "application/zip"}
 
 
 class DataExportTooSoon(errors.TooManyRequests):
+    retry_after = EVERY_SECONDS  # at most: the last copy is younger than that
     code, message = "data_export_too_soon", (
         "You asked for a copy of your data less than a minute ago: its links still work; ask again "
         "in a minute."

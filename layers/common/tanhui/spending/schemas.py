@@ -115,7 +115,7 @@ class MerchantOfferList(ResponseModel):
 
 
 class RedemptionIn(RequestModel):
-    offer_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-F]{12}$")]
+    offer_id: Annotated[str, StringConstraints(max_length=12, pattern=r"^[0-9A-F]{12}$")]
 
 
 class VoucherOut(ResponseModel):

@@ -10,9 +10,9 @@ from pydantic import Field
 from tanhui.partners.schemas import PartnerRole
 from tanhui.response_models import ResponseModel
 
-Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+Month = Annotated[str | None, Query(max_length=7, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
                                     description="UTC month, YYYY-MM (default: this month)")]
-Day = Annotated[str | None, Query(pattern=r"^(0[1-9]|[12][0-9]|3[01])$",
+Day = Annotated[str | None, Query(max_length=2, pattern=r"^(0[1-9]|[12][0-9]|3[01])$",
                                   description="one UTC day of the month, DD (default: the whole month)")]
 
 
