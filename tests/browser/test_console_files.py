@@ -159,3 +159,41 @@ def test_given_two_hotels_then_one_clerk_sees_neither_the_others_imports_nor_its
     # the failure's message too, before the screenshot: axe read it mid-fade-in once (2.81:1)
     expect(desk.page.locator(".el-message", has_text="找不到这次文件导入")).to_be_visible()
     desk.check("others-import-not-found")
+
+
+def test_given_a_workbook_whose_rows_are_on_its_second_sheet_when_the_clerk_names_it_then_credited(
+    desk: Tab, staff_of: Any, tourist: Any, web_stack: Any, tmp_path: Any
+) -> None:
+    """An .xlsx whose first tab is a note (说明) and whose stays are on 入住明细: the clerk names the
+    sheet beside the file type; the stay credits, and the rows not credited come back as a workbook."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests import factories
+    from tests.data.make_workbooks import write_xlsx
+
+    clerk = staff_of("hotel", "晨曦酒店")
+    factories.make_asset(clerk.partner_id, "hotel_room", attributes={"room_number": ROOM})
+    guest = tourist("小吴")
+    day = date.today() - timedelta(days=5)
+    phone = int(guest.phone.removeprefix("+86"))
+    stays = [["手机号", "房号", "入住日期", "晚数"], [phone, int(ROOM), day, 1], [phone, 9999, day, 1]]
+    book = write_xlsx(tmp_path / "十二月入住.xlsx", {"说明": [["本表由前台系统导出"]], "入住明细": stays})
+    console_login(desk, clerk, "/imports")
+    desk.page.locator('input[data-test="sheet"]').fill("入住明细")  # el-input puts it on the input
+    desk.check("sheet-named")
+
+    desk.page.locator('[data-test="drop"] input[type="file"]').set_input_files(str(book))
+    import_id_of(desk)
+    web_stack.dispatcher.drain()
+
+    expect(desk.page.locator('[data-test="status"]')).to_have_text("已完成")
+    expect(desk.page.locator('[data-test="count-credited"]')).to_contain_text("1")
+    expect(desk.page.locator('[data-test="count-invalid"]')).to_contain_text("1")
+    rejects = load_workbook(io.BytesIO(download(desk, '[data-test="rejects"]')), read_only=True)
+    rows = [list(r) for r in rejects.worksheets[0].iter_rows(values_only=True)]
+    assert rejects.sheetnames == ["入住明细"]
+    assert rows[0] == ["手机号", "房号", "入住日期", "晚数", "原因", "reason"]
+    assert rows[1][:2] == [str(phone), "9999"] and "不是本酒店登记的房间" in rows[1][4], rows
+    desk.check("workbook-report")

@@ -50,14 +50,19 @@ export const ACCEPT = '.csv,.txt,.jsonl,.ndjson,.xlsx,.xlsm,.xls'
 
 /** The file the clerk chose, kept for this tab by import id: "send it again" after a correction. */
 export const chosenFiles = new Map<string, File>()
+/** The workbook sheet the clerk named for an import (none: the first visible one), sent again with it. */
+export const chosenSheets = new Map<string, string>()
 
-/** Starts an import of `file` as `type` and sends the file to its presigned form; the import id. */
-export async function upload(type: FileType, file: File): Promise<string> {
-  const created = await unwrap(api.POST('/v1/partner/imports', { body: { type, filename: file.name } }))
+/** Starts an import of `file` as `type` (a workbook's `sheet` if named) and sends the file to its
+ * presigned form; the import id. */
+export async function upload(type: FileType, file: File, sheet?: string): Promise<string> {
+  const named = sheet?.trim() ? { sheet: sheet.trim() } : {}
+  const created = await unwrap(api.POST('/v1/partner/imports', { body: { type, filename: file.name, ...named } }))
   const form = new FormData()
   for (const [k, v] of Object.entries(created.upload.fields)) form.append(k, v)
   form.append('file', file) // the form's fields first, the file last (S3 reads no field after it)
   chosenFiles.set(created.import_id, file)
+  if (named.sheet) chosenSheets.set(created.import_id, named.sheet)
   let res: Response
   try {
     res = await fetch(created.upload.url, { method: 'POST', body: form })
@@ -75,9 +80,9 @@ export class UploadError extends Error {
 }
 
 /** `upload`, its failure shown in the clerk's words (the API's, or the upload's): the id or undefined. */
-export async function send(type: FileType, file: File): Promise<string | undefined> {
+export async function send(type: FileType, file: File, sheet?: string): Promise<string | undefined> {
   try {
-    return await upload(type, file)
+    return await upload(type, file, sheet)
   } catch (e) {
     if (e instanceof UploadError) {
       ElMessage({ type: 'error', message: t('imports.upload_failed', { detail: e.status || 'network' }), showClose: true, duration: 8000 })
