@@ -5,9 +5,10 @@ TANHUI_OPERATOR_USER / TANHUI_OPERATOR_PASSWORD (a phone and password of the sta
 group), every user and partner a test needs is made through the API under this run's id (`RUN_ID`:
 partners are named `e2e-… <name>`), and at the end of the session what the run made is undone
 through the API (`Made.clean_up`): tourists' accounts closed, partners' assets retired and offers
-withdrawn, buyback rounds and projects closed. Tests that reach inside the stack (moto's tables,
-the dispatcher, the clock, fault injection, a `make run` of their own) are marked `local_only` and
-skipped; one that asks for the moto server (`aws`) unmarked is skipped too, with that reason.
+withdrawn, buyback rounds and projects closed, peer platforms suspended. Tests that reach inside
+the stack (moto's tables, the dispatcher, the clock, fault injection, a `make run` of their own)
+are marked `local_only` and skipped; one that asks for the moto server (`aws`) unmarked is skipped
+too, with that reason.
 Without TANHUI_API nothing here is used: the local stack stays the default."""
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Made:
     offers: list[tuple[str, str]] = field(default_factory=list)  # (staff token, offer id)
     rounds: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)
+    peers: list[str] = field(default_factory=list)
 
     def label(self, method: str, path: str, body: Any) -> Any:
         """A partner the run creates is named after it, so an operator can tell it apart."""
@@ -78,12 +80,14 @@ class Made:
             self.rounds.append(reply["round_id"])
         elif path == "/v1/admin/projects" and "project_id" in reply:
             self.projects.append(reply["project_id"])
+        elif path == "/v1/admin/peers" and "peer_id" in reply:
+            self.peers.append(reply["peer_id"])
 
     def summary(self) -> str:
         return (f"remote run {RUN_ID}: made and undone {len(self.tourists)} tourists (accounts closed), "
                 f"{len(self.partners)} partners ({len(self.assets)} assets retired, "
                 f"{len(self.offers)} offers withdrawn), {len(self.rounds)} buyback rounds and "
-                f"{len(self.projects)} projects closed")
+                f"{len(self.projects)} projects closed, {len(self.peers)} peer platforms suspended")
 
     def clean_up(self, http: Any, operator: str) -> list[str]:
         """Undoes what the run made, through the API, and checks it is undone (a closed account
@@ -110,6 +114,10 @@ class Made:
             status, reply, _ = http.request("POST", f"/v1/admin/projects/{project_id}/close", token=operator,
                                             observe=False)
             done(f"close project {project_id}", status, (200, 409), reply)
+        for peer_id in self.peers:
+            status, reply, _ = http.request("PATCH", f"/v1/admin/peers/{peer_id}", {"status": "suspended"},
+                                            token=operator, observe=False)
+            done(f"suspend peer {peer_id}", status, (200,), reply)
         for phone, secret in self.tourists.items():
             status, tokens, _ = http.request("POST", "/v1/auth/login", {"phone": phone, "password": secret},
                                              observe=False)
@@ -140,9 +148,9 @@ def login(http: Any, phone: str, secret: str) -> Session:
     return Session(claims["sub"], phone, secret, body["access_token"], body.get("refresh_token"), claims)
 
 
-def tourist(http: Any, display_name: str = "游客 Tourist") -> Session:
+def tourist(http: Any, display_name: str = "游客 Tourist", secret: str | None = None) -> Session:
     """A new tourist who accepted consent, registered and logged in over HTTP."""
-    phone, secret = unique_phone(), password()
+    phone, secret = unique_phone(), secret or password()
     status, body, _ = http.post("/v1/auth/register", {
         "phone": phone, "password": secret, "display_name": display_name,
         "consent": {"version": "2026-11", "accepted": True}})
@@ -192,11 +200,8 @@ def new_partner(http: Any, operator_token: str, key: str, role: str) -> dict[str
 NEEDED_FACTORS = ("hotel_low_carbon_night", "ticket_non_disposable")
 
 
-def world(http: Any, admin: Session) -> dict[str, Any]:
-    """What `make run`'s seed gives the e2e tests (demo.json's shape), made through the API on the
-    remote stack: the operator, a hotel with a room and its code, a scenic spot with a ticket
-    product and three codes, a manufacturer with a product SKU, a merchant with an offer, an open
-    buyback round."""
+def require_factors(http: Any, admin: Session) -> None:
+    """Skips, saying why, on a stack without the factors the flows earn by."""
     import pytest
 
     status, factors, _ = http.get("/v1/admin/factors", token=admin.access_token)
@@ -205,6 +210,14 @@ def world(http: Any, admin: Session) -> dict[str, Any]:
     missing = [b for b in NEEDED_FACTORS if b not in known]
     if missing:
         pytest.skip(f"the stack has no factor for {missing}: set them (PUT /v1/admin/factors/…) first")
+
+
+def world(http: Any, admin: Session) -> dict[str, Any]:
+    """What `make run`'s seed gives the e2e tests (demo.json's shape), made through the API on the
+    remote stack: the operator, a hotel with a room and its code, a scenic spot with a ticket
+    product and three codes, a manufacturer with a product SKU, a merchant with an offer, an open
+    buyback round."""
+    require_factors(http, admin)
     who = {"user_id": admin.user_id, "phone": admin.phone, "password": admin.password}
     demo: dict[str, Any] = {"admin": who, "partners": {}, "assets": {}}
     roles = {"hotel": "hotel", "scenic_spot": "scenic_spot", "manufacturer": "manufacturer",

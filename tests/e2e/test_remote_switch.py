@@ -20,16 +20,19 @@ from tests.e2e.test_restart_keeps_state import MakeRun
 
 pytestmark = pytest.mark.local_only("starts a `make run` of its own")
 
-REMOTE_TESTS_AT_LEAST = 16  # the flows (foundation, codes and claims, spending, buyback, files, export), JWT
+# the flows (foundation, codes and claims, spending, buyback, files, export), JWT tricks, the matrix
+REMOTE_TESTS_AT_LEAST = 158
 SUITE_TIMEOUT = 600
 
 
-def remote_suite(api: str, operator: dict[str, str], run_id: str) -> subprocess.CompletedProcess[str]:
+def remote_suite(api: str, operator: dict[str, str], regulator: dict[str, str],
+                 run_id: str) -> subprocess.CompletedProcess[str]:
     """`make e2e-remote`'s pytest, in its own process, with only the switch's variables set."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_", "TABLE_", "TANHUI_", "PYTEST_", "POWERTOOLS_"))}
     env |= {"TANHUI_API": api, "TANHUI_OPERATOR_USER": operator["phone"],
             "TANHUI_OPERATOR_PASSWORD": operator["password"], "TANHUI_E2E_RUN_ID": run_id,
+            "TANHUI_REGULATOR_USER": regulator["phone"], "TANHUI_REGULATOR_PASSWORD": regulator["password"],
             "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}"}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "tests/e2e", "-m", "not local_only", "-n", "0", "-q",
@@ -45,7 +48,7 @@ def test_given_make_run_when_the_e2e_suite_runs_against_its_url_then_the_remote_
     with stack.diagnosed():
         try:
             demo = stack.wait_ready()
-            result = remote_suite(demo["api"], demo["admin"], run_id)
+            result = remote_suite(demo["api"], demo["admin"], demo["regulator"], run_id)
             out = result.stdout + result.stderr
             assert result.returncode == 0, out[-6000:]
             passed = re.search(r"(\d+) passed", out)
