@@ -166,3 +166,17 @@ def test_given_a_429_then_retry_after_where_waiting_helps_and_a_long_id_is_422(p
     assert {k.lower(): v for k, v in (reply.get("headers") or {}).items()}.get("retry-after") == retry_after
     if status == 422:
         assert json.loads(reply["body"])["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(("columns", "answer"),
+                         [(limits.RESPONSE_ITEMS, "ok"), (limits.RESPONSE_ITEMS + 1, "422")])
+def test_given_a_file_of_more_columns_than_a_response_lists_then_its_preview_is_refused(columns, answer):
+    from tanhui.imports import preview
+    from tanhui.imports.specs import SPECS
+
+    data = (",".join(f"c{i}" for i in range(columns)) + "\n" + ",".join("1" * columns) + "\n").encode()
+    if answer == "ok":
+        assert len(preview.preview(next(iter(SPECS)), data, None, whole=True).columns) == columns
+    else:
+        with pytest.raises(preview.PreviewUnreadable, match="more than 1000 columns"):
+            preview.preview(next(iter(SPECS)), data, None, whole=True)

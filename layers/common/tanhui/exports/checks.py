@@ -28,6 +28,7 @@ from tanhui import errors
 from tanhui.exports import jobs
 from tanhui.exports.merkle import Merkle
 from tanhui.exports.schemas import AuditOut, DayCheck, ExportFile, FileCheck, Mismatch, VerifyOut
+from tanhui.limits import RESPONSE_ITEMS
 from tanhui.models.behaviour import BEHAVIOUR_SK, ERASED_PREFIX, BehaviourRecord, impersonal
 from tanhui.models.exports import ExportJob
 
@@ -189,4 +190,4 @@ def audit(export_id: str) -> AuditOut:
     file_ok = file_digest.hexdigest() == jsonl.get("sha256") and checked == jsonl.get("rows")
     ok = file_ok and not mismatches and all(d.ok for d in day_checks)
     return AuditOut(export_id=job.export_id, ok=ok, checked=checked, file_ok=file_ok,
-                    pseudonymised=pseudonymised, mismatches=mismatches, days=day_checks)
+                    pseudonymised=pseudonymised, mismatches=mismatches[:RESPONSE_ITEMS], days=day_checks)

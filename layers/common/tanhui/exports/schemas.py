@@ -96,7 +96,8 @@ class AuditOut(ResponseModel):
     # records whose person closed their account since: found by the hash the export wrote
     # (`erased_from`), sealed again, every exported field but the key unchanged
     pseudonymised: int = 0
-    mismatches: list[Mismatch]
+    mismatches: list[Mismatch] = Field(description="the first 1,000 records that do not match (`ok` is "
+                                       "false if any does)")
     days: list[DayCheck]
 
 

@@ -39,6 +39,7 @@ from tanhui.imports import credit, formats, mappings, pending, plans, report, up
 from tanhui.imports.schemas import CreatedImportOut, ImportIn, ImportList, ImportOut, UploadOut
 from tanhui.imports.specs import SPECS
 from tanhui.imports.values import RowInvalid
+from tanhui.limits import RESPONSE_ITEMS
 from tanhui.models.base import iso_ms, sortable_id, utc_now
 from tanhui.models.imports import COUNTS, ImportJob
 from tanhui.models.pages import decode_cursor, page_items
@@ -121,7 +122,7 @@ def out(job: ImportJob, *, links: bool = True, lang: str = "zh") -> ImportOut:
         reason=reason,
         reason_code=job.reason_code,
         notes=_notes(job, lang),
-        ignored_columns=list(job.ignored_columns or []),
+        ignored_columns=list(job.ignored_columns or [])[:RESPONSE_ITEMS],
         skipped_rows=int(job.skipped_rows or 0),
         counts={name: int(getattr(job, name) or 0) for name in COUNTS},  # type: ignore[arg-type]
         coins=int(job.coins or 0),

@@ -26,6 +26,7 @@ from tanhui.imports import formats, jobs, mappings, plans, workbooks
 from tanhui.imports.schemas import PreviewColumn, PreviewField, PreviewIn, PreviewOut
 from tanhui.imports.specs import SPECS
 from tanhui.imports.values import fold
+from tanhui.limits import RESPONSE_ITEMS
 
 PREVIEW_BYTES = 40 * 1024  # base64 of it fits the API's 64 KiB body
 SAMPLES = 3  # values shown per column
@@ -82,6 +83,8 @@ def preview(
         mapping = None  # JSON Lines keys are read by the spec's names (programs write them)
     else:
         title_rows, header_row, texts, rows = _csv(file_type, text, mapping)
+    if len(texts) > RESPONSE_ITEMS:  # no partner file has so many; the preview lists every column
+        raise _unreadable(f"列太多：超过 {RESPONSE_ITEMS} 列", f"more than {RESPONSE_ITEMS} columns")
     match = formats.match_header(file_type, texts, mapping)
     spec = SPECS[file_type]
     columns = []

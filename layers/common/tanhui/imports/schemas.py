@@ -65,7 +65,8 @@ class ImportOut(Schema):
         description="About the file as a whole (columns ignored, a title block skipped, leading zeros a "
         "workbook may have lost), in the same language",
     )
-    ignored_columns: list[str] = Field(default_factory=list, description="The file's columns not read")
+    ignored_columns: list[str] = Field(default_factory=list, description="The file's columns not read "
+                                       "(the first 1,000)")
     skipped_rows: int = Field(default=0, description="合计 / total rows skipped (not counted in rows)")
     counts: ImportCounts
     coins: int
