@@ -17,20 +17,45 @@ export function newKey(): string {
 }
 
 /** Keys by intent: `key(what)` answers the same key for the same `what` until `done(what)` (the
- *  intent succeeded: the next tap is a new purchase or donation). */
-export function intents(): { key: (what: string) => string; done: (what: string) => void } {
-  const keys = new Map<string, string>()
+ *  intent succeeded: the next tap is a new purchase or donation). The keys live in the tab's
+ *  sessionStorage under `scope` (one per page), not in the page: a request whose answer was lost
+ *  shows the outage page, which unmounts the page, and its retry (or a reload) mounts a new one;
+ *  the tap after it must send the key of the first, or the API makes a second voucher or donation.
+ *  Without sessionStorage (a WebView that refuses it) the keys live as long as the app. */
+export function intents(scope: string): { key: (what: string) => string; done: (what: string) => void } {
+  const name = (what: string): string => `tanhui.intent.${scope}.${what}`
   return {
     key(what: string): string {
-      let k = keys.get(what)
+      let k = stored(name(what))
       if (!k) {
         k = newKey()
-        keys.set(what, k)
+        store(name(what), k)
       }
       return k
     },
     done(what: string): void {
-      keys.delete(what)
+      store(name(what), null)
     },
+  }
+}
+
+const memory = new Map<string, string>()
+
+function stored(name: string): string | null {
+  try {
+    return sessionStorage.getItem(name) ?? memory.get(name) ?? null
+  } catch {
+    return memory.get(name) ?? null
+  }
+}
+
+function store(name: string, key: string | null): void {
+  if (key === null) memory.delete(name)
+  else memory.set(name, key)
+  try {
+    if (key === null) sessionStorage.removeItem(name)
+    else sessionStorage.setItem(name, key)
+  } catch {
+    /* private mode or a WebView without storage: the memory copy serves */
   }
 }
