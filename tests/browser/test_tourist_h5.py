@@ -346,6 +346,9 @@ def test_the_certificate_downloads_as_a_pdf(tab: Tab, h5: Any, tourist: Any, web
     assert certificate_id
     reply = tab.goto(f"/v1/certificates/{certificate_id}")
     assert reply.status == 200 and "text/html" in reply.headers["content-type"]
+    shown = tab.page.locator("body").inner_text()
+    assert CJK.search(shown.strip().splitlines()[0]) and not shown.lstrip().startswith("{"), shown[:300]
+    assert certificate_id in shown, "the page names the certificate it checks"
     tab.check("certificate-check")
 
 
@@ -447,11 +450,26 @@ def test_with_the_api_down_pages_say_so_and_offer_retry(tab: Tab, h5: Any, touri
 
 
 # ---------------------------------------------------------------------------------- HEAD
-@pytest.mark.parametrize("path", ["/", "/login", "/register", "/wallet", "/offers", "/vouchers", "/projects",
-                                  "/leaderboard", "/medals", "/certificate", "/me", "CODE", "CERTIFICATE"])
+ROUTER = Path(__file__).resolve().parents[2] / "web" / "src" / "router.ts"
+
+
+def page_paths() -> list[str]:
+    """Every page of the H5's router (web/src/router.ts), but the not-found catch-all: a page added
+    there is HEAD-checked here without anyone listing it."""
+    paths = re.findall(r"\{ path: '([^']+)'", ROUTER.read_text(encoding="utf-8"))
+    return [p for p in dict.fromkeys(paths) if "(.*)" not in p]
+
+
+@pytest.mark.parametrize("path", [*page_paths(), "CERTIFICATE"])
 def test_every_page_answers_head(path: str, web_http: Any, h5: Any, tourist: Any) -> None:
-    if path == "CODE":
+    from tests import factories
+
+    if path == "/Q/:token":
         path = h5.ticket()
+    elif path == "/01/:gtin/21/:token":  # a packaging code, as a product's label carries it
+        product = factories.make_asset(h5.partners["scenic_spot"].partner_id, "product_sku")
+        path = urlsplit(factories.single_use(product)[0]).path
+        assert path.startswith("/01/"), path
     elif path == "CERTIFICATE":
         who = tourist()
         _claimed(web_http, who, h5.room)
@@ -460,6 +478,9 @@ def test_every_page_answers_head(path: str, web_http: Any, h5: Any, tourist: Any
                                               token=who.access_token)
         assert status == 200
         path = f"/v1/certificates/{headers['X-Certificate-Id']}"
+    else:
+        path = path.replace(":offerId", h5.offer_id).replace(":voucherId", "V" * 16)
+    assert ":" not in path, f"a page with a parameter this test does not fill: {path}"
     status, headers = web_http.head(path)
     assert status == 200, (path, status)
     assert "text/html" in headers.get("Content-Type", ""), (path, headers)
