@@ -239,19 +239,30 @@ class Staff:
     name: str = ""
 
 
-@pytest.fixture(scope="session")
-def console_admin(web_stack: Any) -> Staff:
-    """A fresh operator login (Cognito group admin), as `infra/local/seed.py` makes the demo's."""
+def _platform_login(group: str, name: str, display_name: str, password: str) -> Staff:
+    """A fresh login of the platform's own people (Cognito group admin or regulator), as
+    `infra/local/seed.py` makes the demo's."""
     from tanhui.identity import cognito
     from tanhui.identity.users import ensure_account
 
     from tests.support import unique_phone
 
-    phone, password = unique_phone(), "operator-2026"
-    user_id = cognito.create_staff_user(phone, password, {"phone_number": phone, "name": "运营"},
-                                        group="admin")
-    ensure_account(user_id=user_id, phone=phone, display_name="运营小王", role="admin")
-    return Staff("admin", phone, password)
+    phone = unique_phone()
+    user_id = cognito.create_staff_user(phone, password, {"phone_number": phone, "name": name}, group=group)
+    ensure_account(user_id=user_id, phone=phone, display_name=display_name, role=group)
+    return Staff(group, phone, password)
+
+
+@pytest.fixture(scope="session")
+def console_admin(web_stack: Any) -> Staff:
+    """A fresh operator login (Cognito group admin)."""
+    return _platform_login("admin", "运营", "运营小王", "operator-2026")
+
+
+@pytest.fixture(scope="session")
+def console_regulator(web_stack: Any) -> Staff:
+    """A fresh regulator login (Cognito group regulator, 监管)."""
+    return _platform_login("regulator", "监管", "监管小李", "regulator-2026")
 
 
 @pytest.fixture

@@ -6,28 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
 
-import pytest
-
-from tests.browser.conftest import Staff, _login, console_login
+from tests.browser.conftest import _login, console_login
 from tests.browser.console_support import BOM, csv_rows, download
 from tests.browser.support import expect
-
-
-@pytest.fixture(scope="module")
-def console_regulator(web_stack: Any) -> Staff:
-    """A fresh regulator login (Cognito group regulator), as `infra/local/seed.py` makes the demo's."""
-    from tanhui.identity import cognito
-    from tanhui.identity.users import ensure_account
-
-    from tests.support import unique_phone
-
-    phone, password = unique_phone(), "regulator-2026"
-    user_id = cognito.create_staff_user(phone, password, {"phone_number": phone, "name": "监管"},
-                                        group="regulator")
-    ensure_account(user_id=user_id, phone=phone, display_name="监管小李", role="regulator")
-    return Staff("regulator", phone, password)
 
 
 def test_given_an_operators_quota_change_then_the_regulator_reads_it_and_exports_the_month(
