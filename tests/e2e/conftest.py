@@ -87,13 +87,8 @@ def http(request: Any) -> Iterator[Http]:
         yield Http(request.getfixturevalue("local_stack").url)
         return
     client = Http(remote.URL, remote.MADE)
-    try:
-        client.get("/v1/consent", observe=False)
-        remote.operator(client)
-    except OSError as exc:
-        pytest.exit(f"TANHUI_API={remote.URL} does not answer: {exc}", returncode=2)
-    except (RuntimeError, AssertionError) as exc:
-        pytest.exit(f"the operator cannot log in to TANHUI_API={remote.URL}: {exc}", returncode=2)
+    if cannot := remote.preflight(client):
+        pytest.exit(cannot, returncode=2)
     yield client
     failed = remote.MADE.clean_up(client, remote.operator(client).access_token)
     assert not failed, "what the run made was not all undone:\n" + "\n".join(failed)

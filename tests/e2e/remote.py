@@ -27,7 +27,8 @@ URL = os.environ.get("TANHUI_API", "").rstrip("/")
 RUN_ID = os.environ.get("TANHUI_E2E_RUN_ID") or f"e2e-{datetime.now(UTC):%m%d%H%M}-{secrets.token_hex(2)}"
 LOCAL_ONLY = ("reaches inside the stack (moto's tables, the dispatcher, the clock, fault injection or a "
               "`make run` of its own): the local stack only")
-SETTLE_TIMEOUT = 120.0  # seconds a deployed stack's queues and stream get to catch up
+SETTLE_TIMEOUT = 300.0  # seconds a stack's queues and stream get to catch up (a 10,000-code batch: 30 s
+# on `make run` on the loaded 2-core machine)
 
 
 def remote() -> bool:
@@ -156,6 +157,25 @@ def tourist(http: Any, display_name: str = "游客 Tourist", secret: str | None 
         "consent": {"version": "2026-11", "accepted": True}})
     assert status == 201, body
     return login(http, phone, secret)
+
+
+def preflight(http: Any) -> str | None:
+    """Why the stack cannot be tested (None: it can): it must answer, let the operator log in and
+    confirm a new tourist's phone without an SMS code (`AutoConfirmUsers=true`)."""
+    try:
+        http.get("/v1/consent", observe=False)
+        operator(http)
+    except OSError as exc:
+        return f"TANHUI_API={URL} does not answer: {exc}"
+    except (RuntimeError, AssertionError) as exc:
+        return f"the operator cannot log in to TANHUI_API={URL}: {exc}"
+    status, body, _ = http.post("/v1/auth/register", {  # closed with the others at the end
+        "phone": unique_phone(), "password": password(), "display_name": f"{RUN_ID} probe",
+        "consent": {"version": "2026-11", "accepted": True}})
+    if status != 201 or not body.get("tokens"):
+        return (f"a new tourist is not logged in at registration ({status} {body}): deploy the stack with "
+                "AutoConfirmUsers=true (the tests cannot read an SMS code)")
+    return None
 
 
 def operator(http: Any) -> Session:

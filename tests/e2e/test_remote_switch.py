@@ -66,3 +66,30 @@ def test_given_make_run_when_the_e2e_suite_runs_against_its_url_then_the_remote_
             assert len(labelled) == int(summary.group(2)), [p["name"] for p in partners["items"]]
         finally:
             assert stack.interrupt() == 0
+
+
+class _Stack:
+    """A stack's answers as a stub: the operator logs in; registration says `registered`."""
+
+    def __init__(self, registered: dict):
+        self.registered = registered
+
+    def get(self, path: str, **_: object) -> tuple[int, dict, dict]:
+        return 200, {}, {}
+
+    def post(self, path: str, body: dict, **_: object) -> tuple[int, dict, dict]:
+        if path == "/v1/auth/login":
+            import jwt
+
+            return 200, {"access_token": jwt.encode({"sub": "op"}, "k" * 32), "refresh_token": "r"}, {}
+        return 201, self.registered, {}
+
+
+def test_given_a_stack_asking_new_tourists_for_an_sms_code_then_the_remote_run_stops_saying_why(monkeypatch):
+    from tests.e2e import remote
+
+    monkeypatch.setenv("TANHUI_OPERATOR_USER", "+8613900000001")
+    monkeypatch.setenv("TANHUI_OPERATOR_PASSWORD", "x")
+    asks = remote.preflight(_Stack({"user_id": "u", "confirmation_required": True, "tokens": None}))
+    assert asks is not None and "AutoConfirmUsers=true" in asks
+    assert remote.preflight(_Stack({"user_id": "u", "tokens": {"access_token": "t"}})) is None
