@@ -203,3 +203,44 @@ def test_the_regulator_reads_the_peers_and_their_calls(desk: Tab, console_regula
     expect(calls.first).to_contain_text("查询是否已计入")
     expect(page.locator('[data-test="calls-card"]')).not_to_contain_text("a" * 64)  # counts, never keys
     desk.check("regulator-peers")
+
+
+def test_a_holder_the_operator_allowed_transfers_units_itself(
+    desk: Tab, staff_of: Any, web_http: Any
+) -> None:
+    from tanhui.models.registry import PLATFORM
+    from tanhui.registry import accounts, issuance, transfers
+    from tanhui.registry.schemas import IssuanceIn, TransferIn
+
+    from tests.integration.registry_support import export, fresh_day, invariant, records_on
+
+    org, forum = staff_of("organisation", "低碳科技公司"), staff_of("event", "绿色马拉松")
+    day = fresh_day()
+    records_on(day, [1_000] * 3)
+    issuance.issue(IssuanceIn(export_id=export(day)), "operator")
+    transfers.transfer(PLATFORM, TransferIn.model_validate(
+        {"from": PLATFORM, "to": org.partner_id, "units": 3, "reason": "认购"}), "operator", "admin")
+
+    console_login(desk, org, "/registry")
+    page = desk.page
+    expect(page.locator('[data-test="held"]')).to_have_text("3 单位")
+    expect(page.locator('[data-test="give"]')).to_have_count(0)  # not allowed yet: no form
+    accounts.set_transfers_allowed(org.partner_id, True)
+    page.reload()
+    expect(page.locator('[data-test="give"]')).to_be_visible()
+    field(page, "give-to").fill("nope")
+    field(page, "give-reason").fill("赞助马拉松碳中和")
+    page.locator('[data-test="give-submit"]').click()
+    expect(page.locator('[data-test="give-problem"]')).to_contain_text("6 位合作方编号")
+    field(page, "give-to").fill(forum.partner_id.lower())
+    field(page, "give-units").fill("2")
+    field(page, "give-price").fill("80")
+    page.locator('[data-test="give-submit"]').click()
+    expect(page.locator('[data-test="given"]')).to_contain_text(f"已转出 2 单位到 {forum.partner_id}")
+    expect(page.locator('[data-test="held"]')).to_have_text("1 单位")
+    desk.check("holder-transferred")
+
+    token = _login(web_http, forum.phone, forum.password)
+    status, holding, _ = web_http.request("GET", "/v1/partner/registry/account", token=token)
+    assert status == 200 and holding["account"]["held_units"] == 2, holding
+    invariant()

@@ -27,6 +27,13 @@ const zh: Record<string, string> = {
   'registry.done': '已注销 {n} 单位，注销编号 {id}。',
   'registry.check': '公开核验',
   'registry.certificate': '下载注销证明（PDF）',
+  'registry.give.title': '转移减排量',
+  'registry.give.hint': '平台运营方已允许本单位自行转移。从本单位序列号最小的单位开始转出，转移记录写明转出方、原因和价格。',
+  'registry.give.to': '转入账户编号（对方合作方编号，或 PLATFORM）',
+  'registry.give.units': '数量（单位）',
+  'registry.give.bad_to': '账户编号是 6 位合作方编号（如 A1B2C3）或 PLATFORM。',
+  'registry.give.submit': '转移',
+  'registry.give.done': '已转出 {n} 单位到 {to}。',
 
   // shared by the operator's and the regulator's tables
   'registry.col.when': '时间',
@@ -163,6 +170,13 @@ const en: Record<string, string> = {
   'registry.done': 'Retired {n} units, retirement {id}.',
   'registry.check': 'Public check',
   'registry.certificate': 'Download the certificate (PDF)',
+  'registry.give.title': 'Transfer units',
+  'registry.give.hint': 'The platform operator lets your organisation transfer units itself. Your lowest serials move; the record names you, the reason and the price.',
+  'registry.give.to': 'To account (the other partner\'s id, or PLATFORM)',
+  'registry.give.units': 'Units',
+  'registry.give.bad_to': 'An account id is a 6-character partner id (e.g. A1B2C3) or PLATFORM.',
+  'registry.give.submit': 'Transfer',
+  'registry.give.done': 'Moved {n} units to {to}.',
 
   'registry.col.when': 'When',
   'registry.col.id': 'Id',
