@@ -15,18 +15,10 @@ from tests.browser.support import Tab, expect
 def test_given_units_held_then_an_event_retires_some_and_gets_the_check_and_certificate(
     desk: Tab, staff_of: Any, web_http: Any
 ) -> None:
-    from tanhui.models.registry import PLATFORM
-    from tanhui.registry import issuance, transfers
-    from tanhui.registry.schemas import IssuanceIn, TransferIn
-
-    from tests.integration.registry_support import export, fresh_day, invariant, records_on
+    from tests.integration.registry_support import held_by, invariant
 
     forum = staff_of("event", "碳普惠论坛组委会")
-    day = fresh_day()
-    records_on(day, [1_000] * 5)
-    issuance.issue(IssuanceIn(export_id=export(day)), "operator")
-    transfers.transfer(PLATFORM, TransferIn.model_validate(
-        {"from": PLATFORM, "to": forum.partner_id, "units": 3, "reason": "认购"}), "operator", "admin")
+    held_by(forum.partner_id, 3)
 
     console_login(desk, forum, "/registry")
     expect(desk.page.locator("h1")).to_have_text("减排量消纳")

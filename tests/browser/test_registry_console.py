@@ -208,18 +208,12 @@ def test_the_regulator_reads_the_peers_and_their_calls(desk: Tab, console_regula
 def test_a_holder_the_operator_allowed_transfers_units_itself(
     desk: Tab, staff_of: Any, web_http: Any
 ) -> None:
-    from tanhui.models.registry import PLATFORM
-    from tanhui.registry import accounts, issuance, transfers
-    from tanhui.registry.schemas import IssuanceIn, TransferIn
+    from tanhui.registry import accounts
 
-    from tests.integration.registry_support import export, fresh_day, invariant, records_on
+    from tests.integration.registry_support import held_by, invariant
 
     org, forum = staff_of("organisation", "低碳科技公司"), staff_of("event", "绿色马拉松")
-    day = fresh_day()
-    records_on(day, [1_000] * 3)
-    issuance.issue(IssuanceIn(export_id=export(day)), "operator")
-    transfers.transfer(PLATFORM, TransferIn.model_validate(
-        {"from": PLATFORM, "to": org.partner_id, "units": 3, "reason": "认购"}), "operator", "admin")
+    held_by(org.partner_id, 3)
 
     console_login(desk, org, "/registry")
     page = desk.page

@@ -48,6 +48,20 @@ def export(from_day: str, to_day: str | None = None) -> str:
     return made.export_id
 
 
+def held_by(account_id: str, units: int) -> None:
+    """`units` issued from records of a day of their own and transferred by the operator from the
+    platform's account to `account_id` (the platform keeps what an earlier issuance's carry adds)."""
+    from tanhui.models.registry import PLATFORM
+    from tanhui.registry import issuance, transfers
+    from tanhui.registry.schemas import IssuanceIn, TransferIn
+
+    day = fresh_day()
+    records_on(day, [1_000] * units)
+    issuance.issue(IssuanceIn(export_id=export(day)), "operator")
+    transfers.transfer(PLATFORM, TransferIn.model_validate(
+        {"from": PLATFORM, "to": account_id, "units": units, "reason": "认购"}), "operator", "admin")
+
+
 def _scan(prefix: str) -> list[dict]:
     ddb = boto3.client("dynamodb")
     items, start = [], None
