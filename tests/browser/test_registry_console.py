@@ -238,3 +238,44 @@ def test_a_holder_the_operator_allowed_transfers_units_itself(
     status, holding, _ = web_http.request("GET", "/v1/partner/registry/account", token=token)
     assert status == 200 and holding["account"]["held_units"] == 2, holding
     invariant()
+
+
+def test_a_transfer_whose_answer_is_lost_is_sent_again_with_its_key_and_moves_once(
+    desk: Tab, console_admin: Any, staff_of: Any, web_http: Any
+) -> None:
+    from tests.integration.registry_support import held_by, invariant
+
+    event = staff_of("event", "低碳音乐节")
+    giver = staff_of("organisation", "碳汇认购中心")
+    held_by(giver.partner_id, 4)
+    admin = _login(web_http, console_admin.phone, console_admin.password)
+    desk.allow(r"ERR_INTERNET_DISCONNECTED")
+
+    console_login(desk, console_admin, "/operator/registry?tab=transfers")
+    page = desk.page
+    choose(desk, "transfer-from", giver.name)
+    choose(desk, "transfer-to", event.name)
+    field(page, "transfer-units").fill("3")
+    field(page, "transfer-reason").fill("音乐节碳中和")
+    keys: list[str] = []
+
+    def lose_answer(route: Any) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        route.fetch()  # the registry moves the units
+        route.abort("internetdisconnected")  # and the desk never hears it
+
+    page.route("**/v1/admin/registry/transfers", lose_answer, times=1)
+    page.locator('[data-test="transfer"]').click()
+    expect(page.locator('[data-test="transfer-problem"]')).to_be_visible()
+    posted = lambda r: r.url.endswith("/v1/admin/registry/transfers") and r.method == "POST"  # noqa: E731
+    with page.expect_request(posted) as sent:
+        page.locator('[data-test="transfer"]').click()  # the same intent again: the same key
+    assert sent.value.headers["idempotency-key"] == keys[0]
+    expect(page.locator('[data-test="transferred"]')).to_contain_text(
+        f"已把 3 单位从 {giver.name} 转移到 {event.name}")
+    desk.check("registry-transfer-retried")
+
+    _, moved, _ = web_http.request("GET", "/v1/admin/registry/transfers?limit=20", token=admin)
+    mine = [x for x in moved["items"] if x["from_account"] == giver.partner_id]
+    assert len(mine) == 1 and mine[0]["units"] == 3, mine  # moved once
+    invariant()
