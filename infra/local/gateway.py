@@ -164,7 +164,7 @@ class LocalGateway:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        if self.edge is None:
+        if self.edge is None or request.path == TOKEN_PATH:  # the pool domain's, not the distribution's
             return self.handle_api(request)
         behaviour = self.edge.behaviour(request.path)
         if behaviour.origin == "web":

@@ -178,6 +178,40 @@ def preflight(http: Any) -> str | None:
     return None
 
 
+def regulator(http: Any) -> Session:
+    """A regulator (监管): made in the local stack's Cognito, or the deployed stack's own
+    (TANHUI_REGULATOR_USER / TANHUI_REGULATOR_PASSWORD; without them the test is skipped)."""
+    import pytest
+
+    if remote():
+        phone, secret = os.environ.get("TANHUI_REGULATOR_USER"), os.environ.get("TANHUI_REGULATOR_PASSWORD")
+        if not (phone and secret):
+            pytest.skip("needs the stack's regulator: TANHUI_REGULATOR_USER, TANHUI_REGULATOR_PASSWORD")
+        return login(http, phone, secret)
+    from tanhui.identity import cognito
+
+    phone, secret = unique_phone(), password()
+    cognito.create_staff_user(phone, secret, {"phone_number": phone, "name": "R"}, group="regulator")
+    return login(http, phone, secret)
+
+
+def peer_token(peer: dict[str, Any]) -> str:
+    """A peer platform's access token from its token endpoint, client-credentials grant: the
+    peer's `token_url` (the pool domain's), or TANHUI_PEER_TOKEN_URL where the stack's pool domain is
+    not reachable (`make run`: its gateway's /oauth2/token stands in for it)."""
+    import base64
+    import json
+    import urllib.request
+
+    basic = base64.b64encode(f"{peer['client_id']}:{peer['client_secret']}".encode()).decode()
+    url = os.environ.get("TANHUI_PEER_TOKEN_URL") or peer["token_url"]
+    req = urllib.request.Request(url, data=b"grant_type=client_credentials", method="POST",
+                                 headers={"authorization": f"Basic {basic}",
+                                          "content-type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(req, timeout=30) as reply:  # noqa: S310 - the stack's token endpoint
+        return str(json.loads(reply.read())["access_token"])
+
+
 def operator(http: Any) -> Session:
     user, secret = os.environ.get("TANHUI_OPERATOR_USER"), os.environ.get("TANHUI_OPERATOR_PASSWORD")
     if not (user and secret):

@@ -9,7 +9,6 @@ they have (`KEPT`), so the matrix changes none of them."""
 from __future__ import annotations
 
 import base64
-import os
 import uuid
 from typing import Any
 
@@ -334,21 +333,6 @@ def _partner(http: Any, admin: Any, role: str) -> Any:
     return session
 
 
-def _regulator(http: Any) -> Any:
-    """A regulator: made in moto's Cognito, or the deployed stack's (TANHUI_REGULATOR_USER)."""
-    if remote.remote():
-        phone, secret = os.environ.get("TANHUI_REGULATOR_USER"), os.environ.get("TANHUI_REGULATOR_PASSWORD")
-        if not (phone and secret):
-            pytest.skip("the matrix needs the stack's regulator: TANHUI_REGULATOR_USER, …_PASSWORD")
-        return remote.login(http, phone, secret)
-    from tanhui.identity import cognito
-
-    phone = unique_phone()
-    attributes = {"phone_number": phone, "name": "R"}
-    cognito.create_staff_user(phone, "regulator-2026", attributes, group="regulator")
-    return remote.login(http, phone, "regulator-2026")
-
-
 def _keep_settings(http: Any, admin: Any) -> None:
     status, policy, _ = http.get("/v1/admin/coin-policy", token=admin.access_token)
     assert status == 200, policy
@@ -386,7 +370,7 @@ def world(request, http, admin) -> dict[str, Any]:
     hotel = make_partner("hotel")
     tokens = {"anonymous": None, "tourist": register().access_token, "tourist2": register().access_token,
               "partner": partner.access_token, "partner2": partner2.access_token, "admin": admin.access_token,
-              "regulator": _regulator(http).access_token}
+              "regulator": remote.regulator(http).access_token}
 
     def made(method: str, path: str, body: Any, who: Any) -> dict[str, Any]:
         status, out, _ = http.request(method, path, body, token=who.access_token)
