@@ -93,3 +93,20 @@ def test_given_public_url_then_it_is_an_origin(value, expected):
 def test_given_a_public_url_that_is_no_origin_then_make_run_refuses_it(value):
     with pytest.raises(SystemExit, match="PUBLIC_URL"):
         public_url({"PUBLIC_URL": value})
+
+
+def test_given_the_web_edge_then_the_pool_domains_token_endpoint_still_reaches_the_gateway():
+    """`make run` serves the web app and the API on one origin; the peers' POST /oauth2/token (the
+    pool domain's, another host on AWS) is the gateway's, not the web origin's 403."""
+    from types import SimpleNamespace
+
+    from werkzeug.test import Client
+
+    from infra.local.edge import WebOrigin
+    from infra.local.gateway import LocalGateway
+
+    gateway = LocalGateway(cfn.load_template(), {})
+    s3 = SimpleNamespace(meta=SimpleNamespace(endpoint_url="http://127.0.0.1:4566"))  # never called
+    gateway.serve_web(WebOrigin(s3=s3, bucket="web"))
+    reply = Client(gateway).post("/oauth2/token", data={"grant_type": "client_credentials"})
+    assert (reply.status_code, reply.get_json()) == (401, {"error": "invalid_client"})
