@@ -44,11 +44,14 @@ def test_given_garbage_bodies_then_4xx_json_error_with_code(
         assert reply.error_code, (raw, reply.body)
 
 
-def test_given_unknown_or_oversized_code_files_then_404_code_not_found(api, make_partner):
+def test_given_unknown_or_oversized_code_files_then_404_code_not_found_or_422_past_the_id_limit(
+    api, make_partner
+):
     hotel = make_partner("hotel")
-    for unknown in ("/v1/partner/codes/%00.png", "/v1/partner/codes/" + "A" * 600 + ".svg"):
-        reply = api.get(unknown, as_=hotel)
-        assert reply.status == 404 and reply.error_code == "code_not_found"
+    unknown = api.get("/v1/partner/codes/%00.png", as_=hotel)
+    oversized = api.get("/v1/partner/codes/" + "A" * 600 + ".svg", as_=hotel)  # api.PathId: 128 at most
+    assert unknown.status == 404 and unknown.error_code == "code_not_found"
+    assert oversized.status == 422 and oversized.error_code == "validation_error"
 
 
 # --------------------------------------------------- PATCH refuses what POST refuses (issue 9.2)

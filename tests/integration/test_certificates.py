@@ -164,10 +164,15 @@ def test_given_no_token_then_the_pdf_is_401_and_the_check_is_public(api, registe
     assert _check(api, cid.lower())["certificate_id"] == cid
 
 
-@pytest.mark.parametrize("certificate_id", ["A" * 24, "not-an-id", "A" * 300])
+@pytest.mark.parametrize("certificate_id", ["A" * 24, "not-an-id", "A" * 128])
 def test_given_an_unknown_id_then_404_certificate_not_found(api, certificate_id):
     reply = api.get(f"/v1/certificates/{certificate_id}")
     assert (reply.status, reply.error_code) == (404, "certificate_not_found")
+
+
+def test_given_an_id_past_the_path_limit_then_422_validation_error(api):
+    reply = api.get("/v1/certificates/" + "A" * 300)  # api.PathId: 128 at most
+    assert (reply.status, reply.error_code) == (422, "validation_error")
 
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
