@@ -112,7 +112,8 @@ def test_given_make_run_when_the_pages_sh_blocks_run_in_order_then_each_prints_w
         result = subprocess.run(
             ["bash", "-c", script],
             cwd=elsewhere,
-            env=env | {"TANHUI_LOCAL_DIR": str(local)},
+            # TMPDIR of its own: the pages keep files there (upload.json), which another run shares otherwise
+            env=env | {"TANHUI_LOCAL_DIR": str(local), "TMPDIR": str(tmp_path)},
             capture_output=True,
             text=True,
             timeout=300,
