@@ -49,9 +49,18 @@ $(CHECKOV_VENV)/.installed: infra/checkov/requirements.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r infra/checkov/requirements.txt
 	@touch $@
 
-lint: $(STAMP) $(CHECKOV_VENV)/.installed
+# SAM CLI likewise (it pins its own boto3): `sam validate --lint` needs no AWS account; make deploy uses it too.
+SAM_VENV := infra/sam/.venv
+$(SAM_VENV)/.installed: infra/sam/requirements.txt
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet -r infra/sam/requirements.txt
+	@touch $@
+
+lint: $(STAMP) $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint template.yaml infra/waf.yaml
+	for t in template.yaml infra/waf.yaml; do \
+	  SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint --template $$t || exit 1; done
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
 	  -f template.yaml infra/waf.yaml
 	$(BIN)/mypy
@@ -83,8 +92,8 @@ e2e-remote: $(STAMP)  ## TANHUI_API=https://… TANHUI_OPERATOR_USER=… TANHUI_
 # AWS (docs/developers/deploy.md): the edge firewall in us-east-1, sam build + sam deploy --config-env $(ENV)
 # (samconfig.toml), then the web app to the stack's bucket. DRY_RUN=1 prints the commands only.
 ENV ?= staging
-deploy: $(STAMP) web  ## build and deploy to AWS: ENV=staging|production (needs the SAM CLI and credentials)
-	$(BIN)/python -m infra.deploy $(ENV) $(if $(filter 1 true yes,$(DRY_RUN)),--dry-run)
+deploy: $(STAMP) web $(SAM_VENV)/.installed  ## build and deploy to AWS: ENV=staging|production (needs credentials)
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(BIN)/python -m infra.deploy $(ENV) $(if $(filter 1 true yes,$(DRY_RUN)),--dry-run)
 
 browser: $(STAMP) web  ## the web app in Debian's chromium (Playwright)
 	$(BIN)/python -m pytest -q tests/browser
