@@ -116,6 +116,22 @@ def list_partner_users(partner_id: api.PathId, limit: api.PageLimit = 20, cursor
     return registry.list_staff(partner_id.upper(), limit, cursor)
 
 
+@app.delete(
+    "/v1/admin/partners/<partner_id>/users/<user_id>",
+    tags=["admin"],
+    summary="End a partner's staff login",
+    description="Someone left the partner's desk: their login is signed out everywhere and deleted, "
+    "with their profile; what they did stays. Their access token still passes the authorizer until "
+    "it expires (at most an hour), but partner routes refuse it within `metadata_cache_seconds`. "
+    "The phone may be given a new login.",
+    responses=responses(204, "Ended.", raises=[PARTNER_NOT_FOUND, registry.StaffNotFound]),
+)
+def remove_partner_user(partner_id: api.PathId, user_id: api.PathId) -> Response[None]:
+    _admin()
+    registry.remove_staff(partner_id.upper(), user_id)
+    return Response(204)
+
+
 @app.get(
     "/v1/admin/partners/<partner_id>/quota",
     tags=["admin"],

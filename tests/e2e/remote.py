@@ -4,9 +4,10 @@ With TANHUI_API set, the e2e fixtures talk only HTTP to that base URL: the opera
 TANHUI_OPERATOR_USER / TANHUI_OPERATOR_PASSWORD (a phone and password of the stack's `admin`
 group), every user and partner a test needs is made through the API under this run's id (`RUN_ID`:
 partners are named `e2e-… <name>`), and at the end of the session what the run made is undone
-through the API (`Made.clean_up`): tourists' accounts closed, partners' assets retired and offers
-withdrawn, buyback rounds and projects closed, peer platforms suspended. Tests that reach inside
-the stack (moto's tables, the dispatcher, the clock, fault injection, a `make run` of their own)
+through the API (`Made.clean_up`): tourists' accounts closed, partners' assets retired, offers
+withdrawn and staff logins ended, buyback rounds and projects closed, peer platforms suspended (a
+partner itself stays, as the records it made name it). Tests that reach inside the stack (moto's
+tables, the dispatcher, the clock, fault injection, a `make run` of their own)
 are marked `local_only` and skipped; one that asks for the moto server (`aws`) unmarked is skipped
 too, with that reason.
 Without TANHUI_API nothing here is used: the local stack stays the default."""
@@ -54,6 +55,7 @@ class Made:
 
     tourists: dict[str, str] = field(default_factory=dict)  # phone -> password
     partners: list[str] = field(default_factory=list)
+    staff: list[tuple[str, str]] = field(default_factory=list)  # (partner id, staff login's user id)
     assets: list[tuple[str, str]] = field(default_factory=list)  # (staff token, asset id)
     offers: list[tuple[str, str]] = field(default_factory=list)  # (staff token, offer id)
     rounds: list[str] = field(default_factory=list)
@@ -73,6 +75,8 @@ class Made:
             self.tourists[body["phone"]] = body["password"]
         elif path == "/v1/admin/partners" and "partner_id" in reply:
             self.partners.append(reply["partner_id"])
+        elif path.startswith("/v1/admin/partners/") and path.endswith("/users") and "user_id" in reply:
+            self.staff.append((reply["partner_id"], reply["user_id"]))
         elif path == "/v1/partner/assets" and token and "asset_id" in reply:
             self.assets.append((token, reply["asset_id"]))
         elif path == "/v1/partner/offers" and token and "offer_id" in reply:
@@ -87,7 +91,8 @@ class Made:
     def summary(self) -> str:
         return (f"remote run {RUN_ID}: made and undone {len(self.tourists)} tourists (accounts closed), "
                 f"{len(self.partners)} partners ({len(self.assets)} assets retired, "
-                f"{len(self.offers)} offers withdrawn), {len(self.rounds)} buyback rounds and "
+                f"{len(self.offers)} offers withdrawn, {len(self.staff)} staff logins ended), "
+                f"{len(self.rounds)} buyback rounds and "
                 f"{len(self.projects)} projects closed, {len(self.peers)} peer platforms suspended")
 
     def clean_up(self, http: Any, operator: str) -> list[str]:
@@ -107,6 +112,10 @@ class Made:
             status, reply, _ = http.request("DELETE", f"/v1/partner/assets/{asset_id}", token=token,
                                             observe=False)
             done(f"retire asset {asset_id}", status, (200, 204, 401, 404, 409), reply)
+        for partner_id, user_id in self.staff:  # after their assets and offers: those need their tokens
+            status, reply, _ = http.request("DELETE", f"/v1/admin/partners/{partner_id}/users/{user_id}",
+                                            token=operator, observe=False)
+            done(f"end staff login {user_id}", status, (204, 404), reply)
         for round_id in self.rounds:
             status, reply, _ = http.request("POST", f"/v1/admin/buyback-rounds/{round_id}/close",
                                             token=operator, observe=False)

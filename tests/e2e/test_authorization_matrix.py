@@ -175,6 +175,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
                                                   ADMIN_ONLY),
     "GET /v1/admin/partners/{partner_id}/quota": ("GET", "/v1/admin/partners/{partner_id}/quota", None,
                                                   ADMIN_ONLY),
+    "DELETE /v1/admin/partners/{partner_id}/users/{user_id}": (  # admin: no such staff login
+        "DELETE", "/v1/admin/partners/{partner_id}/users/" + "0" * 26, None, row(401, 403, 403, 403, 404)),
     "PUT /v1/admin/factors/{behaviour}": ("PUT", "/v1/admin/factors/no_such_behaviour", FACTOR,
                                           row(401, 403, 403, 403, 404)),
     "GET /v1/admin/factors/{behaviour}": ("GET", "/v1/admin/factors/hotel_low_carbon_night", None,

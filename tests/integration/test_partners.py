@@ -146,3 +146,35 @@ def test_given_a_quota_then_the_operator_reads_it_with_the_month_issued_and_the_
     unknown = api.get("/v1/admin/partners/FFFFFF/quota", as_=admin)
     assert (unknown.status, unknown.error_code) == (404, "partner_not_found")
     assert api.get(path, as_=merchant).status == 403
+
+
+def test_given_a_staff_login_ended_then_it_cannot_log_in_or_act_and_the_phone_is_free(
+    api, admin, make_partner
+):
+    desk = make_partner("hotel")
+    night = {"phone": unique_phone(), "password": "partner-pass-1", "display_name": "Night desk"}
+    colleague = api.post(f"/v1/admin/partners/{desk.partner_id}/users", night, as_=admin)
+    assert colleague.status == 201
+    assert api.get("/v1/partner/profile", as_=desk).status == 200
+    other = make_partner("hotel")
+    path = f"/v1/admin/partners/{desk.partner_id}/users/{desk.user_id}"
+    # another partner's login, a login of no partner: 404, nothing ended
+    assert api.delete(f"/v1/admin/partners/{other.partner_id}/users/{desk.user_id}",
+                      as_=admin).error_code == "staff_not_found"
+    unknown = api.delete(f"/v1/admin/partners/FFFFFF/users/{desk.user_id}", as_=admin)
+    assert unknown.error_code == "partner_not_found"
+    assert api.delete(path, as_=desk).status == 403  # a partner cannot end logins
+    assert api.get("/v1/partner/profile", as_=desk).status == 200
+
+    assert api.delete(path, as_=admin).status == 204
+    # the token they hold still passes the authorizer, but no partner route serves it
+    refused = api.get("/v1/partner/profile", as_=desk)
+    assert (refused.status, refused.error_code) == (403, "not_partner_staff"), refused.body
+    assert api.post("/v1/auth/login", {"phone": desk.phone, "password": desk.password}).status == 401
+    staff = api.get(f"/v1/admin/partners/{desk.partner_id}/users", as_=admin).body["items"]
+    assert [s["display_name"] for s in staff] == ["Night desk"]
+    assert api.delete(path, as_=admin).error_code == "staff_not_found"  # ended once
+    # the phone can be given a login again (of this partner or another)
+    new_desk = {"phone": desk.phone, "password": "partner-pass-2", "display_name": "New desk"}
+    again = api.post(f"/v1/admin/partners/{other.partner_id}/users", new_desk, as_=admin)
+    assert again.status == 201, again.body

@@ -130,6 +130,29 @@ def create_staff(partner_id: str, req: StaffIn) -> StaffOut:
     )
 
 
+class StaffNotFound(errors.NotFound):
+    code, message = "staff_not_found", "This partner has no such staff login."
+
+
+def remove_staff(partner_id: str, user_id: str) -> None:
+    """Ends a staff login (someone left the partner's desk): Cognito signs them out everywhere and
+    deletes the login, then their profile and the partner's staff item go. The phone may be made a
+    login again. What they did stays (records, batches, imports name their user id). Their access
+    token keeps passing the authorizer until it expires (at most an hour), but partner routes find no
+    profile once this container's cache forgets them (at once here; `metadata_cache_seconds`
+    elsewhere). Safe to repeat until the staff item is gone; then 404."""
+    get_partner(partner_id)
+    try:
+        PartnerStaff.get(*PartnerStaff.key(partner_id, user_id))
+    except PartnerStaff.DoesNotExist as exc:
+        raise StaffNotFound() from exc
+    cognito.delete_user(user_id)
+    UserProfile(*UserProfile.key(user_id)).delete()
+    PartnerStaff(*PartnerStaff.key(partner_id, user_id)).delete()  # last: a retry finds it and finishes
+    cache.forget(("partner_of", user_id))
+    logger.info("partner staff removed", extra={"partner_id": partner_id, "user_id": user_id})
+
+
 def partner_of(user_id: str) -> str:
     """The partner a staff login belongs to (cached per container for `metadata_cache_seconds`:
     a login is linked to one partner for good)."""
