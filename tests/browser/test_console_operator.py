@@ -112,6 +112,26 @@ def test_given_the_operator_when_registering_a_partner_then_its_staff_signs_in_a
     expect(field(quota, "quota-coins")).to_have_value("50000")
     expect(quota.locator('[data-test="quota-now"]')).to_contain_text("50,000 碳币")
 
+    # the night desk left: their login is ended (after a confirmation), the front desk's stays
+    night_phone = unique_phone()
+    night_desk = {"phone": night_phone, "password": password, "display_name": "夜班小李"}
+    users = f"/v1/admin/partners/{partner_id}/users"
+    status, night, _ = web_http.request("POST", users, night_desk, token=token)
+    assert status == 201, night
+    page.reload()
+    night_row = staff.locator('[data-test="staff-list"] tbody tr', has_text="夜班小李")
+    night_row.locator('[data-test="staff-end"]').click()
+    confirm = page.locator(".el-message-box")
+    expect(confirm).to_contain_text(night_phone)
+    desk.check("partner-staff-end-confirm")
+    confirm.get_by_role("button", name="停用账号").click()
+    expect(page.get_by_text("已停用 夜班小李 的账号")).to_be_visible()
+    expect(staff.locator('[data-test="staff-list"] tbody tr')).to_have_count(1)
+    expect(staff.locator('[data-test="staff-list"]')).to_contain_text("前台小周")
+    again = {"phone": night_phone, "password": password}
+    status, ended, _ = web_http.request("POST", "/v1/auth/login", again)
+    assert status == 401, ended
+
     # the list shows it, a member of the alliance
     page.get_by_role("link", name="合作方").first.click()
     row = page.locator('[data-test="partners"] tr', has_text=name)
