@@ -1,8 +1,10 @@
 // Small helpers every console page uses: an API failure as a message in the clerk's words, and
 // one Idempotency-Key per intent for the calls that move coins or codes.
-import { ElMessage } from 'element-plus'
+import { ElMessage, ElMessageBox } from 'element-plus'
 import 'element-plus/es/components/message/style/css'
+import 'element-plus/es/components/message-box/style/css'
 import { describe } from '../api'
+import { t } from '../i18n'
 
 /** Shows the failure's words (errors.json, Chinese first) and returns undefined; the value else. */
 export async function attempt<T>(work: Promise<T>): Promise<T | undefined> {
@@ -43,4 +45,20 @@ export function toCsv(headers: string[], rows: (string | number | null | undefin
   }
   const text = [headers, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n'
   return new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' })
+}
+
+/** A confirmation before something that cannot be undone (closing a round or a project, ending a
+ * login): true when the operator confirms, false when they change their mind. */
+export async function confirmed(message: string, title: string, confirm: string): Promise<boolean> {
+  try {
+    await ElMessageBox.confirm(message, title, {
+      type: 'warning',
+      confirmButtonText: confirm,
+      cancelButtonText: t('console.common.cancel'),
+      confirmButtonClass: 'el-button--danger',
+    })
+    return true
+  } catch {
+    return false // the operator changed their mind
+  }
 }
