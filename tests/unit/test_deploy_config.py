@@ -66,8 +66,9 @@ def test_given_an_unknown_environment_then_deploy_refuses_it_by_name():
 
 
 def test_given_make_deploy_with_dry_run_then_it_prints_the_plan_and_touches_nothing():
-    made = subprocess.run(["make", "-n", "deploy", "ENV=production", "DRY_RUN=1"], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    # --no-print-directory: under `make test` the parent make's MAKEFLAGS would add "Leaving directory"
+    made = subprocess.run(["make", "--no-print-directory", "-n", "deploy", "ENV=production", "DRY_RUN=1"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert made.stdout.strip().endswith("-m infra.deploy production --dry-run")
     printed = subprocess.run([sys.executable, "-m", "infra.deploy", "production", "--dry-run"], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout.splitlines()
