@@ -72,6 +72,7 @@ MOVES_NO_COINS = {
     "PUT /v1/admin/coin-policy": _CONFIG + " (coins lapse later, by the daily ExpiryFunction, once per lot)",
     "POST /v1/admin/partners": "registers a partner",
     "POST /v1/admin/partners/{partner_id}/users": "adds a partner's staff login",
+    "DELETE /v1/admin/partners/{partner_id}/users/{user_id}": "ends a staff login; staff hold no coins",
     "POST /v1/admin/projects": "opens a project; coins move when tourists donate",
     "POST /v1/admin/projects/{project_id}/close": "closes a project; what it raised stays",
     "POST /v1/admin/exports": "writes files of the ledgers; reads coins, moves none",
