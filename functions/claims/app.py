@@ -122,17 +122,8 @@ CHECK[404]["content"]["text/html"] = {}
 )
 @api.allow(api.PUBLIC)
 def check_certificate(certificate_id: api.PathId):  # JSON or HTML (documented in CHECK): no response model
-    event = app.current_event
-    head = event.request_context.http.method == "HEAD"
-    if not html.prefers_html(event.headers.get("accept")):
-        checked = api.to_json(certificates.check(certificate_id).model_dump())
-        return Response(200, api.JSON, "" if head else checked, headers={"Vary": "Accept"})
-    try:
-        status, page = 200, html.page(certificates.check(certificate_id))
-    except certificates.CertificateNotFound:
-        status, page = 404, html.not_found()
-    headers = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
-    return Response(status, html.HTML, "" if head else page, headers=headers)
+    return api.json_or_page(app, lambda: certificates.check(certificate_id), html.page,
+                            missing=(certificates.CertificateNotFound, html.not_found))
 
 
 lambda_handler = api.lambda_handler(app)

@@ -307,14 +307,9 @@ REGISTRY[200]["content"] = {api.JSON: {"model": RegistryOut}, "text/html": {}}
 )
 @api.allow(api.PUBLIC)
 def registry():  # JSON or HTML (documented in REGISTRY): no response model
-    from tanhui.certificates.html import HTML, prefers_html
     from tanhui.registry import html
 
-    out = public.registry()
-    if not prefers_html(app.current_event.headers.get("accept")):
-        return Response(200, api.JSON, api.to_json(out.model_dump()), headers={"Vary": "Accept"})
-    return Response(200, HTML, html.registry_page(out),
-                    headers={"Vary": "Accept", "X-Content-Type-Options": "nosniff"})
+    return api.json_or_page(app, public.registry, html.registry_page)
 
 
 @app.get(
@@ -345,17 +340,10 @@ CHECK[404]["content"]["text/html"] = {}
 )
 @api.allow(api.PUBLIC)
 def check_retirement(retirement_id: api.PathId):  # JSON or HTML (documented in CHECK): no response model
-    from tanhui.certificates.html import HTML, prefers_html
     from tanhui.registry import html
 
-    if not prefers_html(app.current_event.headers.get("accept")):
-        out = api.to_json(retirements.retirement_out(retirement_id).model_dump())
-        return Response(200, api.JSON, out, headers={"Vary": "Accept"})
-    try:
-        status, page = 200, html.page(retirements.retirement_out(retirement_id))
-    except retirements.RetirementNotFound:
-        status, page = 404, html.not_found()
-    return Response(status, HTML, page, headers={"Vary": "Accept", "X-Content-Type-Options": "nosniff"})
+    return api.json_or_page(app, lambda: retirements.retirement_out(retirement_id), html.page,
+                            missing=(retirements.RetirementNotFound, html.not_found))
 
 
 @app.get(

@@ -167,7 +167,7 @@ def test_given_a_name_then_the_public_check_shows_its_first_character_only():
 
 
 def test_given_accept_headers_then_html_only_where_it_outranks_json():
-    from tanhui.certificates.html import prefers_html
+    from tanhui.api import prefers_html
 
     assert prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
     assert prefers_html("text/html;q=0.9, application/json;q=0.5")

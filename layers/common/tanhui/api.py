@@ -129,6 +129,56 @@ def _only_the_idempotency_key(problems: Sequence[Any]) -> bool:
 
 # Powertools' own serializer, but leaving non-ASCII text as it is (UTF-8 on the wire).
 to_json = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False, cls=Encoder)
+HTML = "text/html; charset=utf-8"
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether an Accept header ranks text/html above application/json (a browser's
+    `text/html,…,*/*;q=0.8` does; a missing header, `*/*` or `application/json` does not)."""
+    quality: dict[str, float] = {}
+    for part in (accept or "").split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        quality[media] = max(quality.get(media, 0.0), q)
+
+    def rank(media: str) -> float:
+        kind = media.split("/")[0]
+        return quality.get(media, quality.get(f"{kind}/*", quality.get("*/*", 0.0)))
+
+    html = quality.get("text/html", quality.get("application/xhtml+xml", 0.0))
+    return html > 0 and html > rank("application/json")
+
+
+def json_or_page(
+    app: APIGatewayHttpResolver,
+    load: Callable[[], Any],
+    page: Callable[[Any], str],
+    missing: tuple[type[Exception], Callable[[], str]] | None = None,
+) -> Response:
+    """A public check's answer by its `Accept` header: the JSON of `load()` (a model), or for a
+    browser (`prefers_html`) the page `page(load())` a person reads, and with `missing` (the
+    not-found error, its page) that page as a 404 rather than the JSON error. HEAD answers the
+    status and headers only; `Vary: Accept` either way."""
+    event = app.current_event
+    head = event.request_context.http.method == "HEAD"
+    if not prefers_html(event.headers.get("accept")):
+        body = to_json(load().model_dump())
+        return Response(200, JSON, "" if head else body, headers={"Vary": "Accept"})
+    gone, gone_page = missing or ((), str)
+    try:
+        status, text = 200, page(load())
+    except gone:
+        status, text = 404, gone_page()
+    headers = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
+    return Response(status, HTML, "" if head else text, headers=headers)
 
 
 def error_body(code: str, message: str, request_id: str | None, details: Any = None) -> str:

@@ -9,8 +9,6 @@ from html import escape
 from tanhui.certificates.schemas import CertificateCheckOut
 from tanhui.claims.schemas import BEHAVIOUR_NAMES_EN
 
-HTML = "text/html; charset=utf-8"
-
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -19,31 +17,6 @@ _PAGE = """<!doctype html>
 {body}
 </main></body></html>
 """
-
-
-def prefers_html(accept: str | None) -> bool:
-    """Whether an Accept header ranks text/html above application/json (a browser's
-    `text/html,…,*/*;q=0.8` does; a missing header, `*/*` or `application/json` does not)."""
-    quality: dict[str, float] = {}
-    for part in (accept or "").split(","):
-        media, *params = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media = media.lower()
-        quality[media] = max(quality.get(media, 0.0), q)
-
-    def rank(media: str) -> float:
-        kind = media.split("/")[0]
-        return quality.get(media, quality.get(f"{kind}/*", quality.get("*/*", 0.0)))
-
-    html = quality.get("text/html", quality.get("application/xhtml+xml", 0.0))
-    return html > 0 and html > rank("application/json")
 
 
 def _row(zh: str, en: str, value: str) -> str:
